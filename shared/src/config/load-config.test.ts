@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Type from 'typebox';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config-error.js';
+import { envNameFor } from './env-overrides.js';
+import { collectSecrets, loadConfig, maskSecrets } from './load-config.js';
+
+const Schema = Type.Object(
+  {
+    probeId: Type.String({ pattern: '^[a-z0-9-]+$' }),
+    writer: Type.Union([Type.Literal('cloudflare'), Type.Literal('rfc2136')], { default: 'cloudflare' }),
+    round: Type.Object(
+      {
+        pollIntervalMs: Type.Integer({ minimum: 1, maximum: 60000, default: 50 }),
+        enabled: Type.Boolean({ default: true }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    tags: Type.Array(Type.String(), { default: [] }),
+    apiToken: Type.Optional(Type.String({ secret: true })),
+  },
+  { additionalProperties: false },
+);
+
+function yamlFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'propwatch-config-'));
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('reads YAML, applies defaults and freezes the result', () => {
+    const { config } = loadConfig(Schema, { file: yamlFile('probeId: p1\nround:\n  pollIntervalMs: 20\n') });
+    expect(config).toEqual({ probeId: 'p1', writer: 'cloudflare', round: { pollIntervalMs: 20, enabled: true }, tags: [] });
+    expect(Object.isFrozen(config.round)).toBe(true);
+  });
+
+  it('lets PROPWATCH_* variables override the file, converting types', () => {
+    const env = {
+      PROPWATCH_PROBE_ID: 'p2',
+      PROPWATCH_ROUND__POLL_INTERVAL_MS: '100',
+      PROPWATCH_ROUND__ENABLED: 'false',
+      PROPWATCH_TAGS: 'a, b',
+      PROPWATCH_TYPO: 'x',
+    };
+    const loaded = loadConfig(Schema, { file: yamlFile('probeId: p1\n'), env });
+    expect(loaded.config).toMatchObject({ probeId: 'p2', round: { pollIntervalMs: 100, enabled: false }, tags: ['a', 'b'] });
+    expect(loaded.unknownEnv).toEqual(['PROPWATCH_TYPO']);
+    expect(loaded.appliedEnv).toContain('PROPWATCH_ROUND__POLL_INTERVAL_MS');
+  });
+
+  it('names env variables from key paths', () => {
+    expect(envNameFor(['round', 'pollIntervalMs'])).toBe('PROPWATCH_ROUND__POLL_INTERVAL_MS');
+    expect(envNameFor(['apiToken'])).toBe('PROPWATCH_API_TOKEN');
+  });
+
+  it.each([
+    ['probeId: p1\nround:\n  pollIntervalMs: 0\n', {}, 'round.pollIntervalMs', 0, 'an integer from 1 to 60000'],
+    ['probeId: p1\nwriter: route53\n', {}, 'writer', 'route53', 'one of cloudflare, rfc2136'],
+    ['round: {}\n', {}, 'probeId', undefined, 'a string matching ^[a-z0-9-]+$'],
+    ['probeId: p1\nroudn: {}\n', {}, 'roudn', {}, 'no such key (known keys here: probeId, writer, round, tags, apiToken)'],
+  ])('reports the key, value and expectation for %j', (yaml, env, key, value, expected) => {
+    const error = errorOf(() => loadConfig(Schema, { file: yamlFile(yaml), env }));
+    expect(error.key).toBe(key);
+    expect(error.value).toEqual(value);
+    expect(error.expected).toBe(expected);
+    expect(error.message).toContain(`"${key}"`);
+  });
+
+  it('says which environment variable held a bad value', () => {
+    const error = errorOf(() => loadConfig(Schema, { env: { PROPWATCH_PROBE_ID: 'p1', PROPWATCH_ROUND__POLL_INTERVAL_MS: 'fast' } }));
+    expect(error.message).toBe('config key "round.pollIntervalMs" (environment variable PROPWATCH_ROUND__POLL_INTERVAL_MS) has value "fast": expected an integer from 1 to 60000');
+  });
+
+  it('rejects unreadable files and invalid YAML with the file name', () => {
+    expect(() => loadConfig(Schema, { file: '/nonexistent/propwatch.yaml' })).toThrow(/propwatch\.yaml/);
+    expect(() => loadConfig(Schema, { file: yamlFile('probeId: [unclosed\n') })).toThrow(/valid YAML/);
+    expect(() => loadConfig(Schema, { file: yamlFile('- a list\n') })).toThrow(/YAML mapping/);
+  });
+
+  it('masks secrets in dumps and never echoes them in errors', () => {
+    const { config } = loadConfig(Schema, { env: { PROPWATCH_PROBE_ID: 'p1', PROPWATCH_API_TOKEN: 's3cr3t-token' } });
+    expect(maskSecrets(Schema, config)).toMatchObject({ apiToken: '***', probeId: 'p1' });
+    expect(collectSecrets(Schema, config)).toEqual(['s3cr3t-token']);
+    const SecretNumber = Type.Object({ key: Type.String({ minLength: 10, secret: true }) });
+    const error = errorOf(() => loadConfig(SecretNumber, { env: { PROPWATCH_KEY: 'short' } }));
+    expect(error.message).not.toContain('short');
+    expect(error.message).toContain('***');
+  });
+});

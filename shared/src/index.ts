@@ -1,0 +1,6 @@
+export * from './wire/index.js';
+export * from './canary.js';
+export * from './serial.js';
+export * from './config/index.js';
+export * from './logger.js';
+export * from './version.js';

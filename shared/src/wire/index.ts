@@ -1,0 +1,3 @@
+export * from './limits.js';
+export * from './round-report.js';
+export * from './status.js';

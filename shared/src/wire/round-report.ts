@@ -1,0 +1,77 @@
+import Type, { type Static } from 'typebox';
+import { IDENTIFIER_PATTERN, MAX_COUNTER, MAX_DURATION_MS, MAX_POPS_PER_ROUND, SERIAL_PATTERN } from './limits.js';
+
+/** Wire contract version; bump on any incompatible change and accept both during a migration. */
+export const WIRE_VERSION = 1;
+
+const Identifier = (description: string) => Type.String({ pattern: IDENTIFIER_PATTERN, description });
+const DurationMs = (description: string) => Type.Number({ minimum: 0, maximum: MAX_DURATION_MS, description });
+const Counter = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_COUNTER, description });
+
+export const PopState = Type.Union(
+  [Type.Literal('pending'), Type.Literal('propagated'), Type.Literal('timeout'), Type.Literal('failing')],
+  { description: 'pending: not seen yet, round running; propagated: served the serial; timeout: not seen by maxWaitMs (censored); failing: only errors so far' },
+);
+export type PopState = Static<typeof PopState>;
+
+/**
+ * One POP's observation within a round. Times are milliseconds on the probe's
+ * monotonic clock, relative to the provider acknowledging the write. The true
+ * moment the POP began serving the serial lies in [lowerMs, upperMs].
+ */
+export const PopResult = Type.Object(
+  {
+    pop: Identifier('POP name from configuration, e.g. LHR'),
+    target: Type.String({ minLength: 1, maxLength: 300, description: 'address:port that was queried' }),
+    nsid: Type.Optional(Type.String({ maxLength: 512, description: 'identity of the instance that answered (NSID or CHAOS id.server); display as text' })),
+    state: PopState,
+    lowerMs: DurationMs('send time of the last query that missed (0 if the first query hit); for pending/timeout, how long the POP has been seen missing'),
+    upperMs: Type.Optional(DurationMs('receive time of the first query that hit')),
+    estimateMs: Type.Optional(DurationMs('midpoint of [lowerMs, upperMs]')),
+    queries: Counter('queries sent to this target in this round'),
+    failures: Counter('queries that timed out or got SERVFAIL/REFUSED/garbage'),
+    rttMs: Type.Optional(DurationMs('round-trip time of the last answered query')),
+    lastError: Type.Optional(Type.String({ maxLength: 300, description: 'reason of the most recent failure' })),
+  },
+  { additionalProperties: false },
+);
+export type PopResult = Static<typeof PopResult>;
+
+export const RoundState = Type.Union([Type.Literal('running'), Type.Literal('complete'), Type.Literal('write_failed')]);
+export type RoundState = Static<typeof RoundState>;
+
+export const RoundReport = Type.Object(
+  {
+    wireVersion: Type.Literal(WIRE_VERSION),
+    probe: Type.Object(
+      {
+        id: Identifier('probe id; must match the bearer token'),
+        region: Type.String({ minLength: 1, maxLength: 64, description: 'where the probe runs, e.g. aws-eu-west-1' }),
+        version: Type.String({ minLength: 1, maxLength: 64, description: 'probe software version' }),
+      },
+      { additionalProperties: false },
+    ),
+    round: Type.Object(
+      {
+        id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', description: 'unique per probe and round; the upsert key' }),
+        zone: Type.String({ minLength: 1, maxLength: 255 }),
+        record: Type.String({ minLength: 1, maxLength: 255, description: 'canary owner name' }),
+        serial: Type.String({ pattern: SERIAL_PATTERN, description: 'decimal serial written in this round' }),
+        startedAt: Type.String({ format: 'date-time', description: 'wall clock at the start of the round, for display and ordering only' }),
+        state: RoundState,
+        elapsedMs: DurationMs('time since the write was acknowledged when this report was built'),
+        write: Type.Object(
+          {
+            submitToAckMs: DurationMs('provider API latency of the write'),
+            error: Type.Optional(Type.String({ maxLength: 1000 })),
+          },
+          { additionalProperties: false },
+        ),
+        pops: Type.Array(PopResult, { maxItems: MAX_POPS_PER_ROUND }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, $id: 'RoundReport' },
+);
+export type RoundReport = Static<typeof RoundReport>;

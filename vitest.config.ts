@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources of sibling packages, so a test
+    // never sees a stale dist/ build.
+    alias: {
+      '@propwatch/shared': src('shared'),
+      '@propwatch/sim': src('sim'),
+      '@propwatch/probe': src('probe'),
+      '@propwatch/aggregator': src('aggregator'),
+      '@propwatch/alarm-pi': src('alarm-pi'),
+    },
+  },
+  test: {
+    include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts', 'bench/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
