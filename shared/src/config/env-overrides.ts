@@ -87,6 +87,8 @@ function convert(raw: string, schema: JsonSchema, envName: string, key: string):
         fail();
       }
     }
+    // A key that takes a word or an object (a blink pattern: `off` or {onMs, offMs}) takes the bare word.
+    if (types.includes('string')) return raw;
     if (types.includes('array') && schema.items && typesOf(schema.items).includes('string')) {
       return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
     }

@@ -101,3 +101,11 @@ describe('loadConfig', () => {
     expect(error.message).toContain('***');
   });
 });
+
+describe('env overrides of keys that take a word or an object', () => {
+  const Pattern = Type.Object({ stale: Type.Union([Type.Literal('off'), Type.Literal('steady'), Type.Object({ onMs: Type.Integer(), offMs: Type.Integer() })], { default: 'off' }) });
+  it('takes the bare word and the JSON object', () => {
+    expect(loadConfig(Pattern, { env: { PROPWATCH_STALE: 'steady' } }).config.stale).toBe('steady');
+    expect(loadConfig(Pattern, { env: { PROPWATCH_STALE: '{"onMs":500,"offMs":500}' } }).config.stale).toEqual({ onMs: 500, offMs: 500 });
+  });
+});

@@ -20,6 +20,8 @@ export interface LoadConfigOptions {
   envPrefix?: string;
   /** Env names with the prefix that are not config keys but are expected (e.g. PROPWATCH_CONFIG). */
   envIgnore?: readonly string[];
+  /** Values used instead of a file (tests, embedding); merged over the file's content when both are given. */
+  values?: Record<string, unknown>;
 }
 
 export interface LoadedConfig<T> {
@@ -32,7 +34,7 @@ export interface LoadedConfig<T> {
 
 export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOptions = {}): LoadedConfig<Static<S>> {
   const prefix = options.envPrefix ?? DEFAULT_ENV_PREFIX;
-  const fromFile = options.file ? readYaml(options.file) : {};
+  const fromFile = { ...(options.file ? readYaml(options.file) : {}), ...(options.values ? structuredClone(options.values) : {}) };
   const { merged, applied, unknown } = applyEnvOverrides(schema as unknown as JsonSchema, fromFile, options.env ?? {}, prefix, [
     `${prefix}CONFIG`,
     ...(options.envIgnore ?? []),
@@ -42,7 +44,7 @@ export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOpti
   const source = (pointer: string) => {
     const envName = envNameFor(pointer.split('/').slice(1).filter((s) => !/^[0-9]+$/.test(s)), prefix);
     if (applied.includes(envName)) return `environment variable ${envName}`;
-    return options.file ? `file ${options.file}` : 'defaults';
+    return options.file ? `file ${options.file}` : options.values ? 'given values' : 'defaults';
   };
   for (const error of validator.Errors(withDefaults)) {
     throw toConfigError(schema as unknown as JsonSchema, withDefaults, error, source);

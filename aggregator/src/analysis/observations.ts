@@ -1,0 +1,74 @@
+/**
+ * Turns stored rounds into per-(probe, POP) observations with one comparable
+ * number each, `ms`: how late the POP served the serial, or at least how late.
+ *
+ * - propagated: the midpoint estimate; [lowerMs, upperMs] is the error bar.
+ * - timeout: `lowerMs` (= the probe's maxWaitMs), a censored value: the true
+ *   time is at least that, possibly infinite.
+ * - pending / failing in a running round: a lower bound that keeps growing.
+ *   The probe's times are on its own monotonic clock relative to the write
+ *   ack, so the aggregator cannot know "now" on that clock; it extrapolates
+ *   with its own elapsed time since the report arrived:
+ *   `lowerMs + (now - receivedAt)`. That is a true lower bound as long as the
+ *   POP is still missing, which the next progress report confirms or corrects
+ *   (a report replaces the round, so an overshoot lasts at most one progress
+ *   interval). Extrapolation stops after `maxExtrapolationMs` (the staleness
+ *   limit): a silent probe may have died, and then nobody is polling.
+ */
+import type { PopResult, PopState } from '@propwatch/shared';
+import type { StoredRound } from '../storage/round-store.js';
+
+export type ObservationKind = 'measured' | 'lower-bound' | 'censored';
+
+export interface Observation {
+  probe: string;
+  pop: string;
+  target: string;
+  roundId: string;
+  serial: string;
+  state: PopState;
+  kind: ObservationKind;
+  /** Best single figure for "how late", in ms. */
+  ms: number;
+  lowerMs: number;
+  /** Upper end of the error bar; only for measured observations. */
+  upperMs?: number;
+}
+
+export function observePop(round: StoredRound, pop: PopResult, now: number, maxExtrapolationMs: number): Observation {
+  const base = { probe: round.probe.id, pop: pop.pop, target: pop.target, roundId: round.id, serial: round.serial, state: pop.state, lowerMs: pop.lowerMs };
+  if (pop.state === 'propagated') {
+    const upper = pop.upperMs ?? pop.lowerMs;
+    const ms = pop.estimateMs ?? (pop.lowerMs + upper) / 2;
+    return { ...base, kind: 'measured', ms, upperMs: upper };
+  }
+  if (pop.state === 'timeout') return { ...base, kind: 'censored', ms: pop.lowerMs };
+  const grown = round.state === 'running' ? Math.min(Math.max(0, now - round.receivedAt), maxExtrapolationMs) : 0;
+  return { ...base, kind: 'lower-bound', ms: pop.lowerMs + grown };
+}
+
+/** Every POP observation of a round (none for write_failed rounds: nothing was measured). */
+export function observeRound(round: StoredRound, now: number, maxExtrapolationMs: number): Observation[] {
+  if (round.state === 'write_failed') return [];
+  return round.pops.map((pop) => observePop(round, pop, now, maxExtrapolationMs));
+}
+
+/**
+ * The latest measured round of each probe among `rounds` (write_failed rounds
+ * are skipped: they measure nothing and must not hide a slow round). "Latest"
+ * is by the probe's start time, so a replayed old round never displaces a newer one.
+ */
+export function latestMeasuredPerProbe(rounds: Iterable<StoredRound>): Map<string, StoredRound> {
+  const latest = new Map<string, StoredRound>();
+  for (const round of rounds) {
+    if (round.state === 'write_failed') continue;
+    const current = latest.get(round.probe.id);
+    if (!current || isLater(round, current)) latest.set(round.probe.id, round);
+  }
+  return latest;
+}
+
+export function isLater(a: StoredRound, b: StoredRound): boolean {
+  const delta = Date.parse(a.startedAt) - Date.parse(b.startedAt);
+  return delta !== 0 ? delta > 0 : a.firstReceivedAt > b.firstReceivedAt;
+}

@@ -1,0 +1,79 @@
+/**
+ * `build(options)` assembles the aggregator from plugins and returns the
+ * fastify instance (not yet listening). Tests call `app.inject()` on it; the
+ * CLI calls `listen`. A `dashboard` plugin slot follows in a later issue.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '@propwatch/shared';
+import { type Clock, systemClock } from './clock.js';
+import type { AggregatorConfig } from './config.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { validatorCompiler } from './http/validator-compiler.js';
+import authPlugin from './plugins/auth-plugin.js';
+import docsPlugin from './plugins/docs-plugin.js';
+import metricsPlugin from './plugins/metrics-plugin.js';
+import notifyPlugin from './plugins/notify-plugin.js';
+import statusPlugin from './plugins/status-plugin.js';
+import storagePlugin from './plugins/storage-plugin.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { ingestRoute } from './routes/ingest-route.js';
+import { popsRoute } from './routes/pops-route.js';
+import { probesRoute } from './routes/probes-route.js';
+import { propagationRoute } from './routes/propagation-route.js';
+import { roundsRoute } from './routes/rounds-route.js';
+import { statusRoute } from './routes/status-route.js';
+import type { RoundStore } from './storage/round-store.js';
+import { SqliteRoundStore } from './storage/sqlite-store.js';
+
+export interface BuildOptions {
+  /** Validated configuration (see `resolveConfig` / `loadAggregatorConfig`). */
+  config: AggregatorConfig;
+  /** Storage; a SqliteRoundStore on `config.storage.path` when omitted. The app closes it. */
+  store?: RoundStore;
+  clock?: Clock;
+  /** A pino logger (shared `createLogger`); silent when omitted. */
+  logger?: Logger;
+  /** fetch used for webhooks; the global one when omitted. */
+  fetch?: typeof fetch;
+}
+
+const STORES: Record<AggregatorConfig['storage']['backend'], (config: AggregatorConfig) => RoundStore> = {
+  sqlite: (config) => new SqliteRoundStore({ path: config.storage.path, synchronous: config.storage.synchronous }),
+};
+
+export function build(options: BuildOptions): FastifyInstance {
+  const { config } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: config.ingest.bodyLimitBytes,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON only: text bodies get a 415 naming the content type instead of a confusing schema error.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app);
+  app.decorate('aggregatorConfig', config);
+  app.decorate('clock', options.clock ?? systemClock);
+
+  const store = options.store ?? STORES[config.storage.backend](config);
+  void app.register(storagePlugin, {
+    store,
+    retentionMs: config.storage.retentionDays * 86_400_000,
+    pruneIntervalMs: config.storage.pruneIntervalMs,
+  });
+  void app.register(authPlugin);
+  void app.register(statusPlugin);
+  void app.register(metricsPlugin);
+  void app.register(notifyPlugin, options.fetch ? { fetch: options.fetch } : {});
+  void app.register(docsPlugin);
+  void app.register(async (api) => {
+    await api.register(ingestRoute);
+    await api.register(statusRoute);
+    await api.register(propagationRoute);
+    await api.register(roundsRoute);
+    await api.register(popsRoute);
+    await api.register(probesRoute);
+    await api.register(healthRoutes);
+  });
+  return app;
+}

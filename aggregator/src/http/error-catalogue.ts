@@ -1,0 +1,19 @@
+/** Every error the API answers with, by code: one place for status codes. */
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const unauthorized = (message: string) => new ApiError(401, 'PROPWATCH_UNAUTHORIZED', message, { 'www-authenticate': 'Bearer' });
+export const forbidden = (message: string) => new ApiError(403, 'PROPWATCH_FORBIDDEN', message);
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new ApiError(429, 'PROPWATCH_RATE_LIMITED', message, { 'retry-after': String(retryAfterSeconds) });
+export const badQuery = (message: string) => new ApiError(400, 'PROPWATCH_BAD_QUERY', message);

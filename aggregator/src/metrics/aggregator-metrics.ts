@@ -1,0 +1,97 @@
+/**
+ * The aggregator's Prometheus metrics, on a Registry of their own (never the
+ * global one, so several apps in one process — tests — do not collide).
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AlarmState, Status } from '@propwatch/shared';
+import type { UpsertResult } from '../storage/round-store.js';
+import { findTransitions } from './round-transitions.js';
+
+/** 50 ms to 5 min: from a fast anycast edge to a stuck secondary. */
+export const PROPAGATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 300];
+export const ALARM_STATES: readonly AlarmState[] = ['ok', 'alarm', 'stale', 'degraded'];
+export const INGEST_RESULTS = ['inserted', 'updated', 'unchanged', 'invalid', 'unauthorized', 'forbidden', 'rate_limited', 'too_large', 'error'] as const;
+export type IngestResult = (typeof INGEST_RESULTS)[number];
+
+export interface MetricsSources {
+  probeIds: readonly string[];
+  status: () => Status;
+  lastReports: () => ReadonlyMap<string, number | null>;
+  now: () => number;
+}
+
+export class AggregatorMetrics {
+  readonly registry = new Registry();
+  readonly propagation: Histogram<'probe' | 'pop'>;
+  readonly timeouts: Counter<'probe' | 'pop'>;
+  readonly queryFailures: Counter<'probe' | 'pop'>;
+  readonly writeFailures: Counter<'probe'>;
+  readonly ingestReports: Counter<'result'>;
+  readonly ingestDuration: Histogram;
+  readonly webhookDeliveries: Counter<'result'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    this.propagation = new Histogram({
+      name: 'propwatch_propagation_seconds',
+      help: 'Time from write acknowledgement until a POP served the serial (midpoint estimate), per probe and POP.',
+      labelNames: ['probe', 'pop'],
+      buckets: PROPAGATION_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: 'propwatch_propagation_worst_seconds',
+      help: 'Worst-case propagation over the latest round of each probe in the window, including pending lower bounds (NaN without data).',
+      registers,
+      collect() {
+        const worst = sources.status().worstMs;
+        this.set(worst === null ? Number.NaN : worst / 1000);
+      },
+    });
+    new Gauge({
+      name: 'propwatch_alarm_state',
+      help: 'Current status: 1 for the current state, 0 for the others.',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const current = sources.status().state;
+        for (const state of ALARM_STATES) this.set({ state }, state === current ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'propwatch_probe_last_report_age_seconds',
+      help: 'Seconds since the last accepted report of each configured probe (+Inf if never).',
+      labelNames: ['probe'],
+      registers,
+      collect() {
+        const now = sources.now();
+        for (const [probe, at] of sources.lastReports()) this.set({ probe }, at === null ? Number.POSITIVE_INFINITY : Math.max(0, now - at) / 1000);
+      },
+    });
+    this.timeouts = new Counter({ name: 'propwatch_pop_timeouts_total', help: 'POPs that never served the serial within the probe maxWaitMs.', labelNames: ['probe', 'pop'], registers });
+    this.queryFailures = new Counter({ name: 'propwatch_query_failures_total', help: 'DNS queries that timed out or got SERVFAIL/REFUSED/garbage, per probe and POP.', labelNames: ['probe', 'pop'], registers });
+    this.writeFailures = new Counter({ name: 'propwatch_write_failures_total', help: 'Rounds whose canary write failed, per probe.', labelNames: ['probe'], registers });
+    this.ingestReports = new Counter({ name: 'propwatch_ingest_reports_total', help: 'Round reports received, by result.', labelNames: ['result'], registers });
+    this.ingestDuration = new Histogram({
+      name: 'propwatch_ingest_duration_seconds',
+      help: 'Time to validate, store and evaluate one round report.',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers,
+    });
+    this.webhookDeliveries = new Counter({ name: 'propwatch_webhook_deliveries_total', help: 'Webhook deliveries by result (delivered, failed, dropped).', labelNames: ['result'], registers });
+    // Label values up front, so series exist (at 0) before the first event.
+    for (const probe of sources.probeIds) this.writeFailures.inc({ probe }, 0);
+    for (const result of INGEST_RESULTS) this.ingestReports.inc({ result }, 0);
+    for (const result of ['delivered', 'failed', 'dropped']) this.webhookDeliveries.inc({ result }, 0);
+  }
+
+  /** Counts what an accepted report newly tells (once per POP result). */
+  recordUpsert(result: UpsertResult): void {
+    const probe = result.current.probe.id;
+    const transitions = findTransitions(result);
+    for (const { pop, ms } of transitions.propagated) this.propagation.observe({ probe, pop }, ms / 1000);
+    for (const pop of transitions.timeouts) this.timeouts.inc({ probe, pop });
+    for (const { pop, count } of transitions.queryFailures) this.queryFailures.inc({ probe, pop }, count);
+    if (transitions.writeFailed) this.writeFailures.inc({ probe });
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * What a stored round update newly tells the metrics, so each POP result is
+ * counted once however many progress reports and duplicates arrive: a POP is
+ * observed when it first reaches a final state (propagated/timeout), query
+ * failures by their increase, a write failure when the round first becomes
+ * write_failed.
+ */
+import type { PopResult } from '@propwatch/shared';
+import type { UpsertResult } from '../storage/round-store.js';
+
+export interface RoundTransitions {
+  propagated: { pop: string; ms: number }[];
+  timeouts: string[];
+  queryFailures: { pop: string; count: number }[];
+  writeFailed: boolean;
+}
+
+const isFinal = (pop: PopResult | undefined) => pop !== undefined && (pop.state === 'propagated' || pop.state === 'timeout');
+const keyOf = (pop: PopResult) => `${pop.pop}\u0000${pop.target}`;
+
+export function findTransitions(result: UpsertResult): RoundTransitions {
+  const transitions: RoundTransitions = { propagated: [], timeouts: [], queryFailures: [], writeFailed: false };
+  if (result.outcome === 'unchanged') return transitions;
+  const before = new Map((result.previous?.pops ?? []).map((pop) => [keyOf(pop), pop]));
+  for (const pop of result.current.pops) {
+    const old = before.get(keyOf(pop));
+    if (isFinal(pop) && !isFinal(old)) {
+      if (pop.state === 'propagated') transitions.propagated.push({ pop: pop.pop, ms: pop.estimateMs ?? pop.lowerMs });
+      else transitions.timeouts.push(pop.pop);
+    }
+    const newFailures = pop.failures - (old?.failures ?? 0);
+    if (newFailures > 0) transitions.queryFailures.push({ pop: pop.pop, count: newFailures });
+  }
+  transitions.writeFailed = result.current.state === 'write_failed' && result.previous?.state !== 'write_failed';
+  return transitions;
+}

@@ -1,0 +1,22 @@
+import { expect, test } from 'vitest';
+import type { Status } from '@propwatch/shared';
+import { maskUrl } from './mask-url.js';
+import { buildPayload } from './webhook-payload.js';
+
+test.each([
+  ['https://hooks.slack.com/services/T000/B000/secretxyz', 'https://hooks.slack.com/services/***'],
+  ['https://example.com/hook?token=secret', 'https://example.com/hook/***'],
+  ['http://127.0.0.1:9000/', 'http://127.0.0.1:9000'],
+  ['http://user:pw@example.com/a', 'http://example.com/a'],
+  ['not a url', '(invalid url)'],
+])('maskUrl(%j) = %j', (url, expected) => {
+  expect(maskUrl(url)).toBe(expected);
+});
+
+test('payload carries state, previous state, worst and a Slack text with the link', () => {
+  const base: Status = { state: 'ok', since: '2025-01-01T00:00:00.000Z', worstMs: 1000, thresholdMs: 30000, worst: { probe: 'p1', pop: 'LHR' }, probes: { fresh: 2, expected: 2 }, reason: 'fine', updatedAt: '2025-01-01T00:00:00.000Z' };
+  const alarm: Status = { ...base, state: 'alarm', worstMs: 42000, reason: 'LHR not serving serial 1 after 42.0 s (probes p1, p2)' };
+  const payload = buildPayload(alarm, base, 'https://propwatch.example.com/');
+  expect(payload).toMatchObject({ state: 'alarm', previousState: 'ok', worstMs: 42000, thresholdMs: 30000, link: 'https://propwatch.example.com/api/v1/status' });
+  expect(payload.text).toBe(':rotating_light: propwatch ALARM (was ok): LHR not serving serial 1 after 42.0 s (probes p1, p2) <https://propwatch.example.com/api/v1/status|status>');
+});

@@ -1,0 +1,40 @@
+/**
+ * Auth plugin: per-probe bearer tokens for ingest (a token identifies exactly
+ * one probe; the ingest route then refuses reports for any other probe id),
+ * per-probe rate limiting, and the optional read token for the read API.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { rateLimited, unauthorized } from '../http/error-catalogue.js';
+import { TokenBuckets } from '../http/token-bucket.js';
+import { TokenMatcher, bearerToken } from '../http/token-matcher.js';
+import './decorators.js';
+
+async function authPlugin(app: FastifyInstance): Promise<void> {
+  const { probes, readToken, ingest } = app.aggregatorConfig;
+  const probeTokens = new TokenMatcher(probes);
+  const readTokens = readToken === undefined ? null : new TokenMatcher([{ id: 'reader', token: readToken }]);
+  const buckets = new TokenBuckets(ingest.reportsPerSecond, ingest.burst, app.clock);
+
+  app.decorateRequest('probeId', null);
+  app.decorate('authenticateProbe', async (request: FastifyRequest) => {
+    const token = bearerToken(request.headers.authorization);
+    if (token === null) throw unauthorized('missing bearer token: send "Authorization: Bearer <probe token>"');
+    const probeId = probeTokens.match(token);
+    if (probeId === null) throw unauthorized('unknown probe token: check the probe token against the aggregator probes list');
+    request.probeId = probeId;
+    const taken = buckets.take(probeId);
+    if (!taken.allowed) {
+      const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
+      throw rateLimited(`probe "${probeId}" exceeds ${ingest.reportsPerSecond} reports/s (burst ${ingest.burst}); retry after ${seconds} s`, seconds);
+    }
+  });
+  app.decorate('requireReadToken', async (request: FastifyRequest) => {
+    if (readTokens === null) return;
+    const token = bearerToken(request.headers.authorization);
+    if (token === null) throw unauthorized('missing bearer token: this aggregator requires the read token (readToken)');
+    if (readTokens.match(token) === null) throw unauthorized('wrong read token');
+  });
+}
+
+export default fp(authPlugin, { name: 'propwatch-auth', fastify: '5.x' });

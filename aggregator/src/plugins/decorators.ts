@@ -1,0 +1,27 @@
+/** Types of what the plugins decorate the fastify instance and requests with. */
+import type { onRequestHookHandler } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { AggregatorConfig } from '../config.js';
+import type { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
+import type { StatusTracker } from '../status/status-tracker.js';
+import type { RoundStore } from '../storage/round-store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    aggregatorConfig: AggregatorConfig;
+    clock: Clock;
+    store: RoundStore;
+    statusTracker: StatusTracker;
+    metrics: AggregatorMetrics;
+    /** onRequest hook: 401 unless the request carries a configured probe token; sets request.probeId. */
+    authenticateProbe: onRequestHookHandler;
+    /** onRequest hook: 401 when a read token is configured and not presented. */
+    requireReadToken: onRequestHookHandler;
+  }
+  interface FastifyRequest {
+    /** The probe whose token authenticated this request (ingest only). */
+    probeId: string | null;
+  }
+}
+
+export {};

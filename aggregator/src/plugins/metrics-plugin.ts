@@ -1,0 +1,21 @@
+/** Metrics plugin: a per-app prom-client Registry, served on GET /metrics (read token applies). */
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
+import './decorators.js';
+
+async function metricsPlugin(app: FastifyInstance): Promise<void> {
+  const metrics = new AggregatorMetrics({
+    probeIds: app.aggregatorConfig.probes.map((probe) => probe.id),
+    status: () => app.statusTracker.status,
+    lastReports: () => new Map(app.statusTracker.views().map((view) => [view.id, view.lastReportAt])),
+    now: () => app.clock.now(),
+  });
+  app.decorate('metrics', metrics);
+  app.get('/metrics', { onRequest: app.requireReadToken, schema: { hide: true } }, async (_request, reply) => {
+    void reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}
+
+export default fp(metricsPlugin, { name: 'propwatch-metrics', fastify: '5.x', dependencies: ['propwatch-status', 'propwatch-auth'] });

@@ -1,0 +1,49 @@
+/**
+ * POST /api/v1/rounds: authenticate the probe (onRequest, before the body is
+ * read), rate-limit it, validate the body against the shared RoundReport
+ * schema, refuse impersonation, upsert, then update metrics and status. The
+ * 2xx is sent only after the upsert committed, so an acknowledged report is stored.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { RoundReport } from '@propwatch/shared';
+import { forbidden } from '../http/error-catalogue.js';
+import type { IngestResult } from '../metrics/aggregator-metrics.js';
+import '../plugins/decorators.js';
+import { ErrorResponse, IngestAck } from './response-schemas.js';
+
+const RESULT_BY_STATUS: Record<number, IngestResult> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 415: 'invalid', 429: 'rate_limited' };
+
+export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
+  const { metrics, statusTracker, store, clock } = app as FastifyInstance;
+  app.post(
+    '/api/v1/rounds',
+    {
+      bodyLimit: app.aggregatorConfig.ingest.bodyLimitBytes,
+      onRequest: app.authenticateProbe,
+      onResponse: async (_request, reply) => {
+        if (reply.statusCode >= 400) metrics.ingestReports.inc({ result: RESULT_BY_STATUS[reply.statusCode] ?? (reply.statusCode >= 500 ? 'error' : 'invalid') });
+      },
+      schema: {
+        summary: 'Ingest a round report (progress or final); idempotent by (probe id, round id)',
+        security: [{ bearer: [] }],
+        body: RoundReport,
+        response: { 200: IngestAck, '4xx': ErrorResponse },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const report = request.body;
+      if (report.probe.id !== request.probeId) {
+        throw forbidden(`body.probe.id is "${report.probe.id}" but the token belongs to probe "${request.probeId}"; a probe may only report for itself`);
+      }
+      const receivedAt = clock.now();
+      const result = await store.upsertRound(report, receivedAt);
+      metrics.recordUpsert(result);
+      statusTracker.record(result, receivedAt);
+      metrics.ingestReports.inc({ result: result.outcome });
+      metrics.ingestDuration.observe((performance.now() - started) / 1000);
+      return { outcome: result.outcome, probe: report.probe.id, round: report.round.id, state: result.current.state };
+    },
+  );
+};

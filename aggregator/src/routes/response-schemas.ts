@@ -1,0 +1,102 @@
+/**
+ * Response schemas of the read API: they document the API (OpenAPI) and let
+ * fastify serialize with fast-json-stringify. Wire shapes come from shared.
+ */
+import Type from 'typebox';
+import { PopResult, RoundState } from '@propwatch/shared';
+
+const Ms = Type.Union([Type.Number(), Type.Null()]);
+
+export const ErrorResponse = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  message: Type.String({ description: 'what is wrong, naming the field or header' }),
+  code: Type.Optional(Type.String()),
+});
+
+export const IngestAck = Type.Object({
+  outcome: Type.Union([Type.Literal('inserted'), Type.Literal('updated'), Type.Literal('unchanged')], {
+    description: 'unchanged: a duplicate or older report; the stored round is further along',
+  }),
+  probe: Type.String(),
+  round: Type.String(),
+  state: RoundState,
+});
+
+export const ObservationSchema = Type.Object({
+  probe: Type.String(),
+  pop: Type.String(),
+  target: Type.String(),
+  roundId: Type.String(),
+  serial: Type.String(),
+  state: Type.String(),
+  kind: Type.String({ description: 'measured | lower-bound (still pending) | censored (timeout)' }),
+  ms: Type.Number(),
+  lowerMs: Type.Number(),
+  upperMs: Type.Optional(Type.Number()),
+});
+
+const PercentilesFields = {
+  count: Type.Integer(),
+  p50: Ms,
+  p90: Ms,
+  p99: Ms,
+  max: Ms,
+  timeouts: Type.Integer(),
+  pending: Type.Integer(),
+};
+
+export const PropagationResponse = Type.Object({
+  windowMs: Type.Number(),
+  rounds: Type.Integer(),
+  overall: Type.Object(PercentilesFields),
+  perPop: Type.Array(Type.Object({ key: Type.String(), ...PercentilesFields })),
+  perProbe: Type.Array(Type.Object({ key: Type.String(), ...PercentilesFields })),
+  slowest: Type.Union([ObservationSchema, Type.Null()]),
+  worstCase: Type.Union([ObservationSchema, Type.Null()]),
+});
+
+export const RoundResponse = Type.Object({
+  probe: Type.Object({ id: Type.String(), region: Type.String(), version: Type.String() }),
+  id: Type.String(),
+  zone: Type.String(),
+  record: Type.String(),
+  serial: Type.String(),
+  startedAt: Type.String(),
+  state: RoundState,
+  elapsedMs: Type.Number(),
+  write: Type.Object({ submitToAckMs: Type.Number(), error: Type.Optional(Type.String()) }),
+  pops: Type.Array(PopResult),
+  firstReceivedAt: Type.String({ format: 'date-time' }),
+  receivedAt: Type.String({ format: 'date-time' }),
+});
+
+export const RoundsResponse = Type.Object({ rounds: Type.Array(RoundResponse) });
+
+export const PopsResponse = Type.Object({
+  windowMs: Type.Number(),
+  pops: Type.Array(
+    Type.Object({
+      pop: Type.String(),
+      targets: Type.Array(Type.String()),
+      lastSeenAt: Type.String({ format: 'date-time' }),
+      observations: Type.Integer(),
+      current: Type.Union([ObservationSchema, Type.Null()], { description: 'worst current observation over the latest round of each probe' }),
+    }),
+  ),
+});
+
+export const ProbesResponse = Type.Object({
+  probes: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      configured: Type.Boolean(),
+      region: Type.Union([Type.String(), Type.Null()]),
+      version: Type.Union([Type.String(), Type.Null()]),
+      lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      fresh: Type.Boolean(),
+      lastRound: Type.Union([Type.Object({ id: Type.String(), state: RoundState }), Type.Null()]),
+      consecutiveWriteFailures: Type.Integer(),
+    }),
+  ),
+});

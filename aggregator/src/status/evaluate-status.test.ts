@@ -1,0 +1,116 @@
+import { describe, expect, test } from 'vitest';
+import type { PopResult, Status } from '@propwatch/shared';
+import type { StoredRound } from '../storage/round-store.js';
+import { type ProbeView, type StatusSettings, evaluateStatus } from './evaluate-status.js';
+
+const NOW = Date.parse('2025-01-01T00:10:00Z');
+const SETTINGS: StatusSettings = {
+  alarmAboveMs: 30_000,
+  clearBelowMs: 20_000,
+  quorum: 2,
+  minFreshProbes: 2,
+  staleAfterMs: 60_000,
+  windowMs: 600_000,
+  degradedAfterWriteFailures: 3,
+};
+
+type PopSpec = { pop: string; state?: PopResult['state']; ms: number };
+
+function probe(id: string, pops: PopSpec[], extra: Partial<ProbeView> & { running?: boolean; reportAgoMs?: number } = {}): ProbeView {
+  const receivedAt = NOW - (extra.reportAgoMs ?? 1_000);
+  const round: StoredRound = {
+    probe: { id, region: 'r', version: '1' },
+    id: `${id}-r`,
+    zone: 'z',
+    record: 'x',
+    serial: '1735689600000',
+    startedAt: new Date(receivedAt - 50_000).toISOString(),
+    state: extra.running ? 'running' : 'complete',
+    elapsedMs: 50_000,
+    write: { submitToAckMs: 10 },
+    pops: pops.map(({ pop, state = 'propagated', ms }) => ({
+      pop,
+      target: `${pop}:53`,
+      state,
+      lowerMs: ms,
+      ...(state === 'propagated' ? { upperMs: ms, estimateMs: ms } : {}),
+      queries: 5,
+      failures: 0,
+    })),
+    firstReceivedAt: receivedAt,
+    receivedAt,
+  };
+  return { id, lastReportAt: receivedAt, latestMeasured: pops.length ? round : null, consecutiveWriteFailures: 0, ...extra };
+}
+
+const fast = (id: string) => probe(id, [{ pop: 'LHR', ms: 1_000 }]);
+const slow = (id: string, ms = 42_000, state: PopResult['state'] = 'propagated') => probe(id, [{ pop: 'LHR', ms, state }, { pop: 'SIN', ms: 500 }]);
+
+function run(probes: ProbeView[], previous: Status | null = null, settings: Partial<StatusSettings> = {}, now = NOW) {
+  return evaluateStatus(previous, probes, { ...SETTINGS, ...settings }, now);
+}
+
+describe('status state machine', () => {
+  test.each<[string, ProbeView[], Status['state']]>([
+    ['all fast → ok', [fast('p1'), fast('p2'), fast('p3')], 'ok'],
+    ['breach by one probe with quorum 2 stays ok', [slow('p1'), fast('p2'), fast('p3')], 'ok'],
+    ['breach by two probes → alarm', [slow('p1'), slow('p2'), fast('p3')], 'alarm'],
+    ['timeouts count as breaches', [slow('p1', 60_000, 'timeout'), slow('p2', 60_000, 'timeout'), fast('p3')], 'alarm'],
+    ['pending lower bounds count as breaches', [slow('p1', 31_000, 'pending'), slow('p2', 31_000, 'failing'), fast('p3')], 'alarm'],
+    ['at exactly the threshold is not a breach', [slow('p1', 30_000), slow('p2', 30_000)], 'ok'],
+    ['all probes silent → stale', [fast('p1'), fast('p2')].map((p) => ({ ...p, lastReportAt: NOW - 61_000 })), 'stale'],
+    ['never reported → stale, never ok on missing data', [probe('p1', []), probe('p2', [])].map((p) => ({ ...p, lastReportAt: null })), 'stale'],
+    ['one fresh of minFresh 2 → stale', [fast('p1'), { ...fast('p2'), lastReportAt: NOW - 120_000 }], 'stale'],
+    ['writes failing on enough probes → degraded', [fast('p1'), { ...fast('p2'), consecutiveWriteFailures: 3 }], 'degraded'],
+    ['fewer write failures than the limit → ok', [fast('p1'), { ...fast('p2'), consecutiveWriteFailures: 2 }], 'ok'],
+    ['alarm wins over stale (evidence from quorum, others silent)', [slow('p1'), slow('p2'), { ...fast('p3'), lastReportAt: null }].map((p) => ({ ...p, lastReportAt: NOW - 90_000 })), 'alarm'],
+    ['rounds outside the window do not count (no data → stale)', [slow('p1', 42_000), slow('p2', 42_000)].map((p) => ({ ...p, latestMeasured: { ...p.latestMeasured!, receivedAt: NOW - 700_000 } })), 'stale'],
+  ])('%s', (_name, probes, expected) => {
+    expect(run(probes).status.state).toBe(expected);
+  });
+
+  test('running round already past the threshold → alarm before it completes (lower bound grows with time)', () => {
+    const running = (id: string) => probe(id, [{ pop: 'LHR', state: 'pending', ms: 25_000 }], { running: true, reportAgoMs: 0 });
+    const probes = [running('p1'), running('p2')];
+    const first = run(probes);
+    expect(first.status.state).toBe('ok');
+    // No new report: 6 s later the pending POP is at least 31 s late.
+    const later = run(probes, first.status, {}, NOW + 6_000);
+    expect(later.status.state).toBe('alarm');
+    expect(later.status.worstMs).toBe(31_000);
+    expect(later.status.reason).toBe('LHR not serving serial 1735689600000 after 31.0 s (probes p1, p2)');
+  });
+
+  test('hysteresis holds: stays in alarm between the thresholds, clears below clearBelowMs', () => {
+    const alarm = run([slow('p1', 45_000), slow('p2', 45_000)]);
+    expect(alarm.status.state).toBe('alarm');
+    const between = run([slow('p1', 25_000), slow('p2', 25_000)], alarm.status, {}, NOW + 1_000);
+    expect(between.status.state).toBe('alarm');
+    expect(between.status.since).toBe(alarm.status.since);
+    expect(between.status.reason).toContain('holding until below 20.0 s');
+    // from ok, the same 25 s would not alarm
+    expect(run([slow('p1', 25_000), slow('p2', 25_000)]).status.state).toBe('ok');
+    const cleared = run([slow('p1', 19_000), slow('p2', 19_000)], between.status, {}, NOW + 2_000);
+    expect(cleared.status.state).toBe('ok');
+    expect(cleared.status.since).toBe(new Date(NOW + 2_000).toISOString());
+  });
+
+  test('since changes only on a state change; updatedAt always moves', () => {
+    const a = run([fast('p1'), fast('p2')]);
+    const b = run([fast('p1'), fast('p2')], a.status, {}, NOW + 5_000);
+    expect(b.status.since).toBe(a.status.since);
+    expect(b.status.updatedAt).toBe(new Date(NOW + 5_000).toISOString());
+  });
+
+  test('status fields: worst pair, fresh/expected, threshold, reasons naming probes and POPs', () => {
+    const { status } = run([slow('p1', 42_000), slow('p2', 50_000, 'timeout'), fast('p3')]);
+    expect(status).toMatchObject({ state: 'alarm', worstMs: 50_000, worst: { probe: 'p2', pop: 'LHR' }, thresholdMs: 30_000, probes: { fresh: 3, expected: 3 } });
+    expect(status.reason).toBe('LHR did not serve serial 1735689600000 within 50.0 s (timeout) (probes p1, p2)');
+    const stale = run([fast('p1'), { ...fast('p2'), lastReportAt: null }]).status;
+    expect(stale.reason).toBe('only 1 of 2 probes reported within 60.0 s, 2 needed (silent: p2)');
+    const degraded = run([fast('p1'), { ...fast('p2'), consecutiveWriteFailures: 4, lastWriteError: 'HTTP 403 from provider' }]).status;
+    expect(degraded.reason).toBe('canary writes failing on probe p2: HTTP 403 from provider');
+    const empty = run([probe('p1', []), probe('p2', [])]).status;
+    expect(empty).toMatchObject({ state: 'stale', worstMs: null, worst: null, reason: 'no propagation data in the last 600.0 s although 2 probes report' });
+  });
+});

@@ -1,0 +1,48 @@
+/** Human text for the status `reason`: which POP, which probes, how late. */
+import type { Observation } from '../analysis/observations.js';
+import type { ProbeView, StatusSettings } from './evaluate-status.js';
+
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** "LHR not serving serial 17… after 42.0 s" and friends, by what kind of figure it is. */
+export function describeObservation(o: Observation): string {
+  switch (o.kind) {
+    case 'measured':
+      return `${o.pop} took ${formatSeconds(o.ms)} (${formatSeconds(o.lowerMs)}–${formatSeconds(o.upperMs ?? o.ms)}) to serve serial ${o.serial}`;
+    case 'censored':
+      return `${o.pop} did not serve serial ${o.serial} within ${formatSeconds(o.ms)} (timeout)`;
+    case 'lower-bound':
+      return `${o.pop} not serving serial ${o.serial} after ${formatSeconds(o.ms)}${o.state === 'failing' ? ' (queries failing)' : ''}`;
+  }
+}
+
+function listProbes(ids: readonly string[]): string {
+  return `${ids.length === 1 ? 'probe' : 'probes'} ${ids.join(', ')}`;
+}
+
+export function describeAlarm(worst: Observation, breaching: readonly string[], holdingAboveClearMs: number | null): string {
+  const hold = holdingAboveClearMs === null ? '' : `; holding until below ${formatSeconds(holdingAboveClearMs)}`;
+  return `${describeObservation(worst)} (${listProbes(breaching)})${hold}`;
+}
+
+export function describeStale(fresh: readonly ProbeView[], probes: readonly ProbeView[], settings: StatusSettings): string {
+  const freshIds = new Set(fresh.map((p) => p.id));
+  const silent = probes.filter((p) => !freshIds.has(p.id)).map((p) => p.id);
+  const missing = silent.length ? ` (silent: ${silent.join(', ')})` : '';
+  return `only ${fresh.length} of ${probes.length} probes reported within ${formatSeconds(settings.staleAfterMs)}, ${settings.minFreshProbes} needed${missing}`;
+}
+
+export function describeDegraded(writeFailing: readonly ProbeView[]): string {
+  const first = writeFailing[0];
+  const error = first?.lastWriteError ? `: ${first.lastWriteError}` : '';
+  return `canary writes failing on ${listProbes(writeFailing.map((p) => p.id))}${error}`;
+}
+
+export function describeOk(worst: Observation | null, fresh: number, expected: number, breaching: readonly string[]): string {
+  const probes = `${fresh} of ${expected} probes fresh`;
+  if (!worst) return `no propagation data; ${probes}`;
+  const below = breaching.length ? `; below quorum: only ${listProbes(breaching)} see a breach` : '';
+  return `worst ${describeObservation(worst)} (probe ${worst.probe}); ${probes}${below}`;
+}

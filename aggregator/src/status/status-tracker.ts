@@ -1,0 +1,98 @@
+/**
+ * Keeps the current status in memory: per-probe views updated on every
+ * accepted report, re-evaluated on each report and by a timer (staleness, and
+ * running rounds whose pending lower bounds keep growing), so `GET /status`
+ * never scans a table and an alarm can fire while a round is still running.
+ */
+import type { RoundState, Status } from '@propwatch/shared';
+import { isLater } from '../analysis/observations.js';
+import type { Clock } from '../clock.js';
+import type { StoredRound, UpsertResult } from '../storage/round-store.js';
+import { type ProbeView, type StatusEvaluation, type StatusSettings, evaluateStatus } from './evaluate-status.js';
+
+export interface StatusChange {
+  status: Status;
+  previous: Status;
+  evaluation: StatusEvaluation;
+}
+
+export class StatusTracker {
+  readonly #views = new Map<string, ProbeView>();
+  readonly #listeners: ((change: StatusChange) => void)[] = [];
+  #evaluation: StatusEvaluation;
+
+  constructor(
+    readonly settings: StatusSettings,
+    probeIds: readonly string[],
+    private readonly clock: Clock,
+  ) {
+    for (const id of probeIds) this.#views.set(id, { id, lastReportAt: null, latestMeasured: null, consecutiveWriteFailures: 0 });
+    this.#evaluation = evaluateStatus(null, [...this.#views.values()], settings, clock.now());
+  }
+
+  get status(): Status {
+    return this.#evaluation.status;
+  }
+
+  get evaluation(): StatusEvaluation {
+    return this.#evaluation;
+  }
+
+  views(): readonly ProbeView[] {
+    return [...this.#views.values()];
+  }
+
+  onChange(listener: (change: StatusChange) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Seeds the views from storage at start: recent rounds, last report times, write-failure streaks. */
+  restore(rounds: readonly StoredRound[], lastSeen: ReadonlyMap<string, number>, recentStates: ReadonlyMap<string, readonly RoundState[]>): void {
+    for (const view of this.#views.values()) {
+      view.lastReportAt = lastSeen.get(view.id) ?? null;
+      const states = recentStates.get(view.id) ?? [];
+      const streak = states.findIndex((state) => state !== 'write_failed');
+      view.consecutiveWriteFailures = streak === -1 ? states.length : streak;
+    }
+    for (const round of rounds) this.#applyRound(round);
+    this.evaluate();
+  }
+
+  /** Applies an accepted report and re-evaluates. */
+  record(result: UpsertResult, receivedAt: number): StatusEvaluation {
+    const view = this.#views.get(result.current.probe.id);
+    if (view) {
+      view.lastReportAt = Math.max(view.lastReportAt ?? 0, receivedAt);
+      if (result.outcome !== 'unchanged') {
+        const becameWriteFailed = result.current.state === 'write_failed' && result.previous?.state !== 'write_failed';
+        // Only a new round resets the streak: a late progress report of an older round proves nothing about the provider now.
+        if (becameWriteFailed) {
+          view.consecutiveWriteFailures += 1;
+          view.lastWriteError = result.current.write.error;
+        } else if (result.outcome === 'inserted' && result.current.state !== 'write_failed') {
+          view.consecutiveWriteFailures = 0;
+        }
+        this.#applyRound(result.current);
+      }
+    }
+    return this.evaluate();
+  }
+
+  #applyRound(round: StoredRound): void {
+    const view = this.#views.get(round.probe.id);
+    if (!view || round.state === 'write_failed') return;
+    const current = view.latestMeasured;
+    if (!current || current.id === round.id || isLater(round, current)) view.latestMeasured = round;
+  }
+
+  /** Re-evaluates at the clock's now; notifies listeners on a state change. */
+  evaluate(): StatusEvaluation {
+    const previous = this.#evaluation.status;
+    this.#evaluation = evaluateStatus(previous, [...this.#views.values()], this.settings, this.clock.now());
+    if (this.#evaluation.status.state !== previous.state) {
+      const change = { status: this.#evaluation.status, previous, evaluation: this.#evaluation };
+      for (const listener of this.#listeners) listener(change);
+    }
+    return this.#evaluation;
+  }
+}

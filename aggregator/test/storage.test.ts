@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { SqliteRoundStore } from '../src/storage/sqlite-store.js';
+import { T0, pop, report, tempDir } from './helpers.js';
+
+let temp: ReturnType<typeof tempDir>;
+let path: string;
+beforeEach(() => {
+  temp = tempDir();
+  path = join(temp.dir, 'rounds.db');
+});
+afterEach(() => temp.cleanup());
+
+describe('SqliteRoundStore', () => {
+  test('survives a restart: close and reopen the file, everything acknowledged is there', async () => {
+    const store = new SqliteRoundStore({ path });
+    await store.upsertRound(report('p1'), T0);
+    await store.upsertRound(report('p2', { id: 'p2-r9', state: 'running', pops: [pop('LHR', { state: 'pending', lowerMs: 500 })] }), T0 + 1);
+    await store.close();
+    const reopened = new SqliteRoundStore({ path });
+    const rounds = await reopened.latestRounds({ limit: 10 });
+    expect(rounds.map((r) => r.id).sort()).toEqual(['p1-r1', 'p2-r9']);
+    expect(rounds.find((r) => r.id === 'p1-r1')).toMatchObject({ state: 'complete', pops: report('p1').round.pops, receivedAt: T0 });
+    expect((await reopened.probes()).map((p) => p.id)).toEqual(['p1', 'p2']);
+    await reopened.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    db.close();
+  });
+
+  test('upsert advances a running round and never moves it backwards', async () => {
+    const store = new SqliteRoundStore({ path });
+    const running = report('p1', { state: 'running', elapsedMs: 1000, pops: [pop('LHR', { state: 'pending', lowerMs: 900 })] });
+    const done = report('p1', { state: 'complete', elapsedMs: 3000 });
+    expect((await store.upsertRound(running, T0)).outcome).toBe('inserted');
+    const updated = await store.upsertRound(done, T0 + 2000);
+    expect(updated).toMatchObject({ outcome: 'updated', previous: { state: 'running' }, current: { state: 'complete' } });
+    const late = await store.upsertRound(running, T0 + 5000);
+    expect(late.outcome).toBe('unchanged');
+    expect(late.current).toMatchObject({ state: 'complete', receivedAt: T0 + 2000 });
+    const [stored] = await store.latestRounds({ probe: 'p1', limit: 1 });
+    expect(stored).toMatchObject({ state: 'complete', elapsedMs: 3000, firstReceivedAt: T0, receivedAt: T0 + 2000 });
+    expect(stored!.pops).toHaveLength(2);
+    await store.close();
+  });
+
+  test('concurrent upserts of the same round converge to the furthest report', async () => {
+    const store = new SqliteRoundStore({ path });
+    const reports = Array.from({ length: 50 }, (_, i) => report('p1', { state: i === 49 ? 'complete' : 'running', elapsedMs: 100 * (i + 1) }));
+    const shuffled = [...reports].sort(() => Math.random() - 0.5);
+    const results = await Promise.all(shuffled.map((r, i) => store.upsertRound(r, T0 + i)));
+    expect(results.filter((r) => r.outcome === 'inserted')).toHaveLength(1);
+    const [stored] = await store.latestRounds({ limit: 10 });
+    expect(stored).toMatchObject({ id: 'p1-r1', state: 'complete', elapsedMs: 5000 });
+    expect(await store.latestRounds({ limit: 10 })).toHaveLength(1);
+    await store.close();
+  });
+
+  test('retention prunes rounds (and their POP results) last received before the cutoff', async () => {
+    const store = new SqliteRoundStore({ path });
+    await store.upsertRound(report('p1', { id: 'old' }), T0);
+    await store.upsertRound(report('p1', { id: 'new', startedAt: new Date(T0 + 86_400_000).toISOString() }), T0 + 86_400_000);
+    expect(await store.prune(T0 + 1000)).toBe(1);
+    expect((await store.latestRounds({ limit: 10 })).map((r) => r.id)).toEqual(['new']);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM pop_results').get()).toEqual({ n: 2 });
+    db.close();
+  });
+
+  test('queries: roundsSince, latestRounds by probe with limit, recent states, pop stats', async () => {
+    const store = new SqliteRoundStore({ path });
+    for (let i = 0; i < 5; i++) {
+      const failed = i >= 3 ? { state: 'write_failed' as const, pops: [] } : {};
+      await store.upsertRound(report('p1', { id: `r${i}`, startedAt: new Date(T0 + i * 60_000).toISOString(), ...failed }), T0 + i * 60_000);
+    }
+    await store.upsertRound(report('p2'), T0 + 1);
+    expect((await store.roundsSince(T0 + 120_000)).map((r) => r.id)).toEqual(['r2', 'r3', 'r4']);
+    expect((await store.latestRounds({ probe: 'p1', limit: 2 })).map((r) => r.id)).toEqual(['r4', 'r3']);
+    expect(await store.recentRoundStates('p1', 3)).toEqual(['write_failed', 'write_failed', 'complete']);
+    expect(await store.popStats(T0)).toEqual([
+      { pop: 'LHR', targets: ['127.0.0.1:533'], lastSeenAt: T0 + 120_000, observations: 4 },
+      { pop: 'SIN', targets: ['127.0.0.1:533'], lastSeenAt: T0 + 120_000, observations: 4 },
+    ]);
+    await expect(store.checkWritable()).resolves.toBeUndefined();
+    await store.close();
+  });
+
+  test('refuses a database written by a newer schema', async () => {
+    const db = new Database(path);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('future');
+    db.close();
+    expect(() => new SqliteRoundStore({ path })).toThrow(/schema version 99 is newer than this aggregator knows \(1\)/);
+  });
+});

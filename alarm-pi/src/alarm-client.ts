@@ -1,0 +1,87 @@
+/**
+ * Wires the poll loop, the beacon state machine and a driver together. No
+ * process-level concerns here (signals, exit codes): those are in main.ts.
+ */
+import type { Logger } from '@propwatch/shared';
+import type { AlarmPiConfig } from './config.js';
+import { BeaconMachine } from './beacon-machine.js';
+import type { BeaconState } from './beacon-state.js';
+import type { BeaconDriver } from './drivers/driver.js';
+import { PollLoop, type PollReport } from './poll-loop.js';
+import { createStatusFetcher } from './status-fetcher.js';
+import { systemTimers, type Timers } from './timers.js';
+
+export interface AlarmClientOptions {
+  config: AlarmPiConfig;
+  logger: Logger;
+  driver: BeaconDriver;
+  fetch?: typeof fetch;
+  timers?: Timers;
+  random?: () => number;
+}
+
+export interface AlarmClient {
+  /** The last reported state, undefined before the first poll finished. */
+  readonly state: BeaconState | undefined;
+  /** Stops polling, turns the light off and releases the line. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startAlarmClient(options: AlarmClientOptions): Promise<AlarmClient> {
+  const { config, logger, driver } = options;
+  const timers = options.timers ?? systemTimers;
+  // Driver calls are serialised: an async driver (gpioset) must never see
+  // "on" overtake a still-running "off".
+  let chain: Promise<void> = Promise.resolve();
+  const output = (on: boolean) => {
+    chain = chain
+      .then(() => driver.set(on))
+      .then(
+        () => logger.debug({ on }, 'beacon output'),
+        (error: unknown) => logger.error({ err: error, on }, 'beacon driver failed to switch the light'),
+      );
+  };
+  // Whatever a previous (crashed) run left behind, start dark.
+  await driver.set(false);
+
+  const machine = new BeaconMachine(
+    { patterns: config.beacon.patterns, minOnMs: config.beacon.minOnMs, quiet: config.beacon.quiet, lampTest: config.beacon.lampTest },
+    output,
+    timers,
+  );
+  let state: BeaconState | undefined;
+  const onReport = (report: PollReport) => {
+    if (report.state !== state) {
+      logger.info({ from: state ?? null, to: report.state, reason: report.reason, failures: report.consecutiveFailures }, 'beacon state changed');
+      state = report.state;
+      driver.note?.(report.state, report.reason);
+    }
+    if (report.consecutiveFailures > 0) logger.warn({ failures: report.consecutiveFailures, retryInMs: report.nextPollMs, reason: report.reason }, 'status poll failed');
+    machine.update(report.state);
+  };
+  const fetcher = createStatusFetcher({
+    url: config.aggregator.url,
+    readToken: config.aggregator.readToken,
+    timeoutMs: config.aggregator.timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const loop = new PollLoop(config.poll, fetcher, onReport, timers, options.random);
+  machine.start();
+  loop.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    get state() {
+      return state;
+    },
+    stop() {
+      stopping ??= (async () => {
+        loop.stop();
+        machine.stop();
+        await chain;
+        await driver.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * alarm-pi configuration: one TypeBox schema that is the TypeScript type, the
+ * validator and the source of the README's config table.
+ */
+import Type, { type Static } from 'typebox';
+import { ConfigError, loadConfig, type LoadedConfig } from '@propwatch/shared';
+
+/** Driver keys; the driver map in drivers/index.ts is typed against this list. */
+export const DRIVER_NAMES = ['gpio', 'gpioset', 'console'] as const;
+export type DriverName = (typeof DRIVER_NAMES)[number];
+
+const Ms = (defaultMs: number, minimum = 0) => Type.Integer({ minimum, maximum: 86_400_000, default: defaultMs });
+
+/** `off`, `steady`, or a blink cycle. */
+export const PatternSchema = Type.Union([
+  Type.Literal('off'),
+  Type.Literal('steady'),
+  Type.Object({ onMs: Type.Integer({ minimum: 20, maximum: 600_000 }), offMs: Type.Integer({ minimum: 20, maximum: 600_000 }) }, { additionalProperties: false }),
+]);
+
+export const AlarmPiConfigSchema = Type.Object(
+  {
+    aggregator: Type.Object(
+      {
+        url: Type.String({ pattern: '^https?://', description: 'base URL of the aggregator, e.g. http://aggregator:8080' }),
+        readToken: Type.String({ default: '', secret: true, description: 'bearer token for GET /api/v1/status, if the aggregator requires one' }),
+        timeoutMs: Ms(2_000, 50),
+      },
+      { additionalProperties: false },
+    ),
+    poll: Type.Object(
+      {
+        intervalMs: Ms(1_000, 100),
+        backoffBaseMs: Ms(1_000, 10),
+        backoffMaxMs: Ms(30_000, 10),
+        unreachableAfter: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'consecutive failed polls before the state is unreachable' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    driver: Type.Union([Type.Literal('gpio'), Type.Literal('gpioset'), Type.Literal('console')], { default: 'gpio' }),
+    pin: Type.Integer({ minimum: 0, maximum: 53, default: 17, description: 'BCM GPIO number (17 = header pin 11)' }),
+    activeLow: Type.Boolean({ default: false, description: 'true for relay modules that switch on when the input is low' }),
+    gpio: Type.Object(
+      {
+        sysfsRoot: Type.String({ minLength: 1, default: '/sys/class/gpio' }),
+        sysfsLineOverride: Type.Optional(Type.Integer({ minimum: 0, maximum: 4095, description: 'sysfs line number, skipping base detection' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    gpioset: Type.Object(
+      {
+        chip: Type.String({ minLength: 1, default: 'gpiochip0' }),
+        binary: Type.String({ minLength: 1, default: 'gpioset' }),
+        version: Type.Union([Type.Literal('auto'), Type.Literal('v1'), Type.Literal('v2')], { default: 'auto' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    beacon: Type.Object(
+      {
+        patterns: Type.Object(
+          {
+            stale: Type.Union(PatternSchema.anyOf, { default: { onMs: 1000, offMs: 1000 } }),
+            degraded: Type.Union(PatternSchema.anyOf, { default: { onMs: 300, offMs: 2700 } }),
+            unreachable: Type.Union(PatternSchema.anyOf, { default: { onMs: 150, offMs: 850 } }),
+            quietAlarm: Type.Union(PatternSchema.anyOf, { default: { onMs: 250, offMs: 250 } }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        minOnMs: Ms(5_000),
+        lampTest: Type.Boolean({ default: true }),
+        quiet: Type.Boolean({ default: false, description: 'never steady: alarm blinks fast (patterns.quietAlarm) instead' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    logLevel: Type.Union(
+      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type AlarmPiConfig = Static<typeof AlarmPiConfigSchema>;
+export type Pattern = Static<typeof PatternSchema>;
+
+// Keeps the schema's driver union and DRIVER_NAMES in step at compile time.
+const _driversMatch: [DriverName, AlarmPiConfig['driver']] extends [AlarmPiConfig['driver'], DriverName] ? true : never = true;
+
+export interface LoadAlarmConfigOptions {
+  file?: string | undefined;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** `--driver` from the command line; wins over file and environment. */
+  driver?: string | undefined;
+}
+
+/** Loads and validates the config once; throws ConfigError naming key, value and what was expected. */
+export function loadAlarmConfig(options: LoadAlarmConfigOptions = {}): LoadedConfig<AlarmPiConfig> {
+  const env = { ...(options.env ?? {}) };
+  if (options.driver !== undefined) {
+    if (!(DRIVER_NAMES as readonly string[]).includes(options.driver)) {
+      throw new ConfigError('driver', options.driver, `one of ${DRIVER_NAMES.join(', ')}`, 'command-line flag --driver');
+    }
+    env.PROPWATCH_DRIVER = options.driver;
+  }
+  const loaded = loadConfig(AlarmPiConfigSchema, { file: options.file, env });
+  const { poll } = loaded.config;
+  if (poll.backoffMaxMs < poll.backoffBaseMs) {
+    throw new ConfigError('poll.backoffMaxMs', poll.backoffMaxMs, `a value >= poll.backoffBaseMs (${poll.backoffBaseMs})`, options.file ? `file ${options.file}` : 'defaults');
+  }
+  return loaded;
+}

@@ -1,0 +1,130 @@
+/**
+ * The process shell: command line, config, logger, driver, signals. Every
+ * exit path turns the light off and releases the line first; at start the
+ * driver forces the line off, so a crash loop never leaves the light on.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, PROPWATCH_VERSION, collectSecrets, createLogger, type Logger } from '@propwatch/shared';
+import { startAlarmClient, type AlarmClient } from './alarm-client.js';
+import { AlarmPiConfigSchema, loadAlarmConfig, type AlarmPiConfig } from './config.js';
+import { DRIVERS } from './drivers/index.js';
+import type { BeaconDriver } from './drivers/driver.js';
+import { GpioUnavailableError } from './drivers/sysfs-base.js';
+import { createStatusFetcher } from './status-fetcher.js';
+
+/** sysexits.h EX_CONFIG: systemd's RestartPreventExitStatus keeps a bad config from crash-looping. */
+export const EXIT_CONFIG = 78;
+/** sysexits.h EX_UNAVAILABLE: the chosen driver cannot reach the hardware. */
+export const EXIT_UNAVAILABLE = 69;
+
+export const HELP = `propwatch-alarm ${PROPWATCH_VERSION}: polls the propwatch aggregator and drives a beacon light.
+
+Usage: propwatch-alarm [options]
+
+  -c, --config <file>   YAML config file (or PROPWATCH_CONFIG); PROPWATCH_* variables override it
+  -d, --driver <name>   gpio | gpioset | console (overrides the config)
+      --once            poll once, print the state, exit 0 = ok, 1 = alarm, 2 = anything else
+      --off             force the light off, release the line and exit (for ExecStopPost)
+  -h, --help            this text
+  -v, --version         print the version
+
+Logs are JSON lines on stderr; --once and the console driver write to stdout.
+`;
+
+export interface MainIo {
+  env: Readonly<Record<string, string | undefined>>;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const defaultIo: MainIo = { env: process.env, stdout: process.stdout, stderr: process.stderr };
+
+/** Runs the CLI; resolves with the exit code (long-running mode resolves on a signal). */
+export async function runMain(argv: readonly string[], io: MainIo = defaultIo): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string', short: 'c' },
+        driver: { type: 'string', short: 'd' },
+        once: { type: 'boolean' },
+        off: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    io.stderr.write(`propwatch-alarm: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.help) return (io.stdout.write(HELP), 0);
+  if (args.version) return (io.stdout.write(`${PROPWATCH_VERSION}\n`), 0);
+
+  let config: AlarmPiConfig;
+  try {
+    config = loadAlarmConfig({ file: args.config ?? io.env.PROPWATCH_CONFIG, env: io.env, driver: args.driver }).config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(`propwatch-alarm: ${error.message}\n`);
+    return EXIT_CONFIG;
+  }
+  const logger = createLogger({ name: 'propwatch-alarm', level: config.logLevel, secrets: collectSecrets(AlarmPiConfigSchema, config), destination: io.stderr });
+
+  if (args.once) return pollOnce(config, io);
+
+  let driver: BeaconDriver;
+  try {
+    driver = await DRIVERS[config.driver]({ config, logger, out: io.stdout });
+  } catch (error) {
+    logger.fatal({ err: error, driver: config.driver }, 'cannot open the beacon driver');
+    io.stderr.write(`propwatch-alarm: ${(error as Error).message}\n`);
+    return error instanceof GpioUnavailableError ? EXIT_UNAVAILABLE : 1;
+  }
+  if (args.off) {
+    await driver.close();
+    logger.info({ driver: driver.name }, 'light forced off and line released');
+    return 0;
+  }
+  const client = await startAlarmClient({ config, logger, driver });
+  logger.info({ driver: driver.name, aggregator: config.aggregator.url, pin: config.pin, activeLow: config.activeLow }, 'propwatch-alarm started');
+  return waitForShutdown(client, logger);
+}
+
+async function pollOnce(config: AlarmPiConfig, io: MainIo): Promise<number> {
+  const result = await createStatusFetcher({ url: config.aggregator.url, readToken: config.aggregator.readToken, timeoutMs: config.aggregator.timeoutMs })();
+  if (!result.ok) {
+    io.stdout.write(`unreachable: ${result.reason}\n`);
+    return 2;
+  }
+  io.stdout.write(`${result.status.state}: ${result.status.reason}\n`);
+  return result.status.state === 'ok' ? 0 : result.status.state === 'alarm' ? 1 : 2;
+}
+
+/** Resolves with the exit code once a signal or a crash has turned the light off. */
+function waitForShutdown(client: AlarmClient, logger: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let exiting = false;
+    const shutdown = (code: number, why: string, error?: unknown) => {
+      if (exiting) return;
+      exiting = true;
+      if (error) logger.fatal({ err: error }, `${why}: turning the light off`);
+      else logger.info({ why }, 'shutting down: turning the light off');
+      // If the driver hangs, do not hang with it; systemd/Docker will restart us and the next start forces the line off.
+      const guard = setTimeout(() => resolve(code || 1), 5_000);
+      guard.unref();
+      client.stop().then(
+        () => resolve(code),
+        (stopError: unknown) => {
+          logger.error({ err: stopError }, 'could not release the line cleanly');
+          resolve(code || 1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown(0, 'SIGTERM'));
+    process.once('SIGINT', () => shutdown(0, 'SIGINT'));
+    process.once('uncaughtException', (error) => shutdown(1, 'uncaught exception', error));
+    process.once('unhandledRejection', (error) => shutdown(1, 'unhandled rejection', error));
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Polls the aggregator forever and reports a BeaconState after every poll.
+ * A failure keeps the last known state until `unreachableAfter` failures in a
+ * row; with no known state yet it is `unreachable` at once, because the
+ * beacon must never suggest "all fine" when it does not know.
+ */
+import type { Status } from '@propwatch/shared';
+import { backoffDelayMs } from './backoff.js';
+import type { BeaconState } from './beacon-state.js';
+import type { FetchResult } from './status-fetcher.js';
+import type { Timers } from './timers.js';
+
+export interface PollOptions {
+  intervalMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  unreachableAfter: number;
+}
+
+export interface PollReport {
+  state: BeaconState;
+  reason: string;
+  /** The last good status, if any (it may be older than this report when polls fail). */
+  status: Status | undefined;
+  consecutiveFailures: number;
+  nextPollMs: number;
+}
+
+/** The pure step: what the state is after one result, and when to poll next. */
+export function stepPoll(
+  previous: { failures: number; status: Status | undefined },
+  result: FetchResult,
+  options: PollOptions,
+  random: () => number,
+): PollReport {
+  if (result.ok) {
+    const { status } = result;
+    return { state: status.state, reason: status.reason, status, consecutiveFailures: 0, nextPollMs: options.intervalMs };
+  }
+  const failures = previous.failures + 1;
+  const nextPollMs = backoffDelayMs(failures, options.backoffBaseMs, options.backoffMaxMs, random);
+  const unreachable = failures >= options.unreachableAfter || previous.status === undefined;
+  const state: BeaconState = unreachable ? 'unreachable' : previous.status!.state;
+  const reason = unreachable ? `aggregator unreachable (${failures} failed polls): ${result.reason}` : `${previous.status!.reason} (poll failed: ${result.reason})`;
+  return { state, reason, status: previous.status, consecutiveFailures: failures, nextPollMs };
+}
+
+export class PollLoop {
+  private failures = 0;
+  private status: Status | undefined;
+  private timer: unknown;
+  private running = false;
+
+  constructor(
+    private readonly options: PollOptions,
+    private readonly fetchStatus: () => Promise<FetchResult>,
+    private readonly onReport: (report: PollReport) => void,
+    private readonly timers: Timers,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.pollNow();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Runs one poll and schedules the next. Exposed for tests. */
+  async pollNow(): Promise<PollReport> {
+    const result = await this.fetchStatus();
+    const report = stepPoll({ failures: this.failures, status: this.status }, result, this.options, this.random);
+    this.failures = report.consecutiveFailures;
+    this.status = report.status;
+    if (this.running) {
+      this.onReport(report);
+      this.timer = this.timers.setTimeout(() => void this.pollNow(), report.nextPollMs);
+    }
+    return report;
+  }
+}

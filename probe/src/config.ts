@@ -1,0 +1,112 @@
+/**
+ * The probe's configuration: one TypeBox schema, loaded from YAML plus
+ * PROPWATCH_* variables by the shared loader. See probe/README.md for the
+ * table of keys.
+ */
+import { ConfigError, IDENTIFIER_PATTERN, type LoadConfigOptions, loadConfig } from '@propwatch/shared';
+import Type, { type Static } from 'typebox';
+import { CloudflareWriterConfig } from './writers/cloudflare/config.js';
+import { Rfc2136ConfigSchema } from './writers/rfc2136/config.js';
+
+export const TargetConfig = Type.Object(
+  {
+    name: Type.String({ pattern: IDENTIFIER_PATTERN, description: 'POP name shown everywhere, e.g. LHR' }),
+    address: Type.String({ minLength: 2, maxLength: 45, description: 'IPv4 or IPv6 address queried directly' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 53 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ProbeConfig = Type.Object(
+  {
+    probe: Type.Object(
+      {
+        id: Type.String({ pattern: IDENTIFIER_PATTERN, description: 'unique probe id; also the canary label' }),
+        region: Type.String({ minLength: 1, maxLength: 64, default: 'unknown' }),
+      },
+      { additionalProperties: false },
+    ),
+    zone: Type.String({ minLength: 1, maxLength: 253, description: 'zone that holds the canary' }),
+    canaryLabel: Type.String({ pattern: '^[A-Za-z0-9_-]{1,63}$', default: '_propwatch' }),
+    ttl: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'canary TTL in seconds' }),
+    writer: Type.Object(
+      {
+        kind: Type.Union([Type.Literal('cloudflare'), Type.Literal('rfc2136')], { description: 'which writer module to use' }),
+        cloudflare: Type.Optional(CloudflareWriterConfig),
+        rfc2136: Type.Optional(Rfc2136ConfigSchema),
+      },
+      { additionalProperties: false },
+    ),
+    targets: Type.Array(TargetConfig, { default: [], maxItems: 5000, description: 'POPs to poll (static list)' }),
+    discovery: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'add every A/AAAA of every NS of the zone as a target' }),
+        resolverAddress: Type.Optional(Type.String({ description: 'server asked for the NS set and addresses (an authoritative of the zone)' })),
+        resolverPort: Type.Integer({ minimum: 1, maximum: 65535, default: 53 }),
+        port: Type.Integer({ minimum: 1, maximum: 65535, default: 53, description: 'port of the discovered targets' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    query: Type.Object(
+      {
+        timeoutMs: Type.Integer({ minimum: 10, maximum: 30_000, default: 1000 }),
+        nsid: Type.Boolean({ default: true, description: 'ask for EDNS NSID to name the instance that answered' }),
+        chaosIdentity: Type.Boolean({ default: false, description: 'also ask CHAOS TXT id.server. once per round when a target gives no NSID' }),
+        concurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 256, description: 'queries in flight at most (p-limit)' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    round: Type.Object(
+      {
+        intervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 30_000, description: 'time between round starts' }),
+        pollIntervalMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'time between queries to one target' }),
+        perTargetQps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000, description: 'query budget per target; widens the poll interval' })),
+        maxWaitMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 120_000, description: 'after this, unseen POPs are reported as timeout' }),
+        progressMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 1000, description: 'progress report period while a round runs' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    report: Type.Object(
+      {
+        url: Type.Optional(Type.String({ pattern: '^https?://', description: 'aggregator base URL; without it reports are only logged' })),
+        token: Type.Optional(Type.String({ minLength: 1, secret: true, description: "this probe's bearer token" })),
+        spoolDir: Type.String({ default: './.data/probe-spool', description: 'undelivered reports live here' }),
+        maxSpoolFiles: Type.Integer({ minimum: 10, maximum: 10_000_000, default: 100_000, description: 'oldest rounds are dropped past this, with a warning' }),
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000 }),
+        backoffBaseMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),
+        backoffMaxMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    stateDir: Type.String({ default: './.data/probe-state', description: 'holds the last serial so serials increase across restarts' }),
+    metrics: Type.Object(
+      {
+        port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'serve /metrics on this port (0 = random); off when absent' })),
+        host: Type.String({ default: '127.0.0.1' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+export type ProbeConfig = Static<typeof ProbeConfig>;
+
+/** Loads and cross-checks the probe config; what the schema cannot say is checked here. */
+export function loadProbeConfig(options: LoadConfigOptions) {
+  const loaded = loadConfig(ProbeConfig, options);
+  const { config } = loaded;
+  const source = options.file ? `file ${options.file}` : 'environment';
+  const section = config.writer.kind;
+  if (!config.writer[section]) throw new ConfigError(`writer.${section}`, undefined, `a "${section}" section because writer.kind is "${section}"`, source);
+  if (config.targets.length === 0 && !config.discovery.enabled) throw new ConfigError('targets', [], 'at least one target, or discovery.enabled: true', source);
+  if (config.discovery.enabled && !config.discovery.resolverAddress) throw new ConfigError('discovery.resolverAddress', undefined, 'the address of a server to ask for the NS set', source);
+  if (config.report.url && !config.report.token) throw new ConfigError('report.token', undefined, 'a bearer token because report.url is set', source);
+  if (config.round.maxWaitMs > config.round.intervalMs) throw new ConfigError('round.maxWaitMs', config.round.maxWaitMs, `at most round.intervalMs (${config.round.intervalMs}) so rounds never overlap`, source);
+  const names = new Set<string>();
+  for (const target of config.targets) {
+    if (names.has(target.name)) throw new ConfigError('targets', target.name, 'unique target names', source);
+    names.add(target.name);
+  }
+  return loaded;
+}

@@ -1,0 +1,144 @@
+/**
+ * Assembles a probe from its config: writer, querier, target list, reporter,
+ * metrics and the round runner. main.ts calls this; so do end-to-end tests and
+ * the demo, which is why nothing here touches process signals or stdout.
+ */
+import { join } from 'node:path';
+import { canaryName, type Logger, PROPWATCH_VERSION, type RoundReport, SerialSource } from '@propwatch/shared';
+import type { ProbeConfig } from './config.js';
+import { ProbeMetrics } from './metrics/probe-metrics.js';
+import { discoverTargets, Querier } from './querier/index.js';
+import { Reporter } from './report/reporter.js';
+import { createCanaryChecker } from './round/canary-checker.js';
+import { ProbeRunner } from './round/probe-runner.js';
+import { type Clock, systemClock, type Target } from './round/types.js';
+import { CloudflareWriter } from './writers/cloudflare/cloudflare-writer.js';
+import { createRfc2136Writer } from './writers/rfc2136/index.js';
+import type { CanaryWriter } from './writers/writer.js';
+
+/** One constructor per writer kind; the config key picks it. */
+const WRITERS: Record<ProbeConfig['writer']['kind'], (config: ProbeConfig) => CanaryWriter> = {
+  cloudflare: (config) => new CloudflareWriter(config.writer.cloudflare!),
+  rfc2136: (config) => createRfc2136Writer(config.writer.rfc2136!),
+};
+
+/** Re-discovering the NS set every round would double the query load for no gain; NS sets change rarely. */
+const DISCOVERY_REFRESH_MS = 10 * 60_000;
+
+export interface ProbeDeps {
+  logger?: Logger;
+  clock?: Clock;
+  writer?: CanaryWriter;
+  metrics?: ProbeMetrics;
+  /** Called with every report; the reporter (when configured) also gets them. */
+  onReport?: (report: RoundReport) => void;
+}
+
+export interface Probe {
+  runner: ProbeRunner;
+  reporter: Reporter | undefined;
+  metrics: ProbeMetrics;
+  querier: Querier;
+  record: string;
+  resolveTargets: () => Promise<Target[]>;
+  close(): Promise<void>;
+}
+
+export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
+  const { logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const metrics = deps.metrics ?? new ProbeMetrics(false);
+  const writer = deps.writer ?? WRITERS[config.writer.kind](config);
+  const querier = new Querier({ timeoutMs: config.query.timeoutMs });
+  const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
+  const reporter = config.report.url
+    ? new Reporter(
+        { url: new URL('/api/v1/rounds', config.report.url).toString(), token: config.report.token!, timeoutMs: config.report.timeoutMs, backoffBaseMs: config.report.backoffBaseMs, backoffMaxMs: config.report.backoffMaxMs, spoolDir: config.report.spoolDir, maxSpoolFiles: config.report.maxSpoolFiles },
+        {
+          sleep: clock.sleep,
+          ...(logger ? { logger } : {}),
+          onAttempt: (result) => {
+            metrics.deliveries.labels(result).inc();
+            metrics.spooled.set(reporter?.spool.size ?? 0);
+          },
+          onDropped: (count) => metrics.spoolDropped.inc(count),
+        },
+        logger,
+      )
+    : undefined;
+
+  let discovered: { at: number; targets: Target[] } | undefined;
+  const resolveTargets = async (): Promise<Target[]> => {
+    const configured = config.targets.map((t) => ({ name: t.name, address: t.address, port: t.port }));
+    if (!config.discovery.enabled) return configured;
+    if (!discovered || clock.now() - discovered.at > DISCOVERY_REFRESH_MS) {
+      const found = await discoverTargets(querier, { zone: config.zone, resolver: { address: config.discovery.resolverAddress!, port: config.discovery.resolverPort }, port: config.discovery.port, timeoutMs: config.query.timeoutMs });
+      if (found.ok) {
+        for (const warning of found.warnings) logger?.warn({ warning }, 'target discovery');
+        // Several addresses of one NS host get distinct names: LHR, LHR#2...
+        const seen = new Map<string, number>();
+        discovered = {
+          at: clock.now(),
+          targets: found.targets.map((t) => {
+            const n = (seen.get(t.name) ?? 0) + 1;
+            seen.set(t.name, n);
+            return { name: n === 1 ? t.name : `${t.name}#${n}`, address: t.address, port: t.port };
+          }),
+        };
+      } else {
+        // Keep measuring the previous set (or the static one) rather than nothing.
+        logger?.error({ error: found.error }, 'target discovery failed; using the previous target set');
+      }
+    }
+    const names = new Set(configured.map((t) => t.name));
+    return [...configured, ...(discovered?.targets ?? []).filter((t) => !names.has(t.name))];
+  };
+
+  const runner = new ProbeRunner(
+    {
+      probe: { id: config.probe.id, region: config.probe.region, version: PROPWATCH_VERSION },
+      zone: config.zone.replace(/\.$/, ''),
+      record,
+      ttl: config.ttl,
+      pollIntervalMs: config.round.pollIntervalMs,
+      perTargetQps: config.round.perTargetQps,
+      maxWaitMs: config.round.maxWaitMs,
+      progressMs: config.round.progressMs,
+      concurrency: config.query.concurrency,
+      intervalMs: config.round.intervalMs,
+    },
+    {
+      writer,
+      check: createCanaryChecker(querier, { timeoutMs: config.query.timeoutMs, nsid: config.query.nsid, chaosIdentity: config.query.chaosIdentity }),
+      clock,
+      serials: new SerialSource(join(config.stateDir, `serial-${config.probe.id}`)),
+      resolveTargets,
+      submit: (report) => {
+        deps.onReport?.(report);
+        reporter?.submit(report);
+        metrics.spooled.set(reporter?.spool.size ?? 0);
+      },
+      onRound: (outcome) => {
+        metrics.observeRound(outcome.report);
+        const { round } = outcome.report;
+        const worst = round.pops.reduce<(typeof round.pops)[number] | undefined>((w, p) => (!w || (p.estimateMs ?? p.lowerMs) > (w.estimateMs ?? w.lowerMs) ? p : w), undefined);
+        logger?.info({ roundId: round.id, state: round.state, pops: round.pops.length, worstPop: worst?.pop, worstMs: worst?.estimateMs ?? worst?.lowerMs, timeouts: round.pops.filter((p) => p.state === 'timeout').length, writeError: round.write.error }, 'round finished');
+      },
+      ...(logger ? { logger } : {}),
+    },
+  );
+
+  return {
+    runner,
+    reporter,
+    metrics,
+    querier,
+    record,
+    resolveTargets,
+    async close() {
+      await reporter?.stop();
+      querier.close();
+      await writer.close?.();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Domain names on the wire (RFC 1035 §3.1, §4.1.4). Decoding is the part that
+ * faces hostile input: every compression pointer must point strictly before
+ * the previous jump target (so a chain of pointers can only move backwards and
+ * must end), hops are capped, labels are ≤ 63 bytes and the whole name ≤ 255.
+ */
+import { Cursor, DecodeError } from './decode-error.js';
+
+export const MAX_NAME_LENGTH = 255;
+export const MAX_LABEL_LENGTH = 63;
+/** More hops than a 255-byte name has labels can only be a malicious chain. */
+const MAX_POINTER_HOPS = 128;
+
+/** Reads a possibly compressed name at the cursor and leaves the cursor after its in-place part. */
+export function readName(cur: Cursor): string {
+  const buf = cur.buf;
+  let pos = cur.pos;
+  // A pointer must land before this limit; it starts at the name's own offset.
+  let limit = pos;
+  let end = -1;
+  let hops = 0;
+  let wireLength = 1; // the terminating root byte
+  let name = '';
+  for (;;) {
+    if (pos >= buf.length) throw new DecodeError(`name at offset ${cur.pos} runs past the end of the message`);
+    const len = buf[pos]!;
+    if (len === 0) {
+      pos += 1;
+      break;
+    }
+    const kind = len & 0xc0;
+    if (kind === 0xc0) {
+      if (pos + 1 >= buf.length) throw new DecodeError(`compression pointer at offset ${pos} is cut off`);
+      const target = ((len & 0x3f) << 8) | buf[pos + 1]!;
+      if (target >= limit) throw new DecodeError(`compression pointer at offset ${pos} points forward or loops (to ${target})`);
+      if (++hops > MAX_POINTER_HOPS) throw new DecodeError(`name at offset ${cur.pos} has more than ${MAX_POINTER_HOPS} compression pointers`);
+      if (end < 0) end = pos + 2;
+      limit = target;
+      pos = target;
+      continue;
+    }
+    if (kind !== 0) throw new DecodeError(`label at offset ${pos} uses reserved label type 0x${kind.toString(16)}`);
+    if (pos + 1 + len > buf.length) throw new DecodeError(`label at offset ${pos} runs past the end of the message`);
+    wireLength += len + 1;
+    if (wireLength > MAX_NAME_LENGTH) throw new DecodeError(`name at offset ${cur.pos} is longer than ${MAX_NAME_LENGTH} bytes`);
+    if (name.length > 0) name += '.';
+    name += labelToText(buf, pos + 1, pos + 1 + len);
+    pos += 1 + len;
+  }
+  cur.pos = end < 0 ? pos : end;
+  return name.length === 0 ? '.' : name;
+}
+
+const SAFE = new Uint8Array(256);
+for (let c = 0x21; c <= 0x7e; c++) SAFE[c] = 1;
+SAFE[0x2e] = 0; // '.' inside a label
+SAFE[0x5c] = 0; // '\'
+
+function labelToText(buf: Buffer, start: number, end: number): string {
+  let plain = true;
+  for (let i = start; i < end; i++) {
+    if (SAFE[buf[i]!] === 0) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return buf.toString('latin1', start, end);
+  let text = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    text += SAFE[c] === 1 ? String.fromCharCode(c) : `\\${c.toString().padStart(3, '0')}`;
+  }
+  return text;
+}
+
+/**
+ * Encodes presentation text (`a.example.`, `a.example`, `.` for the root;
+ * `\.` and `\DDD` escapes accepted) into uncompressed wire form. Throws on a
+ * name that cannot exist, since names come from configuration.
+ */
+export function nameToWire(name: string): Buffer {
+  if (name === '.' || name === '') return Buffer.from([0]);
+  const labels: number[][] = [[]];
+  for (let i = 0; i < name.length; i++) {
+    const ch = name.charCodeAt(i);
+    const label = labels[labels.length - 1]!;
+    if (ch === 0x2e) {
+      if (label.length === 0) throw new Error(`name ${JSON.stringify(name)} has an empty label`);
+      labels.push([]);
+    } else if (ch === 0x5c) {
+      const digits = /^[0-9]{3}/.exec(name.slice(i + 1, i + 4));
+      if (digits) {
+        const value = Number(digits[0]);
+        if (value > 255) throw new Error(`name ${JSON.stringify(name)} has escape \\${digits[0]} above 255`);
+        label.push(value);
+        i += 3;
+      } else {
+        if (i + 1 >= name.length) throw new Error(`name ${JSON.stringify(name)} ends with a lone backslash`);
+        label.push(name.charCodeAt(++i));
+      }
+    } else {
+      if (ch > 0xff) throw new Error(`name ${JSON.stringify(name)} has a non-Latin-1 character; use punycode`);
+      label.push(ch);
+    }
+  }
+  if (labels[labels.length - 1]!.length === 0) labels.pop(); // trailing dot
+  let size = 1;
+  for (const label of labels) {
+    if (label.length > MAX_LABEL_LENGTH) throw new Error(`name ${JSON.stringify(name)} has a label longer than ${MAX_LABEL_LENGTH} bytes`);
+    size += label.length + 1;
+  }
+  if (size > MAX_NAME_LENGTH) throw new Error(`name ${JSON.stringify(name)} is longer than ${MAX_NAME_LENGTH} bytes on the wire`);
+  const out = Buffer.alloc(size);
+  let pos = 0;
+  for (const label of labels) {
+    out[pos++] = label.length;
+    for (const byte of label) out[pos++] = byte;
+  }
+  return out;
+}
+
+/** Case-insensitive comparison of presentation names (ASCII letters only, as RFC 4343 says). */
+export function namesEqual(a: string, b: string): boolean {
+  return canonicalName(a) === canonicalName(b);
+}
+
+/** Lower-cases ASCII letters and drops one trailing dot (the root stays `.`). */
+export function canonicalName(name: string): string {
+  const bare = name.length > 1 && name.endsWith('.') && !name.endsWith('\\.') ? name.slice(0, -1) : name;
+  return bare.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}

@@ -1,0 +1,105 @@
+/**
+ * The probe process: read config, assemble, run rounds until SIGTERM/SIGINT,
+ * then stop cleanly (the round in flight is abandoned, spooled reports stay
+ * on disk for the next start).
+ */
+import { createServer, type Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import { collectSecrets, ConfigError, createLogger, maskSecrets, PROPWATCH_VERSION } from '@propwatch/shared';
+import { formatRoundTable } from './cli/format-table.js';
+import { loadProbeConfig, ProbeConfig } from './config.js';
+import { createProbe } from './create-probe.js';
+import { ProbeMetrics } from './metrics/probe-metrics.js';
+
+const HELP = `propwatch-probe ${PROPWATCH_VERSION}
+Writes a fresh serial into the canary TXT record, polls every POP until each
+serves it, and reports timings with error bounds to the aggregator.
+
+Usage: propwatch-probe [--config probe.yaml] [--once] [--print-config]
+
+Options:
+  -c, --config FILE   YAML config (also PROPWATCH_CONFIG); PROPWATCH_* variables override it
+      --once          run one round, print a table (POP, NSID, estimate ± error, queries), exit
+                      exit code: 0 all propagated, 1 write failed, 2 some POP timed out
+      --print-config  print the effective config with secrets masked, then exit
+  -h, --help          this text
+  -v, --version       print the version
+
+See probe/README.md for every config key and its environment variable.
+`;
+
+export async function main(argv = process.argv.slice(2), env = process.env): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c' }, once: { type: 'boolean' }, 'print-config': { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    strict: true,
+  });
+  if (values.help) return void process.stdout.write(HELP), 0;
+  if (values.version) return void process.stdout.write(`${PROPWATCH_VERSION}\n`), 0;
+
+  let loaded;
+  try {
+    loaded = loadProbeConfig({ file: values.config ?? env.PROPWATCH_CONFIG, env });
+  } catch (error) {
+    if (error instanceof ConfigError) return void process.stderr.write(`propwatch-probe: ${error.message}\n`), 78; // EX_CONFIG
+    throw error;
+  }
+  const { config } = loaded;
+  if (values['print-config']) return void process.stdout.write(`${JSON.stringify(maskSecrets(ProbeConfig, config), null, 2)}\n`), 0;
+
+  const logger = createLogger({ name: 'propwatch-probe', level: config.logLevel, secrets: collectSecrets(ProbeConfig, config) });
+  for (const name of loaded.unknownEnv) logger.warn({ variable: name }, 'environment variable matches no config key (typo?)');
+  const metrics = new ProbeMetrics(true);
+  const probe = createProbe(config, { logger, metrics });
+  const stop = new AbortController();
+  let metricsServer: Server | undefined;
+  const shutdown = (signal: string) => {
+    if (stop.signal.aborted) return;
+    logger.info({ signal }, 'stopping');
+    stop.abort();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    if (config.metrics.port !== undefined) metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port, logger);
+    probe.reporter?.start();
+    logger.info({ probe: config.probe.id, zone: config.zone, record: probe.record, writer: config.writer.kind, targets: config.targets.length, discovery: config.discovery.enabled, aggregator: config.report.url ?? null }, 'probe started');
+    if (values.once) {
+      const { report } = await probe.runner.runOnce(stop.signal);
+      process.stdout.write(formatRoundTable(report));
+      if (probe.reporter) await waitForDelivery(probe.reporter.spool, config.report.timeoutMs);
+      return report.round.state === 'write_failed' ? 1 : report.round.pops.some((p) => p.state !== 'propagated') ? 2 : 0;
+    }
+    await probe.runner.runForever(stop.signal);
+    return 0;
+  } finally {
+    await probe.close();
+    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+    logger.info({ spooled: probe.reporter?.spool.size ?? 0 }, 'stopped');
+    logger.flush();
+  }
+}
+
+async function waitForDelivery(spool: { size: number }, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (spool.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+function serveMetrics(metrics: ProbeMetrics, host: string, port: number, logger: { info: (o: object, m: string) => void }): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url !== '/metrics') return void response.writeHead(404).end('not found\n');
+    metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      (error: Error) => response.writeHead(500).end(`${error.message}\n`),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      logger.info({ metrics: `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics` }, 'metrics listening');
+      resolve(server);
+    });
+  });
+}

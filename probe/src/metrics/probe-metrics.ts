@@ -1,0 +1,45 @@
+/**
+ * The probe's own Prometheus metrics (a Registry per probe instance). The
+ * aggregator holds the fleet view; these help when one probe misbehaves.
+ */
+import type { RoundReport } from '@propwatch/shared';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class ProbeMetrics {
+  readonly registry = new Registry();
+  readonly rounds = new Counter({ name: 'propwatch_probe_rounds_total', help: 'Rounds finished, by final state.', labelNames: ['state'], registers: [this.registry] });
+  readonly propagation = new Histogram({
+    name: 'propwatch_probe_propagation_seconds',
+    help: 'Estimated propagation time per POP (midpoint of the bounds) of finished rounds.',
+    labelNames: ['pop'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly timeouts = new Counter({ name: 'propwatch_probe_pop_timeouts_total', help: 'POPs not seen serving the serial within maxWaitMs.', labelNames: ['pop'], registers: [this.registry] });
+  readonly queries = new Counter({ name: 'propwatch_probe_queries_total', help: 'Canary queries sent.', labelNames: ['pop'], registers: [this.registry] });
+  readonly queryFailures = new Counter({ name: 'propwatch_probe_query_failures_total', help: 'Canary queries without a usable answer (timeout, SERVFAIL, REFUSED, garbage).', labelNames: ['pop'], registers: [this.registry] });
+  readonly writeSeconds = new Histogram({ name: 'propwatch_probe_write_duration_seconds', help: 'Provider API latency of successful canary writes.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [this.registry] });
+  readonly spooled = new Gauge({ name: 'propwatch_probe_spool_reports', help: 'Reports waiting in the on-disk spool.', registers: [this.registry] });
+  readonly spoolDropped = new Counter({ name: 'propwatch_probe_spool_dropped_total', help: 'Reports dropped because the spool was full (oldest first).', registers: [this.registry] });
+  readonly deliveries = new Counter({ name: 'propwatch_probe_report_deliveries_total', help: 'Report delivery attempts, by result.', labelNames: ['result'], registers: [this.registry] });
+  readonly lastRound = new Gauge({ name: 'propwatch_probe_last_round_timestamp_seconds', help: 'Unix time when the last round finished.', registers: [this.registry] });
+
+  constructor(withProcessMetrics = true) {
+    for (const state of ['complete', 'write_failed']) this.rounds.labels(state).inc(0);
+    for (const result of ['delivered', 'retry', 'rejected']) this.deliveries.labels(result).inc(0);
+    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Records a finished round. */
+  observeRound(report: RoundReport, nowSeconds = Date.now() / 1000): void {
+    this.rounds.labels(report.round.state).inc();
+    this.lastRound.set(nowSeconds);
+    if (report.round.state === 'complete') this.writeSeconds.observe(report.round.write.submitToAckMs / 1000);
+    for (const pop of report.round.pops) {
+      this.queries.labels(pop.pop).inc(pop.queries);
+      this.queryFailures.labels(pop.pop).inc(pop.failures);
+      if (pop.state === 'propagated' && pop.estimateMs !== undefined) this.propagation.labels(pop.pop).observe(pop.estimateMs / 1000);
+      if (pop.state === 'timeout') this.timeouts.labels(pop.pop).inc();
+    }
+  }
+}

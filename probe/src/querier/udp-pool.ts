@@ -1,0 +1,222 @@
+/**
+ * A few long-lived UDP sockets per address family, shared by all queries.
+ * Answers are demultiplexed by (socket, ID) and accepted only from the
+ * queried address and port with our question; everything else is counted and
+ * dropped while the query keeps waiting for the real answer. One timer, armed
+ * for the earliest deadline, times queries out.
+ *
+ * Source-port randomisation is limited to the pool's few ports; the 16-bit
+ * CSPRNG ID, the exact source check and the question match carry RFC 5452's
+ * protection. That suffices here: nothing is cached from these answers, so
+ * a forged one could at worst skew one measurement, and it would also need
+ * to guess the port.
+ */
+import dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { decodeMessage, decodeQuestionPrefix, stampQuery, type DnsMessage, type PreparedQuery } from '../dns/index.js';
+import { mismatchReason } from './answer-match.js';
+import { DeadlineHeap } from './deadline-heap.js';
+import { RandomIds } from './random-ids.js';
+import type { QuerierStats } from './results.js';
+import type { ResolvedTarget } from './target-address.js';
+
+export type UdpOutcome =
+  | { kind: 'answer'; message: DnsMessage; sentAt: number; receivedAt: number }
+  /** TC=1 whose body did not decode; the question matched, so TCP is worth trying. */
+  | { kind: 'truncated'; sentAt: number; receivedAt: number }
+  | { kind: 'timeout'; sentAt: number; rejected?: string }
+  | { kind: 'error'; reason: 'network' | 'closed' | 'busy'; detail: string; sentAt?: number };
+
+export interface UdpPoolOptions {
+  /** Sockets per address family (default 4). */
+  socketsPerFamily?: number;
+  /** Local addresses to bind (default: the wildcard address, port 0). */
+  bind?: { v4?: string; v6?: string };
+  /** After a timeout, the ID stays unused on its socket this long so a late answer cannot match a new query (default 10 s). */
+  idQuarantineMs?: number;
+  /** Kernel receive buffer per socket in bytes, best effort (default 4 MiB). */
+  receiveBufferBytes?: number;
+}
+
+interface Pending {
+  id: number;
+  slot: PoolSocket;
+  target: ResolvedTarget;
+  prepared: PreparedQuery;
+  sentAt: number;
+  deadline: number;
+  heapIndex: number;
+  done: boolean;
+  /** Why the last packet from the target itself was refused, reported if nothing better arrives. */
+  rejected: string | undefined;
+  resolve: (outcome: UdpOutcome) => void;
+}
+
+interface PoolSocket {
+  socket: dgram.Socket;
+  inFlight: Map<number, Pending>;
+  quarantineUntil: Float64Array;
+}
+
+/** Beyond this many in flight per socket, random ID draws would start to collide often. */
+const MAX_IN_FLIGHT_PER_SOCKET = 16_384;
+const ID_DRAWS = 32;
+const noop = (): void => undefined;
+
+export class UdpPool {
+  private readonly sockets: { 4: PoolSocket[]; 6: PoolSocket[] } = { 4: [], 6: [] };
+  private readonly heap = new DeadlineHeap<Pending>();
+  private readonly ids = new RandomIds();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private roundRobin = 0;
+  private pickedId = -1;
+  private closed = false;
+
+  constructor(
+    private readonly stats: QuerierStats,
+    private readonly options: UdpPoolOptions = {},
+  ) {}
+
+  /** Sends the prepared query to `target` and waits for its answer until `timeoutMs`. */
+  exchange(target: ResolvedTarget, prepared: PreparedQuery, timeoutMs: number): Promise<UdpOutcome> {
+    if (this.closed) return Promise.resolve({ kind: 'error', reason: 'closed', detail: 'querier is closed' });
+    const sentAt = performance.now();
+    const slot = this.pickSocket(target.family, sentAt);
+    const id = this.pickedId;
+    if (!slot || id < 0) return Promise.resolve({ kind: 'error', reason: 'busy', detail: `too many queries in flight on every IPv${target.family} socket` });
+    return new Promise<UdpOutcome>((resolve) => {
+      const pending: Pending = { id, slot, target, prepared, sentAt, deadline: sentAt + timeoutMs, heapIndex: -1, done: false, rejected: undefined, resolve };
+      slot.inFlight.set(id, pending);
+      this.heap.push(pending);
+      this.armTimer(pending.deadline);
+      this.stats.udpSent++;
+      slot.socket.send(stampQuery(prepared, id), target.port, target.address, (error) => {
+        if (error) this.finish(pending, { kind: 'error', reason: 'network', detail: `sending to ${target.label} failed: ${error.message}`, sentAt });
+      });
+    });
+  }
+
+  /** Resolves every query in flight as `closed` and releases sockets and the timer. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.heap.clear();
+    for (const slot of [...this.sockets[4], ...this.sockets[6]]) {
+      for (const pending of slot.inFlight.values()) this.finish(pending, { kind: 'error', reason: 'closed', detail: 'querier closed while the query was in flight', sentAt: pending.sentAt });
+      slot.socket.close();
+    }
+  }
+
+  /** Round-robin over the family's sockets (opened lazily); leaves the chosen ID in `pickedId`. */
+  private pickSocket(family: 4 | 6, now: number): PoolSocket | undefined {
+    const list = this.sockets[family];
+    if (list.length < (this.options.socketsPerFamily ?? 4)) list.push(this.openSocket(family));
+    for (let i = 0; i < list.length; i++) {
+      const slot = list[this.roundRobin++ % list.length]!;
+      if (slot.inFlight.size >= MAX_IN_FLIGHT_PER_SOCKET) continue;
+      this.pickedId = this.drawId(slot, now);
+      if (this.pickedId >= 0) return slot;
+    }
+    this.pickedId = -1;
+    return undefined;
+  }
+
+  /** A random ID neither in flight nor quarantined on this socket, or -1. */
+  private drawId(slot: PoolSocket, now: number): number {
+    for (let i = 0; i < ID_DRAWS; i++) {
+      const id = this.ids.draw();
+      if (!slot.inFlight.has(id) && slot.quarantineUntil[id]! <= now) return id;
+    }
+    return -1;
+  }
+
+  private openSocket(family: 4 | 6): PoolSocket {
+    const socket = dgram.createSocket(family === 4 ? { type: 'udp4' } : { type: 'udp6', ipv6Only: true });
+    const slot: PoolSocket = { socket, inFlight: new Map(), quarantineUntil: new Float64Array(65536) };
+    socket.on('message', (msg, rinfo) => this.receive(slot, msg, rinfo));
+    // Unconnected UDP sockets report errors only for our own sends; they are
+    // attributed through the send callback, so nothing is left to do here.
+    socket.on('error', noop);
+    socket.once('listening', () => {
+      try {
+        socket.setRecvBufferSize(this.options.receiveBufferBytes ?? 4 * 1024 * 1024);
+      } catch {
+        // The kernel caps this (net.core.rmem_max); a smaller buffer only matters under load.
+      }
+    });
+    const address = family === 4 ? this.options.bind?.v4 : this.options.bind?.v6;
+    socket.bind(0, address);
+    // Idle sockets must not keep the process alive; the timer does while queries are in flight.
+    socket.unref();
+    return slot;
+  }
+
+  private receive(slot: PoolSocket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const stats = this.stats.dropped;
+    if (msg.length < 12) {
+      stats.short++;
+      return;
+    }
+    const pending = slot.inFlight.get(msg.readUInt16BE(0));
+    if (!pending) {
+      stats.unknownId++;
+      return;
+    }
+    const target = pending.target;
+    if (rinfo.port !== target.port || rinfo.address !== target.address) {
+      stats.wrongSource++;
+      return;
+    }
+    const receivedAt = performance.now();
+    const decoded = decodeMessage(msg);
+    if (!decoded.ok) {
+      // A truncated answer may be cut anywhere after the question (RFC 2181 §9).
+      const prefix = (msg[2]! & 0x02) !== 0 ? decodeQuestionPrefix(msg) : undefined;
+      if (prefix?.ok && prefix.header.qr && prefix.questions.length === 1) {
+        const reason = mismatchReason({ header: prefix.header, questions: prefix.questions, answers: [], authorities: [], additionals: [] }, pending.prepared);
+        if (reason === undefined) return this.finish(pending, { kind: 'truncated', sentAt: pending.sentAt, receivedAt });
+      }
+      stats.malformed++;
+      pending.rejected = `malformed response from ${target.label}: ${decoded.error}`;
+      return;
+    }
+    const reason = mismatchReason(decoded.message, pending.prepared);
+    if (reason !== undefined) {
+      stats.mismatch++;
+      pending.rejected = `response from ${target.label} does not match the query: ${reason}`;
+      return;
+    }
+    this.finish(pending, { kind: 'answer', message: decoded.message, sentAt: pending.sentAt, receivedAt });
+  }
+
+  private finish(pending: Pending, outcome: UdpOutcome): void {
+    if (pending.done) return;
+    pending.done = true;
+    pending.slot.inFlight.delete(pending.id);
+    this.heap.remove(pending);
+    pending.resolve(outcome);
+  }
+
+  private armTimer(deadline: number): void {
+    if (deadline >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = deadline;
+    // Ceil: a timer that fires a fraction early would find nothing expired.
+    this.timer = setTimeout(this.expire, Math.max(0, Math.ceil(deadline - performance.now())));
+  }
+
+  private readonly expire = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    for (let top = this.heap.peek(); top && top.deadline <= now; top = this.heap.peek()) {
+      this.heap.remove(top); // before finish(), so the loop advances whatever state `top` is in
+      top.slot.quarantineUntil[top.id] = now + (this.options.idQuarantineMs ?? 10_000);
+      this.finish(top, top.rejected === undefined ? { kind: 'timeout', sentAt: top.sentAt } : { kind: 'timeout', sentAt: top.sentAt, rejected: top.rejected });
+    }
+    const next = this.heap.peek();
+    if (next && !this.closed) this.armTimer(next.deadline);
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Delivers spooled reports to the aggregator, at least once: a report leaves
+ * the spool only after a 2xx. Network errors, 5xx and 429 are retried with
+ * exponential backoff and full jitter; 401/403 are retried too (a token being
+ * rotated must not lose data) but logged as errors; other 4xx mean the
+ * aggregator will never accept that report, so it is moved to `rejected/`.
+ */
+import type { Logger } from '@propwatch/shared';
+import type { Spool, SpoolEntry } from './spool.js';
+
+export interface SenderOptions {
+  url: string;
+  token: string;
+  timeoutMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export interface SenderDeps {
+  fetch?: typeof fetch;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  logger?: Logger;
+  onDelivered?: (roundId: string) => void;
+  onAttempt?: (result: 'delivered' | 'retry' | 'rejected') => void;
+}
+
+export class ReportSender {
+  private readonly fetch: typeof fetch;
+  private readonly random: () => number;
+  private failures = 0;
+  private wake: (() => void) | undefined;
+  private readonly stopped = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly options: SenderOptions,
+    private readonly deps: SenderDeps,
+  ) {
+    this.fetch = deps.fetch ?? globalThis.fetch;
+    this.random = deps.random ?? Math.random;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Tells the loop there is something new; it sends at once unless it is backing off. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** Stops after the request in flight; undelivered reports stay in the spool for the next start. */
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Consecutive failed attempts (0 when the aggregator is reachable). */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped.signal.aborted) {
+      const entry = this.spool.next();
+      if (!entry) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      const outcome = await this.deliver(entry);
+      this.deps.onAttempt?.(outcome.result);
+      if (outcome.result === 'retry') {
+        this.failures += 1;
+        const backoff = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(this.failures - 1, 20));
+        await this.deps.sleep(outcome.retryAfterMs ?? Math.round(this.random() * backoff), this.stopped.signal);
+      } else {
+        this.failures = 0;
+      }
+    }
+  }
+
+  private async deliver(entry: SpoolEntry): Promise<{ result: 'delivered' | 'retry' | 'rejected'; retryAfterMs?: number }> {
+    let body: string;
+    try {
+      body = this.spool.read(entry);
+    } catch (error) {
+      this.deps.logger?.error({ roundId: entry.roundId, err: error }, 'spooled report unreadable; moving it aside');
+      this.spool.reject(entry);
+      return { result: 'rejected' };
+    }
+    let response: Response;
+    try {
+      response = await this.fetch(this.options.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
+        body,
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopped.signal]),
+      });
+      await response.text().catch(() => '');
+    } catch (error) {
+      this.logFailure(entry, `aggregator unreachable: ${(error as Error).message}`);
+      return { result: 'retry' };
+    }
+    if (response.ok) {
+      this.spool.acknowledge(entry);
+      this.deps.onDelivered?.(entry.roundId);
+      return { result: 'delivered' };
+    }
+    if (response.status === 429 || response.status >= 500 || response.status === 401 || response.status === 403 || response.status === 408) {
+      const level = response.status === 401 || response.status === 403 ? 'error' : 'warn';
+      this.logFailure(entry, `aggregator answered HTTP ${response.status}`, level);
+      const retryAfter = Number(response.headers.get('retry-after'));
+      return Number.isFinite(retryAfter) && retryAfter > 0 ? { result: 'retry', retryAfterMs: Math.min(retryAfter * 1000, this.options.backoffMaxMs) } : { result: 'retry' };
+    }
+    this.deps.logger?.error({ roundId: entry.roundId, status: response.status }, 'aggregator rejected the report for good; kept in spool/rejected');
+    this.spool.reject(entry);
+    return { result: 'rejected' };
+  }
+
+  private logFailure(entry: SpoolEntry, message: string, level: 'warn' | 'error' = 'warn'): void {
+    // One line per failure streak start, then every 10th, so hours of outage do not flood the log.
+    if (this.failures === 0 || this.failures % 10 === 0) this.deps.logger?.[level]({ roundId: entry.roundId, failures: this.failures, spooled: this.spool.size }, message);
+  }
+}

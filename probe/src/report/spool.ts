@@ -1,0 +1,129 @@
+/**
+ * On-disk spool of reports waiting for delivery: one file per round, holding
+ * the latest report of that round (a progress report is replaced by the next
+ * one, and by the final one). Files are written to a temp name, fsynced and
+ * renamed, so a crash leaves the old or the new report, never a torn file.
+ * The spool is bounded: past `maxFiles` the oldest rounds are dropped, and
+ * the caller is told how many so it can count and warn.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RoundReport } from '@propwatch/shared';
+
+const PREFIX = 'round-';
+const SUFFIX = '.json';
+
+export interface SpoolEntry {
+  roundId: string;
+  serial: bigint;
+  /** Bumped on every put; delivery removes a file only if it is still the version sent. */
+  generation: number;
+}
+
+export interface PutResult {
+  /** Round ids dropped to stay within the bound (oldest first). */
+  dropped: string[];
+}
+
+export class Spool {
+  private readonly entries = new Map<string, SpoolEntry>();
+  private generationCounter = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly maxFiles: number,
+    /** Reports a file that could not be read at start (moved aside, never deleted). */
+    onCorrupt: (file: string, reason: string) => void = () => {},
+  ) {
+    mkdirSync(dir, { recursive: true });
+    for (const file of readdirSync(dir)) {
+      if (file.endsWith('.tmp')) {
+        unlinkSync(join(dir, file)); // an interrupted write; the previous version is still in place
+        continue;
+      }
+      if (!file.startsWith(PREFIX) || !file.endsWith(SUFFIX)) continue;
+      try {
+        const report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as RoundReport;
+        this.entries.set(report.round.id, { roundId: report.round.id, serial: BigInt(report.round.serial), generation: ++this.generationCounter });
+      } catch (error) {
+        renameSync(join(dir, file), join(dir, `${file}.corrupt`));
+        onCorrupt(file, (error as Error).message);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  put(report: RoundReport): PutResult {
+    const roundId = report.round.id;
+    const path = this.pathOf(roundId);
+    const tmp = `${path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(report));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    this.entries.set(roundId, { roundId, serial: BigInt(report.round.serial), generation: ++this.generationCounter });
+    return { dropped: this.enforceBound() };
+  }
+
+  /** The entry to deliver next: the newest round, so live progress is not stuck behind a backlog. */
+  next(exclude: ReadonlySet<string> = new Set()): SpoolEntry | undefined {
+    let best: SpoolEntry | undefined;
+    for (const entry of this.entries.values()) {
+      if (exclude.has(entry.roundId)) continue;
+      if (!best || entry.serial > best.serial) best = entry;
+    }
+    return best;
+  }
+
+  read(entry: SpoolEntry): string {
+    return readFileSync(this.pathOf(entry.roundId), 'utf8');
+  }
+
+  /** Removes a delivered report unless a newer version of the round was spooled meanwhile. */
+  acknowledge(entry: SpoolEntry): boolean {
+    const current = this.entries.get(entry.roundId);
+    if (!current || current.generation !== entry.generation) return false;
+    this.entries.delete(entry.roundId);
+    unlinkSync(this.pathOf(entry.roundId));
+    return true;
+  }
+
+  /** Moves a report the aggregator refused for good into `rejected/`, so it is kept for inspection but not retried. */
+  reject(entry: SpoolEntry): void {
+    const current = this.entries.get(entry.roundId);
+    if (!current || current.generation !== entry.generation) return;
+    const rejectedDir = join(this.dir, 'rejected');
+    mkdirSync(rejectedDir, { recursive: true });
+    this.entries.delete(entry.roundId);
+    renameSync(this.pathOf(entry.roundId), join(rejectedDir, `${PREFIX}${safeName(entry.roundId)}${SUFFIX}`));
+  }
+
+  private enforceBound(): string[] {
+    const dropped: string[] = [];
+    while (this.entries.size > this.maxFiles) {
+      let oldest: SpoolEntry | undefined;
+      for (const entry of this.entries.values()) if (!oldest || entry.serial < oldest.serial) oldest = entry;
+      if (!oldest) break;
+      this.entries.delete(oldest.roundId);
+      unlinkSync(this.pathOf(oldest.roundId));
+      dropped.push(oldest.roundId);
+    }
+    return dropped;
+  }
+
+  private pathOf(roundId: string): string {
+    return join(this.dir, `${PREFIX}${safeName(roundId)}${SUFFIX}`);
+  }
+}
+
+/** Round ids are validated by the wire schema, but a file name must never escape the spool directory. */
+function safeName(roundId: string): string {
+  return roundId.replace(/[^A-Za-z0-9_.-]/g, '_');
+}

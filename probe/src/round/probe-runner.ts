@@ -1,0 +1,55 @@
+/**
+ * Repeats rounds every `intervalMs`, never overlapping: a round that runs
+ * longer than the interval delays the next one instead of running beside it.
+ * Each round takes a fresh serial and the current target list, and hands
+ * every report (progress and final) to the reporter.
+ */
+import type { Logger, RoundReport, SerialSource } from '@propwatch/shared';
+import { type RoundDeps, type RoundOutcome, type RoundSettings, runRound } from './round-engine.js';
+import type { Target } from './types.js';
+
+export interface ProbeRunnerDeps extends Omit<RoundDeps, 'onProgress'> {
+  serials: Pick<SerialSource, 'next'>;
+  resolveTargets: () => Promise<Target[]>;
+  submit: (report: RoundReport) => void;
+  logger?: Logger;
+  onRound?: (outcome: RoundOutcome) => void;
+}
+
+export class ProbeRunner {
+  constructor(
+    private readonly settings: RoundSettings & { intervalMs: number },
+    private readonly deps: ProbeRunnerDeps,
+  ) {}
+
+  /** Runs one round and submits its reports. */
+  async runOnce(signal?: AbortSignal): Promise<RoundOutcome> {
+    const targets = await this.deps.resolveTargets();
+    const serial = this.deps.serials.next();
+    const outcome = await runRound(this.settings, targets, serial, { ...this.deps, onProgress: (report) => this.deps.submit(report) }, signal);
+    if (signal?.aborted) {
+      // Interrupted by shutdown: a "complete" report now would call unseen
+      // POPs timeouts they never were. The last progress report stands.
+      this.deps.logger?.info({ roundId: outcome.report.round.id }, 'round interrupted by shutdown; final report not sent');
+      return outcome;
+    }
+    this.deps.submit(outcome.report);
+    this.deps.onRound?.(outcome);
+    return outcome;
+  }
+
+  /** Runs rounds until `signal` aborts. Errors of one round are logged, and the next round still runs. */
+  async runForever(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const startedAt = this.deps.clock.now();
+      try {
+        await this.runOnce(signal);
+      } catch (error) {
+        // A bug or an unexpected environment failure (disk full for the spool):
+        // keep measuring, but make it loud.
+        this.deps.logger?.error({ err: error }, 'round failed unexpectedly');
+      }
+      await this.deps.clock.sleep(startedAt + this.settings.intervalMs - this.deps.clock.now(), signal);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CanaryWriter, WriteResult } from '../writers/writer.js';
+import { runRound, type RoundSettings } from './round-engine.js';
+import { systemClock, type CheckCanary, type CheckOutcome, type Target } from './types.js';
+
+const settings: RoundSettings = {
+  probe: { id: 'p1', region: 'test', version: '0.0.0' },
+  zone: 'propwatch.test',
+  record: 'p1._propwatch.propwatch.test',
+  ttl: 60,
+  pollIntervalMs: 100,
+  maxWaitMs: 5000,
+  progressMs: 1000,
+  concurrency: 8,
+};
+
+const targets: Target[] = [
+  { name: 'LHR', address: '127.0.0.1', port: 5301 },
+  { name: 'SYD', address: '::1', port: 5302 },
+];
+
+function okWriter(delayMs = 20): CanaryWriter & { writes: string[] } {
+  const writes: string[] = [];
+  return {
+    kind: 'fake',
+    writes,
+    async write(change): Promise<WriteResult> {
+      writes.push(change.content);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return { ok: true, submitToAckMs: delayMs, ackAt: performance.now() };
+    },
+  };
+}
+
+/** A POP that starts serving `serial` at `becomesVisibleAt` (absolute performance.now()), answering after `rttMs`. */
+function popModel(visibleAt: Record<string, number | 'never' | 'down'>, rttMs = 2): CheckCanary {
+  return async (target, question) => {
+    const mode = visibleAt[target.name];
+    await new Promise((resolve) => setTimeout(resolve, mode === 'down' ? 1000 : rttMs / 2));
+    if (mode === 'down') return { kind: 'failure', reason: 'timeout' } satisfies CheckOutcome;
+    const serving = mode !== 'never' && mode !== undefined && performance.now() >= mode;
+    await new Promise((resolve) => setTimeout(resolve, rttMs / 2));
+    return serving
+      ? { kind: 'hit', servedSerial: question.serial, nsid: `pop-${target.name.toLowerCase()}`, rttMs }
+      : { kind: 'miss', why: 'nxdomain', rttMs };
+  };
+}
+
+describe('runRound', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('brackets the moment each POP starts serving between the last miss and the first hit', async () => {
+    const writer = okWriter();
+    const start = performance.now();
+    // The write is acked at start + 20 ms; LHR serves from ack + 730 ms, SYD from ack + 2010 ms.
+    const check = popModel({ LHR: start + 20 + 730, SYD: start + 20 + 2010 });
+    const done = runRound(settings, targets, 42n, { writer, check, clock: systemClock });
+    await vi.advanceTimersByTimeAsync(10_000);
+    const { report, ackAt } = await done;
+    expect(ackAt).toBe(start + 20);
+    expect(writer.writes).toEqual(['propwatch=1 serial=42 probe=p1']);
+    expect(report.round).toMatchObject({ id: 'p1-42', serial: '42', state: 'complete' });
+    const [lhr, syd] = report.round.pops;
+    expect(lhr).toMatchObject({ pop: 'LHR', state: 'propagated', nsid: 'pop-lhr', failures: 0 });
+    expect(lhr!.lowerMs).toBeLessThanOrEqual(730);
+    expect(lhr!.upperMs).toBeGreaterThanOrEqual(730);
+    expect(lhr!.upperMs! - lhr!.lowerMs).toBeLessThanOrEqual(settings.pollIntervalMs + 2);
+    expect(lhr!.estimateMs).toBe((lhr!.lowerMs + lhr!.upperMs!) / 2);
+    expect(syd).toMatchObject({ pop: 'SYD', target: '[::1]:5302', state: 'propagated' });
+    expect(syd!.lowerMs).toBeLessThanOrEqual(2010);
+    expect(syd!.upperMs).toBeGreaterThanOrEqual(2010);
+    // ~21 polls of 100 ms until SYD appears; queries stop once a POP is seen.
+    expect(syd!.queries).toBeGreaterThanOrEqual(20);
+    expect(syd!.queries).toBeLessThanOrEqual(22);
+    expect(report.round.elapsedMs).toBeLessThan(2200);
+  });
+
+  it('censors unseen POPs as timeout at maxWaitMs and keeps failures counted', async () => {
+    const start = performance.now();
+    const check = popModel({ LHR: start + 100, SYD: 'down' });
+    const done = runRound({ ...settings, maxWaitMs: 3000 }, targets, 7n, { writer: okWriter(0), check, clock: systemClock });
+    await vi.advanceTimersByTimeAsync(6000);
+    const { report } = await done;
+    const syd = report.round.pops.find((p) => p.pop === 'SYD')!;
+    expect(syd).toMatchObject({ state: 'timeout', lowerMs: 3000, lastError: 'timeout' });
+    expect(syd.failures).toBeGreaterThanOrEqual(2);
+    expect(syd.failures).toBe(syd.queries);
+    expect(syd.upperMs).toBeUndefined();
+    expect(report.round.pops.find((p) => p.pop === 'LHR')!.state).toBe('propagated');
+    expect(report.round.elapsedMs).toBe(3000);
+  });
+
+  it('sends running progress reports with pending lower bounds', async () => {
+    const progress: Array<{ elapsedMs: number; pops: Array<{ state: string; lowerMs: number }> }> = [];
+    const check = popModel({ LHR: 'never', SYD: 'never' });
+    const done = runRound({ ...settings, maxWaitMs: 3500 }, targets, 9n, {
+      writer: okWriter(0),
+      check,
+      clock: systemClock,
+      onProgress: (r) => progress.push({ elapsedMs: r.round.elapsedMs, pops: r.round.pops }),
+    });
+    await vi.advanceTimersByTimeAsync(5000);
+    await done;
+    expect(progress.length).toBe(3);
+    expect(progress.map((p) => Math.round(p.elapsedMs / 1000))).toEqual([1, 2, 3]);
+    for (const snapshot of progress) {
+      for (const pop of snapshot.pops) {
+        expect(pop.state).toBe('pending');
+        expect(pop.lowerMs).toBeGreaterThan(snapshot.elapsedMs - settings.pollIntervalMs - 5);
+        expect(pop.lowerMs).toBeLessThanOrEqual(snapshot.elapsedMs);
+      }
+    }
+  });
+
+  it('marks a POP with only failures so far as failing in progress reports', async () => {
+    const states: string[] = [];
+    const done = runRound({ ...settings, maxWaitMs: 2500 }, targets, 9n, {
+      writer: okWriter(0),
+      check: popModel({ LHR: 'down', SYD: 'down' }),
+      clock: systemClock,
+      onProgress: (r) => states.push(r.round.pops[0]!.state),
+    });
+    await vi.advanceTimersByTimeAsync(4000);
+    await done;
+    expect(states).toContain('failing');
+  });
+
+  it('ends as write_failed without polling when the write is refused', async () => {
+    const check = vi.fn<CheckCanary>();
+    const writer: CanaryWriter = { kind: 'fake', write: async () => ({ ok: false, submitToAckMs: 3, error: 'REFUSED: no update rights', code: 'REFUSED', retryable: false }) };
+    const { report, ackAt } = await runRound(settings, targets, 1n, { writer, check, clock: systemClock });
+    expect(ackAt).toBeUndefined();
+    expect(check).not.toHaveBeenCalled();
+    expect(report.round).toMatchObject({ state: 'write_failed', pops: [], write: { submitToAckMs: 3, error: 'REFUSED: no update rights' } });
+  });
+
+  it('spaces queries by the per-target budget when it is tighter than the poll interval', async () => {
+    const check = popModel({ LHR: 'never', SYD: 'never' });
+    const done = runRound({ ...settings, pollIntervalMs: 10, perTargetQps: 5, maxWaitMs: 2000 }, targets, 1n, { writer: okWriter(0), check, clock: systemClock });
+    await vi.advanceTimersByTimeAsync(3000);
+    const { report } = await done;
+    for (const pop of report.round.pops) expect(pop.queries).toBe(10);
+  });
+
+  it('counts a newer serial than the one written as propagated', async () => {
+    const check: CheckCanary = async (_t, q) => ({ kind: 'hit', servedSerial: q.serial + 5n, rttMs: 1 });
+    const done = runRound(settings, targets, 100n, { writer: okWriter(0), check, clock: systemClock });
+    await vi.advanceTimersByTimeAsync(10);
+    const { report } = await done;
+    expect(report.round.pops.every((p) => p.state === 'propagated' && p.lowerMs === 0)).toBe(true);
+  });
+});

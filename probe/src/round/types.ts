@@ -1,0 +1,52 @@
+/** Shapes the round engine works with; the querier and writers are adapted to them in main. */
+
+/** A POP to poll: configured name plus the address actually queried. */
+export interface Target {
+  name: string;
+  address: string;
+  port: number;
+}
+
+/**
+ * What one canary query told us. `hit`: the POP serves the written serial or
+ * a newer one. `miss`: it answered authoritatively without it (NXDOMAIN,
+ * NODATA, older serial). `failure`: no usable answer (timeout, SERVFAIL,
+ * REFUSED, garbage, not authoritative); it says nothing about propagation.
+ */
+export type CheckOutcome = (
+  | { kind: 'hit'; servedSerial: bigint; nsid?: string | undefined; rttMs: number }
+  | { kind: 'miss'; why: string; nsid?: string | undefined; rttMs: number }
+  | { kind: 'failure'; reason: string; rttMs?: number | undefined }
+) & {
+  /** Monotonic send/receive times taken at the socket, when the checker has them (tighter than the engine's own). */
+  sentAt?: number | undefined;
+  receivedAt?: number | undefined;
+};
+
+export type CheckCanary = (target: Target, question: { name: string; serial: bigint; probeId: string }, signal?: AbortSignal) => Promise<CheckOutcome>;
+
+/** Monotonic time and waiting, injected so tests run on fake timers. */
+export interface Clock {
+  /** Milliseconds on a monotonic clock (performance.now()). */
+  now(): number;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Wall clock, for display timestamps only. */
+  wallNow(): Date;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted || ms <= 0) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+  wallNow: () => new Date(),
+};

@@ -1,0 +1,64 @@
+/**
+ * Turns the server's answer to our UPDATE into success or a failure with a
+ * reason. Order matters: the TSIG is checked before the RCODE is believed,
+ * because an unauthenticated NOERROR could be forged by anyone on the path.
+ * Unsigned *errors* are reported as errors (a forger can only make a write
+ * fail, which dropping the packet would do anyway).
+ */
+import { readHeader } from './message-reader.js';
+import { OPCODE_UPDATE } from './update-message.js';
+import { verifyTsig, type TsigKey } from './tsig.js';
+import { describeRcode, describeTsigError, rcodeName, type Failure, type UpdateContext } from './update-errors.js';
+
+export type UpdateOutcome = { ok: true } | ({ ok: false } & Failure);
+
+export interface OutcomeInput {
+  response: Buffer;
+  requestId: number;
+  requestMac: Buffer;
+  key: TsigKey;
+  /** Our wall clock in seconds, for the response's fudge window. */
+  nowSeconds: number;
+  context: UpdateContext;
+}
+
+const failure = (error: string, code: string, retryable = false): UpdateOutcome => ({ ok: false, error, code, retryable });
+
+export function interpretUpdateResponse(input: OutcomeInput): UpdateOutcome {
+  const { response, context: ctx } = input;
+  let header;
+  try {
+    header = readHeader(response);
+  } catch (error) {
+    return failure(`malformed response from ${ctx.server}: ${(error as Error).message}`, 'BAD_RESPONSE', true);
+  }
+  if (header.id !== input.requestId || !header.qr || header.opcode !== OPCODE_UPDATE) {
+    return failure(`response from ${ctx.server} is not an answer to our UPDATE (id ${header.id}, opcode ${header.opcode})`, 'BAD_RESPONSE', true);
+  }
+  const check = verifyTsig(response, input.key, { requestMac: input.requestMac, nowSeconds: input.nowSeconds });
+  const rcode = rcodeName(header.rcode);
+  switch (check.kind) {
+    case 'bad':
+      return failure(`response TSIG did not verify: ${check.reason} (server said ${rcode})`, 'TSIG_VERIFY');
+    case 'unsigned':
+      if (header.rcode === 0) return failure('response TSIG did not verify: the NOERROR response is unsigned', 'TSIG_VERIFY');
+      return { ok: false, ...withNote(describeRcode(header.rcode, ctx), 'response unsigned') };
+    case 'unsigned-error':
+      return { ok: false, ...describeTsigError(check.fields.error, header.rcode, ctx, { ...check.fields, nowSeconds: input.nowSeconds }) };
+    case 'verified':
+      if (check.fields.error !== 0) {
+        return { ok: false, ...describeTsigError(check.fields.error, header.rcode, ctx, { ...check.fields, nowSeconds: input.nowSeconds }) };
+      }
+      if (Math.abs(check.timeSkewSeconds) > check.fields.fudge) {
+        return failure(
+          `response TSIG did not verify: signed ${check.timeSkewSeconds} s away from our clock, beyond the fudge of ${check.fields.fudge} s (sync clocks with NTP)`,
+          'BADTIME',
+        );
+      }
+      return header.rcode === 0 ? { ok: true } : { ok: false, ...describeRcode(header.rcode, ctx) };
+  }
+}
+
+function withNote(failure: Failure, note: string): Failure {
+  return { ...failure, error: `${failure.error} (${note})` };
+}

@@ -1,0 +1,44 @@
+/** What the HTTP layer needs from the network; the network implements it. */
+import type { PopFault } from '../faults.js';
+import type { GroundTruth } from '../ground-truth.js';
+import type { ZoneSnapshot, ZoneStore } from '../zone-store.js';
+import type { PopCounters } from '../pop-server.js';
+
+export interface ApiFault {
+  /** 429, 500, 502 or 503. */
+  status: number;
+  /** How many of the next provider API requests fail. */
+  count: number;
+  /** Seconds in `Retry-After` (429 only). */
+  retryAfterS?: number;
+}
+
+export interface PopStatus {
+  name: string;
+  region: string;
+  address: string;
+  port: number;
+  nsid: string;
+  fault: PopFault | null;
+  appliedVersion: number;
+  appliedSerial: number;
+  counters: PopCounters;
+}
+
+export interface SimApiDeps {
+  zone: string;
+  zoneId: string;
+  apiToken: string;
+  adminToken: string;
+  minTtl: number;
+  store: ZoneStore;
+  /** Commits the store as a new version and starts its propagation. */
+  commit: () => ZoneSnapshot;
+  listPops: () => PopStatus[];
+  /** Throws UnknownPopError for an unknown name. */
+  setFault: (pop: string, fault: PopFault | null) => void;
+  apiFault: { get: () => ApiFault | null; set: (fault: ApiFault | null) => void; take: () => ApiFault | null };
+  truth: GroundTruth;
+  nameServers: string[];
+  now?: () => Date;
+}

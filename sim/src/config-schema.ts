@@ -1,0 +1,39 @@
+/**
+ * propwatch-sim configuration: YAML file (`--config`), `PROPWATCH_*`
+ * environment overrides, then command-line flags. One schema, validated once
+ * at start by the shared loadConfig.
+ */
+import Type, { type Static } from 'typebox';
+
+const PopEntry = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 31 }),
+    region: Type.Optional(Type.String({ minLength: 1 })),
+    address: Type.Optional(Type.String({ minLength: 2, description: 'loopback address: 127.0.0.0/8 or ::1' })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SimConfigSchema = Type.Object(
+  {
+    zone: Type.String({ default: 'propwatch.test', minLength: 1, description: 'zone served by every POP' }),
+    zoneId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$', description: 'Cloudflare-style zone id; default derived from zone and seed' })),
+    apiToken: Type.Optional(Type.String({ minLength: 8, secret: true, description: 'provider API bearer token; default random (printed at start)' })),
+    adminToken: Type.Optional(Type.String({ minLength: 8, secret: true, description: 'admin API bearer token; default the API token' })),
+    pops: Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.Array(PopEntry, { minItems: 1 })], { default: 14, description: 'number of POPs, or a list of {name, region, address, port}' }),
+    seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: 1 }),
+    timeScale: Type.Number({ minimum: 0, maximum: 1000, default: 1, description: 'multiplies every propagation delay' }),
+    apiHost: Type.String({ default: '127.0.0.1' }),
+    apiPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: '0 = random' }),
+    dnsAddress: Type.String({ default: '127.0.0.1', description: 'default loopback address of the POPs' }),
+    dnsPortBase: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'first POP port (others follow); 0 = random ports' }),
+    nsidTemplate: Type.String({ default: 'pop-{pop}.sim', description: 'NSID / id.server identity, {pop} = lower-case POP code' }),
+    faults: Type.Array(Type.String(), { default: [], description: 'POP=slow[:ms] | POP=stuck | POP=down | POP=flaky[:fraction]' }),
+    minTtl: Type.Integer({ minimum: 2, maximum: 86400, default: 30 }),
+    logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+
+export type SimConfig = Static<typeof SimConfigSchema>;

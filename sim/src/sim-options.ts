@@ -1,0 +1,84 @@
+/** Options of startSimNetwork(), their defaults and up-front validation. */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from '@propwatch/shared';
+import type { PopFault } from './faults.js';
+import { validateFault } from './faults.js';
+import type { Clock } from './moment.js';
+import { DEFAULT_PROPAGATION, type PropagationSettings, type RegionHops } from './propagation-model.js';
+import { type TopologyOptions, isLoopback } from './topology.js';
+
+export interface SimNetworkOptions extends TopologyOptions {
+  /** Zone served by every POP. Default `propwatch.test`. */
+  zone?: string;
+  /** Cloudflare-style 32-hex zone id. Default: derived from zone and seed. */
+  zoneId?: string;
+  /** Bearer token of the provider API. Default: random. */
+  apiToken?: string;
+  /** Bearer token of /admin. Default: the API token. */
+  adminToken?: string;
+  /** Seed of every random draw (delays, flaky drops). Default 1. */
+  seed?: number;
+  /** Multiplies every propagation delay (tests use 0.01–0.05). Default 1. */
+  timeScale?: number;
+  /** Loopback address of the HTTP API. Default 127.0.0.1. */
+  apiHost?: string;
+  /** HTTP port; 0 = random. Default 0. */
+  apiPort?: number;
+  /** Faults present from the start, by POP name. */
+  faults?: Record<string, PopFault>;
+  /** Per-region hop distributions, merged over DEFAULT_PROPAGATION. */
+  propagation?: { regions?: Record<string, RegionHops>; defaultRegion?: RegionHops };
+  /** SOA serial of version 0; version n has initialSerial + n. Default 1. */
+  initialSerial?: number;
+  /** Lowest accepted TTL other than 1 (automatic). Default 30 (Cloudflare Enterprise; 60 on other plans). */
+  minTtl?: number;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface ResolvedSimOptions {
+  zone: string;
+  zoneId: string;
+  apiToken: string;
+  adminToken: string;
+  seed: number;
+  timeScale: number;
+  apiHost: string;
+  apiPort: number;
+  faults: Record<string, PopFault>;
+  propagation: PropagationSettings;
+  initialSerial: number;
+  minTtl: number;
+}
+
+const ZONE_RE = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function resolveSimOptions(options: SimNetworkOptions): ResolvedSimOptions {
+  const zone = (options.zone ?? 'propwatch.test').toLowerCase().replace(/\.$/, '');
+  if (!ZONE_RE.test(zone)) throw new Error(`zone ${JSON.stringify(options.zone)}: expected a domain name such as propwatch.test`);
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed ${seed}: expected an integer from 0 to 4294967295`);
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale >= 0 && timeScale <= 1000)) throw new Error(`timeScale ${timeScale}: expected a number from 0 to 1000`);
+  const zoneId = options.zoneId ?? createHash('sha256').update(`${zone}:${seed}`).digest('hex').slice(0, 32);
+  if (!/^[0-9a-f]{32}$/.test(zoneId)) throw new Error(`zoneId ${JSON.stringify(zoneId)}: expected 32 lower-case hex characters`);
+  const apiToken = options.apiToken ?? randomBytes(20).toString('hex');
+  if (apiToken.length < 8 || /\s/.test(apiToken)) throw new Error('apiToken: expected at least 8 characters without spaces');
+  const adminToken = options.adminToken ?? apiToken;
+  if (adminToken.length < 8 || /\s/.test(adminToken)) throw new Error('adminToken: expected at least 8 characters without spaces');
+  const apiHost = options.apiHost ?? '127.0.0.1';
+  if (!isLoopback(apiHost)) throw new Error(`apiHost ${JSON.stringify(apiHost)}: the sim only listens on loopback (127.0.0.0/8 or ::1)`);
+  const apiPort = options.apiPort ?? 0;
+  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new Error(`apiPort ${apiPort}: expected 0..65535`);
+  const initialSerial = options.initialSerial ?? 1;
+  if (!Number.isInteger(initialSerial) || initialSerial < 0 || initialSerial > 0xffffffff) throw new Error(`initialSerial ${initialSerial}: expected 0..4294967295`);
+  const minTtl = options.minTtl ?? 30;
+  if (!Number.isInteger(minTtl) || minTtl < 2 || minTtl > 86400) throw new Error(`minTtl ${minTtl}: expected an integer from 2 to 86400`);
+  const faults: Record<string, PopFault> = {};
+  for (const [pop, fault] of Object.entries(options.faults ?? {})) faults[pop.toUpperCase()] = validateFault(fault, `faults.${pop}`);
+  const propagation: PropagationSettings = {
+    regions: { ...DEFAULT_PROPAGATION.regions, ...(options.propagation?.regions ?? {}) },
+    defaultRegion: options.propagation?.defaultRegion ?? DEFAULT_PROPAGATION.defaultRegion,
+  };
+  return { zone, zoneId, apiToken, adminToken, seed, timeScale, apiHost, apiPort, faults, propagation, initialSerial, minTtl };
+}

@@ -1,0 +1,77 @@
+/**
+ * Which POPs exist, which region each one hangs off, and where each listens.
+ * The default set mirrors a mid-size anycast network: seven North American
+ * sites, four in Europe and a slower Asia-Pacific tail.
+ */
+import { isIP } from 'node:net';
+
+export const DEFAULT_POP_NAMES = ['SJC', 'LAX', 'ORD', 'DFW', 'IAD', 'EWR', 'MIA', 'LHR', 'AMS', 'FRA', 'CDG', 'SIN', 'NRT', 'SYD'] as const;
+
+/** Region of each default POP; POPs beyond the list (POP15, ...) go to `na`. */
+export const DEFAULT_POP_REGIONS: Readonly<Record<string, string>> = {
+  SJC: 'na', LAX: 'na', ORD: 'na', DFW: 'na', IAD: 'na', EWR: 'na', MIA: 'na',
+  LHR: 'eu', AMS: 'eu', FRA: 'eu', CDG: 'eu',
+  SIN: 'apac', NRT: 'apac', SYD: 'apac',
+};
+
+/** A POP as the caller may describe it. */
+export interface PopSpec {
+  name: string;
+  region?: string;
+  /** Loopback address to listen on (127.0.0.0/8 or ::1). Default 127.0.0.1. */
+  address?: string;
+  /** UDP and TCP port; 0 or absent picks a free one. */
+  port?: number;
+}
+
+/** A POP after defaults are applied. */
+export interface PopDefinition {
+  name: string;
+  region: string;
+  address: string;
+  port: number;
+  /** What the POP answers in NSID and CHAOS id.server / hostname.bind. */
+  nsid: string;
+}
+
+export interface TopologyOptions {
+  pops?: number | readonly PopSpec[];
+  defaultAddress?: string;
+  /** Port of the first POP when > 0; the others follow (base + index). 0 = random ports. */
+  dnsPortBase?: number;
+  /** Identity template; `{pop}` is replaced by the lower-case POP code. */
+  nsidTemplate?: string;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,30}$/;
+
+/** True for addresses a test may listen on: 127.0.0.0/8 and ::1. */
+export function isLoopback(address: string): boolean {
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return address === '::1' || address === '0:0:0:0:0:0:0:1';
+}
+
+export function resolvePops(options: TopologyOptions = {}): PopDefinition[] {
+  const specs: PopSpec[] = typeof options.pops === 'number' || options.pops === undefined ? defaultSpecs(options.pops ?? DEFAULT_POP_NAMES.length) : [...options.pops];
+  if (specs.length === 0) throw new Error('pops: expected at least one POP');
+  const base = options.dnsPortBase ?? 0;
+  if (!Number.isInteger(base) || base < 0 || base + specs.length - 1 > 65535) throw new Error(`dnsPortBase: expected 0 or a port such that base + ${specs.length - 1} <= 65535, got ${base}`);
+  const template = options.nsidTemplate ?? 'pop-{pop}.sim';
+  const seen = new Set<string>();
+  return specs.map((spec, index) => {
+    if (!NAME_RE.test(spec.name)) throw new Error(`pops[${index}].name ${JSON.stringify(spec.name)}: expected letters, digits and dashes (at most 31)`);
+    const name = spec.name.toUpperCase();
+    if (seen.has(name)) throw new Error(`pops[${index}].name ${name} appears twice`);
+    seen.add(name);
+    const address = spec.address ?? options.defaultAddress ?? '127.0.0.1';
+    if (!isLoopback(address)) throw new Error(`pops[${index}].address ${JSON.stringify(address)}: the sim only listens on loopback (127.0.0.0/8 or ::1)`);
+    const port = spec.port ?? (base > 0 ? base + index : 0);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`pops[${index}].port ${port}: expected 0..65535`);
+    return { name, region: spec.region ?? DEFAULT_POP_REGIONS[name] ?? 'na', address, port, nsid: template.replace('{pop}', name.toLowerCase()) };
+  });
+}
+
+function defaultSpecs(count: number): PopSpec[] {
+  if (!Number.isInteger(count) || count < 1 || count > 500) throw new Error(`pops: expected a count from 1 to 500, got ${count}`);
+  return Array.from({ length: count }, (_, i) => ({ name: DEFAULT_POP_NAMES[i] ?? `POP${i + 1}` }));
+}
