@@ -1,12 +1,13 @@
 /**
  * `build(options)` assembles the aggregator from plugins and returns the
  * fastify instance (not yet listening). Tests call `app.inject()` on it; the
- * CLI calls `listen`. A `dashboard` plugin slot follows in a later issue.
+ * CLI calls `listen`. The dashboard plugin serves the page at `/`.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@propwatch/shared';
 import { type Clock, systemClock } from './clock.js';
 import type { AggregatorConfig } from './config.js';
+import dashboardPlugin from './dashboard/dashboard-plugin.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { validatorCompiler } from './http/validator-compiler.js';
 import authPlugin from './plugins/auth-plugin.js';
@@ -66,6 +67,7 @@ export function build(options: BuildOptions): FastifyInstance {
   void app.register(metricsPlugin);
   void app.register(notifyPlugin, options.fetch ? { fetch: options.fetch } : {});
   void app.register(docsPlugin);
+  void app.register(dashboardPlugin);
   void app.register(async (api) => {
     await api.register(ingestRoute);
     await api.register(statusRoute);

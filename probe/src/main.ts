@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { collectSecrets, ConfigError, createLogger, maskSecrets, PROPWATCH_VERSION } from '@propwatch/shared';
 import { formatRoundTable } from './cli/format-table.js';
 import { loadProbeConfig, ProbeConfig } from './config.js';
@@ -47,7 +48,13 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   const { config } = loaded;
   if (values['print-config']) return void process.stdout.write(`${JSON.stringify(maskSecrets(ProbeConfig, config), null, 2)}\n`), 0;
 
-  const logger = createLogger({ name: 'propwatch-probe', level: config.logLevel, secrets: collectSecrets(ProbeConfig, config) });
+  // With --once, stdout carries the table; the JSON log goes to stderr.
+  const logger = createLogger({
+    name: 'propwatch-probe',
+    level: config.logLevel,
+    secrets: collectSecrets(ProbeConfig, config),
+    ...(values.once ? { destination: pino.destination({ dest: 2, sync: true }) } : {}),
+  });
   for (const name of loaded.unknownEnv) logger.warn({ variable: name }, 'environment variable matches no config key (typo?)');
   const metrics = new ProbeMetrics(true);
   const probe = createProbe(config, { logger, metrics });

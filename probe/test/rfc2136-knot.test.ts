@@ -6,12 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRfc2136Writer, type Rfc2136Config } from '../src/writers/rfc2136/index.js';
-import { knotUnavailable, startKnot, type KnotServer } from './fixtures/rfc2136/knot-server.js';
-import type { NamedKey } from './fixtures/rfc2136/named-server.js';
+import { type DnsServer, startKnot } from './testbed/dns-server.js';
+import { knotUnavailable } from './testbed/tools.js';
+import type { TestKey } from './testbed/zone-file.js';
 
 const ZONE = 'example.test';
 const secretOf = (bytes: number) => randomBytes(bytes).toString('base64');
-const KEYS: NamedKey[] = [
+const KEYS: TestKey[] = [
   { name: 'probe-key', algorithm: 'hmac-sha256', secret: secretOf(32), canUpdate: true },
   { name: 'probe-key-512', algorithm: 'hmac-sha512', secret: secretOf(64), canUpdate: true },
   { name: 'probe-key-sha1', algorithm: 'hmac-sha1', secret: secretOf(20), canUpdate: true },
@@ -22,16 +23,16 @@ const unavailable = knotUnavailable();
 if (unavailable && !process.env.CI) console.warn(`skipping Knot rfc2136 tests: ${unavailable}`);
 
 describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer against Knot DNS', () => {
-  let knot: KnotServer;
+  let knot: DnsServer;
   beforeAll(async () => {
     if (unavailable) throw new Error(`Knot DNS is required in CI: ${unavailable}`);
-    knot = await startKnot(ZONE, KEYS);
+    knot = await startKnot({ zone: ZONE, nsid: 'propwatch-test-knot', role: { kind: 'primary', keys: KEYS, notifyPorts: [] } });
   });
   afterAll(async () => {
     await knot?.stop();
   });
 
-  const keyConfig = (key: NamedKey): Rfc2136Config['tsig'] => ({ name: key.name, algorithm: key.algorithm, secret: key.secret });
+  const keyConfig = (key: TestKey): Rfc2136Config['tsig'] => ({ name: key.name, algorithm: key.algorithm, secret: key.secret });
   const write = (tsig: Rfc2136Config['tsig'], name: string, content = 'x', zone = ZONE) =>
     createRfc2136Writer({ server: '127.0.0.1', port: knot.port, transport: 'udp', timeoutMs: 2000, retries: 1, tsig }).write({ zone, name, content, ttl: 5 });
 

@@ -7,11 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRfc2136Writer, type Rfc2136Config } from '../src/writers/rfc2136/index.js';
-import { namedUnavailable, startNamed, type NamedKey, type NamedServer } from './fixtures/rfc2136/named-server.js';
+import { type DnsServer, startNamed } from './testbed/dns-server.js';
+import { namedUnavailable } from './testbed/tools.js';
+import type { TestKey } from './testbed/zone-file.js';
 
 const ZONE = 'example.test';
 const secretOf = (bytes: number) => randomBytes(bytes).toString('base64');
-const KEYS: NamedKey[] = [
+const KEYS: TestKey[] = [
   { name: 'probe-key', algorithm: 'hmac-sha256', secret: secretOf(32), canUpdate: true },
   { name: 'probe-key-512', algorithm: 'hmac-sha512', secret: secretOf(64), canUpdate: true },
   { name: 'probe-key-sha1', algorithm: 'hmac-sha1', secret: secretOf(20), canUpdate: true },
@@ -22,10 +24,10 @@ const unavailable = namedUnavailable();
 if (unavailable && !process.env.CI) console.warn(`skipping BIND rfc2136 tests: ${unavailable}`);
 
 describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer against BIND named', () => {
-  let named: NamedServer;
+  let named: DnsServer;
   beforeAll(async () => {
     if (unavailable) throw new Error(`BIND is required in CI: ${unavailable}`);
-    named = await startNamed(ZONE, KEYS);
+    named = await startNamed({ zone: ZONE, serverId: 'propwatch-test-primary', role: { kind: 'primary', keys: KEYS, notifyPorts: [] } });
   });
   afterAll(async () => {
     await named?.stop();
@@ -33,7 +35,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
 
   const writerFor = (tsig: Rfc2136Config['tsig'], overrides: Partial<Rfc2136Config> = {}) =>
     createRfc2136Writer({ server: '127.0.0.1', port: named.port, transport: 'udp', timeoutMs: 2000, retries: 1, tsig, ...overrides });
-  const keyConfig = (key: NamedKey): Rfc2136Config['tsig'] => ({ name: key.name, algorithm: key.algorithm, secret: key.secret });
+  const keyConfig = (key: TestKey): Rfc2136Config['tsig'] => ({ name: key.name, algorithm: key.algorithm, secret: key.secret });
 
   it.each(KEYS.filter((key) => key.canUpdate).map((key) => [key.algorithm, key] as const))('%s: the update lands and replaces the RRset', async (_alg, key) => {
     const writer = writerFor(keyConfig(key));

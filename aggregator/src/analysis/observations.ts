@@ -54,6 +54,25 @@ export function observeRound(round: StoredRound, now: number, maxExtrapolationMs
 }
 
 /**
+ * What a probe currently says about each POP. While a new round is running, a
+ * POP it has not resolved yet keeps the value the previous complete round gave
+ * it when that is larger: a POP that timed out stays as late as it was last
+ * seen until a round shows it serving again. Without this carry-over every new
+ * round would start all POPs at "pending, 0 s" and a stuck POP would flap the
+ * alarm off at each round start.
+ */
+export function observeProbe(latest: StoredRound, previousComplete: StoredRound | null, now: number, maxExtrapolationMs: number): Observation[] {
+  const current = observeRound(latest, now, maxExtrapolationMs);
+  if (latest.state !== 'running' || !previousComplete) return current;
+  const before = new Map(observeRound(previousComplete, now, maxExtrapolationMs).map((o) => [o.pop, o]));
+  return current.map((observation) => {
+    if (observation.kind !== 'lower-bound') return observation;
+    const prior = before.get(observation.pop);
+    return prior && prior.ms > observation.ms ? prior : observation;
+  });
+}
+
+/**
  * The latest measured round of each probe among `rounds` (write_failed rounds
  * are skipped: they measure nothing and must not hide a slow round). "Latest"
  * is by the probe's start time, so a replayed old round never displaces a newer one.

@@ -114,3 +114,33 @@ describe('status state machine', () => {
     expect(empty).toMatchObject({ state: 'stale', worstMs: null, worst: null, reason: 'no propagation data in the last 600.0 s although 2 probes report' });
   });
 });
+
+describe('a POP stays as late as last seen until a new round resolves it', () => {
+  // p1 and p2 saw LHR time out at 60 s in their last complete round; their next round has just started.
+  const withNewRound = (id: string, lhr: PopSpec) => {
+    const previous = probe(id, [{ pop: 'LHR', ms: 60_000, state: 'timeout' }, { pop: 'SIN', ms: 500 }], { reportAgoMs: 20_000 }).latestMeasured!;
+    const view = probe(id, [lhr, { pop: 'SIN', ms: 400 }], { running: true });
+    view.latestMeasured = { ...view.latestMeasured!, id: `${id}-r2`, startedAt: new Date(NOW - 2_000).toISOString() };
+    return { ...view, previousComplete: previous };
+  };
+  const alarm = run([slow('p1', 60_000, 'timeout'), slow('p2', 60_000, 'timeout')]).status;
+
+  test('the alarm holds while the new round still has LHR pending', () => {
+    const next = run([withNewRound('p1', { pop: 'LHR', ms: 900, state: 'pending' }), withNewRound('p2', { pop: 'LHR', ms: 900, state: 'pending' })], alarm);
+    expect(next.status.state).toBe('alarm');
+    expect(next.worst).toMatchObject({ pop: 'LHR', ms: 60_000, kind: 'censored' });
+  });
+
+  test('the alarm clears once the new round shows LHR serving quickly', () => {
+    const next = run([withNewRound('p1', { pop: 'LHR', ms: 800 }), withNewRound('p2', { pop: 'LHR', ms: 900 })], alarm);
+    expect(next.status.state).toBe('ok');
+    expect(next.worst?.ms).toBeLessThan(1_000);
+  });
+
+  test('a fast previous round does not hide a pending lower bound that is already larger', () => {
+    const view = withNewRound('p1', { pop: 'LHR', ms: 45_000, state: 'pending' });
+    view.previousComplete = fast('p1').latestMeasured;
+    const next = run([view, withNewRound('p2', { pop: 'LHR', ms: 45_000, state: 'pending' })]);
+    expect(next.status.state).toBe('alarm');
+  });
+});

@@ -15,7 +15,7 @@
  * is exactly "worst < clearBelowMs").
  */
 import type { AlarmState, Status } from '@propwatch/shared';
-import { type Observation, observeRound } from '../analysis/observations.js';
+import { type Observation, observeProbe } from '../analysis/observations.js';
 import { findWorst, worstPerProbe } from '../analysis/worst-case.js';
 import type { StoredRound } from '../storage/round-store.js';
 import { describeAlarm, describeDegraded, describeOk, describeStale, formatSeconds } from './reason.js';
@@ -26,6 +26,8 @@ export interface ProbeView {
   lastReportAt: number | null;
   /** Latest round that measured something (not write_failed). */
   latestMeasured: StoredRound | null;
+  /** The latest complete round before `latestMeasured`; its POPs stand in for ones the running round has not resolved yet. */
+  previousComplete?: StoredRound | null;
   consecutiveWriteFailures: number;
   lastWriteError?: string | undefined;
 }
@@ -51,7 +53,8 @@ export function evaluateStatus(previous: Status | null, probes: readonly ProbeVi
   const observations = probes.flatMap((probe) => {
     const round = probe.latestMeasured;
     if (!round || round.receivedAt < now - settings.windowMs) return [];
-    return observeRound(round, now, settings.staleAfterMs);
+    const previous = probe.previousComplete && probe.previousComplete.receivedAt >= now - settings.windowMs ? probe.previousComplete : null;
+    return observeProbe(round, previous, now, settings.staleAfterMs);
   });
   const worst = findWorst(observations);
   const perProbe = worstPerProbe(observations);

@@ -82,7 +82,15 @@ export class StatusTracker {
     const view = this.#views.get(round.probe.id);
     if (!view || round.state === 'write_failed') return;
     const current = view.latestMeasured;
-    if (!current || current.id === round.id || isLater(round, current)) view.latestMeasured = round;
+    if (!current || current.id === round.id) {
+      view.latestMeasured = round;
+    } else if (isLater(round, current)) {
+      if (current.state === 'complete') view.previousComplete = current;
+      view.latestMeasured = round;
+    } else if (round.state === 'complete' && (!view.previousComplete || view.previousComplete.id === round.id || isLater(round, view.previousComplete))) {
+      // A late final report of an older round (reports arrive newest first after an outage).
+      view.previousComplete = round;
+    }
   }
 
   /** Re-evaluates at the clock's now; notifies listeners on a state change. */

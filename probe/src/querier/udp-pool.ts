@@ -11,11 +11,12 @@
  * a forged one could at worst skew one measurement, and it would also need
  * to guess the port.
  */
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { decodeMessage, decodeQuestionPrefix, stampQuery, type DnsMessage, type PreparedQuery } from '../dns/index.js';
 import { mismatchReason } from './answer-match.js';
 import { DeadlineHeap } from './deadline-heap.js';
+import { openPoolSocket, type PooledSocket, type PoolSocketOptions } from './pool-socket.js';
 import { RandomIds } from './random-ids.js';
 import type { QuerierStats } from './results.js';
 import type { ResolvedTarget } from './target-address.js';
@@ -27,15 +28,11 @@ export type UdpOutcome =
   | { kind: 'timeout'; sentAt: number; rejected?: string }
   | { kind: 'error'; reason: 'network' | 'closed' | 'busy'; detail: string; sentAt?: number };
 
-export interface UdpPoolOptions {
+export interface UdpPoolOptions extends PoolSocketOptions {
   /** Sockets per address family (default 4). */
   socketsPerFamily?: number;
-  /** Local addresses to bind (default: the wildcard address, port 0). */
-  bind?: { v4?: string; v6?: string };
   /** After a timeout, the ID stays unused on its socket this long so a late answer cannot match a new query (default 10 s). */
   idQuarantineMs?: number;
-  /** Kernel receive buffer per socket in bytes, best effort (default 4 MiB). */
-  receiveBufferBytes?: number;
 }
 
 interface Pending {
@@ -52,16 +49,11 @@ interface Pending {
   resolve: (outcome: UdpOutcome) => void;
 }
 
-interface PoolSocket {
-  socket: dgram.Socket;
-  inFlight: Map<number, Pending>;
-  quarantineUntil: Float64Array;
-}
+type PoolSocket = PooledSocket<Pending>;
 
 /** Beyond this many in flight per socket, random ID draws would start to collide often. */
 const MAX_IN_FLIGHT_PER_SOCKET = 16_384;
 const ID_DRAWS = 32;
-const noop = (): void => undefined;
 
 export class UdpPool {
   private readonly sockets: { 4: PoolSocket[]; 6: PoolSocket[] } = { 4: [], 6: [] };
@@ -112,7 +104,10 @@ export class UdpPool {
   /** Round-robin over the family's sockets (opened lazily); leaves the chosen ID in `pickedId`. */
   private pickSocket(family: 4 | 6, now: number): PoolSocket | undefined {
     const list = this.sockets[family];
-    if (list.length < (this.options.socketsPerFamily ?? 4)) list.push(this.openSocket(family));
+    if (list.length < (this.options.socketsPerFamily ?? 4)) {
+      const slot: PoolSocket = openPoolSocket<Pending>(family, this.options, (msg, rinfo) => this.receive(slot, msg, rinfo));
+      list.push(slot);
+    }
     for (let i = 0; i < list.length; i++) {
       const slot = list[this.roundRobin++ % list.length]!;
       if (slot.inFlight.size >= MAX_IN_FLIGHT_PER_SOCKET) continue;
@@ -130,27 +125,6 @@ export class UdpPool {
       if (!slot.inFlight.has(id) && slot.quarantineUntil[id]! <= now) return id;
     }
     return -1;
-  }
-
-  private openSocket(family: 4 | 6): PoolSocket {
-    const socket = dgram.createSocket(family === 4 ? { type: 'udp4' } : { type: 'udp6', ipv6Only: true });
-    const slot: PoolSocket = { socket, inFlight: new Map(), quarantineUntil: new Float64Array(65536) };
-    socket.on('message', (msg, rinfo) => this.receive(slot, msg, rinfo));
-    // Unconnected UDP sockets report errors only for our own sends; they are
-    // attributed through the send callback, so nothing is left to do here.
-    socket.on('error', noop);
-    socket.once('listening', () => {
-      try {
-        socket.setRecvBufferSize(this.options.receiveBufferBytes ?? 4 * 1024 * 1024);
-      } catch {
-        // The kernel caps this (net.core.rmem_max); a smaller buffer only matters under load.
-      }
-    });
-    const address = family === 4 ? this.options.bind?.v4 : this.options.bind?.v6;
-    socket.bind(0, address);
-    // Idle sockets must not keep the process alive; the timer does while queries are in flight.
-    socket.unref();
-    return slot;
   }
 
   private receive(slot: PoolSocket, msg: Buffer, rinfo: dgram.RemoteInfo): void {

@@ -1,0 +1,68 @@
+/** Every example config in examples/ loads through its component's real loader, with the secrets its header says come from the environment. */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, collectSecrets } from '@propwatch/shared';
+import type { TSchema } from 'typebox';
+import { describe, expect, it } from 'vitest';
+import { resolvePops } from '../../sim/src/topology.js';
+import { ROOT } from './helpers/compose-file.js';
+import { COMPONENTS, type ComponentName } from './helpers/components.js';
+
+const EXAMPLES = join(ROOT, 'examples');
+
+/** Which loader reads each file, and the environment an operator supplies with it. */
+const CASES: Record<string, { component: ComponentName; env: Record<string, string> }> = {
+  'probe.cloudflare.yaml': { component: 'probe', env: { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'cf-api-token-example', PROPWATCH_REPORT__TOKEN: 'probe-token-example-0001' } },
+  'probe.rfc2136.yaml': { component: 'probe', env: { PROPWATCH_WRITER__RFC2136__TSIG__SECRET: 'c2VjcmV0LXRzaWcta2V5LWV4YW1wbGU=', PROPWATCH_REPORT__TOKEN: 'probe-token-example-0001' } },
+  'aggregator.yaml': {
+    component: 'aggregator',
+    env: {
+      PROPWATCH_PROBES: JSON.stringify([
+        { id: 'aws-eu-west-1', token: 'token-aws-eu-west-1-0123456789', region: 'aws-eu-west-1' },
+        { id: 'gcp-us-east1', token: 'token-gcp-us-east1-01234567890', region: 'gcp-us-east1' },
+      ]),
+      PROPWATCH_READ_TOKEN: 'read-token-example-0123456789',
+    },
+  },
+  'alarm-pi.yaml': { component: 'alarm-pi', env: {} },
+  'sim.yaml': { component: 'sim', env: {} },
+  'compose/sim.yaml': { component: 'sim', env: { PROPWATCH_API_TOKEN: 'demo-sim-api-token-0001' } },
+  'compose/probe.yaml': { component: 'probe', env: { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'demo-sim-api-token-0001', PROPWATCH_REPORT__TOKEN: 'demo-token-probe-1-0123456789' } },
+  'compose/aggregator.yaml': { component: 'aggregator', env: {} },
+};
+
+function yamlFilesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? yamlFilesUnder(join(dir, entry.name), `${prefix}${entry.name}/`) : /\.ya?ml$/.test(entry.name) ? [`${prefix}${entry.name}`] : [],
+  );
+}
+
+describe('examples/', () => {
+  it('has a loader case for every YAML file, and a file for every case', () => {
+    expect(yamlFilesUnder(EXAMPLES).sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  it.each(Object.entries(CASES))('%s validates against its schema', (file, { component, env }) => {
+    const config = COMPONENTS[component].load(join(EXAMPLES, file), env, []);
+    expect(config).toBeTypeOf('object');
+  });
+
+  // The production examples keep secrets out of the file (compose/ holds demo tokens on purpose).
+  it.each(Object.entries(CASES).filter(([file]) => !file.startsWith('compose/')))('%s holds no secret: without its env it fails or has none', (file, { component }) => {
+    let config: unknown;
+    try {
+      config = COMPONENTS[component].load(join(EXAMPLES, file), {}, []);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return;
+    }
+    expect(collectSecrets(COMPONENTS[component].schema as TSchema, config)).toEqual([]);
+  });
+
+  it('the sim example resolves to POPs the sim would start (loopback, fixed ports)', () => {
+    const sim = COMPONENTS.sim.load(join(EXAMPLES, 'sim.yaml'), {}, []) as { pops: number | { name: string }[]; dnsAddress: string; dnsPortBase: number; faults: string[] };
+    const pops = resolvePops({ pops: sim.pops, defaultAddress: sim.dnsAddress, dnsPortBase: sim.dnsPortBase });
+    expect(pops.map((p) => `${p.name}@${p.port}`)).toEqual(['SJC@5301', 'LAX@5302', 'LHR@5303', 'FRA@5304', 'SIN@5305', 'SYD@5306']);
+    expect(sim.faults.map((f) => f.split('=')[0])).toEqual(['SYD', 'SIN']);
+  });
+});
