@@ -96,6 +96,14 @@ describe('docker-compose.yml: the demo stack fits together', () => {
     expect(new Set(probes.map((p) => namedVolumeHolding(p, config(p.name).stateDir)!.source)).size).toBe(3);
   });
 
+  it('one variable (.env) changes a probe token on both sides', () => {
+    const custom = loadCompose({ PROBE_2_TOKEN: 'token-from-dot-env-0123456789' });
+    const aggregatorConfig = loadServiceConfig(custom.services.get('aggregator')!);
+    const probeConfig = loadServiceConfig(custom.services.get('probe-2')!);
+    expect(probeConfig.report.token).toBe('token-from-dot-env-0123456789');
+    expect(aggregatorConfig.probes).toContainEqual({ id: 'probe-2', region: probeConfig.probe.region, token: 'token-from-dot-env-0123456789' });
+  });
+
   it('probes reach the loopback-only sim by sharing its network namespace', () => {
     const sim = config('sim');
     expect(isLoopback(sim.apiHost)).toBe(true);

@@ -97,8 +97,9 @@ function mergeExtended(base: Service, local: Service): Service {
   };
 }
 
-export function loadCompose(file = join(ROOT, 'docker-compose.yml')): ComposeFile {
-  const doc = interpolate(readYaml(file));
+/** `env` plays the shell / .env variables compose interpolates; empty means the file's defaults. */
+export function loadCompose(env: Record<string, string> = {}, file = join(ROOT, 'docker-compose.yml')): ComposeFile {
+  const doc = interpolate(readYaml(file), env);
   const dir = dirname(file);
   const services = new Map<string, Service>();
   for (const [name, raw] of Object.entries(doc.services as Record<string, Raw>)) {
@@ -107,7 +108,7 @@ export function loadCompose(file = join(ROOT, 'docker-compose.yml')): ComposeFil
     if (ext) {
       const baseFile = ext.file ? resolve(dir, ext.file) : file;
       if (!existsSync(baseFile)) throw new Error(`service ${name} extends ${ext.file}, which does not exist`);
-      const baseRaw = (interpolate(readYaml(baseFile)).services as Record<string, Raw>)[ext.service];
+      const baseRaw = (interpolate(readYaml(baseFile), env).services as Record<string, Raw>)[ext.service];
       if (!baseRaw) throw new Error(`service ${name} extends ${ext.service}, which ${ext.file} does not define`);
       service = mergeExtended(normalize(ext.service, baseRaw, dirname(baseFile)), service);
     }
