@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core)
  * against a live stack in this process: the sim, the aggregator listening on
@@ -115,7 +116,7 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     await bannerState(page, 'alarm', 15_000);
     expect(await page.textContent('#banner-reason')).toContain('LHR');
     // Let the LHR row turn red and the chart show the climb before the screenshot.
-    await page.waitForFunction(() => [...document.querySelectorAll('#pop-table td.sev-bad')].length > 0, null, { timeout: 10_000, polling: 100 });
+    await page.waitForFunction(() => document.querySelectorAll('#pop-table td.sev-bad').length > 0, null, { timeout: 10_000, polling: 100 });
 
     const nsids = await page.locator('#pop-table .nsid').allTextContents();
     expect(nsids).toContain('<img src=x onerror="window.__pwned=1">lhr');
