@@ -17,7 +17,9 @@ export default defineConfig({
   },
   test: {
     include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts', 'bench/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // Heavy suites (accuracy against ground truth, soak, crash loops, 100k-packet
+    // fuzzing) run afterwards, one file at a time: see vitest.heavy.config.ts.
+    exclude: ['**/node_modules/**', '**/dist/**', '**/*.heavy.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -76,7 +76,7 @@ describe('CLI', () => {
     const started: CliOutcome = await runCli(['--config', file], io().io);
     if ('exitCode' in started) throw new Error(`did not start: exit ${started.exitCode}`);
     const address = started.app.addresses()[0]!;
-    const response = await fetch(`http://127.0.0.1:${address.port}/healthz`);
+    const response = await fetch(`http://127.0.0.1:${typeof address === "string" ? address : address.port}/healthz`);
     expect(await response.json()).toEqual({ status: 'ok' });
     await started.app.close();
   });

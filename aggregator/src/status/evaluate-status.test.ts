@@ -139,7 +139,7 @@ describe('a POP stays as late as last seen until a new round resolves it', () =>
 
   test('a fast previous round does not hide a pending lower bound that is already larger', () => {
     const view = withNewRound('p1', { pop: 'LHR', ms: 45_000, state: 'pending' });
-    view.previousComplete = fast('p1').latestMeasured;
+    view.previousComplete = fast('p1').latestMeasured!;
     const next = run([view, withNewRound('p2', { pop: 'LHR', ms: 45_000, state: 'pending' })]);
     expect(next.status.state).toBe('alarm');
   });
