@@ -79,7 +79,7 @@ export async function benchAlarmLatency(settings = FULL, log = console.log) {
       sim.setFault(STUCK_POP, { kind: 'stuck' });
       const commitsBefore = sim.truth.commits().length;
       const litBefore = driver.switchedOnAt.length;
-      const abort = new AbortController();
+      const abort = new globalThis.AbortController();
       const round = probe.runner.runOnce(abort.signal);
       await until(() => sim.truth.commits().length > commitsBefore, 10_000, 'the write committed');
       const crossingAt = sim.truth.commits()[commitsBefore].committedAt.monotonicMs + settings.thresholdMs;

@@ -59,7 +59,7 @@ export async function startBlackbox(modules) {
 
 /** One scrape of `/probe`, as Prometheus would do it: true when probe_success is 1. */
 export async function scrapeBlackbox(url, module, target) {
-  const response = await fetch(`${url}/probe?module=${encodeURIComponent(module)}&target=${encodeURIComponent(target)}`, { signal: AbortSignal.timeout(5000) });
+  const response = await fetch(`${url}/probe?module=${encodeURIComponent(module)}&target=${encodeURIComponent(target)}`, { signal: globalThis.AbortSignal.timeout(5000) });
   const text = await response.text();
   return response.ok && /^probe_success 1$/m.test(text);
 }

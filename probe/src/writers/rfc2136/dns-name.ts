@@ -4,6 +4,8 @@
  * canonical form TSIG needs (lower-case, never compressed; RFC 8945 §4.3.3),
  * and reading names with compression pointers out of a response.
  */
+import { Cursor } from '../../dns/decode-error.js';
+import { canonicalName, nameToWire, readName as readWireName } from '../../dns/name.js';
 
 /** Pointers can only address the first 16 KiB of a message. */
 const MAX_POINTER_OFFSET = 0x3fff;
@@ -26,13 +28,8 @@ export function splitName(name: string): string[] {
 
 /** The uncompressed wire form; `canonical` lower-cases ASCII letters as TSIG requires. */
 export function encodeName(name: string, canonical = false): Buffer {
-  const parts: Buffer[] = [];
-  for (const label of splitName(name)) {
-    const bytes = Buffer.from(canonical ? label.toLowerCase() : label, 'utf8');
-    parts.push(Buffer.from([bytes.length]), bytes);
-  }
-  parts.push(Buffer.from([0]));
-  return Buffer.concat(parts);
+  splitName(name); // the same limits and messages as the compressor
+  return nameToWire(canonical ? canonicalName(name) : name);
 }
 
 /**
@@ -72,30 +69,13 @@ export interface ReadName {
   end: number;
 }
 
-/** Reads a possibly compressed name; throws a RangeError on malformed input (loops, overruns). */
+/**
+ * Reads a possibly compressed name with the probe's hardened decoder
+ * (pointers must point backwards, hop and length limits); throws a
+ * DecodeError on malformed input, which the callers turn into a result.
+ */
 export function readName(message: Buffer, offset: number): ReadName {
-  const labels: string[] = [];
-  let position = offset;
-  let end = -1;
-  let jumps = 0;
-  for (;;) {
-    if (position >= message.length) throw new RangeError('name runs past the end of the message');
-    const length = message[position]!;
-    if ((length & 0xc0) === 0xc0) {
-      if (position + 1 >= message.length) throw new RangeError('truncated compression pointer');
-      if (end < 0) end = position + 2;
-      // A message has at most ~32 K possible targets; far fewer jumps mean a loop.
-      if (++jumps > 127) throw new RangeError('compression pointer loop');
-      position = ((length & 0x3f) << 8) | message[position + 1]!;
-      continue;
-    }
-    if ((length & 0xc0) !== 0) throw new RangeError(`unsupported label type 0x${length.toString(16)}`);
-    if (length === 0) {
-      if (end < 0) end = position + 1;
-      return { name: labels.join('.'), end };
-    }
-    if (position + 1 + length > message.length) throw new RangeError('label runs past the end of the message');
-    labels.push(message.toString('latin1', position + 1, position + 1 + length));
-    position += 1 + length;
-  }
+  const cursor = new Cursor(message, offset);
+  const name = readWireName(cursor);
+  return { name: name === '.' ? '' : name, end: cursor.pos };
 }
