@@ -39,6 +39,7 @@ test('each POP observation is counted once across progress reports and duplicate
   expect(sample(text, 'propwatch_alarm_state{state="alarm"}')).toBe(1);
   expect(sample(text, 'propwatch_alarm_state{state="ok"}')).toBe(0);
   expect(sample(text, 'propwatch_propagation_worst_seconds')).toBe(90);
+  expect(sample(text, 'propwatch_alarm_threshold_seconds')).toBe(60);
   expect(sample(text, 'propwatch_probe_last_report_age_seconds{probe="p1"}')).toBe(0);
   expect(sample(text, 'propwatch_probe_last_report_age_seconds{probe="p3"}')).toBe(Number.POSITIVE_INFINITY);
 });

@@ -48,6 +48,15 @@ export class AggregatorMetrics {
         this.set(worst === null ? Number.NaN : worst / 1000);
       },
     });
+    // So alert rules and dashboards compare with the threshold in force instead of a copy of it.
+    new Gauge({
+      name: 'propwatch_alarm_threshold_seconds',
+      help: 'Alarm threshold (status.alarmAboveMs) in force.',
+      registers,
+      collect() {
+        this.set(sources.status().thresholdMs / 1000);
+      },
+    });
     new Gauge({
       name: 'propwatch_alarm_state',
       help: 'Current status: 1 for the current state, 0 for the others.',

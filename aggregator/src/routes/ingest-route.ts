@@ -7,12 +7,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RoundReport } from '@propwatch/shared';
-import { forbidden } from '../http/error-catalogue.js';
+import { forbidden, storageUnavailable } from '../http/error-catalogue.js';
 import type { IngestResult } from '../metrics/aggregator-metrics.js';
 import '../plugins/decorators.js';
 import { ErrorResponse, IngestAck } from './response-schemas.js';
 
 const RESULT_BY_STATUS: Record<number, IngestResult> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 415: 'invalid', 429: 'rate_limited' };
+
+/** SQLite names its failure in `code` (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR_…); other backends may not. */
+function storageErrorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : 'storage error';
+}
 
 export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { metrics, statusTracker, store, clock } = app as FastifyInstance;
@@ -28,7 +34,7 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Ingest a round report (progress or final); idempotent by (probe id, round id)',
         security: [{ bearer: [] }],
         body: RoundReport,
-        response: { 200: IngestAck, '4xx': ErrorResponse },
+        response: { 200: IngestAck, '4xx': ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request) => {
@@ -38,7 +44,15 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
         throw forbidden(`body.probe.id is "${report.probe.id}" but the token belongs to probe "${request.probeId}"; a probe may only report for itself`);
       }
       const receivedAt = clock.now();
-      const result = await store.upsertRound(report, receivedAt);
+      let result;
+      try {
+        result = await store.upsertRound(report, receivedAt);
+      } catch (error) {
+        // Disk full, read-only file, I/O error: nothing was stored. A 503 tells
+        // the probe to keep the report spooled and retry; a 500 would blame it.
+        request.log.error({ err: error, probe: report.probe.id, round: report.round.id }, 'storing the report failed');
+        throw storageUnavailable(`storage refused the write (${storageErrorCode(error)}); the report was not stored, retry later; see the aggregator log and /readyz`);
+      }
       metrics.recordUpsert(result);
       statusTracker.record(result, receivedAt);
       metrics.ingestReports.inc({ result: result.outcome });

@@ -93,6 +93,7 @@ export class ReportSender {
       return { result: 'rejected' };
     }
     let response: Response;
+    let answer: string;
     try {
       response = await this.fetch(this.options.url, {
         method: 'POST',
@@ -100,13 +101,15 @@ export class ReportSender {
         body,
         signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopped.signal]),
       });
-      await response.text().catch(() => '');
+      answer = await response.text().catch(() => '');
     } catch (error) {
       this.logFailure(entry, `aggregator unreachable: ${(error as Error).message}`);
       return { result: 'retry' };
     }
     if (response.ok) {
       this.spool.acknowledge(entry);
+      // What the aggregator acknowledged, for debugging (and for the crash tests, which check each one was kept).
+      this.deps.logger?.debug({ roundId: entry.roundId, status: response.status, answer: answer.slice(0, 300) }, 'report delivered');
       this.deps.onDelivered?.(entry.roundId);
       return { result: 'delivered' };
     }
