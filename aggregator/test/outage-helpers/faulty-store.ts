@@ -1,0 +1,52 @@
+/**
+ * A RoundStore that can be made to fail its writes the way SQLite does when
+ * the disk is full or the file turned read-only: the real SqliteRoundStore
+ * underneath, and, while a fault is set, writes throw the SqliteError
+ * better-sqlite3 would throw (reads keep working, as they do on a full disk).
+ */
+import Database from 'better-sqlite3';
+import type { RoundReport } from '@propwatch/shared';
+import type { RoundStore } from '../../src/storage/round-store.js';
+import { SqliteRoundStore } from '../../src/storage/sqlite-store.js';
+
+export type StorageFault = 'SQLITE_FULL' | 'SQLITE_READONLY';
+
+const MESSAGES: Record<StorageFault, string> = {
+  SQLITE_FULL: 'database or disk is full',
+  SQLITE_READONLY: 'attempt to write a readonly database',
+};
+
+export class FaultyStore implements RoundStore {
+  readonly inner: SqliteRoundStore;
+  fault: StorageFault | null = null;
+  /** Writes refused while the fault was set. */
+  refused = 0;
+
+  constructor(path: string) {
+    this.inner = new SqliteRoundStore({ path });
+  }
+
+  #check(): void {
+    if (!this.fault) return;
+    this.refused += 1;
+    throw new Database.SqliteError(MESSAGES[this.fault], this.fault);
+  }
+
+  async upsertRound(report: RoundReport, receivedAt: number) {
+    this.#check();
+    return this.inner.upsertRound(report, receivedAt);
+  }
+
+  async checkWritable() {
+    this.#check();
+    return this.inner.checkWritable();
+  }
+
+  latestRounds = (options: { probe?: string | undefined; limit: number }) => this.inner.latestRounds(options);
+  roundsSince = (since: number) => this.inner.roundsSince(since);
+  recentRoundStates = (probe: string, limit: number) => this.inner.recentRoundStates(probe, limit);
+  popStats = (since: number) => this.inner.popStats(since);
+  probes = () => this.inner.probes();
+  prune = (olderThan: number) => this.inner.prune(olderThan);
+  close = () => this.inner.close();
+}
