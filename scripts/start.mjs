@@ -22,10 +22,11 @@ const HELP = `npm start [-- options]    the propwatch demo on the simulated netw
   --round-interval MS   time between rounds of each probe (default 15000)
   --threshold MS        alarm when a POP takes longer than this (default 12000)
   --scenario NAME       stuck (default) or none
-  --stuck-pop POP       POP made stuck by the scenario (default LHR)
+  --stuck-pop POP       POP made stuck by the scenario (default LHR, or the last POP when there is no LHR)
   --stuck-at S          seconds after start when it gets stuck (default 60)
   --stuck-for S         seconds it stays stuck (default 60)
   --seed N              seed of the simulated delays (default 1)
+  --time-scale X        multiply every simulated delay by X (default 1: real-looking 0.3-8 s)
   --data-dir DIR        SQLite database, spools and logs (default .data/demo)
   -h, --help            this text
 
@@ -39,10 +40,11 @@ const { values: flags } = parseArgs({
     'round-interval': { type: 'string', default: '15000' },
     threshold: { type: 'string', default: '12000' },
     scenario: { type: 'string', default: 'stuck' },
-    'stuck-pop': { type: 'string', default: 'LHR' },
+    'stuck-pop': { type: 'string' },
     'stuck-at': { type: 'string', default: '60' },
     'stuck-for': { type: 'string', default: '60' },
     seed: { type: 'string', default: '1' },
+    'time-scale': { type: 'string', default: '1' },
     'data-dir': { type: 'string', default: join(root, '.data', 'demo') },
     help: { type: 'boolean', short: 'h' },
   },
@@ -70,6 +72,11 @@ const settings = {
   stuckForS: number('stuck-for', 1, 86_400),
   seed: number('seed', 0, 2 ** 32 - 1),
 };
+const timeScale = Number(flags['time-scale']);
+if (!(timeScale > 0 && timeScale <= 100)) {
+  console.error(`--time-scale ${flags['time-scale']}: expected a number above 0 and at most 100`);
+  process.exit(2);
+}
 if (!['stuck', 'none'].includes(flags.scenario)) {
   console.error(`--scenario ${flags.scenario}: expected stuck or none`);
   process.exit(2);
@@ -123,7 +130,7 @@ process.on('SIGTERM', () => void stop(0));
 
 // 1. The simulated network: its --json line tells where everything is.
 const sim = await new Promise((resolveSim, reject) => {
-  const child = start('sim', 'sim/dist/cli.js', ['--json', '--pops', String(settings.pops), '--seed', String(settings.seed)], (line) => {
+  const child = start('sim', 'sim/dist/cli.js', ['--json', '--pops', String(settings.pops), '--seed', String(settings.seed), '--time-scale', String(timeScale)], (line) => {
     if (line.startsWith('{')) {
       try {
         const ready = JSON.parse(line);
@@ -171,7 +178,8 @@ for (const probe of probes) {
     zone: sim.zone,
     writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId } },
     targets: sim.pops.map((p) => ({ name: p.name, address: p.address, port: p.port })),
-    round: { intervalMs: settings.roundIntervalMs, pollIntervalMs: 50, maxWaitMs: settings.roundIntervalMs - 1000, progressMs: 1000 },
+    // maxWaitMs must exceed the alarm threshold, or a stuck POP's timeout (censored at maxWaitMs) would never breach it.
+    round: { intervalMs: settings.roundIntervalMs, pollIntervalMs: 50, maxWaitMs: Math.max(settings.roundIntervalMs - 1000, Math.round(settings.thresholdMs * 1.25)), progressMs: 1000 },
     report: { url: base, token: probe.token, spoolDir: join(dataDir, probe.id, 'spool') },
     stateDir: join(dataDir, probe.id, 'state'),
   };
@@ -221,7 +229,7 @@ setInterval(async () => {
 
 // 6. The scenario: one POP stops receiving changes, then recovers.
 if (flags.scenario === 'stuck') {
-  const pop = flags['stuck-pop'].toUpperCase();
+  const pop = (flags['stuck-pop'] ?? (sim.pops.some((p) => p.name === 'LHR') ? 'LHR' : sim.pops.at(-1).name)).toUpperCase();
   if (!sim.pops.some((p) => p.name === pop)) {
     say(`scenario: no POP named ${pop}; POPs are ${sim.pops.map((p) => p.name).join(' ')}`);
   } else {
