@@ -3,7 +3,7 @@
  * fastify instance (not yet listening). Tests call `app.inject()` on it; the
  * CLI calls `listen`. The dashboard plugin serves the page at `/`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '@propwatch/shared';
 import { type Clock, systemClock } from './clock.js';
 import type { AggregatorConfig } from './config.js';
@@ -45,6 +45,9 @@ const STORES: Record<AggregatorConfig['storage']['backend'], (config: Aggregator
 export function build(options: BuildOptions): FastifyInstance {
   const { config } = options;
   const app = Fastify({
+    // One info line per request would cost more than answering /status; errors
+    // and 4xx reasons are still logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: config.ingest.bodyLimitBytes,
     return503OnClosing: true,
@@ -53,6 +56,10 @@ export function build(options: BuildOptions): FastifyInstance {
   // The API speaks JSON only: text bodies get a 415 naming the content type instead of a confusing schema error.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
+  // Access log at debug level only (see disableRequestLogging above).
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.log.level === 'debug' || request.log.level === 'trace') request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+  });
   app.decorate('aggregatorConfig', config);
   app.decorate('clock', options.clock ?? systemClock);
 

@@ -49,7 +49,8 @@ describe('stuck POP end to end', () => {
   it('clears after the POP recovers', async () => {
     stack.sim.setFault('LHR', null);
     const ok = await eventually(status, (s) => s.state === 'ok');
-    expect(ok.worstMs).toBeLessThan(700);
+    // ok with quorum 2: at most one probe may still see a POP between the clear level and the threshold.
+    expect(ok.worstMs).toBeLessThan(1000);
     expect(await metric(/^propwatch_alarm_state\{state="ok"\}/)).toMatch(/ 1$/);
   });
 });

@@ -35,6 +35,12 @@ const webhookConfig = (url: string, extra: Record<string, unknown> = {}) => ({
   webhooks: { urls: [url], retryBaseMs: 1, maxAttempts: 3, timeoutMs: 2_000, ...extra },
 });
 
+/** Status is evaluated once per event-loop turn after reports; reading it evaluates now, then wait for deliveries. */
+async function settle(app: FastifyInstance): Promise<void> {
+  void app.statusTracker.status;
+  await app.webhooks!.idle();
+}
+
 async function metric(app: FastifyInstance, series: string): Promise<number> {
   const line = (await app.inject('/metrics')).body.split('\n').find((l) => l.startsWith(`${series} `));
   return Number(line?.split(' ')[1]);
@@ -44,7 +50,7 @@ test('a state change is posted with state, reason, worst, link and Slack text; a
   const hook = await startReceiver((attempt) => (attempt === 1 ? 500 : 200));
   t = buildTestApp(webhookConfig(hook.url));
   expect((await ingest(t.app, slowReport('p1'))).statusCode).toBe(200);
-  await t.app.webhooks!.idle();
+  await settle(t.app);
   expect(hook.received).toHaveLength(1);
   const payload = hook.received[0]!;
   expect(payload).toMatchObject({
@@ -60,7 +66,7 @@ test('a state change is posted with state, reason, worst, link and Slack text; a
   expect(await metric(t.app, 'propwatch_webhook_deliveries_total{result="delivered"}')).toBe(1);
   // No state change, no webhook.
   await ingest(t.app, slowReport('p1'));
-  await t.app.webhooks!.idle();
+  await settle(t.app);
   expect(hook.received).toHaveLength(1);
 });
 
@@ -71,7 +77,7 @@ test('a receiver that is down: ingest still answers, the delivery fails after bo
   t = buildTestApp(webhookConfig(hook.url));
   const response = await ingest(t.app, slowReport('p1'));
   expect(response.statusCode).toBe(200);
-  await t.app.webhooks!.idle();
+  await settle(t.app);
   expect(await metric(t.app, 'propwatch_webhook_deliveries_total{result="failed"}')).toBe(1);
   expect(await metric(t.app, 'propwatch_webhook_deliveries_total{result="delivered"}')).toBe(0);
 });
@@ -85,7 +91,7 @@ test('a receiver that hangs never blocks ingest: reports are acknowledged while 
     expect(next.statusCode).toBe(200);
   }
   expect(await metric(t.app, 'propwatch_webhook_deliveries_total{result="failed"}')).toBe(0);
-  await t.app.webhooks!.idle();
+  await settle(t.app);
   expect(await metric(t.app, 'propwatch_webhook_deliveries_total{result="failed"}')).toBe(2);
   void hook;
 });

@@ -49,6 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
     dnsPortBase: config.dnsPortBase,
     nsidTemplate: config.nsidTemplate,
     minTtl: config.minTtl,
+    historyVersions: config.historyVersions,
     faults,
     logger: startLogger,
   });

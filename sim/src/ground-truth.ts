@@ -22,6 +22,8 @@ export interface ServedEntry {
 
 export class GroundTruth {
   private readonly snapshots: ZoneSnapshot[] = [];
+  /** Versions below this were forgotten. */
+  private forgotten = 0;
   private readonly served: ServedEntry[] = [];
   /** pop → version → first moment served */
   private readonly firstServed = new Map<string, Map<number, Moment>>();
@@ -39,7 +41,16 @@ export class GroundTruth {
     this.served.push({ pop, version, serial: this.snapshots[version]?.serial ?? -1, servedAt });
   }
 
-  /** Commit moments of every version, oldest first. */
+  /** Forgets everything about versions below `version`: a long run must not grow without bound. */
+  forgetBefore(version: number): void {
+    for (; this.forgotten < version && this.forgotten < this.snapshots.length; this.forgotten++) delete this.snapshots[this.forgotten];
+    for (const byVersion of this.firstServed.values()) for (const v of byVersion.keys()) if (v < version) byVersion.delete(v);
+    const kept = this.served.filter((entry) => entry.version >= version);
+    this.served.length = 0;
+    this.served.push(...kept);
+  }
+
+  /** Commit moments of every version still remembered, oldest first. */
   commits(): CommitEntry[] {
     return this.snapshots.filter(Boolean).map((s) => ({ version: s.version, serial: s.serial, committedAt: s.committedAt }));
   }

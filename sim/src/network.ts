@@ -76,6 +76,19 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
       }),
   );
 
+  // History is kept for `historyVersions` versions, but never a version some
+  // POP still answers from (a long-stuck POP). Forgetting runs in batches of a
+  // tenth of the window, so its cost per commit stays constant.
+  let forgottenBelow = 0;
+  const forgetOldVersions = (latest: number) => {
+    const cutoff = Math.min(latest - opts.historyVersions + 1, propagator.oldestAppliedVersion());
+    if (cutoff - forgottenBelow < Math.ceil(opts.historyVersions / 10)) return;
+    store.forgetBefore(cutoff);
+    truth.forgetBefore(cutoff);
+    propagator.forgetBefore(cutoff);
+    forgottenBelow = cutoff;
+  };
+
   let apiFault: ApiFault | null = null;
   const listPops = (): PopStatus[] =>
     defs.map((def, i) => {
@@ -93,6 +106,7 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
       const snapshot = store.commit(clock());
       truth.recordCommit(snapshot);
       propagator.onCommit(snapshot);
+      forgetOldVersions(snapshot.version);
       logger?.info({ version: snapshot.version, serial: snapshot.serial }, 'zone change committed');
       return snapshot;
     },

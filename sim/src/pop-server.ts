@@ -10,6 +10,7 @@ import dns2 from 'dns2';
 import { type AnswerContext, answerQuery } from './answer-query.js';
 import type { PopFault } from './faults.js';
 import type { Random } from './prng.js';
+import { screenTcpFrames } from './tcp-framing.js';
 import type { PopDefinition } from './topology.js';
 
 export interface PopCounters {
@@ -83,8 +84,10 @@ export class PopServer {
       this.counters.requestErrors++;
       this.deps.onError?.(error);
     });
-    // dns2 keeps idle TCP connections for 10 s; track them so close() is immediate.
     const tcp = (server as unknown as { servers: { tcp?: import('node:net').Server } }).servers.tcp;
+    // The TCP path needs the same screening as UDP below (see tcp-framing.ts).
+    if (tcp) screenTcpFrames(tcp, isPlausibleQuery, (error) => this.countError(error));
+    // dns2 keeps idle TCP connections for 10 s; track them so close() is immediate.
     tcp?.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

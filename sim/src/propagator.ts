@@ -81,6 +81,21 @@ export class Propagator {
     return this.plans.get(version);
   }
 
+  /** The oldest version some POP still answers from. */
+  oldestAppliedVersion(): number {
+    let oldest = Infinity;
+    for (const state of this.states.values()) {
+      this.sync(state);
+      oldest = Math.min(oldest, state.applied);
+    }
+    return oldest;
+  }
+
+  /** Forgets the planned delays of versions below `version`. */
+  forgetBefore(version: number): void {
+    for (const v of this.plans.keys()) if (v < version) this.plans.delete(v);
+  }
+
   /** The version a POP answers from right now (arrivals already due are applied first). */
   appliedVersion(pop: string): number {
     const state = this.stateOf(pop);

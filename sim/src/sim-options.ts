@@ -32,6 +32,8 @@ export interface SimNetworkOptions extends TopologyOptions {
   initialSerial?: number;
   /** Lowest accepted TTL other than 1 (automatic). Default 30 (Cloudflare Enterprise; 60 on other plans). */
   minTtl?: number;
+  /** Zone versions remembered (ground truth, planned delays, snapshots); older ones are forgotten so a long run stays flat in memory. Default 5000. */
+  historyVersions?: number;
   logger?: Logger;
   clock?: Clock;
 }
@@ -49,6 +51,7 @@ export interface ResolvedSimOptions {
   propagation: PropagationSettings;
   initialSerial: number;
   minTtl: number;
+  historyVersions: number;
 }
 
 const ZONE_RE = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -74,11 +77,13 @@ export function resolveSimOptions(options: SimNetworkOptions): ResolvedSimOption
   if (!Number.isInteger(initialSerial) || initialSerial < 0 || initialSerial > 0xffffffff) throw new Error(`initialSerial ${initialSerial}: expected 0..4294967295`);
   const minTtl = options.minTtl ?? 30;
   if (!Number.isInteger(minTtl) || minTtl < 2 || minTtl > 86400) throw new Error(`minTtl ${minTtl}: expected an integer from 2 to 86400`);
+  const historyVersions = options.historyVersions ?? 5000;
+  if (!Number.isInteger(historyVersions) || historyVersions < 10 || historyVersions > 10_000_000) throw new Error(`historyVersions ${historyVersions}: expected an integer from 10 to 10000000`);
   const faults: Record<string, PopFault> = {};
   for (const [pop, fault] of Object.entries(options.faults ?? {})) faults[pop.toUpperCase()] = validateFault(fault, `faults.${pop}`);
   const propagation: PropagationSettings = {
     regions: { ...DEFAULT_PROPAGATION.regions, ...(options.propagation?.regions ?? {}) },
     defaultRegion: options.propagation?.defaultRegion ?? DEFAULT_PROPAGATION.defaultRegion,
   };
-  return { zone, zoneId, apiToken, adminToken, seed, timeScale, apiHost, apiPort, faults, propagation, initialSerial, minTtl };
+  return { zone, zoneId, apiToken, adminToken, seed, timeScale, apiHost, apiPort, faults, propagation, initialSerial, minTtl, historyVersions };
 }

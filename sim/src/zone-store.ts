@@ -35,6 +35,8 @@ export interface ZoneSnapshot {
 export class ZoneStore {
   private readonly records = new Map<string, DnsRecord>();
   private readonly snapshots: ZoneSnapshot[] = [];
+  /** Versions below this were forgotten. */
+  private forgotten = 0;
 
   constructor(
     readonly zone: string,
@@ -99,5 +101,10 @@ export class ZoneStore {
 
   get versions(): readonly ZoneSnapshot[] {
     return this.snapshots;
+  }
+
+  /** Drops the snapshots of versions below `version` (no POP answers from them any more); numbering is unchanged. */
+  forgetBefore(version: number): void {
+    for (; this.forgotten < version && this.forgotten < this.snapshots.length - 1; this.forgotten++) delete this.snapshots[this.forgotten];
   }
 }

@@ -20,6 +20,9 @@ export class StatusTracker {
   readonly #views = new Map<string, ProbeView>();
   readonly #listeners: ((change: StatusChange) => void)[] = [];
   #evaluation: StatusEvaluation;
+  /** Reports arrived since the last evaluation. */
+  #dirty = false;
+  #scheduled = false;
 
   constructor(
     readonly settings: StatusSettings,
@@ -30,11 +33,14 @@ export class StatusTracker {
     this.#evaluation = evaluateStatus(null, [...this.#views.values()], settings, clock.now());
   }
 
+  /** The current status; evaluated first if reports arrived since the last evaluation. */
   get status(): Status {
+    if (this.#dirty) this.evaluate();
     return this.#evaluation.status;
   }
 
   get evaluation(): StatusEvaluation {
+    if (this.#dirty) this.evaluate();
     return this.#evaluation;
   }
 
@@ -58,8 +64,13 @@ export class StatusTracker {
     this.evaluate();
   }
 
-  /** Applies an accepted report and re-evaluates. */
-  record(result: UpsertResult, receivedAt: number): StatusEvaluation {
+  /**
+   * Applies an accepted report. Evaluation costs O(probes × POPs), so it is
+   * not done per report: it runs once per event-loop turn after a burst of
+   * reports (state changes still fire within milliseconds) or earlier when
+   * someone reads the status.
+   */
+  record(result: UpsertResult, receivedAt: number): void {
     const view = this.#views.get(result.current.probe.id);
     if (view) {
       view.lastReportAt = Math.max(view.lastReportAt ?? 0, receivedAt);
@@ -75,7 +86,17 @@ export class StatusTracker {
         this.#applyRound(result.current);
       }
     }
-    return this.evaluate();
+    this.#markDirty();
+  }
+
+  #markDirty(): void {
+    this.#dirty = true;
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (this.#dirty) this.evaluate();
+    });
   }
 
   #applyRound(round: StoredRound): void {
@@ -95,6 +116,7 @@ export class StatusTracker {
 
   /** Re-evaluates at the clock's now; notifies listeners on a state change. */
   evaluate(): StatusEvaluation {
+    this.#dirty = false;
     const previous = this.#evaluation.status;
     this.#evaluation = evaluateStatus(previous, [...this.#views.values()], this.settings, this.clock.now());
     if (this.#evaluation.status.state !== previous.state) {

@@ -18,6 +18,10 @@ export class ProbeLedger {
   acks = 0;
   /** Lines that were not JSON (a crash trace, a partial line at SIGKILL). */
   readonly junk: string[] = [];
+  /** Refusals the probe logged, by message ('aggregator answered HTTP 503'); logged at a streak's start and every 10th. */
+  readonly refusals = new Map<string, number>();
+  /** Called when the first acknowledgement of a round arrives. */
+  onFirstAck: ((roundId: string) => void) | undefined;
 
   /** Feeds one log line (JSON, as pino writes it). */
   add(line: string): void {
@@ -29,6 +33,7 @@ export class ProbeLedger {
       this.junk.push(line);
       return;
     }
+    if (record.msg?.startsWith('aggregator answered HTTP')) this.refusals.set(record.msg, (this.refusals.get(record.msg) ?? 0) + 1);
     if (record.msg === 'round finished' && record.roundId && record.state) this.finished.set(record.roundId, record.state);
     if (record.msg === 'report delivered' && record.roundId) {
       this.acks += 1;
@@ -36,6 +41,7 @@ export class ProbeLedger {
       const state = (JSON.parse(record.answer ?? '{}') as { state?: RoundState }).state ?? 'running';
       const before = this.acked.get(record.roundId);
       if (before === undefined || RANK[state] > RANK[before]) this.acked.set(record.roundId, state);
+      if (before === undefined) this.onFirstAck?.(record.roundId);
     }
   }
 

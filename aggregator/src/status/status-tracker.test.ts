@@ -1,0 +1,46 @@
+import type { Status } from '@propwatch/shared';
+import { describe, expect, test } from 'vitest';
+import type { StoredRound } from '../storage/round-store.js';
+import { StatusTracker } from './status-tracker.js';
+
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+const settings = { alarmAboveMs: 30_000, clearBelowMs: 20_000, quorum: 1, minFreshProbes: 1, staleAfterMs: 60_000, windowMs: 600_000, degradedAfterWriteFailures: 3 };
+
+function round(probe: string, serial: number, lhrMs: number): StoredRound {
+  return {
+    probe: { id: probe, region: 'r', version: '1' },
+    id: `${probe}-${serial}`,
+    zone: 'z',
+    record: 'x',
+    serial: String(serial),
+    startedAt: new Date(NOW - 60_000 + serial).toISOString(),
+    state: 'complete',
+    elapsedMs: lhrMs,
+    write: { submitToAckMs: 1 },
+    pops: [{ pop: 'LHR', target: 'LHR:53', state: 'propagated', lowerMs: lhrMs, upperMs: lhrMs, estimateMs: lhrMs, queries: 3, failures: 0 }],
+    firstReceivedAt: NOW,
+    receivedAt: NOW,
+  };
+}
+
+describe('StatusTracker', () => {
+  test('evaluates once per burst of reports, and still notices a state change without anyone reading it', async () => {
+    const tracker = new StatusTracker(settings, ['p1', 'p2'], { now: () => NOW });
+    const changes: Status['state'][] = [];
+    tracker.onChange(({ status }) => changes.push(status.state));
+    let evaluations = 0;
+    const evaluate = tracker.evaluate.bind(tracker);
+    tracker.evaluate = () => (evaluations++, evaluate());
+    for (let serial = 1; serial <= 50; serial++) tracker.record({ outcome: 'inserted', previous: null, current: round(serial % 2 ? 'p1' : 'p2', serial, serial === 50 ? 45_000 : 500) }, NOW);
+    expect(evaluations).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(evaluations).toBe(1);
+    expect(changes).toEqual(['alarm']);
+  });
+
+  test('reading the status right after a report sees that report', () => {
+    const tracker = new StatusTracker(settings, ['p1'], { now: () => NOW });
+    tracker.record({ outcome: 'inserted', previous: null, current: round('p1', 1, 45_000) }, NOW);
+    expect(tracker.status).toMatchObject({ state: 'alarm', worst: { probe: 'p1', pop: 'LHR' } });
+  });
+});
