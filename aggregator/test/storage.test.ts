@@ -58,6 +58,21 @@ describe('SqliteRoundStore', () => {
     await store.close();
   });
 
+  test('group commit: reports of one event-loop turn share a transaction, and a bad one fails alone', async () => {
+    const store = new SqliteRoundStore({ path });
+    const good = Array.from({ length: 20 }, (_, i) => report('p1', { id: `p1-g${i}` }));
+    // A POP without a name violates a NOT NULL column: a bug or corruption, not input the schema lets through.
+    const bad = report('p2', { id: 'p2-bad', pops: [{ ...pop('LHR'), pop: null as unknown as string }] });
+    const outcomes = await Promise.allSettled([...good.slice(0, 10), bad, ...good.slice(10)].map((r, i) => store.upsertRound(r, T0 + i)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(20);
+    expect(outcomes[10]).toMatchObject({ status: 'rejected' });
+    await store.close();
+    const reopened = new SqliteRoundStore({ path });
+    const ids = (await reopened.latestRounds({ limit: 100 })).map((r) => r.id);
+    expect(ids.sort()).toEqual(good.map((r) => r.round.id).sort());
+    await reopened.close();
+  });
+
   test('retention prunes rounds (and their POP results) last received before the cutoff', async () => {
     const store = new SqliteRoundStore({ path });
     await store.upsertRound(report('p1', { id: 'old' }), T0);

@@ -17,6 +17,13 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
+interface PendingUpsert {
+  report: RoundReport;
+  receivedAt: number;
+  resolve: (result: UpsertResult) => void;
+  reject: (error: unknown) => void;
+}
+
 /** Rows deleted per prune transaction, so pruning never holds the write lock for long. */
 const PRUNE_BATCH = 5_000;
 
@@ -24,6 +31,9 @@ export class SqliteRoundStore implements RoundStore {
   readonly #db: Database.Database;
   readonly #sql;
   readonly #upsertTransaction;
+  readonly #batchTransaction;
+  /** Reports waiting for the next group commit. */
+  #pending: PendingUpsert[] = [];
 
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
@@ -34,6 +44,17 @@ export class SqliteRoundStore implements RoundStore {
     migrate(this.#db);
     const db = this.#db;
     this.#upsertTransaction = db.transaction(this.#upsert);
+    // Inside the batch transaction each report runs as a nested transaction,
+    // which better-sqlite3 makes a SAVEPOINT: one bad report rolls back alone.
+    this.#batchTransaction = db.transaction((batch: PendingUpsert[]) =>
+      batch.map((item): { ok: true; result: UpsertResult } | { ok: false; error: unknown } => {
+        try {
+          return { ok: true, result: this.#upsertTransaction(item.report, item.receivedAt) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
     this.#sql = {
       findRound: db.prepare('SELECT * FROM rounds WHERE probe_id = ? AND round_id = ?'),
       insertRound: db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial,
@@ -106,10 +127,35 @@ export class SqliteRoundStore implements RoundStore {
     return { outcome, previous, current };
   };
 
-  readonly #upsertTx = (report: RoundReport, receivedAt: number) => this.#upsertTransaction.immediate(report, receivedAt);
+  /**
+   * Group commit: reports that arrive in the same event-loop turn are written
+   * in one transaction, so with synchronous=FULL one fsync covers them all
+   * (measured: about twice the ingest rate of a commit per report). Each
+   * promise resolves only after that commit, so a 2xx still means stored.
+   */
+  upsertRound(report: RoundReport, receivedAt: number): Promise<UpsertResult> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ report, receivedAt, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#commitPending());
+    });
+  }
 
-  async upsertRound(report: RoundReport, receivedAt: number): Promise<UpsertResult> {
-    return this.#upsertTx(report, receivedAt);
+  #commitPending(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    let outcomes;
+    try {
+      outcomes = this.#batchTransaction.immediate(batch);
+    } catch (error) {
+      // The commit itself failed (disk full, read-only database): nothing of the batch is stored.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      const item = batch[index]!;
+      if (outcome.ok) item.resolve(outcome.result);
+      else item.reject(outcome.error);
+    });
   }
 
   async latestRounds(options: { probe?: string | undefined; limit: number }): Promise<StoredRound[]> {
@@ -168,6 +214,8 @@ export class SqliteRoundStore implements RoundStore {
   }
 
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    if (!this.#db.open) return;
+    if (this.#pending.length) this.#commitPending(); // reports accepted before close are committed, not dropped
+    this.#db.close();
   }
 }
