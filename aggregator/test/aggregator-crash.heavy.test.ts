@@ -14,7 +14,7 @@ import { eventually } from './stack.js';
 import { compareLedgers } from './outage-helpers/compare-ledger.js';
 import { readDbRounds } from './outage-helpers/db-rounds.js';
 import { ProbeLedger } from './outage-helpers/probe-ledger.js';
-import { buildAll, type Component, freePort, probeConfig, startComponent, startSim, waitForHttp, writeConfig } from './outage-helpers/processes.js';
+import { buildAll, type Component, failIfExited, freePort, probeConfig, startComponent, startSim, waitForHttp, writeConfig } from './outage-helpers/processes.js';
 
 const PROBES = 5;
 const KILLS = 7;
@@ -47,16 +47,18 @@ test(`${KILLS} SIGKILLs of the aggregator during sustained ingest from ${PROBES}
   running.push(aggregator);
   await waitForHttp(`${url}/readyz`);
 
+  // Progress every 100 ms (the minimum) from 5 probes keeps ingest busy (each report is an fsynced
+  // transaction), so some kills land while a report is being stored or answered.
   const probeProcesses = probes.map((probe) => {
     mkdirSync(probe.dir, { recursive: true });
-    const file = writeConfig(join(dir, `${probe.id}.yaml`), probeConfig(info, probe, url, { intervalMs: 700, pollIntervalMs: 20, maxWaitMs: 600, progressMs: 150 }));
+    const file = writeConfig(join(dir, `${probe.id}.yaml`), probeConfig(info, probe, url, { intervalMs: 700, pollIntervalMs: 20, maxWaitMs: 600, progressMs: 100 }));
     const component = startComponent(probe.id, 'probe/dist/cli.js', ['--config', file], { logFile: join(dir, `${probe.id}.log`), onLine: (line) => probe.ledger.add(line) });
     running.push(component);
     return component;
   });
   const spooled = () => probes.reduce((sum, p) => sum + readdirSync(join(p.dir, 'spool')).filter((f) => /^round-.*\.json$/.test(f)).length, 0);
   const acks = () => probes.reduce((sum, p) => sum + p.ledger.acks, 0);
-  await eventually(() => probes.every((p) => p.ledger.finished.size >= 2), Boolean, 30_000);
+  await eventually(() => (failIfExited(probeProcesses, dir), probes.every((p) => p.ledger.finished.size >= 2)), Boolean, 30_000);
 
   let maxSpooledWhileDown = 0;
   for (let kill = 1; kill <= KILLS; kill++) {

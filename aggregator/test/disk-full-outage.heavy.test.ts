@@ -16,7 +16,7 @@ import { eventually } from './stack.js';
 import { compareLedgers } from './outage-helpers/compare-ledger.js';
 import { readDbRounds } from './outage-helpers/db-rounds.js';
 import { ProbeLedger } from './outage-helpers/probe-ledger.js';
-import { buildAll, type Component, freePort, probeConfig, startComponent, startSim, waitForHttp, writeConfig } from './outage-helpers/processes.js';
+import { buildAll, type Component, failIfExited, freePort, probeConfig, startComponent, startSim, waitForHttp, writeConfig } from './outage-helpers/processes.js';
 import { tryMountTmpfs } from './outage-helpers/tmpfs-mount.js';
 
 const PROBES = 3;
@@ -74,13 +74,14 @@ describe.skipIf('reason' in mount)('disk full under the aggregator database (rea
     const spooled = () => probes.reduce((sum, p) => sum + readdirSync(join(p.dir, 'spool')).filter((f) => /^round-.*\.json$/.test(f)).length, 0);
     const acks = () => probes.reduce((sum, p) => sum + p.ledger.acks, 0);
     const finished = () => probes.reduce((sum, p) => sum + p.ledger.finished.size, 0);
-    await eventually(() => probes.every((p) => p.ledger.finished.size >= 2), Boolean, 30_000);
+    await eventually(() => (failIfExited(probeProcesses, dir), probes.every((p) => p.ledger.finished.size >= 2)), Boolean, 30_000);
 
     const filler = join(mount.dir, 'filler');
     const filled = fillDisk(filler);
     // SQLite may still commit into WAL space it allocated earlier; the first write that needs a new page fails.
     await eventually(() => fetch(`${url}/readyz`).then((r) => r.status), (status) => status === 503, 30_000);
     // Once it fails, every write fails: nothing more is acknowledged while rounds go on and pile up in the spools.
+    await new Promise((resolve) => setTimeout(resolve, 200)); // answers to reports stored just before still landing
     const acksWhileFull = acks();
     const finishedWhileFull = finished();
     await eventually(finished, (n) => n >= finishedWhileFull + 3 * PROBES, 30_000);

@@ -16,7 +16,7 @@ import { eventually } from './stack.js';
 import { compareLedgers } from './outage-helpers/compare-ledger.js';
 import { readDbRounds } from './outage-helpers/db-rounds.js';
 import { ProbeLedger } from './outage-helpers/probe-ledger.js';
-import { buildAll, type Component, freePort, probeConfig, startComponent, startSim, waitForHttp, writeConfig } from './outage-helpers/processes.js';
+import { buildAll, type Component, failIfExited, freePort, probeConfig, startComponent, startSim, waitForHttp, writeConfig } from './outage-helpers/processes.js';
 
 const KILLS = 6;
 /** With a stuck POP every round lasts exactly maxWaitMs after the write ack; a kill within the first half is mid-round. */
@@ -51,7 +51,7 @@ test(`a probe SIGKILLed mid-round ${KILLS} times: no duplicate or torn round, th
     return component;
   };
   let victim = startProbe();
-  await eventually(() => ledger.finished.size, (n) => n >= 1, 20_000);
+  await eventually(() => (failIfExited([victim, aggregator], dir), ledger.finished.size), (n) => n >= 1, 20_000);
 
   const interrupted: string[] = [];
   for (let kill = 1; kill <= KILLS; kill++) {

@@ -46,6 +46,8 @@ describe.each<StorageFault>(['SQLITE_FULL', 'SQLITE_READONLY'])('storage refuses
     expect(refused.json().message).toContain(`storage refused the write (${fault})`);
 
     // While storage is down nothing is acknowledged, and finished rounds pile up in the spools.
+    // (A report stored just before the fault may still be on its way back to its probe: let it land.)
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const acksAtFault = totalAcks(s);
     const finishedAtFault = finishedRounds(s);
     await eventually(() => finishedRounds(s), (n) => n >= finishedAtFault + 6, 15_000);

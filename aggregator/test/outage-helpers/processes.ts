@@ -100,6 +100,12 @@ export async function startSim(args: string[], options: StartOptions): Promise<{
   return { component, info: await Promise.race([info, component.exited.then((how) => Promise.reject(new Error(`sim exited (${how}); see ${options.logFile}`)))]) };
 }
 
+/** Throws naming the first component that has exited (call it inside a wait, so a crash fails fast with its log). */
+export function failIfExited(components: readonly Component[], logDir: string): void {
+  const dead = components.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+  if (dead) throw new Error(`${dead.name} exited (${dead.child.signalCode ?? `exit ${dead.child.exitCode}`}); see ${logDir}/${dead.name}.log`);
+}
+
 /** Polls `url` until it answers 2xx. */
 export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;

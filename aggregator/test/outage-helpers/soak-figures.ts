@@ -39,13 +39,24 @@ export function formatSoakTable(names: readonly string[], samples: readonly (rea
     const heapMax = Math.max(...samples.map((s) => s[i]!.heapUsed));
     return `| ${name} | ${mib(a.rss)} | ${mib(b.rss)} | ${pct(a.rss, b.rss)} | ${mib(a.heapUsed)} | ${mib(b.heapUsed)} | ${pct(a.heapUsed, b.heapUsed)} | ${mib(heapMax)} | ${a.fds} (${a.connections}) | ${b.fds} (${b.connections}) | ${b.closeWait} |`;
   });
+  // heapUsed at every sample: a leak climbs steadily, warm-up effects level off.
+  const series = (label: string, pick: (sample: readonly ProcessSample[]) => number) => `| ${label} | ${samples.map((sample) => mib(pick(sample), 2)).join(' | ')} |`;
+  const probeIndexes = names.flatMap((name, i) => (name !== 'sim' && name !== 'aggregator' ? [i] : []));
+  const trend = [
+    `| heapUsed MiB at sample | ${samples.map((_, i) => `#${i}`).join(' | ')} |`,
+    `| --- | ${samples.map(() => '---:').join(' | ')} |`,
+    ...names.flatMap((name, i) => (name === 'sim' || name === 'aggregator' ? [series(name, (sample) => sample[i]!.heapUsed)] : [])),
+    ...(probeIndexes.length ? [series(`probes (mean of ${probeIndexes.length})`, (sample) => probeIndexes.reduce((sum, i) => sum + sample[i]!.heapUsed, 0) / probeIndexes.length)] : []),
+  ];
   return [
     '| process | RSS start MiB | RSS end MiB | RSS Δ | heapUsed start MiB | heapUsed end MiB | heap Δ | heap max MiB | fds start (TCP conns) | fds end (TCP conns) | CLOSE_WAIT end |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
+    '',
+    ...trend,
   ].join('\n');
 }
 
-function mib(bytes: number): string {
-  return (bytes / MiB).toFixed(1);
+function mib(bytes: number, digits = 1): string {
+  return (bytes / MiB).toFixed(digits);
 }
