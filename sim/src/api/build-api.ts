@@ -24,7 +24,14 @@ export interface BuildApiOptions {
 }
 
 export function buildApi(deps: SimApiDeps, options: BuildApiOptions = {}): FastifyInstance {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, ...(options.logger ? { loggerInstance: options.logger } : { logger: false }) }) as unknown as FastifyInstance;
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    // Errors raised before routing (a malformed percent-escape in the URL,
+    // FST_ERR_BAD_URL) skip the error handler; without this they would leave
+    // in fastify's own shape instead of the Cloudflare envelope.
+    frameworkErrors: (error, request, reply) => void sendError(reply, toApiError(error, request)),
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+  }) as unknown as FastifyInstance;
 
   // Our own JSON parser: an empty body is "no body" (clients send
   // content-type on DELETE), and bad JSON becomes a Cloudflare 9207.
