@@ -55,7 +55,10 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   // The generated token is a secret too: scrub it from every later log line.
   const logger = createLogger({ name: 'propwatch-sim', level: config.logLevel, destination: process.stderr, secrets: [...secrets, net.apiToken, net.adminToken] });
-  process.stdout.write(args.json ? `${JSON.stringify(describeNetwork(net))}\n` : renderTable(net));
+  // A generated token is printed once, on stdout, for whoever started the sim;
+  // a configured one is already known to the operator and never printed.
+  const shown = { apiToken: config.apiToken ? '(configured)' : net.apiToken, adminToken: config.adminToken || config.apiToken ? '(configured)' : net.adminToken };
+  process.stdout.write(args.json ? `${JSON.stringify({ ...describeNetwork(net), ...shown })}\n` : renderTable(net, shown));
   logger.info({ ...describeNetwork(net), apiToken: net.apiToken, adminToken: net.adminToken }, 'propwatch-sim ready');
 
   await new Promise<void>((resolve) => {
@@ -88,12 +91,12 @@ function describeNetwork(net: SimNetwork) {
   };
 }
 
-function renderTable(net: SimNetwork): string {
+function renderTable(net: SimNetwork, shown: { apiToken: string; adminToken: string }): string {
   const rows = net.pops.map((p) => `  ${p.name.padEnd(6)} ${p.region.padEnd(6)} ${p.address.padEnd(15)} ${String(p.port).padEnd(6)} ${p.nsid}`);
   return [
     `propwatch-sim ${PROPWATCH_VERSION}: zone ${net.zone} (zone id ${net.zoneId}), seed ${net.seed}, time scale ${net.timeScale}`,
-    `  provider API  ${net.apiUrl}   Authorization: Bearer ${net.apiToken}`,
-    `  admin API     ${net.adminUrl}   Authorization: Bearer ${net.adminToken}`,
+    `  provider API  ${net.apiUrl}   Authorization: Bearer ${shown.apiToken}`,
+    `  admin API     ${net.adminUrl}   Authorization: Bearer ${shown.adminToken}`,
     `  ${'POP'.padEnd(6)} ${'REGION'.padEnd(6)} ${'ADDRESS'.padEnd(15)} ${'PORT'.padEnd(6)} NSID (UDP and TCP on the same port)`,
     ...rows,
     `  try: dig @${net.pops[0]!.address} -p ${net.pops[0]!.port} +norec +nsid SOA ${net.zone}`,

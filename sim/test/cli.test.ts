@@ -48,12 +48,14 @@ describe('propwatch-sim CLI', () => {
       child.on('exit', () => reject(new Error(`CLI exited early: ${stderr}`)));
     });
     const info = JSON.parse(line) as { apiUrl: string; apiToken: string; zone: string; pops: Array<{ name: string; address: string; port: number; nsid: string }> };
-    expect(info).toMatchObject({ event: 'propwatch-sim.ready', zone: 'propwatch.test', apiToken: 'cli-token-12345' });
+    // A configured token is never printed (the operator has it); a generated one would be.
+    expect(info).toMatchObject({ event: 'propwatch-sim.ready', zone: 'propwatch.test', apiToken: '(configured)' });
+    expect(line).not.toContain('cli-token-12345');
     expect(info.pops.map((p) => p.name)).toEqual(['SJC', 'LAX']);
     const [sjc, lax] = info.pops;
     expect((await queryUdp(lax!.address, lax!.port, { name: info.zone, type: Packet.TYPE.SOA }))?.header.aa).toBe(1);
     expect(await queryUdp(sjc!.address, sjc!.port, { name: info.zone, type: Packet.TYPE.SOA, timeoutMs: 200 })).toBeNull();
-    const zones = await fetch(`${info.apiUrl}/zones?name=propwatch.test`, { headers: { authorization: `Bearer ${info.apiToken}` } });
+    const zones = await fetch(`${info.apiUrl}/zones?name=propwatch.test`, { headers: { authorization: 'Bearer cli-token-12345' } });
     expect(zones.status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
