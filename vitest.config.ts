@@ -20,6 +20,7 @@ export default defineConfig({
     // Heavy suites (accuracy against ground truth, soak, crash loops, 100k-packet
     // fuzzing) run afterwards, one file at a time: see vitest.heavy.config.ts.
     exclude: ['**/node_modules/**', '**/dist/**', '**/*.heavy.test.ts'],
+    setupFiles: ['./vitest.setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

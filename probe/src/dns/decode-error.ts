@@ -9,19 +9,38 @@ export class DecodeError extends Error {
   }
 }
 
+/** The big-endian 16-bit value at `at`; the caller has checked that both bytes exist. */
+export function u16At(buf: Buffer, at: number): number {
+  return (buf[at]! << 8) | buf[at + 1]!;
+}
+
 /** A read position in a message; decoders advance `pos`. */
 export class Cursor {
   pos: number;
+  /**
+   * `buf.length`, read once. Buffers from dgram carry their own hidden class,
+   * so Buffer property and method lookups on them are slow paths; the hot
+   * reads below use only indexed access.
+   */
+  readonly end: number;
+  /**
+   * Offset and text of one uncompressed name already read with this cursor
+   * (the question name), so a pointer straight to it need not be decoded
+   * again; `memoAt` -1 when none.
+   */
+  memoAt = -1;
+  memoName = '';
 
   constructor(
     readonly buf: Buffer,
     pos = 0,
   ) {
     this.pos = pos;
+    this.end = buf.length;
   }
 
   /** Fails unless `count` more bytes exist before `limit` (default: the buffer end). */
-  need(count: number, what: string, limit = this.buf.length): void {
+  need(count: number, what: string, limit = this.end): void {
     if (this.pos + count > limit) {
       throw new DecodeError(`${what} at offset ${this.pos} needs ${count} bytes, only ${Math.max(0, limit - this.pos)} left`);
     }
@@ -34,15 +53,16 @@ export class Cursor {
 
   u16(what: string): number {
     this.need(2, what);
-    const value = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return value;
+    const at = this.pos;
+    this.pos = at + 2;
+    return u16At(this.buf, at);
   }
 
   u32(what: string): number {
     this.need(4, what);
-    const value = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return value;
+    const buf = this.buf;
+    const at = this.pos;
+    this.pos = at + 4;
+    return buf[at]! * 0x1000000 + ((buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!);
   }
 }

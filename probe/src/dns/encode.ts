@@ -173,12 +173,21 @@ export interface PreparedQuery {
   readonly question: Readonly<DnsQuestion>;
   /** The question name lower-cased, for case-insensitive answer matching. */
   readonly canonicalName: string;
+  /**
+   * The question section as sent (name, type, class) with ASCII letters of the
+   * name lower-cased, so an answer's question can be matched byte by byte.
+   */
+  readonly questionWire: Buffer;
 }
 
 export function prepareQuery(params: Omit<QueryParams, 'id'>): PreparedQuery {
   const wire = encodeQuery({ ...params, id: 0 });
   const question = Object.freeze({ name: params.name, type: params.type, class: params.class ?? RRClass.IN });
-  return Object.freeze({ wire, question, canonicalName: canonicalName(params.name) });
+  const nameLength = nameToWire(params.name).length;
+  // Length octets are at most 63, below 'A', so lower-casing touches only label bytes.
+  const questionWire = Buffer.from(wire.subarray(12, 12 + nameLength + 4));
+  for (let i = 0; i < nameLength; i++) if (questionWire[i]! >= 0x41 && questionWire[i]! <= 0x5a) questionWire[i]! |= 0x20;
+  return Object.freeze({ wire, question, canonicalName: canonicalName(params.name), questionWire });
 }
 
 /** A fresh copy of the prepared query carrying `id` (the copy may be handed to a socket). */

@@ -1,8 +1,10 @@
 export * from './constants.js';
 export type * from './message-types.js';
-export { decodeMessage, decodeQuestionPrefix, HEADER_LENGTH } from './decode.js';
+export { buildSections, decodeMessage, decodeQuestionPrefix, HEADER_LENGTH, scanMessage } from './decode.js';
+export type { MessageLayout, MessageSections } from './decode.js';
+export { LazyMessage } from './lazy-message.js';
 export { encodeMessage, encodeQuery, prepareQuery, stampQuery } from './encode.js';
 export type { EdnsToEncode, MessageToEncode, PreparedQuery, QueryParams, RecordDataToEncode, RecordToEncode } from './encode.js';
 export { canonicalName, nameToWire, namesEqual, MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from './name.js';
 export { formatIpv6 } from './rdata.js';
-export { describeNsid, renderNsid } from './nsid.js';
+export { describeNsid, renderNsid, renderNsidAt } from './nsid.js';

@@ -11,18 +11,31 @@ export const MAX_LABEL_LENGTH = 63;
 /** More hops than a 255-byte name has labels can only be a malicious chain. */
 const MAX_POINTER_HOPS = 128;
 
-/** Reads a possibly compressed name at the cursor and leaves the cursor after its in-place part. */
-export function readName(cur: Cursor): string {
+/**
+ * Reads a possibly compressed name at the cursor and leaves the cursor after
+ * its in-place part. With `build` false it runs the same checks but builds no
+ * text (the validation-only pass): it returns `.` for the root and `''` for
+ * any other name.
+ */
+export function readName(cur: Cursor, build = true): string {
   const buf = cur.buf;
+  const length = cur.end;
   let pos = cur.pos;
+  if (build && cur.memoAt >= 0 && pos + 1 < length && buf[pos] === (0xc0 | (cur.memoAt >> 8)) && buf[pos + 1] === (cur.memoAt & 0xff)) {
+    // A bare pointer to the uncompressed name remembered in the cursor (an
+    // answer owned by the question name, as servers write it): one hop, to a
+    // name already checked from that same offset with that same limit.
+    cur.pos = pos + 2;
+    return cur.memoName;
+  }
   // A pointer must land before this limit; it starts at the name's own offset.
   let limit = pos;
   let end = -1;
   let hops = 0;
   let wireLength = 1; // the terminating root byte
-  let name = '';
+  let text = 0; // presentation bytes written to TEXT
   for (;;) {
-    if (pos >= buf.length) throw new DecodeError(`name at offset ${cur.pos} runs past the end of the message`);
+    if (pos >= length) throw new DecodeError(`name at offset ${cur.pos} runs past the end of the message`);
     const len = buf[pos]!;
     if (len === 0) {
       pos += 1;
@@ -30,7 +43,7 @@ export function readName(cur: Cursor): string {
     }
     const kind = len & 0xc0;
     if (kind === 0xc0) {
-      if (pos + 1 >= buf.length) throw new DecodeError(`compression pointer at offset ${pos} is cut off`);
+      if (pos + 1 >= length) throw new DecodeError(`compression pointer at offset ${pos} is cut off`);
       const target = ((len & 0x3f) << 8) | buf[pos + 1]!;
       if (target >= limit) throw new DecodeError(`compression pointer at offset ${pos} points forward or loops (to ${target})`);
       if (++hops > MAX_POINTER_HOPS) throw new DecodeError(`name at offset ${cur.pos} has more than ${MAX_POINTER_HOPS} compression pointers`);
@@ -40,15 +53,20 @@ export function readName(cur: Cursor): string {
       continue;
     }
     if (kind !== 0) throw new DecodeError(`label at offset ${pos} uses reserved label type 0x${kind.toString(16)}`);
-    if (pos + 1 + len > buf.length) throw new DecodeError(`label at offset ${pos} runs past the end of the message`);
+    if (pos + 1 + len > length) throw new DecodeError(`label at offset ${pos} runs past the end of the message`);
     wireLength += len + 1;
     if (wireLength > MAX_NAME_LENGTH) throw new DecodeError(`name at offset ${cur.pos} is longer than ${MAX_NAME_LENGTH} bytes`);
-    if (name.length > 0) name += '.';
-    name += labelToText(buf, pos + 1, pos + 1 + len);
+    if (build) {
+      if (text > 0) TEXT[text++] = 0x2e;
+      text = writeLabelText(buf, pos + 1, pos + 1 + len, text);
+    }
     pos += 1 + len;
   }
   cur.pos = end < 0 ? pos : end;
-  return name.length === 0 ? '.' : name;
+  if (wireLength === 1) return '.';
+  // One string per name, not one per label: label-by-label slicing and
+  // concatenation cost more than the rest of decoding a typical answer.
+  return build ? TEXT.toString('latin1', 0, text) : '';
 }
 
 const SAFE = new Uint8Array(256);
@@ -56,21 +74,24 @@ for (let c = 0x21; c <= 0x7e; c++) SAFE[c] = 1;
 SAFE[0x2e] = 0; // '.' inside a label
 SAFE[0x5c] = 0; // '\'
 
-function labelToText(buf: Buffer, start: number, end: number): string {
-  let plain = true;
-  for (let i = start; i < end; i++) {
-    if (SAFE[buf[i]!] === 0) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return buf.toString('latin1', start, end);
-  let text = '';
+/** Presentation text of one name: a name has at most 254 label bytes, each at most 4 characters (`\DDD`), plus dots. */
+const TEXT = Buffer.alloc(4 * MAX_NAME_LENGTH + MAX_NAME_LENGTH);
+
+/** Writes a label's presentation text into TEXT at `at`, unsafe bytes as `\DDD`; returns the new end. */
+function writeLabelText(buf: Buffer, start: number, end: number, at: number): number {
+  let out = at;
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
-    text += SAFE[c] === 1 ? String.fromCharCode(c) : `\\${c.toString().padStart(3, '0')}`;
+    if (SAFE[c] === 1) {
+      TEXT[out++] = c;
+    } else {
+      TEXT[out++] = 0x5c;
+      TEXT[out++] = 0x30 + Math.floor(c / 100);
+      TEXT[out++] = 0x30 + (Math.floor(c / 10) % 10);
+      TEXT[out++] = 0x30 + (c % 10);
+    }
   }
-  return text;
+  return out;
 }
 
 /**

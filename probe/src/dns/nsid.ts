@@ -6,10 +6,16 @@
 
 /** Printable ASCII (space to tilde) as text, anything else as lower-case hex; empty stays empty. */
 export function renderNsid(bytes: Uint8Array): string {
-  for (const byte of bytes) {
-    if (byte < 0x20 || byte > 0x7e) return Buffer.from(bytes).toString('hex');
+  return renderNsidAt(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength);
+}
+
+/** `renderNsid` of `buf[start, end)`, without copying the bytes out first. */
+export function renderNsidAt(buf: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    const byte = buf[i]!;
+    if (byte < 0x20 || byte > 0x7e) return buf.toString('hex', start, end);
   }
-  return Buffer.from(bytes).toString('latin1');
+  return buf.toString('latin1', start, end);
 }
 
 /** dig's form: hex pairs, then the printable rendering in parentheses, e.g. `6c 68 72 ("lhr")`. */

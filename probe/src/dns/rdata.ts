@@ -10,24 +10,28 @@ import { readName } from './name.js';
 
 const RAW: RecordData = Object.freeze({ kind: 'raw' }) as RecordData;
 
-/** Decodes the rdata of `type` that spans `[start, end)`. */
-export function decodeRdata(buf: Buffer, type: number, start: number, end: number): RecordData {
+/**
+ * Decodes the rdata of `type` that spans `[start, end)`. With `build` false it
+ * only runs the checks (the validation-only pass) and returns the raw marker.
+ */
+export function decodeRdata(buf: Buffer, type: number, start: number, end: number, build = true): RecordData {
   switch (type) {
     case RRType.A:
       expectLength(type, start, end, 4);
-      return { kind: 'a', address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` };
+      return build ? { kind: 'a', address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` } : RAW;
     case RRType.AAAA:
       expectLength(type, start, end, 16);
-      return { kind: 'aaaa', address: formatIpv6(buf, start) };
+      return build ? { kind: 'aaaa', address: formatIpv6(buf, start) } : RAW;
     case RRType.NS:
     case RRType.CNAME: {
-      const target = readNameWithin(buf, start, end, true);
+      const target = readNameWithin(buf, start, end, true, build);
+      if (!build) return RAW;
       return type === RRType.NS ? { kind: 'ns', target } : { kind: 'cname', target };
     }
     case RRType.SOA:
-      return decodeSoa(buf, start, end);
+      return decodeSoa(buf, start, end, build);
     case RRType.TXT:
-      return decodeTxt(buf, start, end);
+      return decodeTxt(buf, start, end, build);
     default:
       return RAW;
   }
@@ -38,18 +42,19 @@ function expectLength(type: number, start: number, end: number, length: number):
 }
 
 /** A name inside rdata: its in-place bytes must stay inside the rdata (pointers may reach back anywhere earlier). */
-function readNameWithin(buf: Buffer, start: number, end: number, fillsRdata: boolean, cur = new Cursor(buf, start)): string {
-  const name = readName(cur);
+function readNameWithin(buf: Buffer, start: number, end: number, fillsRdata: boolean, build: boolean, cur = new Cursor(buf, start)): string {
+  const name = readName(cur, build);
   if (cur.pos > end) throw new DecodeError(`name in rdata at offset ${start} runs past RDLENGTH`);
   if (fillsRdata && cur.pos !== end) throw new DecodeError(`rdata at offset ${start} has ${end - cur.pos} bytes after its name`);
   return name;
 }
 
-function decodeSoa(buf: Buffer, start: number, end: number): RecordData {
+function decodeSoa(buf: Buffer, start: number, end: number, build: boolean): RecordData {
   const cur = new Cursor(buf, start);
-  const mname = readNameWithin(buf, start, end, false, cur);
-  const rname = readNameWithin(buf, start, end, false, cur);
+  const mname = readNameWithin(buf, start, end, false, build, cur);
+  const rname = readNameWithin(buf, start, end, false, build, cur);
   if (end - cur.pos !== 20) throw new DecodeError(`SOA rdata at offset ${start} has ${end - cur.pos} bytes of counters, expected 20`);
+  if (!build) return RAW;
   const at = cur.pos;
   return {
     kind: 'soa',
@@ -63,18 +68,18 @@ function decodeSoa(buf: Buffer, start: number, end: number): RecordData {
   };
 }
 
-function decodeTxt(buf: Buffer, start: number, end: number): RecordData {
+function decodeTxt(buf: Buffer, start: number, end: number, build: boolean): RecordData {
   // RFC 1035 §3.3.14: one or more <character-string>s.
   if (start === end) throw new DecodeError(`TXT rdata at offset ${start} is empty`);
-  const strings: Buffer[] = [];
+  const strings: Buffer[] | undefined = build ? [] : undefined;
   let pos = start;
   while (pos < end) {
     const len = buf[pos]!;
     if (pos + 1 + len > end) throw new DecodeError(`TXT character-string at offset ${pos} runs past RDLENGTH`);
-    strings.push(buf.subarray(pos + 1, pos + 1 + len));
+    strings?.push(buf.subarray(pos + 1, pos + 1 + len));
     pos += 1 + len;
   }
-  return { kind: 'txt', strings };
+  return strings ? { kind: 'txt', strings } : RAW;
 }
 
 /** RFC 5952 text form: lower case, longest run (≥ 2) of zero groups as `::`. */

@@ -6,7 +6,7 @@
  * knotd behind (only a SIGKILL of the test worker itself can).
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { freePort } from './free-port.js';
 import { waitUntilAnswering } from './wait-for-dns.js';
 
@@ -105,7 +105,10 @@ async function launchOnce(launch: ServerLaunch, port: number): Promise<ServerPro
     port,
     pid,
     log: () => log,
-    pause: () => signalGroup(pid, 'SIGSTOP'),
+    pause: () => {
+      signalGroup(pid, 'SIGSTOP');
+      waitUntilStopped(pid);
+    },
     resume: () => signalGroup(pid, 'SIGCONT'),
     stop: () => kill(true),
   };
@@ -153,4 +156,28 @@ export async function startServerProcess(launch: ServerLaunch, port?: number): P
   }
   rmSync(launch.dir, { recursive: true, force: true });
   throw new PortTakenError(`${launch.label}: ${port === undefined ? 'lost the race for a free port 5 times' : `port ${port} was taken before it could bind`}`);
+}
+
+/**
+ * SIGSTOP is delivered asynchronously: until every thread of the daemon shows
+ * state T in /proc, a query in flight can still be answered. Waits (blocking,
+ * at most 2 s) so that "paused" means no more answers.
+ */
+function waitUntilStopped(pid: number): void {
+  const until = Date.now() + 2000;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  while (Date.now() < until) {
+    let allStopped = true;
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        // The state is the field after the parenthesised command name.
+        if (!/\) [Tt] /.test(stat)) allStopped = false;
+      }
+    } catch {
+      return; // no /proc (not Linux) or the process is gone: nothing to wait for
+    }
+    if (allStopped) return;
+    Atomics.wait(sleeper, 0, 0, 1);
+  }
 }

@@ -129,3 +129,16 @@ describe('API fault injection', () => {
     expect(bad.json<Body>().errors[0]?.message).toBe('status must be one of 429, 500, 502, 503, got 404');
   });
 });
+
+describe('repeated query parameters', () => {
+  it('are refused with a 400 in the envelope, not a crash', async () => {
+    const net = await startSimNetwork({ pops: 1 });
+    try {
+      const response = await net.app.inject({ url: `/client/v4/zones/${net.zoneId}/dns_records?name.exact=a&name.exact=b`, headers: { authorization: `Bearer ${net.apiToken}` } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ success: false, errors: [{ code: 1001, message: 'query parameter "name.exact" is given more than once' }] });
+    } finally {
+      await net.close();
+    }
+  });
+});
