@@ -12,8 +12,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** Stands for a value that must not be echoed: a secret, or anything under a key we do not know (a misspelt `apiTokne:`). */
+export const HIDDEN_VALUE = Symbol('hidden config value');
+
 function describeValue(value: unknown): string {
   if (value === undefined) return 'is missing';
+  if (value === HIDDEN_VALUE) return 'is set (value not shown)';
   const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
   return `has value ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config-error.js';
+import { ConfigError, HIDDEN_VALUE } from './config-error.js';
 import { envNameFor } from './env-overrides.js';
 import { collectSecrets, loadConfig, maskSecrets } from './load-config.js';
 
@@ -71,7 +71,7 @@ describe('loadConfig', () => {
     ['probeId: p1\nround:\n  pollIntervalMs: 0\n', {}, 'round.pollIntervalMs', 0, 'an integer from 1 to 60000'],
     ['probeId: p1\nwriter: route53\n', {}, 'writer', 'route53', 'one of cloudflare, rfc2136'],
     ['round: {}\n', {}, 'probeId', undefined, 'a string matching ^[a-z0-9-]+$'],
-    ['probeId: p1\nroudn: {}\n', {}, 'roudn', {}, 'no such key (known keys here: probeId, writer, round, tags, apiToken)'],
+    ['probeId: p1\nroudn: {}\n', {}, 'roudn', HIDDEN_VALUE, 'no such key (known keys here: probeId, writer, round, tags, apiToken)'],
   ])('reports the key, value and expectation for %j', (yaml, env, key, value, expected) => {
     const error = errorOf(() => loadConfig(Schema, { file: yamlFile(yaml), env }));
     expect(error.key).toBe(key);
@@ -107,5 +107,19 @@ describe('env overrides of keys that take a word or an object', () => {
   it('takes the bare word and the JSON object', () => {
     expect(loadConfig(Pattern, { env: { PROPWATCH_STALE: 'steady' } }).config.stale).toBe('steady');
     expect(loadConfig(Pattern, { env: { PROPWATCH_STALE: '{"onMs":500,"offMs":500}' } }).config.stale).toEqual({ onMs: 500, offMs: 500 });
+  });
+});
+
+describe('values that must not be echoed', () => {
+  it('does not print the value of an unknown (misspelt) key', () => {
+    const error = errorOf(() => loadConfig(Schema, { values: { probeId: 'p1', apiTokne: 'tok-secret-value-123' } }));
+    expect(error.message).toBe('config key "apiTokne" (given values) is set (value not shown): expected no such key (known keys here: probeId, writer, round, tags, apiToken)');
+  });
+
+  it('masks a secret that fails conversion from the environment', () => {
+    const Secretive = Type.Object({ pin: Type.Integer({ secret: true }) });
+    const error = errorOf(() => loadConfig(Secretive, { env: { PROPWATCH_PIN: 'not-a-number-secret' } }));
+    expect(error.message).not.toContain('not-a-number-secret');
+    expect(error.message).toContain('***');
   });
 });

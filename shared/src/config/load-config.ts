@@ -9,7 +9,7 @@ import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { parseDocument } from 'yaml';
-import { ConfigError } from './config-error.js';
+import { ConfigError, HIDDEN_VALUE } from './config-error.js';
 import { DEFAULT_ENV_PREFIX, applyEnvOverrides, envNameFor } from './env-overrides.js';
 import { type JsonSchema, describeExpected, schemaAt } from './schema-walk.js';
 
@@ -76,7 +76,8 @@ function toConfigError(schema: JsonSchema, data: unknown, error: ValidationError
   if (unknownKeyPointer !== undefined) {
     const parentPointer = unknownKeyPointer.split('/').slice(0, -1).join('/');
     const known = Object.keys(schemaAt(schema, parentPointer)?.properties ?? {}).join(', ');
-    return new ConfigError(keyOf(unknownKeyPointer), valueAt(data, unknownKeyPointer), `no such key (known keys here: ${known})`, source(parentPointer));
+    // The value of an unknown key is never echoed: it may be a secret under a misspelt name.
+    return new ConfigError(keyOf(unknownKeyPointer), HIDDEN_VALUE, `no such key (known keys here: ${known})`, source(parentPointer));
   }
   const target = schemaAt(schema, pointer);
   const value = target?.secret ? '***' : valueAt(data, pointer);
