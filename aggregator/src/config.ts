@@ -64,9 +64,10 @@ export const AggregatorConfigSchema = Type.Object(
       {
         alarmAboveMs: Ms(60_000, 'alarm when worst-case propagation exceeds this'),
         clearBelowMs: Ms(30_000, 'an alarm clears only when worst-case propagation drops below this'),
-        quorum: Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'probes that must see a breach' }),
+        quorum: Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'distinct probes that must see the same POP over the threshold' }),
         minFreshProbes: Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'fewer fresh probes means stale' }),
         staleAfterMs: Ms(120_000, 'a probe silent for longer is not fresh'),
+        maxExtrapolationMs: Ms(5_000, "how far past a running round's last report its pending lower bounds keep growing", 0),
         degradedAfterWriteFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'consecutive write_failed rounds that make a probe write-failing' }),
         reevaluateMs: Ms(1_000, 'timer that re-evaluates staleness and running rounds', 10),
       },

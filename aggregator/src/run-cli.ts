@@ -1,6 +1,6 @@
 /**
  * The CLI's logic, separate from process globals so it can be tested:
- * parse arguments, load config (exit 1 with the ConfigError message), build
+ * parse arguments, load config (exit 78 with the ConfigError message), build
  * and listen. Returns an exit code, or the running app for the shell to stop.
  */
 import { parseArgs } from 'node:util';
@@ -20,6 +20,9 @@ Options:
   -h, --help           show this help
   -v, --version        show the version
 `;
+
+/** sysexits.h EX_CONFIG, as the probe and alarm-pi use: systemd's RestartPreventExitStatus=78 keeps a bad config from crash-looping. */
+export const EXIT_CONFIG = 78;
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -55,7 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr(`propwatch-aggregator: ${error.message}\n`);
-    return { exitCode: 1 };
+    return { exitCode: EXIT_CONFIG };
   }
   const { config } = loaded;
   const log = createLogger({ name: 'propwatch-aggregator', level: config.logLevel as 'info', secrets: collectSecrets(AggregatorConfigSchema, config) });

@@ -25,7 +25,7 @@ function yaml(name: string, text: string): string {
 describe('config', () => {
   test('defaults are complete and frozen', () => {
     const config = resolveConfig({});
-    expect(config.status).toMatchObject({ alarmAboveMs: 60_000, clearBelowMs: 30_000, quorum: 1, reevaluateMs: 1_000 });
+    expect(config.status).toMatchObject({ alarmAboveMs: 60_000, clearBelowMs: 30_000, quorum: 1, reevaluateMs: 1_000, maxExtrapolationMs: 5_000 });
     expect(config.storage).toMatchObject({ backend: 'sqlite', synchronous: 'full', retentionDays: 30 });
     expect(Object.isFrozen(config.status)).toBe(true);
   });
@@ -44,8 +44,8 @@ describe('config', () => {
 
   test('YAML plus PROPWATCH_* env, secrets never echoed', () => {
     const file = yaml('ok.yaml', 'probes:\n  - { id: p1, token: yaml-token-000000001 }\nstatus: { alarmAboveMs: 45000 }\n');
-    const { config } = loadAggregatorConfig({ file, env: { PROPWATCH_STATUS__CLEAR_BELOW_MS: '40000', PROPWATCH_LISTEN__PORT: '9100' } });
-    expect(config.status).toMatchObject({ alarmAboveMs: 45_000, clearBelowMs: 40_000 });
+    const { config } = loadAggregatorConfig({ file, env: { PROPWATCH_STATUS__CLEAR_BELOW_MS: '40000', PROPWATCH_LISTEN__PORT: '9100', PROPWATCH_STATUS__MAX_EXTRAPOLATION_MS: '3000' } });
+    expect(config.status).toMatchObject({ alarmAboveMs: 45_000, clearBelowMs: 40_000, maxExtrapolationMs: 3_000 });
     expect(config.listen.port).toBe(9100);
     const bad = yaml('bad.yaml', 'probes:\n  - { id: p1, token: tiny }\n');
     expect(() => loadAggregatorConfig({ file: bad })).toThrow(/probes\.0\.token.*has value "\*\*\*"/);
@@ -62,12 +62,12 @@ describe('CLI', () => {
     expect(version.out.join('')).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
-  test('unknown flag → exit 2 with usage; bad config → exit 1 with the ConfigError message', async () => {
+  test('unknown flag → exit 2 with usage; bad config → exit 78 (EX_CONFIG) with the ConfigError message', async () => {
     const flag = io();
     expect(await runCli(['--bogus'], flag.io)).toEqual({ exitCode: 2 });
     expect(flag.err.join('')).toContain("Unknown option '--bogus'");
     const bad = io({ PROPWATCH_STATUS__QUORUM: 'many' });
-    expect(await runCli([], bad.io)).toEqual({ exitCode: 1 });
+    expect(await runCli([], bad.io)).toEqual({ exitCode: 78 });
     expect(bad.err.join('')).toMatch(/config key "status\.quorum" \(environment variable PROPWATCH_STATUS__QUORUM\) has value "many": expected an integer/);
   });
 

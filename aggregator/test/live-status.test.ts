@@ -16,11 +16,11 @@ test('the re-evaluation timer raises the alarm while rounds are still running, a
   await t.app.ready();
   expect((await t.app.inject('/api/v1/status')).json().state).toBe('stale');
   for (const probe of ['p1', 'p2']) {
-    await ingest(t.app, report(probe, { state: 'running', elapsedMs: 25_000, pops: [pending(25_000), pop('SIN')] }), probe);
+    await ingest(t.app, report(probe, { state: 'running', elapsedMs: 27_000, pops: [pending(27_000), pop('SIN')] }), probe);
   }
   expect((await t.app.inject('/api/v1/status')).json().state).toBe('ok');
-  // No further reports: the pending POP's lower bound grows with the aggregator's clock.
-  t.clock.advance(6_000);
+  // No further report yet (within maxExtrapolationMs, 5 s): the pending POP's lower bound grows with the aggregator's clock.
+  t.clock.advance(4_000);
   vi.advanceTimersByTime(1_000);
   const alarm = (await t.app.inject('/api/v1/status')).json();
   expect(alarm).toMatchObject({ state: 'alarm', worstMs: 31_000, worst: { pop: 'LHR' }, since: new Date(t.clock.ms).toISOString() });
@@ -31,6 +31,23 @@ test('the re-evaluation timer raises the alarm while rounds are still running, a
   t.clock.advance(61_000);
   vi.advanceTimersByTime(1_000);
   expect((await t.app.inject('/api/v1/status')).json()).toMatchObject({ state: 'stale', probes: { fresh: 0, expected: 3 } });
+});
+
+test('probes that fall silent mid-round (network cut, reports refused) end up stale, never alarm', async () => {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  t = buildTestApp(STATUS);
+  await t.app.ready();
+  for (const probe of ['p1', 'p2']) {
+    await ingest(t.app, report(probe, { state: 'running', elapsedMs: 10_000, pops: [pending(10_000), pop('SIN')] }), probe);
+  }
+  const states = new Set<string>();
+  for (let second = 0; second < 90; second++) {
+    t.clock.advance(1_000);
+    vi.advanceTimersByTime(1_000);
+    states.add((await t.app.inject('/api/v1/status')).json().state);
+  }
+  expect([...states]).toEqual(['ok', 'stale']);
+  expect((await t.app.inject('/api/v1/status')).json()).toMatchObject({ state: 'stale', worstMs: 15_000, probes: { fresh: 0 } });
 });
 
 test('write failures on enough probes → degraded, restored after a restart from storage', async () => {

@@ -82,6 +82,24 @@ describe('read API', () => {
     expect(probes[0]).toMatchObject({ region: 'region-p1', lastRound: { id: 'p1-r1', state: 'complete' }, configured: true });
   });
 
+  test('/api/v1/status, /api/v1/pops and /api/v1/propagation agree on the current worst case (previous-round carry-over)', async () => {
+    t = buildTestApp();
+    // p1's last complete round saw LHR time out at 60 s; its next round has just started with LHR pending at 1 s.
+    const timedOut = pop('LHR', { state: 'timeout', lowerMs: 60_000, upperMs: undefined, estimateMs: undefined });
+    await ingest(t.app, report('p1', { pops: [timedOut, pop('SIN')] }));
+    t.clock.advance(5_000);
+    const pending = pop('LHR', { state: 'pending', lowerMs: 1_000, upperMs: undefined, estimateMs: undefined });
+    await ingest(t.app, report('p1', { id: 'p1-r2', state: 'running', startedAt: new Date(t.clock.ms - 1_000).toISOString(), pops: [pending, pop('SIN')] }));
+    const status = (await t.app.inject('/api/v1/status')).json();
+    expect(status).toMatchObject({ worstMs: 60_000, worst: { probe: 'p1', pop: 'LHR' } });
+    const lhr = (await t.app.inject('/api/v1/pops')).json().pops.find((p: { pop: string }) => p.pop === 'LHR');
+    expect(lhr.current).toMatchObject({ probe: 'p1', roundId: 'p1-r1', kind: 'censored', ms: 60_000 });
+    for (const window of ['10m', '2s']) {
+      const { worstCase } = (await t.app.inject(`/api/v1/propagation?window=${window}`)).json();
+      expect(worstCase, window).toMatchObject({ probe: 'p1', pop: 'LHR', roundId: 'p1-r1', ms: 60_000 });
+    }
+  });
+
   test('health, readiness, OpenAPI document and 404s', async () => {
     t = buildTestApp();
     expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });

@@ -3,7 +3,8 @@
  * PROPWATCH_* variables by the shared loader. See probe/README.md for the
  * table of keys.
  */
-import { ConfigError, IDENTIFIER_PATTERN, type LoadConfigOptions, loadConfig } from '@propwatch/shared';
+import { isIP } from 'node:net';
+import { canaryName, ConfigError, envNameFor, IDENTIFIER_PATTERN, type LoadConfigOptions, loadConfig } from '@propwatch/shared';
 import Type, { type Static } from 'typebox';
 import { CloudflareWriterConfig } from './writers/cloudflare/config.js';
 import { Rfc2136ConfigSchema } from './writers/rfc2136/config.js';
@@ -96,14 +97,30 @@ export type ProbeConfig = Static<typeof ProbeConfig>;
 export function loadProbeConfig(options: LoadConfigOptions) {
   const loaded = loadConfig(ProbeConfig, options);
   const { config } = loaded;
-  const source = options.file ? `file ${options.file}` : 'environment';
+  // Where a key's value came from, worded like the shared loader's messages.
+  const sourceOf = (path: readonly string[]) => {
+    const envName = envNameFor(path, options.envPrefix);
+    if (loaded.appliedEnv.includes(envName)) return `environment variable ${envName}`;
+    return options.file ? `file ${options.file}` : options.values ? 'given values' : 'environment';
+  };
+  const source = sourceOf([]);
   const section = config.writer.kind;
   if (!config.writer[section]) throw new ConfigError(`writer.${section}`, undefined, `a "${section}" section because writer.kind is "${section}"`, source);
   if (config.targets.length === 0 && !config.discovery.enabled) throw new ConfigError('targets', [], 'at least one target, or discovery.enabled: true', source);
   if (config.discovery.enabled && !config.discovery.resolverAddress) throw new ConfigError('discovery.resolverAddress', undefined, 'the address of a server to ask for the NS set', source);
   if (config.report.url && !config.report.token) throw new ConfigError('report.token', undefined, 'a bearer token because report.url is set', source);
+  // The canary owner name goes into every report (at most 255 characters on
+  // the wire) and into DNS (at most 253 without the root dot).
+  const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
+  if (record.length > 253) throw new ConfigError('zone', config.zone, `a zone short enough for the canary name <probe.id>.<canaryLabel>.<zone> to stay within 253 characters (it has ${record.length})`, sourceOf(['zone']));
+  // Targets are queried by address (no DNS lookup per send): a host name or a
+  // typo would otherwise only show up as a POP failing every round.
+  if (config.discovery.resolverAddress !== undefined && isIP(config.discovery.resolverAddress) === 0) {
+    throw new ConfigError('discovery.resolverAddress', config.discovery.resolverAddress, 'an IPv4 or IPv6 address (not a host name)', sourceOf(['discovery', 'resolverAddress']));
+  }
   const names = new Set<string>();
-  for (const target of config.targets) {
+  for (const [index, target] of config.targets.entries()) {
+    if (isIP(target.address) === 0) throw new ConfigError(`targets.${index}.address`, target.address, 'an IPv4 or IPv6 address (not a host name)', sourceOf(['targets']));
     if (names.has(target.name)) throw new ConfigError('targets', target.name, 'unique target names', source);
     names.add(target.name);
   }

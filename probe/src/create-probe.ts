@@ -8,6 +8,7 @@ import { canaryName, type Logger, PROPWATCH_VERSION, type RoundReport, SerialSou
 import type { ProbeConfig } from './config.js';
 import { ProbeMetrics } from './metrics/probe-metrics.js';
 import { discoverTargets, Querier } from './querier/index.js';
+import { nameDiscoveredTargets } from './querier/target-names.js';
 import { Reporter } from './report/reporter.js';
 import { createCanaryChecker } from './round/canary-checker.js';
 import { ProbeRunner } from './round/probe-runner.js';
@@ -30,6 +31,8 @@ export interface ProbeDeps {
   clock?: Clock;
   writer?: CanaryWriter;
   metrics?: ProbeMetrics;
+  /** NS discovery; tests pass a fake. */
+  discover?: typeof discoverTargets;
   /** Called with every report; the reporter (when configured) also gets them. */
   onReport?: (report: RoundReport) => void;
 }
@@ -47,9 +50,11 @@ export interface Probe {
 export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const metrics = deps.metrics ?? new ProbeMetrics(false);
+  // Process metrics (CPU, heap, event-loop lag) cost timers and memory; they are only worth it when /metrics is served.
+  const metrics = deps.metrics ?? new ProbeMetrics(config.metrics.port !== undefined);
   const writer = deps.writer ?? WRITERS[config.writer.kind](config);
   const querier = new Querier({ timeoutMs: config.query.timeoutMs });
+  const discover = deps.discover ?? discoverTargets;
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
   const reporter = config.report.url
     ? new Reporter(
@@ -62,6 +67,7 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
             metrics.spooled.set(reporter?.spool.size ?? 0);
           },
           onDropped: (count) => metrics.spoolDropped.inc(count),
+          onNotSpooled: (reason) => metrics.notSpooled.labels(reason).inc(),
         },
         logger,
       )
@@ -72,19 +78,10 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
     const configured = config.targets.map((t) => ({ name: t.name, address: t.address, port: t.port }));
     if (!config.discovery.enabled) return configured;
     if (!discovered || clock.now() - discovered.at > DISCOVERY_REFRESH_MS) {
-      const found = await discoverTargets(querier, { zone: config.zone, resolver: { address: config.discovery.resolverAddress!, port: config.discovery.resolverPort }, port: config.discovery.port, timeoutMs: config.query.timeoutMs });
+      const found = await discover(querier, { zone: config.zone, resolver: { address: config.discovery.resolverAddress!, port: config.discovery.resolverPort }, port: config.discovery.port, timeoutMs: config.query.timeoutMs });
       if (found.ok) {
         for (const warning of found.warnings) logger?.warn({ warning }, 'target discovery');
-        // Several addresses of one NS host get distinct names: LHR, LHR#2...
-        const seen = new Map<string, number>();
-        discovered = {
-          at: clock.now(),
-          targets: found.targets.map((t) => {
-            const n = (seen.get(t.name) ?? 0) + 1;
-            seen.set(t.name, n);
-            return { name: n === 1 ? t.name : `${t.name}#${n}`, address: t.address, port: t.port };
-          }),
-        };
+        discovered = { at: clock.now(), targets: nameDiscoveredTargets(found.targets) };
       } else {
         // Keep measuring the previous set (or the static one) rather than nothing.
         logger?.error({ error: found.error }, 'target discovery failed; using the previous target set');

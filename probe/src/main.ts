@@ -10,7 +10,7 @@ import { collectSecrets, ConfigError, createLogger, maskSecrets, PROPWATCH_VERSI
 import { formatRoundTable } from './cli/format-table.js';
 import { loadProbeConfig, ProbeConfig } from './config.js';
 import { createProbe } from './create-probe.js';
-import { ProbeMetrics } from './metrics/probe-metrics.js';
+import type { ProbeMetrics } from './metrics/probe-metrics.js';
 
 const HELP = `propwatch-probe ${PROPWATCH_VERSION}
 Writes a fresh serial into the canary TXT record, polls every POP until each
@@ -56,8 +56,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     ...(values.once ? { destination: pino.destination({ dest: 2, sync: true }) } : {}),
   });
   for (const name of loaded.unknownEnv) logger.warn({ variable: name }, 'environment variable matches no config key (typo?)');
-  const metrics = new ProbeMetrics(true);
-  const probe = createProbe(config, { logger, metrics });
+  const probe = createProbe(config, { logger });
   const stop = new AbortController();
   let metricsServer: Server | undefined;
   const shutdown = (signal: string) => {
@@ -69,7 +68,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   try {
-    if (config.metrics.port !== undefined) metricsServer = await serveMetrics(metrics, config.metrics.host, config.metrics.port, logger);
+    if (config.metrics.port !== undefined) metricsServer = await serveMetrics(probe.metrics, config.metrics.host, config.metrics.port, logger);
     probe.reporter?.start();
     logger.info({ probe: config.probe.id, zone: config.zone, record: probe.record, writer: config.writer.kind, targets: config.targets.length, discovery: config.discovery.enabled, aggregator: config.report.url ?? null }, 'probe started');
     if (values.once) {

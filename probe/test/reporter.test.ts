@@ -1,47 +1,10 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RoundReport } from '@propwatch/shared';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Reporter } from '../src/report/reporter.js';
 import { Spool } from '../src/report/spool.js';
-
-/** A stand-in aggregator that upserts by round id, like the real one, and can be switched off. */
-async function startStub() {
-  const store = new Map<string, RoundReport>();
-  const received: string[] = [];
-  const state = { up: false, status: 503, auth: '' };
-  const app: FastifyInstance = Fastify();
-  app.post('/api/v1/rounds', async (request, reply) => {
-    state.auth = String(request.headers.authorization);
-    if (!state.up) return reply.code(state.status).send({ error: 'down' });
-    const report = request.body as RoundReport;
-    received.push(`${report.round.id}:${report.round.state}`);
-    const existing = store.get(report.round.id);
-    // Never move a round backwards: a late progress report cannot undo a final one.
-    if (!existing || existing.round.state === 'running') store.set(report.round.id, report);
-    return reply.code(200).send({ ok: true });
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { app, store, received, state, url: `http://127.0.0.1:${port}/api/v1/rounds` };
-}
-
-function report(serial: number, state: RoundReport['round']['state'] = 'complete', elapsedMs = 100): RoundReport {
-  return {
-    wireVersion: 1,
-    probe: { id: 'p1', region: 'test', version: '0.1.0' },
-    round: { id: `p1-${serial}`, zone: 'z.test', record: 'p1._propwatch.z.test', serial: String(serial), startedAt: new Date(serial).toISOString(), state, elapsedMs, write: { submitToAckMs: 1 }, pops: [] },
-  };
-}
-
-const quickSleep = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
-const until = async (condition: () => boolean) => {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  if (!condition()) throw new Error('condition not reached');
-};
+import { quickSleep, report, startStub, until } from './helpers/report-stub.js';
 
 let stub: Awaited<ReturnType<typeof startStub>>;
 afterEach(async () => {
@@ -100,7 +63,7 @@ describe('Reporter', () => {
     stub.state.up = true;
     const reporter = new Reporter({ url: stub.url, token: 't', timeoutMs: 500, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 100 }, { sleep: quickSleep });
     reporter.start();
-    await until(() => stub.received.length === 4);
+    await until(() => stub.received.length === 4 && reporter.spool.size === 0);
     await reporter.stop();
     expect(stub.received.map((r) => r.split(':')[0])).toEqual(['p1-9', 'p1-5', 'p1-3', 'p1-1']);
   });

@@ -140,7 +140,7 @@ describe('secrets in a full multi-process run', () => {
     expect(probe.code).toBe(78);
     expect(probe.stderr).toMatch(/writer\.rfc2136\.tsig\.secret.*\*\*\*/);
     const agg = await runCli('aggregator short read token', 'aggregator', [], { PROPWATCH_READ_TOKEN: SECRETS.shortRead, PROPWATCH_STORAGE__PATH: join(dir, 'never.db') });
-    expect(agg.code).toBe(1);
+    expect(agg.code).toBe(78); // EX_CONFIG, like the probe and the beacon
     expect(agg.stdout + agg.stderr).toMatch(/readToken/);
     const simBad = await runCli('sim short token', 'sim', ['--json'], { PROPWATCH_ADMIN_TOKEN: 'short' });
     expect(simBad.code).toBe(2);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { PopResult } from '@propwatch/shared';
 import type { StoredRound } from '../storage/round-store.js';
-import { latestMeasuredPerProbe, observeRound } from './observations.js';
+import { isLater, observeProbe, observeRound } from './observations.js';
 import { computePercentiles, percentileOf } from './percentiles.js';
 import { summarizePropagation } from './propagation-summary.js';
 import { findWorst } from './worst-case.js';
@@ -67,11 +67,26 @@ describe('observations', () => {
     expect(observeRound(round('a', { state: 'write_failed' }, [{}]), NOW, 60_000)).toEqual([]);
   });
 
-  test('latest measured round per probe is by start time and skips write_failed rounds', () => {
+  test('later is by the probe start time, then by first arrival, never by the last report', () => {
     const old = round('a', { id: 'old', startedAt: new Date(NOW - 50_000).toISOString(), receivedAt: NOW });
     const newer = round('a', { id: 'new' });
-    const failed = round('a', { id: 'failed', state: 'write_failed', startedAt: new Date(NOW).toISOString() });
-    expect(latestMeasuredPerProbe([newer, old, failed]).get('a')!.id).toBe('new');
+    expect(isLater(newer, old)).toBe(true);
+    expect(isLater(old, newer)).toBe(false);
+    expect(isLater(round('a', { firstReceivedAt: NOW }), newer)).toBe(true);
+  });
+
+  test('extrapolation stops maxExtrapolationMs after the last report: a silent probe is not evidence', () => {
+    const r = round('a', { state: 'running', receivedAt: NOW - 90_000 }, [{ state: 'pending', lowerMs: 10_000, upperMs: undefined, estimateMs: undefined }]);
+    expect(observeRound(r, NOW, 5_000)[0]!.ms).toBe(15_000);
+  });
+
+  test('a running round carries over a larger figure from the previous complete round for POPs it has not resolved', () => {
+    const previous = round('a', { id: 'a-0' }, [{ state: 'timeout', lowerMs: 60_000, upperMs: undefined, estimateMs: undefined }, { estimateMs: 800 }]);
+    const running = round('a', { id: 'a-1', state: 'running', receivedAt: NOW }, [{ state: 'pending', lowerMs: 1_000, upperMs: undefined, estimateMs: undefined }, { estimateMs: 500 }]);
+    expect(observeProbe(running, previous, NOW, 5_000).map((o) => [o.roundId, o.ms])).toEqual([
+      ['a-0', 60_000],
+      ['a-1', 500],
+    ]);
   });
 });
 
@@ -82,12 +97,13 @@ describe('worst case and summary', () => {
     expect(findWorst([])).toBeNull();
   });
 
-  test('summary: percentiles overall, per POP and per probe; slowest pair over the window; worst case over latest rounds', () => {
+  test('summary: percentiles overall, per POP and per probe; slowest pair over the window; worst case of the current (status) observations', () => {
     const oldSlow = round('a', { id: 'a-old', startedAt: new Date(NOW - 60_000).toISOString() }, [{ estimateMs: 9_000 }]);
     const a = round('a', {}, [{ estimateMs: 1_000 }, { estimateMs: 3_000 }]);
     const b = round('b', {}, [{ estimateMs: 2_000 }, { state: 'timeout', lowerMs: 4_000 }]);
     const outside = round('c', { receivedAt: NOW - 700_000 }, [{ estimateMs: 50_000 }]);
-    const s = summarizePropagation([oldSlow, a, b, outside], { now: NOW, windowMs: 600_000, maxExtrapolationMs: 60_000 });
+    const current = [...observeRound(a, NOW, 5_000), ...observeRound(b, NOW, 5_000)];
+    const s = summarizePropagation([oldSlow, a, b, outside], { now: NOW, windowMs: 600_000, maxExtrapolationMs: 5_000, current });
     expect(s.rounds).toBe(3);
     expect(s.overall).toMatchObject({ count: 5, max: 9_000, timeouts: 1 });
     expect(s.perPop.map((g) => [g.key, g.count, g.max])).toEqual([

@@ -12,8 +12,12 @@
  *   `lowerMs + (now - receivedAt)`. That is a true lower bound as long as the
  *   POP is still missing, which the next progress report confirms or corrects
  *   (a report replaces the round, so an overshoot lasts at most one progress
- *   interval). Extrapolation stops after `maxExtrapolationMs` (the staleness
- *   limit): a silent probe may have died, and then nobody is polling.
+ *   interval). Extrapolation stops `maxExtrapolationMs` (config
+ *   `status.maxExtrapolationMs`, a few progress periods) after the round's last
+ *   report: past that the probe is silent — dead, cut off, or its reports are
+ *   being refused (503 while the aggregator's disk is full) — and nobody knows
+ *   whether the POP is still missing. A bound that kept growing would turn
+ *   silence into an alarm against a POP that may be fine; silence is `stale`.
  */
 import type { PopResult, PopState } from '@propwatch/shared';
 import type { StoredRound } from '../storage/round-store.js';
@@ -72,21 +76,7 @@ export function observeProbe(latest: StoredRound, previousComplete: StoredRound 
   });
 }
 
-/**
- * The latest measured round of each probe among `rounds` (write_failed rounds
- * are skipped: they measure nothing and must not hide a slow round). "Latest"
- * is by the probe's start time, so a replayed old round never displaces a newer one.
- */
-export function latestMeasuredPerProbe(rounds: Iterable<StoredRound>): Map<string, StoredRound> {
-  const latest = new Map<string, StoredRound>();
-  for (const round of rounds) {
-    if (round.state === 'write_failed') continue;
-    const current = latest.get(round.probe.id);
-    if (!current || isLater(round, current)) latest.set(round.probe.id, round);
-  }
-  return latest;
-}
-
+/** Whether `a` started after `b` on the probe's clock (the later first arrival breaks a tie): "latest" is never by arrival alone. */
 export function isLater(a: StoredRound, b: StoredRound): boolean {
   const delta = Date.parse(a.startedAt) - Date.parse(b.startedAt);
   return delta !== 0 ? delta > 0 : a.firstReceivedAt > b.firstReceivedAt;

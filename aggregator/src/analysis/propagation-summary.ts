@@ -1,10 +1,13 @@
 /**
  * The propagation report over a window: percentiles overall, per POP and per
  * probe over every round in the window, the slowest (probe, POP) pair, and the
- * worst case over the latest round of each probe (what the status uses).
+ * current worst case. The worst case is not recomputed from the rounds here:
+ * it is the worst of the figures the status is evaluated from
+ * (`StatusEvaluation.observations`, with the previous-round carry-over), so
+ * `/api/v1/propagation`, `/api/v1/pops` and `/api/v1/status` always agree.
  */
 import type { StoredRound } from '../storage/round-store.js';
-import { type Observation, latestMeasuredPerProbe, observeRound } from './observations.js';
+import { type Observation, observeRound } from './observations.js';
 import { type Percentiles, computePercentiles } from './percentiles.js';
 import { findWorst } from './worst-case.js';
 
@@ -28,13 +31,14 @@ export interface SummaryOptions {
   now: number;
   windowMs: number;
   maxExtrapolationMs: number;
+  /** What each probe currently says about each POP, as the status evaluation computed it. */
+  current: readonly Observation[];
 }
 
 export function summarizePropagation(rounds: readonly StoredRound[], options: SummaryOptions): PropagationSummary {
   const { now, windowMs, maxExtrapolationMs } = options;
   const inWindow = rounds.filter((round) => round.receivedAt >= now - windowMs);
   const observations = inWindow.flatMap((round) => observeRound(round, now, maxExtrapolationMs));
-  const latest = [...latestMeasuredPerProbe(inWindow).values()].flatMap((round) => observeRound(round, now, maxExtrapolationMs));
   return {
     windowMs,
     rounds: inWindow.length,
@@ -42,7 +46,7 @@ export function summarizePropagation(rounds: readonly StoredRound[], options: Su
     perPop: summarizeGroups(observations, (o) => o.pop),
     perProbe: summarizeGroups(observations, (o) => o.probe),
     slowest: findWorst(observations),
-    worstCase: findWorst(latest),
+    worstCase: findWorst(options.current),
   };
 }
 

@@ -53,7 +53,7 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
       }
       const now = app.clock.now();
       const rounds = await app.store.roundsSince(now - windowMs);
-      const points = buildWorstHistory(rounds, { now, maxExtrapolationMs: status.staleAfterMs, maxPoints: MAX_HISTORY_POINTS });
+      const points = buildWorstHistory(rounds, { now, maxExtrapolationMs: status.maxExtrapolationMs, maxPoints: MAX_HISTORY_POINTS });
       return { windowMs, alarmAboveMs: status.alarmAboveMs, clearBelowMs: status.clearBelowMs, points };
     },
   );

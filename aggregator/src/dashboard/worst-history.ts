@@ -2,7 +2,8 @@
  * Worst-case propagation over time, for the dashboard chart: one point per
  * measured round, the slowest POP of that round. Running rounds contribute
  * their growing lower bound, so a stuck POP climbs on the chart before the
- * round ends, the same figure the status uses.
+ * round ends (the status's extrapolated lower bound, per round: no carry-over
+ * from the previous round, since each point is one round).
  */
 import { type ObservationKind, observeRound } from '../analysis/observations.js';
 import { findWorst } from '../analysis/worst-case.js';

@@ -1,4 +1,4 @@
-/** GET /api/v1/propagation?window=10m: percentiles overall, per POP and per probe, slowest pair, worst case. */
+/** GET /api/v1/propagation?window=10m: percentiles overall, per POP and per probe, slowest pair, and the status's current worst case. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { summarizePropagation } from '../analysis/propagation-summary.js';
@@ -33,7 +33,9 @@ export const propagationRoute: FastifyPluginAsyncTypebox = async (app) => {
       }
       const now = app.clock.now();
       const rounds = await app.store.roundsSince(now - windowMs);
-      return summarizePropagation(rounds, { now, windowMs, maxExtrapolationMs: status.staleAfterMs });
+      // The worst case is the status's own (same evaluation), whatever the window: the three read routes must agree.
+      const { observations } = app.statusTracker.evaluation;
+      return summarizePropagation(rounds, { now, windowMs, maxExtrapolationMs: status.maxExtrapolationMs, current: observations });
     },
   );
 };

@@ -10,6 +10,7 @@ const SETTINGS: StatusSettings = {
   quorum: 2,
   minFreshProbes: 2,
   staleAfterMs: 60_000,
+  maxExtrapolationMs: 5_000,
   windowMs: 600_000,
   degradedAfterWriteFailures: 3,
 };
@@ -70,12 +71,12 @@ describe('status state machine', () => {
   });
 
   test('running round already past the threshold → alarm before it completes (lower bound grows with time)', () => {
-    const running = (id: string) => probe(id, [{ pop: 'LHR', state: 'pending', ms: 25_000 }], { running: true, reportAgoMs: 0 });
+    const running = (id: string) => probe(id, [{ pop: 'LHR', state: 'pending', ms: 27_000 }], { running: true, reportAgoMs: 0 });
     const probes = [running('p1'), running('p2')];
     const first = run(probes);
     expect(first.status.state).toBe('ok');
-    // No new report: 6 s later the pending POP is at least 31 s late.
-    const later = run(probes, first.status, {}, NOW + 6_000);
+    // No new report yet (within maxExtrapolationMs): 4 s later the pending POP is at least 31 s late.
+    const later = run(probes, first.status, {}, NOW + 4_000);
     expect(later.status.state).toBe('alarm');
     expect(later.status.worstMs).toBe(31_000);
     expect(later.status.reason).toBe('LHR not serving serial 1735689600000 after 31.0 s (probes p1, p2)');
@@ -142,5 +143,79 @@ describe('a POP stays as late as last seen until a new round resolves it', () =>
     view.previousComplete = fast('p1').latestMeasured!;
     const next = run([view, withNewRound('p2', { pop: 'LHR', ms: 45_000, state: 'pending' })]);
     expect(next.status.state).toBe('alarm');
+  });
+});
+
+describe('a silent probe does not turn into an alarm', () => {
+  // The probe's last report (90 s ago) said LHR was pending at 10 s; since then nothing: network cut, or the aggregator refusing writes.
+  const silent = (id: string) => probe(id, [{ pop: 'LHR', state: 'pending', ms: 10_000 }, { pop: 'SIN', ms: 500 }], { running: true, reportAgoMs: 90_000 });
+  const single = { quorum: 1, minFreshProbes: 1 };
+
+  test('the pending bound grows at most maxExtrapolationMs past the last report; the only probe being silent → stale, not alarm', () => {
+    const { status, worst } = run([silent('p1')], null, single);
+    expect(status.state).toBe('stale');
+    expect(worst).toMatchObject({ pop: 'LHR', kind: 'lower-bound', ms: 15_000 });
+  });
+
+  test('every probe silent with a pending POP → stale, even from alarm-capable quorum', () => {
+    expect(run([silent('p1'), silent('p2')]).status.state).toBe('stale');
+  });
+
+  test('a probe reporting every second keeps its bound growing between reports, so the alarm still fires during the round', () => {
+    // Reports at 1 s intervals: the last one 900 ms ago said LHR pending at 29.5 s.
+    const live = (id: string) => probe(id, [{ pop: 'LHR', state: 'pending', ms: 29_500 }], { running: true, reportAgoMs: 900 });
+    const { status, worst } = run([live('p1')], null, single);
+    expect(worst?.ms).toBe(30_400);
+    expect(status.state).toBe('alarm');
+  });
+});
+
+describe('quorum is counted per POP', () => {
+  const slowOn = (id: string, slowPop: string, ms = 42_000) => probe(id, ['LHR', 'SIN', 'NRT'].map((pop) => ({ pop, ms: pop === slowPop ? ms : 800 })));
+
+  test.each<[string, ProbeView[], Status['state'], string[]]>([
+    ['different slow POPs per probe (LHR by p1, SIN by p2) with quorum 2 → ok', [slowOn('p1', 'LHR'), slowOn('p2', 'SIN'), fast('p3')], 'ok', []],
+    ['the same slow POP seen by two probes → alarm', [slowOn('p1', 'LHR'), slowOn('p2', 'LHR'), fast('p3')], 'alarm', ['p1', 'p2']],
+    ['only the probes that see the alarm POP are breaching', [slowOn('p1', 'LHR'), slowOn('p2', 'LHR'), slowOn('p3', 'SIN')], 'alarm', ['p1', 'p2']],
+  ])('%s', (_name, probes, state, breaching) => {
+    const evaluation = run(probes);
+    expect(evaluation.status.state).toBe(state);
+    expect(evaluation.breaching).toEqual(breaching);
+  });
+
+  test('the reason names the alarm POP and exactly the probes that see it', () => {
+    // p3 is the slowest on SIN alone: the worst overall, but not confirmed by a second probe.
+    const evaluation = run([slowOn('p1', 'LHR', 40_000), slowOn('p2', 'LHR', 45_000), slowOn('p3', 'SIN', 90_000)]);
+    expect(evaluation.alarmPop).toBe('LHR');
+    expect(evaluation.status.reason).toBe('LHR took 45.0 s (45.0 s–45.0 s) to serve serial 1735689600000 (probes p1, p2)');
+  });
+
+  test('several POPs at quorum: the worst one is named', () => {
+    const probes = [
+      probe('p1', [{ pop: 'LHR', ms: 40_000 }, { pop: 'SIN', ms: 50_000 }]),
+      probe('p2', [{ pop: 'LHR', ms: 41_000 }, { pop: 'SIN', ms: 35_000 }]),
+    ];
+    expect(run(probes)).toMatchObject({ alarmPop: 'SIN', breaching: ['p1', 'p2'] });
+  });
+
+  test('below quorum the ok reason says which POP each probe sees over', () => {
+    expect(run([slowOn('p1', 'LHR'), slowOn('p2', 'SIN', 50_000), fast('p3')]).status.reason).toMatch(/; below quorum 2: SIN seen by probe p2, LHR seen by probe p1$/);
+  });
+
+  test('a POP listed under two targets by one probe counts once', () => {
+    const twice = probe('p1', [{ pop: 'LHR', ms: 42_000 }, { pop: 'LHR', ms: 43_000 }]);
+    expect(run([twice, fast('p2')]).status.state).toBe('ok');
+  });
+
+  test('hysteresis is per POP: held while quorum still sees that POP at or above clearBelowMs', () => {
+    const alarm = run([slowOn('p1', 'LHR', 45_000), slowOn('p2', 'LHR', 45_000)]);
+    expect(alarm.status.state).toBe('alarm');
+    // Between the thresholds on LHR for both probes: held.
+    const held = run([slowOn('p1', 'LHR', 25_000), slowOn('p2', 'LHR', 25_000)], alarm.status, {}, NOW + 1_000);
+    expect(held.status).toMatchObject({ state: 'alarm', since: alarm.status.since });
+    expect(held.status.reason).toContain('(probes p1, p2); holding until below 20.0 s');
+    // Between the thresholds, but on different POPs: no single POP has quorum → cleared.
+    const split = run([slowOn('p1', 'LHR', 25_000), slowOn('p2', 'SIN', 25_000)], held.status, {}, NOW + 2_000);
+    expect(split.status.state).toBe('ok');
   });
 });

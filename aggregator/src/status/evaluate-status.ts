@@ -3,21 +3,23 @@
  * known about each probe, the settings and the time.
  *
  * Precedence: alarm > stale > degraded > ok.
- * - alarm needs positive evidence from `quorum` probes, and missing data from
- *   other probes does not weaken it, so it wins over stale/degraded.
+ * - alarm: some POP is seen over the threshold by at least `quorum` distinct
+ *   probes (quorum is per POP, see pop-breaches.ts). Missing data from other
+ *   probes does not weaken that evidence, so it wins over stale/degraded.
  * - stale: fewer than `minFreshProbes` probes reported within `staleAfterMs`.
  *   Missing data is never `ok`.
  * - degraded: enough probes report, but too few can still measure because
  *   their last `degradedAfterWriteFailures` rounds all failed to write.
  * - stale also when probes report but nothing was measured in the window.
- * Hysteresis: once in alarm, it holds while at least `quorum` probes still see
- * a POP at or above `clearBelowMs`; it clears when fewer do (with quorum 1 that
- * is exactly "worst < clearBelowMs").
+ * Hysteresis: once in alarm, a POP stays in breach while at least `quorum`
+ * probes still see it at or above `clearBelowMs`; the alarm clears when no POP
+ * is (with quorum 1 that is exactly "worst < clearBelowMs").
  */
 import type { AlarmState, Status } from '@propwatch/shared';
 import { type Observation, observeProbe } from '../analysis/observations.js';
-import { findWorst, worstPerProbe } from '../analysis/worst-case.js';
+import { findWorst } from '../analysis/worst-case.js';
 import type { StoredRound } from '../storage/round-store.js';
+import { type PopBreach, countProbesAbove, findPopBreaches } from './pop-breaches.js';
 import { describeAlarm, describeDegraded, describeOk, describeStale, formatSeconds } from './reason.js';
 
 export interface ProbeView {
@@ -38,38 +40,59 @@ export interface StatusSettings {
   quorum: number;
   minFreshProbes: number;
   staleAfterMs: number;
+  /** How far past a running round's last report its pending lower bounds keep growing. */
+  maxExtrapolationMs: number;
   windowMs: number;
   degradedAfterWriteFailures: number;
 }
 
 export interface StatusEvaluation {
   status: Status;
+  /** The worst of `observations` (what `status.worst` names). */
   worst: Observation | null;
-  /** Probes whose latest round in the window breaches the threshold in force. */
+  /** What each probe currently says about each POP: the figures the status is computed from. */
+  observations: Observation[];
+  /** The POP in alarm (the worst one if several reach quorum), else null. */
+  alarmPop: string | null;
+  /** The probes that see `alarmPop` over the threshold in force, sorted; empty when not in alarm. */
   breaching: string[];
+  /** Every POP some probe sees over the threshold in force, worst first (including those below quorum). */
+  breaches: PopBreach[];
+}
+
+/**
+ * What each probe currently says about each POP: its latest measured round in
+ * the window, with POPs a running round has not resolved yet carried over from
+ * the previous complete round. The status, `/api/v1/pops` and the worst case of
+ * `/api/v1/propagation` all use these figures.
+ */
+export function observeCurrent(probes: readonly ProbeView[], settings: Pick<StatusSettings, 'windowMs' | 'maxExtrapolationMs'>, now: number): Observation[] {
+  const since = now - settings.windowMs;
+  return probes.flatMap((probe) => {
+    const round = probe.latestMeasured;
+    if (!round || round.receivedAt < since) return [];
+    const previous = probe.previousComplete && probe.previousComplete.receivedAt >= since ? probe.previousComplete : null;
+    return observeProbe(round, previous, now, settings.maxExtrapolationMs);
+  });
 }
 
 export function evaluateStatus(previous: Status | null, probes: readonly ProbeView[], settings: StatusSettings, now: number): StatusEvaluation {
-  const observations = probes.flatMap((probe) => {
-    const round = probe.latestMeasured;
-    if (!round || round.receivedAt < now - settings.windowMs) return [];
-    const previous = probe.previousComplete && probe.previousComplete.receivedAt >= now - settings.windowMs ? probe.previousComplete : null;
-    return observeProbe(round, previous, now, settings.staleAfterMs);
-  });
+  const observations = observeCurrent(probes, settings, now);
   const worst = findWorst(observations);
-  const perProbe = worstPerProbe(observations);
   const holding = previous?.state === 'alarm';
   const over = (o: Observation) => (holding ? o.ms >= settings.clearBelowMs : o.ms > settings.alarmAboveMs);
-  const breaching = [...perProbe.values()].filter(over).map((o) => o.probe).sort();
+  const breaches = findPopBreaches(observations, over);
+  const alarm = breaches.find((breach) => breach.probes.length >= settings.quorum) ?? null;
   const fresh = probes.filter((p) => p.lastReportAt !== null && p.lastReportAt >= now - settings.staleAfterMs);
   const writeFailing = fresh.filter((p) => p.consecutiveWriteFailures >= settings.degradedAfterWriteFailures);
 
   let state: AlarmState;
   let reason: string;
-  if (breaching.length >= settings.quorum) {
+  if (alarm) {
     state = 'alarm';
-    const worstBreach = findWorst(observations.filter((o) => breaching.includes(o.probe)))!;
-    reason = describeAlarm(worstBreach, breaching, holding && worstBreach.ms <= settings.alarmAboveMs ? settings.clearBelowMs : null);
+    // Held only by hysteresis when the POP would not raise an alarm from ok.
+    const held = holding && countProbesAbove(observations, alarm.pop, settings.alarmAboveMs) < settings.quorum;
+    reason = describeAlarm(alarm.worst, alarm.probes, held ? settings.clearBelowMs : null);
   } else if (fresh.length < settings.minFreshProbes) {
     state = 'stale';
     reason = describeStale(fresh, probes, settings);
@@ -82,7 +105,7 @@ export function evaluateStatus(previous: Status | null, probes: readonly ProbeVi
     reason = `no propagation data in the last ${formatSeconds(settings.windowMs)} although ${fresh.length} probes report`;
   } else {
     state = 'ok';
-    reason = describeOk(worst, fresh.length, probes.length, breaching);
+    reason = describeOk(worst, fresh.length, probes.length, breaches, settings.quorum);
   }
   const nowIso = new Date(now).toISOString();
   return {
@@ -97,6 +120,9 @@ export function evaluateStatus(previous: Status | null, probes: readonly ProbeVi
       updatedAt: nowIso,
     },
     worst,
-    breaching,
+    observations,
+    alarmPop: alarm?.pop ?? null,
+    breaching: alarm?.probes ?? [],
+    breaches,
   };
 }

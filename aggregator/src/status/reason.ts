@@ -1,5 +1,6 @@
 /** Human text for the status `reason`: which POP, which probes, how late. */
 import type { Observation } from '../analysis/observations.js';
+import type { PopBreach } from './pop-breaches.js';
 import type { ProbeView, StatusSettings } from './evaluate-status.js';
 
 export function formatSeconds(ms: number): string {
@@ -40,9 +41,18 @@ export function describeDegraded(writeFailing: readonly ProbeView[]): string {
   return `canary writes failing on ${listProbes(writeFailing.map((p) => p.id))}${error}`;
 }
 
-export function describeOk(worst: Observation | null, fresh: number, expected: number, breaching: readonly string[]): string {
+const MAX_LISTED_BREACHES = 3;
+
+export function describeOk(worst: Observation | null, fresh: number, expected: number, breaches: readonly PopBreach[], quorum: number): string {
   const probes = `${fresh} of ${expected} probes fresh`;
   if (!worst) return `no propagation data; ${probes}`;
-  const below = breaching.length ? `; below quorum: only ${listProbes(breaching)} see a breach` : '';
-  return `worst ${describeObservation(worst)} (probe ${worst.probe}); ${probes}${below}`;
+  return `worst ${describeObservation(worst)} (probe ${worst.probe}); ${probes}${describeBelowQuorum(breaches, quorum)}`;
+}
+
+/** "; below quorum 2: LHR seen by probe p1, SIN seen by probe p2": breaches that one probe alone cannot confirm. */
+function describeBelowQuorum(breaches: readonly PopBreach[], quorum: number): string {
+  if (breaches.length === 0) return '';
+  const listed = breaches.slice(0, MAX_LISTED_BREACHES).map((breach) => `${breach.pop} seen by ${listProbes(breach.probes)}`);
+  const more = breaches.length > MAX_LISTED_BREACHES ? ` and ${breaches.length - MAX_LISTED_BREACHES} more POPs` : '';
+  return `; below quorum ${quorum}: ${listed.join(', ')}${more}`;
 }

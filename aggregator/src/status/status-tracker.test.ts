@@ -4,7 +4,7 @@ import type { StoredRound } from '../storage/round-store.js';
 import { StatusTracker } from './status-tracker.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
-const settings = { alarmAboveMs: 30_000, clearBelowMs: 20_000, quorum: 1, minFreshProbes: 1, staleAfterMs: 60_000, windowMs: 600_000, degradedAfterWriteFailures: 3 };
+const settings = { alarmAboveMs: 30_000, clearBelowMs: 20_000, quorum: 1, minFreshProbes: 1, staleAfterMs: 60_000, maxExtrapolationMs: 5_000, windowMs: 600_000, degradedAfterWriteFailures: 3 };
 
 function round(probe: string, serial: number, lhrMs: number): StoredRound {
   return {
@@ -42,5 +42,28 @@ describe('StatusTracker', () => {
     const tracker = new StatusTracker(settings, ['p1'], { now: () => NOW });
     tracker.record({ outcome: 'inserted', previous: null, current: round('p1', 1, 45_000) }, NOW);
     expect(tracker.status).toMatchObject({ state: 'alarm', worst: { probe: 'p1', pop: 'LHR' } });
+  });
+
+  describe('write-failure streak after an outage: the probe delivers its newest round first, then the backlog', () => {
+    const writeFailed = (probe: string, serial: number): StoredRound => ({ ...round(probe, serial, 0), state: 'write_failed', pops: [], write: { submitToAckMs: 1, error: `403 on ${serial}` } });
+    const deliver = (tracker: StatusTracker, rounds: StoredRound[]) => {
+      for (const current of rounds) tracker.record({ outcome: 'inserted', previous: null, current }, NOW);
+    };
+
+    test('replayed old write failures do not build a streak when the newest round wrote fine', () => {
+      const tracker = new StatusTracker(settings, ['p1'], { now: () => NOW });
+      deliver(tracker, [round('p1', 1, 500)]);
+      // Outage: rounds 2–4 failed to write, round 5 (newest) wrote fine; replay order 5, 4, 3, 2.
+      deliver(tracker, [round('p1', 5, 500), writeFailed('p1', 4), writeFailed('p1', 3), writeFailed('p1', 2)]);
+      expect(tracker.views()[0]).toMatchObject({ consecutiveWriteFailures: 0 });
+      expect(tracker.status.state).toBe('ok');
+    });
+
+    test('a replayed old good round does not reset the streak of the newest failing rounds', () => {
+      const tracker = new StatusTracker(settings, ['p1'], { now: () => NOW });
+      deliver(tracker, [writeFailed('p1', 2), writeFailed('p1', 3), writeFailed('p1', 4), round('p1', 1, 500)]);
+      expect(tracker.views()[0]).toMatchObject({ consecutiveWriteFailures: 3, lastWriteError: '403 on 4' });
+      expect(tracker.status.state).toBe('degraded');
+    });
   });
 });

@@ -18,6 +18,8 @@ export interface StatusChange {
 
 export class StatusTracker {
   readonly #views = new Map<string, ProbeView>();
+  /** Per probe, the latest `startedAt` (ms) of any round seen, write_failed included: only that round speaks for the provider now. */
+  readonly #newestStartedAt = new Map<string, number>();
   readonly #listeners: ((change: StatusChange) => void)[] = [];
   #evaluation: StatusEvaluation;
   /** Reports arrived since the last evaluation. */
@@ -60,7 +62,10 @@ export class StatusTracker {
       const streak = states.findIndex((state) => state !== 'write_failed');
       view.consecutiveWriteFailures = streak === -1 ? states.length : streak;
     }
-    for (const round of rounds) this.#applyRound(round);
+    for (const round of rounds) {
+      this.#isNewest(round);
+      this.#applyRound(round);
+    }
     this.evaluate();
   }
 
@@ -75,13 +80,16 @@ export class StatusTracker {
     if (view) {
       view.lastReportAt = Math.max(view.lastReportAt ?? 0, receivedAt);
       if (result.outcome !== 'unchanged') {
-        const becameWriteFailed = result.current.state === 'write_failed' && result.previous?.state !== 'write_failed';
-        // Only a new round resets the streak: a late progress report of an older round proves nothing about the provider now.
-        if (becameWriteFailed) {
-          view.consecutiveWriteFailures += 1;
-          view.lastWriteError = result.current.write.error;
-        } else if (result.outcome === 'inserted' && result.current.state !== 'write_failed') {
-          view.consecutiveWriteFailures = 0;
+        // Only the probe's newest round (by its startedAt) moves the streak. After an outage the probe delivers
+        // its newest round first, then the backlog: a replayed older round says nothing about the provider now.
+        if (this.#isNewest(result.current)) {
+          const becameWriteFailed = result.current.state === 'write_failed' && result.previous?.state !== 'write_failed';
+          if (becameWriteFailed) {
+            view.consecutiveWriteFailures += 1;
+            view.lastWriteError = result.current.write.error;
+          } else if (result.outcome === 'inserted' && result.current.state !== 'write_failed') {
+            view.consecutiveWriteFailures = 0;
+          }
         }
         this.#applyRound(result.current);
       }
@@ -97,6 +105,15 @@ export class StatusTracker {
       this.#scheduled = false;
       if (this.#dirty) this.evaluate();
     });
+  }
+
+  /** Whether `round` started no earlier than any round of its probe seen so far; remembers it if so. */
+  #isNewest(round: StoredRound): boolean {
+    const started = Date.parse(round.startedAt);
+    const newest = this.#newestStartedAt.get(round.probe.id);
+    if (newest !== undefined && started < newest) return false;
+    this.#newestStartedAt.set(round.probe.id, started);
+    return true;
   }
 
   #applyRound(round: StoredRound): void {

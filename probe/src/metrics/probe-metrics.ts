@@ -21,12 +21,19 @@ export class ProbeMetrics {
   readonly writeSeconds = new Histogram({ name: 'propwatch_probe_write_duration_seconds', help: 'Provider API latency of successful canary writes.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [this.registry] });
   readonly spooled = new Gauge({ name: 'propwatch_probe_spool_reports', help: 'Reports waiting in the on-disk spool.', registers: [this.registry] });
   readonly spoolDropped = new Counter({ name: 'propwatch_probe_spool_dropped_total', help: 'Reports dropped because the spool was full (oldest first).', registers: [this.registry] });
+  readonly notSpooled = new Counter({
+    name: 'propwatch_probe_reports_not_spooled_total',
+    help: 'Reports lost before the spool: invalid = failed the wire schema (a probe bug), spool_error = the spool write failed (disk full, permissions).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly deliveries = new Counter({ name: 'propwatch_probe_report_deliveries_total', help: 'Report delivery attempts, by result.', labelNames: ['result'], registers: [this.registry] });
   readonly lastRound = new Gauge({ name: 'propwatch_probe_last_round_timestamp_seconds', help: 'Unix time when the last round finished.', registers: [this.registry] });
 
   constructor(withProcessMetrics = true) {
     for (const state of ['complete', 'write_failed']) this.rounds.labels(state).inc(0);
     for (const result of ['delivered', 'retry', 'rejected']) this.deliveries.labels(result).inc(0);
+    for (const reason of ['invalid', 'spool_error']) this.notSpooled.labels(reason).inc(0);
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
   }
 

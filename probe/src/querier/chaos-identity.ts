@@ -11,6 +11,9 @@ export type ChaosIdentity =
   | { kind: 'identified'; identity: string; rttMs: number; nsid?: string }
   | { kind: 'failure'; reason: FailureReason | 'no-identity'; detail: string };
 
+/** The wire schema's bound on a POP's `nsid` field, which carries this identity. */
+const MAX_IDENTITY_TEXT = 512;
+
 export interface ChaosOptions {
   /** `id.server` (RFC 4892, default) or `hostname.bind` (BIND's older name). */
   name?: string;
@@ -23,13 +26,21 @@ export async function identifyByChaos(querier: Pick<Querier, 'query'>, target: Q
   if (result.kind === 'failure') return { kind: 'failure', reason: result.reason, detail: result.detail };
   const txt = result.message.answers.find((rr) => rr.type === RRType.TXT && rr.data.kind === 'txt');
   if (!txt || txt.data.kind !== 'txt') return { kind: 'failure', reason: 'no-identity', detail: `${target.address}#${target.port} has no CH TXT ${name}` };
-  const identity = printable(Buffer.concat(txt.data.strings));
+  const identity = printable(Buffer.concat(txt.data.strings), MAX_IDENTITY_TEXT);
   return result.nsid === undefined ? { kind: 'identified', identity, rttMs: result.rttMs } : { kind: 'identified', identity, rttMs: result.rttMs, nsid: result.nsid };
 }
 
-/** Bytes as text with anything outside printable ASCII as `\DDD`, so it is safe to log and show. */
-function printable(bytes: Buffer): string {
+/**
+ * Bytes as text with anything outside printable ASCII as `\DDD`, so it is safe
+ * to log and show; at most `maxLength` characters (a TXT RRset can hold 64 KiB),
+ * cut before an escape rather than through it.
+ */
+function printable(bytes: Buffer, maxLength: number): string {
   let text = '';
-  for (const b of bytes) text += b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : `\\${b.toString().padStart(3, '0')}`;
+  for (const b of bytes) {
+    const next = b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : `\\${b.toString().padStart(3, '0')}`;
+    if (text.length + next.length > maxLength) break;
+    text += next;
+  }
   return text;
 }

@@ -7,7 +7,8 @@
  * dot), e.g. `lhr.ns.propwatch.test`. A derived short name (`LHR`) would be
  * prettier but collides as soon as two providers use `ns1`; the full host name
  * is unique and is what an operator greps for. A host with several addresses
- * yields several targets with the same name, told apart by address.
+ * yields several targets with the same name, told apart by address;
+ * target-names.ts makes the names unique and valid wire identifiers.
  */
 import { canonicalName, rcodeName, RRClass, RRType, type DnsMessage, type ResourceRecord } from '../dns/index.js';
 import type { Querier } from './querier.js';

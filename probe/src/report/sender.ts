@@ -6,6 +6,7 @@
  * aggregator will never accept that report, so it is moved to `rejected/`.
  */
 import type { Logger } from '@propwatch/shared';
+import { createRequestSignal } from '../request-signal.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
 export interface SenderOptions {
@@ -65,22 +66,41 @@ export class ReportSender {
 
   private async run(): Promise<void> {
     while (!this.stopped.signal.aborted) {
-      const entry = this.spool.next();
-      if (!entry) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-        continue;
-      }
-      const outcome = await this.deliver(entry);
-      this.deps.onAttempt?.(outcome.result);
-      if (outcome.result === 'retry') {
+      try {
+        await this.step();
+      } catch (error) {
+        // A spool file removed or made unwritable underneath us, or a bug: the
+        // loop must survive it, or every later report stays undelivered (and
+        // the rejection would end the process). Back off like after a failed
+        // delivery, so a persistent failure does not spin.
         this.failures += 1;
-        const backoff = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(this.failures - 1, 20));
-        await this.deps.sleep(outcome.retryAfterMs ?? Math.round(this.random() * backoff), this.stopped.signal);
-      } else {
-        this.failures = 0;
+        this.deps.logger?.error({ err: error, failures: this.failures, spooled: this.spool.size }, 'report delivery loop failed; retrying after a backoff');
+        await this.deps.sleep(this.backoffMs(), this.stopped.signal);
       }
     }
+  }
+
+  private async step(): Promise<void> {
+    const entry = this.spool.next();
+    if (!entry) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+      return;
+    }
+    const outcome = await this.deliver(entry);
+    this.deps.onAttempt?.(outcome.result);
+    if (outcome.result === 'retry') {
+      this.failures += 1;
+      await this.deps.sleep(outcome.retryAfterMs ?? this.backoffMs(), this.stopped.signal);
+    } else {
+      this.failures = 0;
+    }
+  }
+
+  /** Exponential backoff with full jitter, from the current failure count. */
+  private backoffMs(): number {
+    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 20));
+    return Math.round(this.random() * ceiling);
   }
 
   private async deliver(entry: SpoolEntry): Promise<{ result: 'delivered' | 'retry' | 'rejected'; retryAfterMs?: number }> {
@@ -94,17 +114,20 @@ export class ReportSender {
     }
     let response: Response;
     let answer: string;
+    const request = createRequestSignal(this.options.timeoutMs, this.stopped.signal);
     try {
       response = await this.fetch(this.options.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
         body,
-        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopped.signal]),
+        signal: request.signal,
       });
       answer = await response.text().catch(() => '');
     } catch (error) {
-      this.logFailure(entry, `aggregator unreachable: ${(error as Error).message}`);
+      this.logFailure(entry, `aggregator unreachable: ${request.timedOut ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message}`);
       return { result: 'retry' };
+    } finally {
+      request.dispose();
     }
     if (response.ok) {
       this.spool.acknowledge(entry);

@@ -1,8 +1,12 @@
 /**
  * On-disk spool of reports waiting for delivery: one file per round, holding
  * the latest report of that round (a progress report is replaced by the next
- * one, and by the final one). Files are written to a temp name, fsynced and
- * renamed, so a crash leaves the old or the new report, never a torn file.
+ * one, and by the final one). Files are written to a temp name and renamed,
+ * so a crash leaves the old or the new report, never a torn file. Only final
+ * reports are fsynced before the rename: a progress report is replaced a
+ * second later, and losing one to a power cut costs nothing the next one (or
+ * the final report) does not carry; should the file system leave it torn, the
+ * start-up scan moves it aside as `.corrupt`.
  * The spool is bounded: past `maxFiles` the oldest rounds are dropped, and
  * the caller is told how many so it can count and warn.
  */
@@ -25,16 +29,24 @@ export interface PutResult {
   dropped: string[];
 }
 
+export interface SpoolOptions {
+  /** Flushes a written file to disk; injected so tests can see which puts pay for it. */
+  fsync?: (fd: number) => void;
+}
+
 export class Spool {
   private readonly entries = new Map<string, SpoolEntry>();
   private generationCounter = 0;
+  private readonly fsync: (fd: number) => void;
 
   constructor(
     readonly dir: string,
     private readonly maxFiles: number,
     /** Reports a file that could not be read at start (moved aside, never deleted). */
     onCorrupt: (file: string, reason: string) => void = () => {},
+    options: SpoolOptions = {},
   ) {
+    this.fsync = options.fsync ?? fsyncSync;
     mkdirSync(dir, { recursive: true });
     for (const file of readdirSync(dir)) {
       if (file.endsWith('.tmp')) {
@@ -63,7 +75,7 @@ export class Spool {
     const fd = openSync(tmp, 'w');
     try {
       writeSync(fd, JSON.stringify(report));
-      fsyncSync(fd);
+      if (report.round.state !== 'running') this.fsync(fd);
     } finally {
       closeSync(fd);
     }
@@ -73,10 +85,9 @@ export class Spool {
   }
 
   /** The entry to deliver next: the newest round, so live progress is not stuck behind a backlog. */
-  next(exclude: ReadonlySet<string> = new Set()): SpoolEntry | undefined {
+  next(): SpoolEntry | undefined {
     let best: SpoolEntry | undefined;
     for (const entry of this.entries.values()) {
-      if (exclude.has(entry.roundId)) continue;
       if (!best || entry.serial > best.serial) best = entry;
     }
     return best;
@@ -91,7 +102,7 @@ export class Spool {
     const current = this.entries.get(entry.roundId);
     if (!current || current.generation !== entry.generation) return false;
     this.entries.delete(entry.roundId);
-    unlinkSync(this.pathOf(entry.roundId));
+    ignoreMissing(() => unlinkSync(this.pathOf(entry.roundId)));
     return true;
   }
 
@@ -102,7 +113,7 @@ export class Spool {
     const rejectedDir = join(this.dir, 'rejected');
     mkdirSync(rejectedDir, { recursive: true });
     this.entries.delete(entry.roundId);
-    renameSync(this.pathOf(entry.roundId), join(rejectedDir, `${PREFIX}${safeName(entry.roundId)}${SUFFIX}`));
+    ignoreMissing(() => renameSync(this.pathOf(entry.roundId), join(rejectedDir, `${PREFIX}${safeName(entry.roundId)}${SUFFIX}`)));
   }
 
   private enforceBound(): string[] {
@@ -112,7 +123,8 @@ export class Spool {
       for (const entry of this.entries.values()) if (!oldest || entry.serial < oldest.serial) oldest = entry;
       if (!oldest) break;
       this.entries.delete(oldest.roundId);
-      unlinkSync(this.pathOf(oldest.roundId));
+      const path = this.pathOf(oldest.roundId);
+      ignoreMissing(() => unlinkSync(path));
       dropped.push(oldest.roundId);
     }
     return dropped;
@@ -120,6 +132,18 @@ export class Spool {
 
   private pathOf(roundId: string): string {
     return join(this.dir, `${PREFIX}${safeName(roundId)}${SUFFIX}`);
+  }
+}
+
+/**
+ * Runs a removal or move whose goal is met when the file is already gone
+ * (someone cleaned the spool directory by hand); other errors propagate.
+ */
+function ignoreMissing(operation: () => void): void {
+  try {
+    operation();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 

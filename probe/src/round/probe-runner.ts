@@ -11,6 +11,7 @@ import type { Target } from './types.js';
 export interface ProbeRunnerDeps extends Omit<RoundDeps, 'onProgress'> {
   serials: Pick<SerialSource, 'next'>;
   resolveTargets: () => Promise<Target[]>;
+  /** Spools/sends a report; an exception is logged and the round goes on (the round result is still logged). */
   submit: (report: RoundReport) => void;
   logger?: Logger;
   onRound?: (outcome: RoundOutcome) => void;
@@ -26,16 +27,24 @@ export class ProbeRunner {
   async runOnce(signal?: AbortSignal): Promise<RoundOutcome> {
     const targets = await this.deps.resolveTargets();
     const serial = this.deps.serials.next();
-    const outcome = await runRound(this.settings, targets, serial, { ...this.deps, onProgress: (report) => this.deps.submit(report) }, signal);
+    const outcome = await runRound(this.settings, targets, serial, { ...this.deps, onProgress: (report) => this.submit(report) }, signal);
     if (signal?.aborted) {
       // Interrupted by shutdown: a "complete" report now would call unseen
       // POPs timeouts they never were. The last progress report stands.
       this.deps.logger?.info({ roundId: outcome.report.round.id }, 'round interrupted by shutdown; final report not sent');
       return outcome;
     }
-    this.deps.submit(outcome.report);
+    this.submit(outcome.report);
     this.deps.onRound?.(outcome);
     return outcome;
+  }
+
+  private submit(report: RoundReport): void {
+    try {
+      this.deps.submit(report);
+    } catch (error) {
+      this.deps.logger?.error({ roundId: report.round.id, state: report.round.state, err: error }, 'report could not be submitted; the probe goes on');
+    }
   }
 
   /** Runs rounds until `signal` aborts. Errors of one round are logged, and the next round still runs. */

@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+import { createLogger } from '@propwatch/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CanaryWriter, WriteResult } from '../writers/writer.js';
 import { runRound, type RoundSettings } from './round-engine.js';
@@ -149,5 +151,37 @@ describe('runRound', () => {
     await vi.advanceTimersByTimeAsync(10);
     const { report } = await done;
     expect(report.round.pops.every((p) => p.state === 'propagated' && p.lowerMs === 0)).toBe(true);
+  });
+
+  it('goes on measuring when a progress report cannot be submitted (disk full), and logs it', async () => {
+    const logged: string[] = [];
+    const logger = createLogger({ name: 'test', level: 'error', destination: { write: (line: string) => void logged.push(line) } });
+    const start = performance.now();
+    const onProgress = vi.fn(() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    const done = runRound({ ...settings, maxWaitMs: 3500 }, targets, 11n, { writer: okWriter(0), check: popModel({ LHR: start + 2500, SYD: 'never' }), clock: systemClock, onProgress, logger });
+    await vi.advanceTimersByTimeAsync(5000);
+    const { report } = await done;
+    expect(onProgress).toHaveBeenCalledTimes(3);
+    expect(report.round.pops.map((p) => p.state)).toEqual(['propagated', 'timeout']);
+    expect(logged).toHaveLength(3);
+    expect(logged[0]).toContain('ENOSPC');
+  });
+
+  it('stops its timers and leaves the caller\'s signal alone when a poller throws', async () => {
+    const outer = new AbortController();
+    const onProgress = vi.fn();
+    const check: CheckCanary = async () => {
+      throw new Error('bug in the checker');
+    };
+    const done = runRound({ ...settings, progressMs: 100 }, targets, 12n, { writer: okWriter(0), check, clock: systemClock, onProgress }, outer.signal);
+    const failed = expect(done).rejects.toThrow('bug in the checker');
+    await vi.advanceTimersByTimeAsync(50);
+    await failed;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(onProgress).not.toHaveBeenCalled();
+    expect(getEventListeners(outer.signal, 'abort')).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
  * exceptions.
  */
 import { setMaxListeners } from 'node:events';
-import { buildCanaryTxt, type RoundReport, WIRE_VERSION } from '@propwatch/shared';
+import { buildCanaryTxt, type Logger, type RoundReport, WIRE_VERSION } from '@propwatch/shared';
 import pLimit from 'p-limit';
 import type { CanaryWriter } from '../writers/writer.js';
 import { TargetTracker } from './target-tracker.js';
@@ -30,8 +30,9 @@ export interface RoundDeps {
   writer: CanaryWriter;
   check: CheckCanary;
   clock: Clock;
-  /** Called with a `running` report every progressMs; errors are the caller's to handle. */
+  /** Called with a `running` report every progressMs; if it throws, the error is logged and the round goes on. */
   onProgress?: (report: RoundReport) => void;
+  logger?: Logger | undefined;
 }
 
 export interface RoundOutcome {
@@ -65,44 +66,57 @@ export async function runRound(settings: RoundSettings, targets: readonly Target
   setMaxListeners(0, deadline.signal);
   const stopAll = () => deadline.abort();
   signal?.addEventListener('abort', stopAll, { once: true });
-  const limit = pLimit(settings.concurrency);
-  const intervalMs = Math.max(settings.pollIntervalMs, settings.perTargetQps ? 1000 / settings.perTargetQps : 0);
-  const question = { name: settings.record, serial, probeId: settings.probe.id };
-
-  const pollTarget = async (tracker: TargetTracker) => {
-    let nextSendAt = ackAt;
-    while (!tracker.propagated && !deadline.signal.aborted) {
-      await clock.sleep(nextSendAt - clock.now(), deadline.signal);
-      if (deadline.signal.aborted || elapsed() >= settings.maxWaitMs) return;
-      await limit(async () => {
-        // Timestamps are taken inside the limiter: queue time is not query time.
-        const sentAt = clock.now();
-        const outcome = await deps.check(tracker.target, question, deadline.signal);
-        const receivedAt = clock.now();
-        // Prefer the socket-level timestamps: they exclude event-loop delay
-        // before the send and after the receive, so the bounds are tighter.
-        const sent = outcome.sentAt ?? sentAt;
-        const received = outcome.receivedAt ?? receivedAt;
-        if (!deadline.signal.aborted || outcome.kind !== 'failure') tracker.record(outcome, sent - ackAt, received - ackAt);
-        nextSendAt = sentAt + intervalMs;
-      });
+  try {
+    const limit = pLimit(settings.concurrency);
+    const intervalMs = Math.max(settings.pollIntervalMs, settings.perTargetQps ? 1000 / settings.perTargetQps : 0);
+    const question = { name: settings.record, serial, probeId: settings.probe.id };
+    const pollTarget = async (tracker: TargetTracker) => {
+      let nextSendAt = ackAt;
+      while (!tracker.propagated && !deadline.signal.aborted) {
+        await clock.sleep(nextSendAt - clock.now(), deadline.signal);
+        if (deadline.signal.aborted || elapsed() >= settings.maxWaitMs) return;
+        await limit(async () => {
+          // Timestamps are taken inside the limiter: queue time is not query time.
+          const sentAt = clock.now();
+          const outcome = await deps.check(tracker.target, question, deadline.signal);
+          const receivedAt = clock.now();
+          // Prefer the socket-level timestamps: they exclude event-loop delay
+          // before the send and after the receive, so the bounds are tighter.
+          const sent = outcome.sentAt ?? sentAt;
+          const received = outcome.receivedAt ?? receivedAt;
+          if (!deadline.signal.aborted || outcome.kind !== 'failure') tracker.record(outcome, sent - ackAt, received - ackAt);
+          nextSendAt = sentAt + intervalMs;
+        });
+      }
+    };
+    const progress = (async () => {
+      while (!deadline.signal.aborted) {
+        await clock.sleep(settings.progressMs, deadline.signal);
+        if (deadline.signal.aborted) break;
+        // A failed progress report (the spool's disk is full) must not end
+        // the measurement: the final report may still get through.
+        try {
+          deps.onProgress?.(snapshot(false));
+        } catch (error) {
+          deps.logger?.error({ roundId: `${settings.probe.id}-${serial}`, err: error }, 'progress report failed; the round goes on');
+        }
+      }
+    })();
+    const timeout = (async () => {
+      await clock.sleep(ackAt + settings.maxWaitMs - clock.now(), deadline.signal);
+      deadline.abort();
+    })();
+    try {
+      await Promise.all(trackers.map(pollTarget));
+    } finally {
+      // Also when a poller threw: stop the progress and timeout loops before
+      // leaving, so neither outlives the round.
+      deadline.abort();
+      await Promise.all([progress, timeout]);
     }
-  };
-
-  const progress = (async () => {
-    while (!deadline.signal.aborted) {
-      await clock.sleep(settings.progressMs, deadline.signal);
-      if (!deadline.signal.aborted) deps.onProgress?.(snapshot(false));
-    }
-  })();
-  const timeout = (async () => {
-    await clock.sleep(ackAt + settings.maxWaitMs - clock.now(), deadline.signal);
+    return { report: snapshot(true), ackAt };
+  } finally {
     deadline.abort();
-  })();
-
-  await Promise.all(trackers.map(pollTarget));
-  deadline.abort();
-  await Promise.all([progress, timeout]);
-  signal?.removeEventListener('abort', stopAll);
-  return { report: snapshot(true), ackAt };
+    signal?.removeEventListener('abort', stopAll);
+  }
 }

@@ -13,6 +13,8 @@ import type { PopResult } from '@propwatch/shared';
 import type { CheckOutcome, Target } from './types.js';
 
 const MAX_ERROR_TEXT = 300;
+/** The wire schema's bound on `nsid`; an NSID option may carry up to 64 KiB, shown as twice that in hex. */
+export const MAX_NSID_TEXT = 512;
 
 export class TargetTracker {
   private lastMissSentMs = 0;
@@ -42,7 +44,7 @@ export class TargetTracker {
     }
     this.answers += 1;
     this.rttMs = outcome.rttMs;
-    if (outcome.nsid !== undefined) this.nsid = outcome.nsid;
+    if (outcome.nsid !== undefined) this.nsid = outcome.nsid.slice(0, MAX_NSID_TEXT);
     if (outcome.kind === 'miss') this.lastMissSentMs = Math.max(this.lastMissSentMs, Math.max(0, sentMs));
     else this.firstHitReceivedMs = Math.max(this.lastMissSentMs, receivedMs);
   }

@@ -5,6 +5,8 @@
  * Cloudflare's numeric codes so an operator can look them up.
  */
 import { performance } from 'node:perf_hooks';
+import { createRequestSignal } from '../../request-signal.js';
+import { systemClock } from '../../round/types.js';
 
 export interface CloudflareError {
   code: number;
@@ -27,12 +29,6 @@ export interface ApiClientOptions {
   random?: () => number;
 }
 
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-
 export class CloudflareApiClient {
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -40,7 +36,8 @@ export class CloudflareApiClient {
 
   constructor(private readonly options: ApiClientOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
-    this.sleep = options.sleep ?? defaultSleep;
+    // systemClock.sleep removes its abort listener when it resolves; the caller's signal may live as long as the process.
+    this.sleep = options.sleep ?? systemClock.sleep;
     this.random = options.random ?? Math.random;
   }
 
@@ -63,23 +60,25 @@ export class CloudflareApiClient {
   }
 
   private async once<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<ApiOutcome<T> & { retryAfterMs?: number }> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const request = createRequestSignal(this.options.timeoutMs, signal);
     const sentAt = performance.now();
     let response: Response;
+    let text: string;
     try {
       response = await this.fetch(`${this.options.baseUrl.replace(/\/$/, '')}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: combined,
+        signal: request.signal,
       });
+      text = await response.text().catch(() => '');
     } catch (error) {
       const receivedAt = performance.now();
-      const reason = timeout.aborted ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message;
+      const reason = request.timedOut ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message;
       return { ok: false, status: 0, errors: [], message: `${method} ${path}: ${reason}`, retryable: !signal?.aborted, sentAt, receivedAt };
+    } finally {
+      request.dispose();
     }
-    const text = await response.text().catch(() => '');
     const receivedAt = performance.now();
     const envelope = parseEnvelope(text);
     if (response.ok && envelope?.success === true) return { ok: true, result: envelope.result as T, status: response.status, sentAt, receivedAt };

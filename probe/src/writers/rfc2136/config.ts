@@ -32,7 +32,6 @@ export const Rfc2136ConfigSchema = Type.Object(
     timeoutMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 2000, description: 'per attempt' }),
     retries: Type.Integer({ minimum: 0, maximum: 10, default: 2, description: 'extra attempts after a timeout (only after a timeout)' }),
     tsig: Rfc2136TsigSchema,
-    ttl: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'TTL of the canary; overrides the round TTL' })),
   },
   { additionalProperties: false },
 );

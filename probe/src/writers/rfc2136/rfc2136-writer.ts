@@ -43,7 +43,7 @@ export function createRfc2136Writer(config: Rfc2136Config, deps: Rfc2136Deps = {
     const id = randomId();
     let signed;
     try {
-      const unsigned = encodeTxtReplaceUpdate({ ...change, ttl: config.ttl ?? change.ttl }, id);
+      const unsigned = encodeTxtReplaceUpdate(change, id);
       signed = signMessage(unsigned, key, { timeSigned: Math.floor(wallClockMs() / 1000) });
     } catch (error) {
       return { ok: false, submitToAckMs: 0, error: `cannot build the update: ${(error as Error).message}`, code: 'INVALID', retryable: false };

@@ -1,0 +1,105 @@
+/**
+ * One webhook URL's deliveries: a bounded queue (the oldest delivery is
+ * dropped when full) served by its own background worker, with a timeout per
+ * request and exponential backoff between a bounded number of attempts.
+ * Each URL has its own queue so a receiver that hangs (attempts × timeout +
+ * backoff, ~40 s with the defaults) delays only its own deliveries.
+ * Failures are data: logged with the URL masked and counted.
+ */
+import { maskUrl } from './mask-url.js';
+import type { WebhookPayload } from './webhook-payload.js';
+
+type LogFn = (fields: object, message: string) => void;
+
+export interface WebhookDeliveryOptions {
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Pending deliveries kept per URL. */
+  queueSize: number;
+  log: { info: LogFn; warn: LogFn; error: LogFn };
+  count: (result: 'delivered' | 'failed' | 'dropped') => void;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export class WebhookQueue {
+  readonly #queue: WebhookPayload[] = [];
+  #running: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(
+    readonly url: string,
+    private readonly options: WebhookDeliveryOptions,
+  ) {}
+
+  enqueue(payload: WebhookPayload): void {
+    if (this.#closed) return;
+    if (this.#queue.length >= this.options.queueSize) {
+      const dropped = this.#queue.shift()!;
+      this.options.count('dropped');
+      this.options.log.warn({ url: maskUrl(this.url), state: dropped.state }, 'webhook queue full; dropped the oldest delivery');
+    }
+    this.#queue.push(payload);
+    this.#running ??= this.#drain().finally(() => {
+      this.#running = null;
+    });
+  }
+
+  /** Resolves when this URL's queue is empty. */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  /** Stops accepting work; a delivery in progress finishes its current attempt. */
+  close(): void {
+    this.#closed = true;
+    this.#queue.length = 0;
+  }
+
+  async #drain(): Promise<void> {
+    for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+      await this.#deliver(next);
+    }
+  }
+
+  async #deliver(payload: WebhookPayload): Promise<void> {
+    const { maxAttempts, retryBaseMs, timeoutMs, log } = this.options;
+    const post = this.options.fetch ?? fetch;
+    const sleep = this.options.sleep ?? defaultSleep;
+    const url = maskUrl(this.url);
+    let reason = '';
+    for (let attempt = 1; attempt <= maxAttempts && !this.#closed; attempt++) {
+      try {
+        const response = await post(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'propwatch-aggregator' },
+          body: JSON.stringify(payload),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        if (response.ok) {
+          this.options.count('delivered');
+          log.info({ url, state: payload.state, attempt }, 'webhook delivered');
+          return;
+        }
+        reason = `HTTP ${response.status}`;
+      } catch (error) {
+        reason = describeFailure(error, timeoutMs);
+      }
+      log.warn({ url, state: payload.state, attempt, maxAttempts, reason }, 'webhook attempt failed');
+      if (attempt < maxAttempts) await sleep(retryBaseMs * 2 ** (attempt - 1));
+    }
+    this.options.count('failed');
+    log.error({ url, state: payload.state, reason }, 'webhook delivery failed; giving up');
+  }
+}
+
+function describeFailure(error: unknown, timeoutMs: number): string {
+  const err = error as Error & { cause?: { message?: string } };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  // undici says only "fetch failed"; the cause names the socket error (ECONNREFUSED ...).
+  return err.cause?.message ?? err.message;
+}

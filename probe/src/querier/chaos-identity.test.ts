@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { RRClass, RRType } from '../dns/index.js';
+import { identifyByChaos } from './chaos-identity.js';
+import type { Querier } from './querier.js';
+import type { QueryResult } from './results.js';
+
+/** A querier that answers every question with one CH TXT record of these strings. */
+function answering(...strings: Buffer[]): Pick<Querier, 'query'> {
+  const answer = { name: 'id.server', type: RRType.TXT, class: RRClass.CH, ttl: 0, data: { kind: 'txt', strings } };
+  return { query: async () => ({ kind: 'answer', transport: 'udp', rttMs: 1, sentAt: 0, receivedAt: 1, message: { answers: [answer], authorities: [], additionals: [] } }) as unknown as QueryResult };
+}
+
+const target = { address: '192.0.2.1', port: 53 };
+
+describe('identifyByChaos', () => {
+  it('caps the identity at the wire bound of 512 characters', async () => {
+    const identity = await identifyByChaos(answering(...Array.from({ length: 20 }, () => Buffer.alloc(255, 'x'))), target);
+    expect(identity).toMatchObject({ kind: 'identified', identity: 'x'.repeat(512) });
+  });
+
+  it('cuts before an escape rather than through it', async () => {
+    const identity = await identifyByChaos(answering(Buffer.alloc(510, 'y'), Buffer.from([0x01, 0x02])), target);
+    expect(identity).toMatchObject({ kind: 'identified', identity: 'y'.repeat(510) });
+  });
+
+  it('escapes bytes outside printable ASCII', async () => {
+    expect(await identifyByChaos(answering(Buffer.from('fra\\1\n')), target)).toMatchObject({ identity: 'fra\\0921\\010' });
+  });
+});

@@ -1,0 +1,64 @@
+/** createProbe's wiring: discovered target names the aggregator accepts, and which metrics it collects. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IDENTIFIER_PATTERN } from '@propwatch/shared';
+import { describe, expect, it } from 'vitest';
+import { loadProbeConfig, type ProbeConfig } from '../src/config.js';
+import { createProbe } from '../src/create-probe.js';
+import type { Discovery } from '../src/querier/index.js';
+
+function configWith(values: Record<string, unknown> = {}): ProbeConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'propwatch-create-probe-'));
+  return loadProbeConfig({
+    values: {
+      probe: { id: 'p1' },
+      zone: 'example.com',
+      writer: { kind: 'cloudflare', cloudflare: { apiToken: 'cf-token-123456', zoneId: 'z1' } },
+      discovery: { enabled: true, resolverAddress: '127.0.0.1', resolverPort: 5399 },
+      stateDir: join(dir, 'state'),
+      report: { spoolDir: join(dir, 'spool') },
+      ...values,
+    },
+  }).config as ProbeConfig;
+}
+
+const longHost = 'fra1.anycast-nameservers.some-very-long-provider-name.example.com';
+const discovery: Discovery = {
+  ok: true,
+  warnings: [],
+  targets: [
+    { name: longHost, address: '192.0.2.1', port: 53, family: 4 },
+    { name: longHost, address: '2001:db8::1', port: 53, family: 6 },
+    { name: 'lhr.ns.example.com', address: '192.0.2.2', port: 53, family: 4 },
+    { name: 'lhr.ns.example.com', address: '192.0.2.3', port: 53, family: 4 },
+  ],
+};
+
+describe('createProbe', () => {
+  it('names discovered targets so every name passes the wire identifier pattern, uniquely', async () => {
+    const probe = createProbe(configWith(), { discover: async () => discovery });
+    try {
+      const targets = await probe.resolveTargets();
+      const names = targets.map((t) => t.name);
+      expect(names).toContain('lhr.ns.example.com');
+      expect(names).toContain('lhr.ns.example.com-2');
+      expect(new Set(names).size).toBe(4);
+      for (const name of names) expect(name).toMatch(new RegExp(IDENTIFIER_PATTERN));
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it('collects process metrics only when /metrics is served', async () => {
+    const quiet = createProbe(configWith());
+    const served = createProbe(configWith({ metrics: { port: 0 } }));
+    try {
+      expect(await quiet.metrics.registry.metrics()).not.toContain('process_cpu_user_seconds_total');
+      expect(await served.metrics.registry.metrics()).toContain('process_cpu_user_seconds_total');
+    } finally {
+      await quiet.close();
+      await served.close();
+    }
+  });
+});
