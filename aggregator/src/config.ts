@@ -4,7 +4,7 @@
  * express. Loaded once at start; every problem is a ConfigError naming the key.
  */
 import Type, { type Static } from 'typebox';
-import { ConfigError, IDENTIFIER_PATTERN, MAX_DURATION_MS, loadConfig, type LoadConfigOptions, type LoadedConfig } from '@propwatch/shared';
+import { ConfigError, IDENTIFIER_PATTERN, LogLevel, MAX_DURATION_MS, loadConfig, type LoadConfigOptions, type LoadedConfig } from '@propwatch/shared';
 
 const Ms = (fallback: number, description: string, minimum = 1) =>
   Type.Integer({ minimum, maximum: MAX_DURATION_MS, default: fallback, description });
@@ -19,10 +19,7 @@ export const AggregatorConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     publicUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:8080', description: 'base URL used for links in webhooks' }),
-    logLevel: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-      { default: 'info' },
-    ),
+    logLevel: LogLevel,
     storage: Type.Object(
       {
         backend: Type.Union([Type.Literal('sqlite')], { default: 'sqlite', description: 'storage backend' }),

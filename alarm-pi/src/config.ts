@@ -3,7 +3,7 @@
  * validator and the source of the README's config table.
  */
 import Type, { type Static } from 'typebox';
-import { ConfigError, loadConfig, type LoadedConfig } from '@propwatch/shared';
+import { ConfigError, loadConfig, type LoadedConfig, LogLevel } from '@propwatch/shared';
 
 /** Driver keys; the driver map in drivers/index.ts is typed against this list. */
 export const DRIVER_NAMES = ['gpio', 'gpioset', 'console'] as const;
@@ -72,10 +72,7 @@ export const AlarmPiConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    logLevel: Type.Union(
-      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
-      { default: 'info' },
-    ),
+    logLevel: LogLevel,
   },
   { additionalProperties: false },
 );

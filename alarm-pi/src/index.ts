@@ -1,7 +1,7 @@
 export { AlarmPiConfigSchema, DRIVER_NAMES, PatternSchema, loadAlarmConfig, type AlarmPiConfig, type DriverName, type LoadAlarmConfigOptions, type Pattern } from './config.js';
 export { BEACON_STATES, patternFor, type BeaconPatterns, type BeaconState } from './beacon-state.js';
 export { BeaconMachine, LAMP_TEST_MS, type BeaconMachineOptions } from './beacon-machine.js';
-export { backoffDelayMs } from './backoff.js';
+export { backoffDelayMs } from '@propwatch/shared';
 export { PollLoop, stepPoll, type PollOptions, type PollReport } from './poll-loop.js';
 export { createStatusFetcher, statusUrl, type FetchResult, type StatusFetcherOptions } from './status-fetcher.js';
 export { startAlarmClient, type AlarmClient, type AlarmClientOptions } from './alarm-client.js';

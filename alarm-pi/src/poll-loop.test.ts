@@ -1,6 +1,6 @@
 import type { Status } from '@propwatch/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '@propwatch/shared';
 import { PollLoop, stepPoll, type PollOptions, type PollReport } from './poll-loop.js';
 import type { FetchResult } from './status-fetcher.js';
 import type { Timers } from './timers.js';

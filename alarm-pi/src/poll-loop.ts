@@ -5,7 +5,7 @@
  * beacon must never suggest "all fine" when it does not know.
  */
 import type { Status } from '@propwatch/shared';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '@propwatch/shared';
 import type { BeaconState } from './beacon-state.js';
 import type { FetchResult } from './status-fetcher.js';
 import type { Timers } from './timers.js';

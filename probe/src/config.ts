@@ -4,7 +4,7 @@
  * table of keys.
  */
 import { isIP } from 'node:net';
-import { canaryName, ConfigError, envNameFor, IDENTIFIER_PATTERN, type LoadConfigOptions, loadConfig } from '@propwatch/shared';
+import { canaryName, ConfigError, envNameFor, IDENTIFIER_PATTERN, type LoadConfigOptions, loadConfig, LogLevel } from '@propwatch/shared';
 import Type, { type Static } from 'typebox';
 import { CloudflareWriterConfig } from './writers/cloudflare/config.js';
 import { Rfc2136ConfigSchema } from './writers/rfc2136/config.js';
@@ -87,7 +87,7 @@ export const ProbeConfig = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
-    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+    logLevel: LogLevel,
   },
   { additionalProperties: false },
 );

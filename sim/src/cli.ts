@@ -4,13 +4,12 @@
  * table, or one JSON line with --json, on stdout), logs pino JSON on stderr,
  * and runs until SIGINT/SIGTERM.
  */
-import { ConfigError, PROPWATCH_VERSION, collectSecrets, createLogger, loadConfig } from '@propwatch/shared';
+import { ConfigError, PROPWATCH_VERSION, collectSecrets, createLogger, loadConfig, LOG_LEVELS } from '@propwatch/shared';
 import { HELP, parseCliArgs } from './cli-args.js';
 import { SimConfigSchema, type SimConfig } from './config-schema.js';
 import { type PopFault, parseFaultArg } from './faults.js';
 import { type SimNetwork, startSimNetwork } from './network.js';
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArgs(argv);
@@ -25,7 +24,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const loaded = loadConfig(SimConfigSchema, { file: args.configFile ?? process.env.PROPWATCH_CONFIG, env: process.env });
   const { faults: extraFaults, ...flags } = args.overrides;
   const config: SimConfig = { ...loaded.config, ...flags, faults: [...loaded.config.faults, ...(extraFaults ?? [])] };
-  if (!LEVELS.includes(config.logLevel)) throw new Error(`--log-level ${JSON.stringify(config.logLevel)}: expected one of ${LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel)) throw new Error(`--log-level ${JSON.stringify(config.logLevel)}: expected one of ${LOG_LEVELS.join(', ')}`);
   const secrets = collectSecrets(SimConfigSchema, config);
   const faults: Record<string, PopFault> = {};
   for (const text of config.faults) {

@@ -3,6 +3,7 @@
  * environment overrides, then command-line flags. One schema, validated once
  * at start by the shared loadConfig.
  */
+import { LogLevel } from '@propwatch/shared';
 import Type, { type Static } from 'typebox';
 
 const PopEntry = Type.Object(
@@ -32,7 +33,7 @@ export const SimConfigSchema = Type.Object(
     faults: Type.Array(Type.String(), { default: [], description: 'POP=slow[:ms] | POP=stuck | POP=down | POP=flaky[:fraction]' }),
     minTtl: Type.Integer({ minimum: 2, maximum: 86400, default: 30 }),
     historyVersions: Type.Integer({ minimum: 10, maximum: 10_000_000, default: 5000, description: 'zone versions remembered for ground truth and answers; older ones are forgotten' }),
-    logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
+    logLevel: LogLevel,
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@
  * rotated must not lose data) but logged as errors; other 4xx mean the
  * aggregator will never accept that report, so it is moved to `rejected/`.
  */
-import type { Logger } from '@propwatch/shared';
+import { backoffDelayMs, type Logger } from '@propwatch/shared';
 import { createRequestSignal } from '../request-signal.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
@@ -99,8 +99,7 @@ export class ReportSender {
 
   /** Exponential backoff with full jitter, from the current failure count. */
   private backoffMs(): number {
-    const ceiling = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 20));
-    return Math.round(this.random() * ceiling);
+    return backoffDelayMs(Math.max(this.failures, 1), this.options.backoffBaseMs, this.options.backoffMaxMs, this.random);
   }
 
   private async deliver(entry: SpoolEntry): Promise<{ result: 'delivered' | 'retry' | 'rejected'; retryAfterMs?: number }> {

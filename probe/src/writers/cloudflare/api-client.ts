@@ -5,6 +5,7 @@
  * Cloudflare's numeric codes so an operator can look them up.
  */
 import { performance } from 'node:perf_hooks';
+import { backoffDelayMs } from '@propwatch/shared';
 import { createRequestSignal } from '../../request-signal.js';
 import { systemClock } from '../../round/types.js';
 
@@ -56,7 +57,7 @@ export class CloudflareApiClient {
   private retryDelay(outcome: Extract<ApiOutcome<unknown>, { ok: false }> & { retryAfterMs?: number }, attempt: number): number | undefined {
     if (outcome.retryAfterMs !== undefined) return outcome.retryAfterMs > this.options.maxRetryAfterMs ? undefined : outcome.retryAfterMs;
     // Full jitter (AWS architecture blog): spreads retries of many probes.
-    return Math.round(this.random() * Math.min(10_000, 250 * 2 ** attempt));
+    return backoffDelayMs(attempt + 1, 250, 10_000, this.random);
   }
 
   private async once<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<ApiOutcome<T> & { retryAfterMs?: number }> {
