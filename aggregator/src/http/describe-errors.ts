@@ -3,7 +3,7 @@
  * the field path, what was expected and what was sent, e.g.
  * `body.round.pops[0].lowerMs: expected a number from 0 to 86400000 (got 1e+12)`.
  */
-import { type JsonSchema, describeExpected } from '@propwatch/shared';
+import { type JsonSchema, describeExpected, schemaAt, valueAt } from '@propwatch/shared';
 
 export interface SchemaError {
   keyword: string;
@@ -52,26 +52,6 @@ export function formatPath(dataVar: string, pointer: string): string {
     out += /^[0-9]+$/.test(segment) ? `[${segment}]` : `.${segment}`;
   }
   return out;
-}
-
-function schemaAt(schema: JsonSchema, pointer: string): JsonSchema | undefined {
-  let node: JsonSchema | undefined = schema;
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node?.properties && segment in node.properties) node = node.properties[segment];
-    else if (node?.items && /^[0-9]+$/.test(segment)) node = node.items;
-    else return undefined;
-  }
-  return node;
-}
-
-function valueAt(value: unknown, pointer: string): unknown {
-  let node = value;
-  for (const raw of pointer.split('/').slice(1)) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return node;
 }
 
 function preview(value: unknown): string {

@@ -11,7 +11,7 @@ import { Value } from 'typebox/value';
 import { parseDocument } from 'yaml';
 import { ConfigError, HIDDEN_VALUE } from './config-error.js';
 import { DEFAULT_ENV_PREFIX, applyEnvOverrides, envNameFor } from './env-overrides.js';
-import { type JsonSchema, describeExpected, schemaAt } from './schema-walk.js';
+import { type JsonSchema, describeExpected, schemaAt, valueAt } from './schema-walk.js';
 
 export interface LoadConfigOptions {
   /** Path of a YAML file; omitted means environment and defaults only. */
@@ -88,14 +88,6 @@ function keyOf(pointer: string): string {
   return pointer.split('/').slice(1).join('.') || '(root)';
 }
 
-function valueAt(data: unknown, pointer: string): unknown {
-  let node = data;
-  for (const segment of pointer.split('/').slice(1)) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[segment];
-  }
-  return node;
-}
 
 function readYaml(file: string): Record<string, unknown> {
   let text: string;

@@ -41,6 +41,16 @@ export function schemaAt(schema: JsonSchema, pointer: string): JsonSchema | unde
   return node;
 }
 
+/** The value at a JSON pointer such as `/round/pops/0/lowerMs` (undefined when absent). */
+export function valueAt(value: unknown, pointer: string): unknown {
+  let node = value;
+  for (const raw of pointer.split('/').slice(1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
 /** What a schema accepts, in words: "an integer from 1 to 65535", "one of cloudflare, rfc2136". */
 export function describeExpected(schema: JsonSchema | undefined): string {
   if (!schema) return 'no value here (unknown key)';
