@@ -49,8 +49,21 @@ const bindUdp = (address: string, port: number) =>
     socket.bind(port, address, () => resolve(socket));
   });
 
-/** The target (127.0.0.1:port, UDP and TCP), a socket on another port and one on 127.0.0.2 with the target's port. */
+/**
+ * The target (127.0.0.1:port, UDP and TCP), a socket on another port and one on 127.0.0.2 with the target's port.
+ * The UDP port is chosen by the OS; the same TCP port may be taken, so a few attempts are made.
+ */
 async function startHostileServer(seed: number): Promise<Hostile> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryStartHostileServer(seed);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw error;
+    }
+  }
+}
+
+async function tryStartHostileServer(seed: number): Promise<Hostile> {
   const target = await bindUdp('127.0.0.1', 0);
   const port = target.address().port;
   const otherPort = await bindUdp('127.0.0.1', 0);
@@ -81,10 +94,15 @@ async function startHostileServer(seed: number): Promise<Hostile> {
       conn.end(Buffer.concat([Buffer.from([length >> 8, length & 0xff]), answer]));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, '127.0.0.1', resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, '127.0.0.1', resolve);
+    });
+  } catch (error) {
+    for (const socket of [target, otherPort, otherAddress]) socket.close();
+    throw error;
+  }
   state.close = async () => {
     for (const socket of [target, otherPort, otherAddress]) await new Promise<void>((resolve) => socket.close(() => resolve()));
     await new Promise<void>((resolve) => tcp.close(() => resolve()));
