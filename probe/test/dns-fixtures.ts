@@ -27,7 +27,18 @@ export interface TestDnsServer {
   close(): Promise<void>;
 }
 
+/** UDP on a port the OS picks and TCP on the same number; that TCP port may be taken, so a few attempts are made. */
 export async function startDnsServer(address: '127.0.0.1' | '::1', respond: Responder): Promise<TestDnsServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryStartDnsServer(address, respond);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw error;
+    }
+  }
+}
+
+async function tryStartDnsServer(address: '127.0.0.1' | '::1', respond: Responder): Promise<TestDnsServer> {
   const queries: ServedQuery[] = [];
   const handler = (transport: 'udp' | 'tcp') => (request: Packet, send: (response: Packet | Buffer) => Promise<Buffer>) => {
     const q = request.questions[0];
@@ -47,10 +58,15 @@ export async function startDnsServer(address: '127.0.0.1' | '::1', respond: Resp
   udp.setRecvBufferSize(4 * 1024 * 1024);
   const port = (udp.address() as AddressInfo).port;
   const tcp = dns2.createTCPServer(handler('tcp'));
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(port, address, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(port, address, () => resolve());
+    });
+  } catch (error) {
+    udp.close();
+    throw error;
+  }
   return {
     address,
     port,
