@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe } from '../src/create-probe.js';
 import { canaryAnswer, parseQuery } from './hostile-answers.js';
 import { probeConfigFor } from './helpers/sim-probe.js';
+import { bindUdp } from '../../test-support/index.js';
 
 const FORGED_SERIAL = '99999999999999999';
 
@@ -24,12 +25,6 @@ interface Relay {
   close(): Promise<void>;
 }
 
-const bindUdp = (address: string, port: number) =>
-  new Promise<dgram.Socket>((resolve, reject) => {
-    const socket = dgram.createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(port, address, () => resolve(socket));
-  });
 
 /**
  * Relays queries to `upstream` and its answers back. With `forgeFromRightSource`

@@ -9,14 +9,12 @@
  * the heap after a full GC stays flat, and the querier still measures
  * correctly afterwards.
  */
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Querier } from '../src/querier/index.js';
 import { canaryAnswer, hostileAnswer, parseQuery, seededRng, type Rng } from './hostile-answers.js';
+import { heapAfterGc, bindUdp } from '../../test-support/index.js';
 
 const NAME = 'p1._propwatch.propwatch.test';
 const SERIAL = 1_732_200_000_000n;
@@ -25,13 +23,6 @@ const PACKETS = 100_000;
 const MAX_BLOCK_MS = 500;
 const MAX_HEAP_GROWTH_BYTES = 8 * 1024 * 1024;
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 interface Hostile {
   port: number;
@@ -42,12 +33,6 @@ interface Hostile {
   close(): Promise<void>;
 }
 
-const bindUdp = (address: string, port: number) =>
-  new Promise<dgram.Socket>((resolve, reject) => {
-    const socket = dgram.createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(port, address, () => resolve(socket));
-  });
 
 /**
  * The target (127.0.0.1:port, UDP and TCP), a socket on another port and one on 127.0.0.2 with the target's port.

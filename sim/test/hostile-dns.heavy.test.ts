@@ -8,14 +8,13 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimNetwork, type SimNetwork } from '../src/index.js';
 import { findNsid } from '../src/nsid-codec.js';
 import { DnsPacket as Packet, queryTcp, queryUdp, soaSerial, txtStrings } from './dns-client.js';
 import { baseQueries, hostilePacket, seededRng } from './hostile-packets.js';
 import { waitFor } from './wait-for.js';
+import { heapAfterGc } from '../../test-support/index.js';
 
 const UDP_PACKETS = 80_000;
 const TCP_FRAMES = 25_000;
@@ -24,14 +23,6 @@ const MAX_BLOCK_MS = 500;
 /** 100 bytes per packet kept would be 10 MB; the heap must stay well below. */
 const MAX_HEAP_GROWTH_BYTES = 8 * 1024 * 1024;
 
-// --expose-gc cannot be set per test file in this vitest setup; V8 accepts it at run time.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 let net: SimNetwork;
 const figures: Record<string, number | string> = {};

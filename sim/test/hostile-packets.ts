@@ -5,20 +5,10 @@
  * responses instead of queries). Seeded, so a failure replays.
  */
 import { buildQuery } from './dns-client.js';
+import { type Rng, seededRng } from '../../test-support/index.js';
 
-export type Rng = () => number;
+export { seededRng, type Rng };
 
-/** mulberry32: small, fast, seeded. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const int = (rng: Rng, max: number) => Math.floor(rng() * max);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, items.length)]!;
