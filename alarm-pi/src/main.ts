@@ -74,6 +74,9 @@ export async function runMain(argv: readonly string[], io: MainIo = defaultIo): 
 
   if (args.once) return pollOnce(config, io);
 
+  // Listen for signals before anything can switch the line: a SIGTERM that
+  // arrives while the driver opens must still end with the light off and exit 0.
+  const shutdown = listenForShutdown();
   let driver: BeaconDriver;
   try {
     driver = await DRIVERS[config.driver]({ config, logger, out: io.stdout });
@@ -82,14 +85,15 @@ export async function runMain(argv: readonly string[], io: MainIo = defaultIo): 
     io.stderr.write(`propwatch-alarm: ${(error as Error).message}\n`);
     return error instanceof GpioUnavailableError ? EXIT_UNAVAILABLE : 1;
   }
-  if (args.off) {
+  if (args.off || shutdown.requested) {
     await driver.close();
-    logger.info({ driver: driver.name }, 'light forced off and line released');
-    return 0;
+    logger.info({ driver: driver.name, why: shutdown.requested?.why ?? '--off' }, 'light forced off and line released');
+    shutdown.dispose();
+    return shutdown.requested?.code ?? 0;
   }
   const client = await startAlarmClient({ config, logger, driver });
   logger.info({ driver: driver.name, aggregator: config.aggregator.url, pin: config.pin, activeLow: config.activeLow }, 'propwatch-alarm started');
-  return waitForShutdown(client, logger);
+  return stopOnShutdown(client, logger, await shutdown.next);
 }
 
 async function pollOnce(config: AlarmPiConfig, io: MainIo): Promise<number> {
@@ -102,29 +106,49 @@ async function pollOnce(config: AlarmPiConfig, io: MainIo): Promise<number> {
   return result.status.state === 'ok' ? 0 : result.status.state === 'alarm' ? 1 : 2;
 }
 
-/** Resolves with the exit code once a signal or a crash has turned the light off. */
-function waitForShutdown(client: AlarmClient, logger: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let exiting = false;
-    const shutdown = (code: number, why: string, error?: unknown) => {
-      if (exiting) return;
-      exiting = true;
-      if (error) logger.fatal({ err: error }, `${why}: turning the light off`);
-      else logger.info({ why }, 'shutting down: turning the light off');
-      // If the driver hangs, do not hang with it; systemd/Docker will restart us and the next start forces the line off.
-      const guard = setTimeout(() => resolve(code || 1), 5_000);
-      guard.unref();
-      client.stop().then(
-        () => resolve(code),
-        (stopError: unknown) => {
-          logger.error({ err: stopError }, 'could not release the line cleanly');
-          resolve(code || 1);
-        },
-      );
+interface ShutdownRequest {
+  code: number;
+  why: string;
+  error?: unknown;
+}
+
+/** Installs the signal and crash handlers; `next` resolves with the first request, `requested` holds it once made. */
+function listenForShutdown(): { next: Promise<ShutdownRequest>; requested: ShutdownRequest | undefined; dispose(): void } {
+  const handlers: Array<[string, (...args: unknown[]) => void]> = [];
+  const state = {
+    requested: undefined as ShutdownRequest | undefined,
+    next: undefined as unknown as Promise<ShutdownRequest>,
+    dispose: () => handlers.forEach(([event, handler]) => process.removeListener(event, handler)),
+  };
+  state.next = new Promise((resolve) => {
+    const request = (shutdown: ShutdownRequest) => {
+      if (state.requested) return;
+      state.requested = shutdown;
+      resolve(shutdown);
     };
-    process.once('SIGTERM', () => shutdown(0, 'SIGTERM'));
-    process.once('SIGINT', () => shutdown(0, 'SIGINT'));
-    process.once('uncaughtException', (error) => shutdown(1, 'uncaught exception', error));
-    process.once('unhandledRejection', (error) => shutdown(1, 'unhandled rejection', error));
+    handlers.push(
+      ['SIGTERM', () => request({ code: 0, why: 'SIGTERM' })],
+      ['SIGINT', () => request({ code: 0, why: 'SIGINT' })],
+      ['uncaughtException', (error) => request({ code: 1, why: 'uncaught exception', error })],
+      ['unhandledRejection', (error) => request({ code: 1, why: 'unhandled rejection', error })],
+    );
+    for (const [event, handler] of handlers) process.once(event, handler);
   });
+  return state;
+}
+
+/** Turns the light off and releases the line; resolves with the exit code. */
+async function stopOnShutdown(client: AlarmClient, logger: Logger, request: ShutdownRequest): Promise<number> {
+  if (request.error) logger.fatal({ err: request.error }, `${request.why}: turning the light off`);
+  else logger.info({ why: request.why }, 'shutting down: turning the light off');
+  // If the driver hangs, do not hang with it; systemd/Docker will restart us and the next start forces the line off.
+  const guard = new Promise<number>((resolve) => setTimeout(() => resolve(request.code || 1), 5_000).unref());
+  const stopped = client.stop().then(
+    () => request.code,
+    (stopError: unknown) => {
+      logger.error({ err: stopError }, 'could not release the line cleanly');
+      return request.code || 1;
+    },
+  );
+  return Promise.race([stopped, guard]);
 }

@@ -74,6 +74,22 @@ describe('propwatch-alarm process', () => {
     expect(stderr).toMatch(/"msg":"shutting down: turning the light off"/);
   });
 
+  it('a SIGTERM during start-up (as soon as the driver prints) still exits 0 with the light off', async () => {
+    state = 'alarm';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const child = spawn(process.execPath, [cli, '--driver', 'console'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      child.stdout.on('data', (chunk: Buffer) => {
+        // The first driver output ("○ beacon off" at start) is the earliest moment the old code died on.
+        if (!stdout) child.kill('SIGTERM');
+        stdout += chunk.toString();
+      });
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/○ beacon off/);
+    }
+  });
+
   it('--once exits 1 on alarm and 0 on ok, printing the state', async () => {
     state = 'alarm';
     const alarm = await run(['--once'], env());
