@@ -4,8 +4,6 @@
  * BIND secondary without NOTIFY that only refreshes on the SOA timer.
  * Required in CI; outside CI missing servers skip with the reason printed.
  */
-import { randomBytes } from 'node:crypto';
-import type { PopResult } from '@propwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe } from '../src/create-probe.js';
 import { createRfc2136Writer } from '../src/writers/rfc2136/index.js';
@@ -14,24 +12,21 @@ import { removeProbeDirs, testbedProbeConfig, type TestbedProbeOptions } from '.
 import { type Testbed, startTestbed } from './testbed/testbed.js';
 import { knotUnavailable, namedUnavailable, skipReason } from './testbed/tools.js';
 import type { TestKey } from './testbed/zone-file.js';
+import { popResult, randomSecret } from './testbed/test-values.js';
 
 const ZONE = 'example.test';
 /** The lagging secondary's SOA refresh. BIND waits refresh minus up to 25 % jitter between checks. */
 const LAG_REFRESH_S = 5;
 /** Slack for the IXFR itself and for the poll interval when asserting against the refresh timer. */
 const TRANSFER_SLACK_MS = 1500;
-const secretOf = (bytes: number) => randomBytes(bytes).toString('base64');
+const secretOf = randomSecret;
 const PROBE_KEY: TestKey = { name: 'probe-key', algorithm: 'hmac-sha256', secret: secretOf(32), canUpdate: true };
 const READER_KEY: TestKey = { name: 'reader-key', algorithm: 'hmac-sha256', secret: secretOf(32), canUpdate: false };
 
 const missing = [namedUnavailable(), knotUnavailable()];
 const skip = skipReason('real-server tests (BIND primary)', ...missing);
 
-const pop = (pops: readonly PopResult[], name: string): PopResult => {
-  const found = pops.find((result) => result.pop === name);
-  if (!found) throw new Error(`no result for POP ${name} in ${JSON.stringify(pops)}`);
-  return found;
-};
+const pop = popResult;
 
 describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and Knot secondaries', () => {
   let bed: Testbed;

@@ -4,8 +4,6 @@
  * Knot's refusals differ from BIND's: a known key that matches no update ACL
  * is BADKEY, not REFUSED. Required in CI; outside CI missing servers skip.
  */
-import { randomBytes } from 'node:crypto';
-import type { PopResult } from '@propwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe } from '../src/create-probe.js';
 import { createRfc2136Writer } from '../src/writers/rfc2136/index.js';
@@ -14,20 +12,17 @@ import { removeProbeDirs, testbedProbeConfig, type TestbedProbeOptions } from '.
 import { type Testbed, startTestbed } from './testbed/testbed.js';
 import { knotUnavailable, namedUnavailable, skipReason } from './testbed/tools.js';
 import type { TestKey } from './testbed/zone-file.js';
+import { popResult, randomSecret } from './testbed/test-values.js';
 
 const ZONE = 'knot.test';
-const secretOf = (bytes: number) => randomBytes(bytes).toString('base64');
+const secretOf = randomSecret;
 const PROBE_KEY: TestKey = { name: 'probe-key', algorithm: 'hmac-sha512', secret: secretOf(64), canUpdate: true };
 const READER_KEY: TestKey = { name: 'reader-key', algorithm: 'hmac-sha256', secret: secretOf(32), canUpdate: false };
 
 const missing = [namedUnavailable(), knotUnavailable()];
 const skip = skipReason('real-server tests (Knot primary)', ...missing);
 
-const pop = (pops: readonly PopResult[], name: string): PopResult => {
-  const found = pops.find((result) => result.pop === name);
-  if (!found) throw new Error(`no result for POP ${name} in ${JSON.stringify(pops)}`);
-  return found;
-};
+const pop = popResult;
 
 describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND secondary', () => {
   let bed: Testbed;
