@@ -7,9 +7,23 @@ import { ROOT } from './processes.js';
 /** Node flags that load the sampler into a component. */
 export const SAMPLER_ARGS = ['--expose-gc', '--import', join(ROOT, 'aggregator', 'test', 'outage-helpers', 'sampler.mjs')];
 
-export interface ProcessSample {
+/** Memory figures the preloaded sampler reports, in bytes, after a full GC. */
+export interface MemorySample {
   rss: number;
   heapUsed: number;
+  /** V8's committed heap: grows with allocation rate (the young generation) without any live object being kept. */
+  heapTotal: number;
+  newSpace: number;
+  /** Memory of Buffers and other off-heap objects V8 knows about. */
+  external: number;
+  /** RSS split as the kernel sees it: anonymous (malloc, V8 heap) and file-backed (code, mapped files). */
+  rssAnon: number;
+  rssFile: number;
+  /** Shared memory mapped (SQLite's WAL index when the database is on tmpfs). */
+  rssShmem: number;
+}
+
+export interface ProcessSample extends MemorySample {
   /** Open file descriptors, all of them. */
   fds: number;
   /** Of those, established TCP connections (keep-alive sockets come and go with traffic). */
@@ -47,16 +61,17 @@ let nextId = 0;
 
 export async function sampleProcess(component: Component, timeoutMs = 10_000): Promise<ProcessSample> {
   const id = ++nextId;
-  const memory = await new Promise<{ rss: number; heapUsed: number }>((resolve, reject) => {
+  const memory = await new Promise<MemorySample>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${component.name} (pid ${component.pid}) did not answer the sampler within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (message: { type?: string; id?: number; rss: number; heapUsed: number }) => {
+    const onMessage = (message: MemorySample & { type?: string; id?: number }) => {
       if (message?.type !== 'sample' || message.id !== id) return;
       clearTimeout(timer);
       component.child.off('message', onMessage);
-      resolve(message);
+      const { rss, heapUsed, heapTotal, newSpace, external, rssAnon, rssFile, rssShmem } = message;
+      resolve({ rss, heapUsed, heapTotal, newSpace, external, rssAnon, rssFile, rssShmem });
     };
     component.child.on('message', onMessage);
     component.child.send({ type: 'sample', id });
   });
-  return { rss: memory.rss, heapUsed: memory.heapUsed, ...countFds(component.pid) };
+  return { ...memory, ...countFds(component.pid) };
 }
