@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { MIGRATIONS, migrate } from '../src/storage/migrations.js';
 import { SqliteRoundStore } from '../src/storage/sqlite-store.js';
 import { T0, pop, report, tempDir } from './helpers.js';
 
@@ -26,7 +27,7 @@ describe('SqliteRoundStore', () => {
     await reopened.close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }]);
     db.close();
   });
 
@@ -103,11 +104,44 @@ describe('SqliteRoundStore', () => {
     await store.close();
   });
 
+  test("a replayed older round keeps the probe alive but does not replace its latest round, region or version", async () => {
+    const store = new SqliteRoundStore({ path });
+    const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+    await store.upsertRound(report('p1', { id: 'r1', startedAt: at(1) }), T0 + 60_000);
+    await store.upsertRound({ ...report('p1', { id: 'r5', state: 'running', startedAt: at(5) }), probe: { id: 'p1', region: 'eu-west', version: '2.0.0' } }, T0 + 300_000);
+    // The spool delivers r3 (written by the old version, before an outage) after r5.
+    await store.upsertRound({ ...report('p1', { id: 'r3', state: 'write_failed', pops: [], startedAt: at(3) }), probe: { id: 'p1', region: 'eu-west', version: '1.0.0' } }, T0 + 310_000);
+    expect(await store.probes()).toEqual([
+      expect.objectContaining({ id: 'p1', version: '2.0.0', lastRoundId: 'r5', lastRoundState: 'running', firstSeenAt: T0 + 60_000, lastSeenAt: T0 + 310_000 }),
+    ]);
+    // The latest round moving on does update it.
+    await store.upsertRound({ ...report('p1', { id: 'r5', state: 'complete', startedAt: at(5) }), probe: { id: 'p1', region: 'eu-west', version: '2.0.0' } }, T0 + 320_000);
+    expect(await store.probes()).toEqual([expect.objectContaining({ lastRoundId: 'r5', lastRoundState: 'complete', lastSeenAt: T0 + 320_000 })]);
+    await store.close();
+  });
+
+  test('migration 2 fills in when each probe\'s last round started, from a version-1 database', async () => {
+    const db = new Database(path);
+    migrate(db, MIGRATIONS.filter((m) => m.version === 1));
+    db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial, started_at, started_at_ms, state,
+      elapsed_ms, submit_to_ack_ms, first_received_at, received_at) VALUES ('p1', 'r7', 'eu', '1', 'z.', '_c.z.', '1', 'x', ?, 'complete', 1, 1, 0, 0)`).run(T0 + 7);
+    db.prepare(`INSERT INTO probes VALUES ('p1', 'eu', '1', 0, 0, 'r7', 'complete'), ('p2', 'eu', '1', 0, 0, 'gone', 'complete')`).run();
+    db.close();
+    const store = new SqliteRoundStore({ path });
+    await store.close();
+    const reopened = new Database(path, { readonly: true });
+    expect(reopened.prepare('SELECT id, last_round_started_at_ms AS started FROM probes ORDER BY id').all()).toEqual([
+      { id: 'p1', started: T0 + 7 },
+      { id: 'p2', started: 0 },
+    ]);
+    reopened.close();
+  });
+
   test('refuses a database written by a newer schema', async () => {
     const db = new Database(path);
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     db.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('future');
     db.close();
-    expect(() => new SqliteRoundStore({ path })).toThrow(/schema version 99 is newer than this aggregator knows \(1\)/);
+    expect(() => new SqliteRoundStore({ path })).toThrow(/schema version 99 is newer than this aggregator knows \(2\)/);
   });
 });

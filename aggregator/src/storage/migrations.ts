@@ -65,6 +65,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE health (id INTEGER PRIMARY KEY CHECK (id = 1), checked_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "probes: remember when the last round started, so a replayed older round cannot replace it",
+    sql: `
+      ALTER TABLE probes ADD COLUMN last_round_started_at_ms INTEGER NOT NULL DEFAULT 0;
+      UPDATE probes SET last_round_started_at_ms = COALESCE(
+        (SELECT started_at_ms FROM rounds WHERE rounds.probe_id = probes.id AND rounds.round_id = probes.last_round_id), 0);
+    `,
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer aggregator. */

@@ -66,11 +66,23 @@ export class SqliteRoundStore implements RoundStore {
       deletePops: db.prepare('DELETE FROM pop_results WHERE round_ref = ?'),
       insertPop: db.prepare(`INSERT INTO pop_results (round_ref, position, pop, target, nsid, state, lower_ms, upper_ms,
         estimate_ms, queries, failures, rtt_ms, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      upsertProbe: db.prepare(`INSERT INTO probes (id, region, version, first_seen_at, last_seen_at, last_round_id, last_round_state)
-        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET region = excluded.region, version = excluded.version,
-        last_seen_at = excluded.last_seen_at, last_round_id = excluded.last_round_id, last_round_state = excluded.last_round_state`),
+      // A probe's spool replays older rounds after an outage: they prove the probe is alive (last_seen_at) but must
+      // not replace its latest round, region or version. (Every SET expression reads the row as it was.)
+      upsertProbe: db.prepare(`INSERT INTO probes (id, region, version, first_seen_at, last_seen_at, last_round_id, last_round_state, last_round_started_at_ms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+        last_seen_at = MAX(probes.last_seen_at, excluded.last_seen_at),
+        region = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.region, probes.region),
+        version = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.version, probes.version),
+        last_round_id = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.last_round_id, probes.last_round_id),
+        last_round_state = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.last_round_state, probes.last_round_state),
+        last_round_started_at_ms = MAX(probes.last_round_started_at_ms, excluded.last_round_started_at_ms)`),
       latest: db.prepare('SELECT * FROM rounds ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
       latestOfProbe: db.prepare('SELECT * FROM rounds WHERE probe_id = ? ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
+      // The POP results of those same rounds in one query each, rather than one query per round.
+      latestPops: db.prepare(`SELECT * FROM pop_results WHERE round_ref IN
+        (SELECT id FROM rounds ORDER BY started_at_ms DESC, id DESC LIMIT ?) ORDER BY round_ref, position`),
+      latestPopsOfProbe: db.prepare(`SELECT * FROM pop_results WHERE round_ref IN
+        (SELECT id FROM rounds WHERE probe_id = ? ORDER BY started_at_ms DESC, id DESC LIMIT ?) ORDER BY round_ref, position`),
       since: db.prepare('SELECT * FROM rounds WHERE received_at >= ? ORDER BY started_at_ms, id'),
       popsSince: db.prepare(`SELECT p.* FROM pop_results p JOIN rounds r ON r.id = p.round_ref
         WHERE r.received_at >= ? ORDER BY p.round_ref, p.position`),
@@ -117,7 +129,7 @@ export class SqliteRoundStore implements RoundStore {
       this.#writePops(ref, round.pops);
       outcome = 'updated';
     }
-    this.#sql.upsertProbe.run(probe.id, probe.region, probe.version, receivedAt, receivedAt, round.id, round.state);
+    this.#sql.upsertProbe.run(probe.id, probe.region, probe.version, receivedAt, receivedAt, round.id, round.state, startedAtMs);
     const current: StoredRound = {
       probe: { ...probe },
       ...round,
@@ -159,21 +171,17 @@ export class SqliteRoundStore implements RoundStore {
   }
 
   async latestRounds(options: { probe?: string | undefined; limit: number }): Promise<StoredRound[]> {
-    const rows = (options.probe === undefined ? this.#sql.latest.all(options.limit) : this.#sql.latestOfProbe.all(options.probe, options.limit)) as RoundRow[];
-    return rows.map((row) => this.#load(row));
+    // One read transaction, so rounds and their POP results come from the same snapshot.
+    return this.#db.transaction(() => {
+      const { probe, limit } = options;
+      const rows = (probe === undefined ? this.#sql.latest.all(limit) : this.#sql.latestOfProbe.all(probe, limit)) as RoundRow[];
+      const pops = (probe === undefined ? this.#sql.latestPops.all(limit) : this.#sql.latestPopsOfProbe.all(probe, limit)) as PopRow[];
+      return withPops(rows, pops);
+    })();
   }
 
   async roundsSince(since: number): Promise<StoredRound[]> {
-    return this.#db.transaction(() => {
-      const rows = this.#sql.since.all(since) as RoundRow[];
-      const popsByRound = new Map<number, PopResult[]>();
-      for (const row of this.#sql.popsSince.all(since) as PopRow[]) {
-        const list = popsByRound.get(row.round_ref) ?? [];
-        list.push(popFromRow(row));
-        popsByRound.set(row.round_ref, list);
-      }
-      return rows.map((row) => roundFromRow(row, popsByRound.get(row.id) ?? []));
-    })();
+    return this.#db.transaction(() => withPops(this.#sql.since.all(since) as RoundRow[], this.#sql.popsSince.all(since) as PopRow[]))();
   }
 
   async recentRoundStates(probe: string, limit: number): Promise<RoundState[]> {
@@ -218,4 +226,15 @@ export class SqliteRoundStore implements RoundStore {
     if (this.#pending.length) this.#commitPending(); // reports accepted before close are committed, not dropped
     this.#db.close();
   }
+}
+
+/** Joins rounds with their POP results (ordered by round_ref, position) in the rounds' order. */
+function withPops(rows: readonly RoundRow[], pops: readonly PopRow[]): StoredRound[] {
+  const popsByRound = new Map<number, PopResult[]>();
+  for (const row of pops) {
+    const list = popsByRound.get(row.round_ref) ?? [];
+    list.push(popFromRow(row));
+    popsByRound.set(row.round_ref, list);
+  }
+  return rows.map((row) => roundFromRow(row, popsByRound.get(row.id) ?? []));
 }
