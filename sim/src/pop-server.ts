@@ -11,6 +11,7 @@ import { type AnswerContext, answerQuery } from './answer-query.js';
 import type { PopFault } from './faults.js';
 import type { Random } from './prng.js';
 import { screenTcpFrames } from './tcp-framing.js';
+import { serializeForUdp } from './udp-fit.js';
 import type { PopDefinition } from './topology.js';
 
 export interface PopCounters {
@@ -131,8 +132,8 @@ export class PopServer {
     }
     try {
       const response = answerQuery(request, this.deps.context());
-      // dns2's TCP send returns nothing, its UDP send a promise.
-      Promise.resolve(send(response)).catch((error: Error) => this.countError(error));
+      // dns2's TCP send returns nothing, its UDP send a promise. UDP answers are fitted here (see udp-fit.ts).
+      Promise.resolve(send(viaTcp ? response : serializeForUdp(response, request))).catch((error: Error) => this.countError(error));
       this.counters.answered++;
     } catch (error) {
       // A query we cannot answer (e.g. a name dns2 parsed but cannot encode) is counted, never fatal.

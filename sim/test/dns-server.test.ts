@@ -92,11 +92,15 @@ describe('POP DNS server over UDP and TCP', () => {
   }
 
   it('sets TC over UDP when the TXT RRset exceeds the payload size, and gives the full answer over TCP', async () => {
-    const small = (await queryUdp(pop.address, pop.port, { name: `big.${zone}`, ednsPayload: 512 }))!;
+    const small = (await queryUdp(pop.address, pop.port, { name: `big.${zone}`, ednsPayload: 512, nsid: true }))!;
     expect(small.header.tc).toBe(1);
     expect(small.answers).toHaveLength(0);
+    // RFC 6891 §7: the truncated answer keeps its OPT record, so the NSID still names the POP.
+    expect(findNsid(small)?.data.toString()).toBe(pop.nsid);
+    expect(small.questions).toEqual([expect.objectContaining({ name: `big.${zone}` })]);
     const noEdns = (await queryUdp(pop.address, pop.port, { name: `big.${zone}` }))!;
     expect(noEdns.header.tc).toBe(1);
+    expect(noEdns.additionals).toHaveLength(0);
     const full = (await queryTcp(pop.address, pop.port, { name: `big.${zone}`, ednsPayload: 512 }))!;
     expect(full.header.tc).toBe(0);
     expect(txtStrings(full).map((strings) => strings.join(''))).toEqual([0, 1, 2, 3, 4].map((i) => `${i}`.repeat(2000)));

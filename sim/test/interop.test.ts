@@ -74,8 +74,10 @@ for (const tool of ['dig', 'kdig'] as const) {
     });
 
     it('TC over UDP with a 512-byte buffer, then the full answer over TCP', async () => {
-      const truncated = await query('+bufsize=512', '+ignore', 'TXT', BIG);
+      const truncated = await query('+bufsize=512', '+ignore', '+nsid', 'TXT', BIG);
       expect(flagsLine(truncated)).toContain('tc');
+      // The truncated answer keeps its OPT record (RFC 6891 §7), NSID included.
+      expect(truncated).toMatch(/NSID: .*pop-sjc\.sim/);
       const retried = await query('+bufsize=512', 'TXT', BIG);
       expect(flagsLine(retried)).not.toContain('tc');
       expect(retried.match(/\tTXT\t/g) ?? []).toHaveLength(4);
