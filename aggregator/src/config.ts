@@ -90,7 +90,7 @@ export type AggregatorConfig = Static<typeof AggregatorConfigSchema>;
 /** Loads YAML + PROPWATCH_* env, applies defaults, validates (schema and cross-field). */
 export function loadAggregatorConfig(options: LoadConfigOptions = {}): LoadedConfig<AggregatorConfig> {
   const loaded = loadConfig(AggregatorConfigSchema, options);
-  checkConfig(loaded.config, options.file ? `file ${options.file}` : 'environment/defaults');
+  checkConfig(loaded.config, options.file ? `file ${options.file}` : options.values ? 'given values' : 'environment/defaults');
   return loaded;
 }
 

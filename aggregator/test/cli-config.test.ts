@@ -36,7 +36,7 @@ describe('config', () => {
     ['duplicate probe id', { probes: [{ id: 'p1', token: 'a'.repeat(16) }, { id: 'p1', token: 'b'.repeat(16) }] }, /probes\.1\.id/],
     ['shared token', { probes: [{ id: 'p1', token: 'a'.repeat(16) }, { id: 'p2', token: 'a'.repeat(16) }] }, /probes\.1\.token.*has value "\*\*\*"/],
     ['short token', { probes: [{ id: 'p1', token: 'short' }] }, /probes\.0\.token/],
-    ['unknown key', { stauts: {} }, /\(root\)|stauts/],
+    ['unknown key', { stauts: {} }, /stauts.*no such key \(known keys here: .*status/],
   ])('%s → ConfigError naming the key', (_name, input, message) => {
     expect(() => resolveConfig(input)).toThrow(ConfigError);
     expect(() => resolveConfig(input)).toThrow(message);
