@@ -52,6 +52,12 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
         }
         // The primary applied the update before it acked, so its very first answer is a hit.
         expect(pop(round.pops, 'knot-primary')).toMatchObject({ lowerMs: 0, queries: 1 });
+        // Knot 3.2 sends the NOTIFY for a dynamic update one second after applying it (hard-coded:
+        // zone_schedule_notify(zone, 1) in its update handler), so the secondary cannot serve it
+        // sooner, and the probe's bounds must show that: misses until ~1 s, a hit after it.
+        const secondary = pop(round.pops, 'knot-primary-secondary');
+        expect(secondary.lowerMs).toBeGreaterThanOrEqual(900);
+        expect(secondary.upperMs).toBeGreaterThanOrEqual(1000);
         console.info(`measured (Knot primary, round ${i + 1}): ${round.pops.map((result) => `${result.pop} ${result.estimateMs} ms [${result.lowerMs}, ${result.upperMs}]`).join('; ')}`);
       }
     } finally {
