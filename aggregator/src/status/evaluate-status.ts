@@ -76,12 +76,32 @@ export function observeCurrent(probes: readonly ProbeView[], settings: Pick<Stat
   });
 }
 
+/**
+ * What the status is computed from, however it was gathered: from scratch
+ * (evaluateStatus) or from per-probe figures kept between evaluations
+ * (ObservationCache, used by the StatusTracker).
+ */
+export interface ObservedFigures {
+  /** Every observation, probe by probe in view order (may be built on first use). */
+  observations: () => Observation[];
+  /** The worst of them: the first of the largest, as findWorst picks it. */
+  worst: Observation | null;
+  /** At least every observation over `clearBelowMs` or `alarmAboveMs`, in the order of `observations`. */
+  candidates: readonly Observation[];
+}
+
+/** The status from scratch: every probe's observations are computed anew. */
 export function evaluateStatus(previous: Status | null, probes: readonly ProbeView[], settings: StatusSettings, now: number): StatusEvaluation {
   const observations = observeCurrent(probes, settings, now);
-  const worst = findWorst(observations);
+  return decideStatus(previous, probes, settings, now, { observations: () => observations, worst: findWorst(observations), candidates: observations });
+}
+
+/** The state machine over figures already gathered (see ObservedFigures). */
+export function decideStatus(previous: Status | null, probes: readonly ProbeView[], settings: StatusSettings, now: number, figures: ObservedFigures): StatusEvaluation {
+  const { worst, candidates } = figures;
   const holding = previous?.state === 'alarm';
   const over = (o: Observation) => (holding ? o.ms >= settings.clearBelowMs : o.ms > settings.alarmAboveMs);
-  const breaches = findPopBreaches(observations, over);
+  const breaches = findPopBreaches(candidates, over);
   const alarm = breaches.find((breach) => breach.probes.length >= settings.quorum) ?? null;
   const fresh = probes.filter((p) => p.lastReportAt !== null && p.lastReportAt >= now - settings.staleAfterMs);
   const writeFailing = fresh.filter((p) => p.consecutiveWriteFailures >= settings.degradedAfterWriteFailures);
@@ -91,7 +111,7 @@ export function evaluateStatus(previous: Status | null, probes: readonly ProbeVi
   if (alarm) {
     state = 'alarm';
     // Held only by hysteresis when the POP would not raise an alarm from ok.
-    const held = holding && countProbesAbove(observations, alarm.pop, settings.alarmAboveMs) < settings.quorum;
+    const held = holding && countProbesAbove(candidates, alarm.pop, settings.alarmAboveMs) < settings.quorum;
     reason = describeAlarm(alarm.worst, alarm.probes, held ? settings.clearBelowMs : null);
   } else if (fresh.length < settings.minFreshProbes) {
     state = 'stale';
@@ -120,7 +140,9 @@ export function evaluateStatus(previous: Status | null, probes: readonly ProbeVi
       updatedAt: nowIso,
     },
     worst,
-    observations,
+    get observations() {
+      return figures.observations();
+    },
     alarmPop: alarm?.pop ?? null,
     breaching: alarm?.probes ?? [],
     breaches,

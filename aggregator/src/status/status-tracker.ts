@@ -3,12 +3,17 @@
  * accepted report, re-evaluated on each report and by a timer (staleness, and
  * running rounds whose pending lower bounds keep growing), so `GET /status`
  * never scans a table and an alarm can fire while a round is still running.
+ * Evaluation is incremental: each probe's observations are cached
+ * (ObservationCache) and recomputed only when its rounds change, a round
+ * leaves the window or a running round's bounds are still growing; the rest
+ * is an O(probes) combination, identical to evaluateStatus from scratch.
  */
 import type { RoundState, Status } from '@propwatch/shared';
 import { isLater } from '../analysis/observations.js';
 import type { Clock } from '../clock.js';
 import type { StoredRound, UpsertResult } from '../storage/round-store.js';
-import { type ProbeView, type StatusEvaluation, type StatusSettings, evaluateStatus } from './evaluate-status.js';
+import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
+import { ObservationCache } from './observation-cache.js';
 
 export interface StatusChange {
   status: Status;
@@ -21,6 +26,7 @@ export class StatusTracker {
   /** Per probe, the latest `startedAt` (ms) of any round seen, write_failed included: only that round speaks for the provider now. */
   readonly #newestStartedAt = new Map<string, number>();
   readonly #listeners: ((change: StatusChange) => void)[] = [];
+  readonly #cache: ObservationCache;
   #evaluation: StatusEvaluation;
   /** Reports arrived since the last evaluation. */
   #dirty = false;
@@ -32,7 +38,8 @@ export class StatusTracker {
     private readonly clock: Clock,
   ) {
     for (const id of probeIds) this.#views.set(id, { id, lastReportAt: null, latestMeasured: null, consecutiveWriteFailures: 0 });
-    this.#evaluation = evaluateStatus(null, [...this.#views.values()], settings, clock.now());
+    this.#cache = new ObservationCache(settings);
+    this.#evaluation = this.#evaluateAt(null, clock.now());
   }
 
   /** The current status; evaluated first if reports arrived since the last evaluation. */
@@ -44,6 +51,11 @@ export class StatusTracker {
   get evaluation(): StatusEvaluation {
     if (this.#dirty) this.evaluate();
     return this.#evaluation;
+  }
+
+  /** How many probes' observations the last evaluation recomputed (the others came from the cache). */
+  get lastRecomputed(): number {
+    return this.#cache.lastRecomputed;
   }
 
   views(): readonly ProbeView[] {
@@ -66,12 +78,14 @@ export class StatusTracker {
       this.#isNewest(round);
       this.#applyRound(round);
     }
+    this.#cache.clear();
     this.evaluate();
   }
 
   /**
-   * Applies an accepted report. Evaluation costs O(probes × POPs), so it is
-   * not done per report: it runs once per event-loop turn after a burst of
+   * Applies an accepted report and marks its probe's observations for
+   * recomputation. Evaluation still costs O(probes) to combine, so it is not
+   * done per report: it runs once per event-loop turn after a burst of
    * reports (state changes still fire within milliseconds) or earlier when
    * someone reads the status.
    */
@@ -92,6 +106,7 @@ export class StatusTracker {
           }
         }
         this.#applyRound(result.current);
+        this.#cache.invalidate(view.id);
       }
     }
     this.#markDirty();
@@ -135,11 +150,16 @@ export class StatusTracker {
   evaluate(): StatusEvaluation {
     this.#dirty = false;
     const previous = this.#evaluation.status;
-    this.#evaluation = evaluateStatus(previous, [...this.#views.values()], this.settings, this.clock.now());
+    this.#evaluation = this.#evaluateAt(previous, this.clock.now());
     if (this.#evaluation.status.state !== previous.state) {
       const change = { status: this.#evaluation.status, previous, evaluation: this.#evaluation };
       for (const listener of this.#listeners) listener(change);
     }
     return this.#evaluation;
+  }
+
+  #evaluateAt(previous: Status | null, now: number): StatusEvaluation {
+    const views = [...this.#views.values()];
+    return decideStatus(previous, views, this.settings, now, this.#cache.observe(views, now));
   }
 }
