@@ -28,6 +28,14 @@ describe('token matcher', () => {
     expect(matcher.match(token)).toBe(expected);
   });
 
+  test('1,000 probes: each token finds its own probe, and a token differing in one character finds none', () => {
+    const probes = Array.from({ length: 1000 }, (_, i) => ({ id: `probe-${i}`, token: `token-${String(i).padStart(4, '0')}-${'k'.repeat(24)}` }));
+    const many = new TokenMatcher(probes);
+    expect(probes.every(({ id, token }) => many.match(token) === id)).toBe(true);
+    expect(many.match(probes[7]!.token.replace(/k$/, 'j'))).toBeNull();
+    expect(many.match(probes[7]!.token.toUpperCase())).toBeNull();
+  });
+
   test.each([
     ['Bearer abc', 'abc'],
     ['bearer   abc  ', 'abc'],
