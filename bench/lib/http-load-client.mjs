@@ -26,9 +26,16 @@ function summarize(result) {
   return { requestsPerS: ok / result.duration, ok, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, p50Ms: result.latency.p50, p99Ms: result.latency.p99, maxMs: result.latency.max };
 }
 
+/**
+ * Load reports are numbered from here: seed-store.mjs numbers the seeded
+ * rounds from 0 with the same probes, and a load report with a seeded round's
+ * id would be an `unchanged` upsert that never reaches the status evaluation.
+ */
+const FIRST_SEQUENCE = 100_000_000;
+
 function ingestRequests(probeCount) {
   const ids = probeIds(probeCount);
-  let sequence = 0;
+  let sequence = FIRST_SEQUENCE;
   return [
     {
       method: 'POST',
