@@ -54,6 +54,13 @@ export const ProbeConfig = Type.Object(
         nsid: Type.Boolean({ default: true, description: 'ask for EDNS NSID to name the instance that answered' }),
         chaosIdentity: Type.Boolean({ default: false, description: 'also ask CHAOS TXT id.server. once per round when a target gives no NSID' }),
         concurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 256, description: 'queries in flight at most (p-limit)' }),
+        maxQueriesPerSocket: Type.Integer({
+          minimum: 0,
+          maximum: 1_000_000,
+          default: 1000,
+          description: 'UDP source-port rotation (RFC 5452): a socket sends between half and all of this many queries, then a new one on a random port takes over; 0 = never',
+        }),
+        maxSocketAgeMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 60_000, description: 'a UDP socket is replaced after between half and all of this time; 0 = never' }),
       },
       { default: {}, additionalProperties: false },
     ),

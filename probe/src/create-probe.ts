@@ -53,7 +53,9 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
   // Process metrics (CPU, heap, event-loop lag) cost timers and memory; they are only worth it when /metrics is served.
   const metrics = deps.metrics ?? new ProbeMetrics(config.metrics.port !== undefined);
   const writer = deps.writer ?? WRITERS[config.writer.kind](config);
-  const querier = new Querier({ timeoutMs: config.query.timeoutMs });
+  const { timeoutMs, maxQueriesPerSocket, maxSocketAgeMs } = config.query;
+  const querier = new Querier({ timeoutMs, maxQueriesPerSocket, maxSocketAgeMs });
+  metrics.watchSockets(() => querier.stats().sockets);
   const discover = deps.discover ?? discoverTargets;
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
   const reporter = config.report.url

@@ -6,7 +6,9 @@ import { IDENTIFIER_PATTERN } from '@propwatch/shared';
 import { describe, expect, it } from 'vitest';
 import { loadProbeConfig, type ProbeConfig } from '../src/config.js';
 import { createProbe } from '../src/create-probe.js';
+import { RRClass, RRType } from '../src/dns/index.js';
 import type { Discovery } from '../src/querier/index.js';
+import { startRawResponder } from './dns-fixtures.js';
 
 function configWith(values: Record<string, unknown> = {}): ProbeConfig {
   const dir = mkdtempSync(join(tmpdir(), 'propwatch-create-probe-'));
@@ -47,6 +49,29 @@ describe('createProbe', () => {
       for (const name of names) expect(name).toMatch(new RegExp(IDENTIFIER_PATTERN));
     } finally {
       await probe.close();
+    }
+  });
+
+  it('rotates UDP source ports by query.maxQueriesPerSocket and counts the rotations in /metrics', async () => {
+    const server = await startRawResponder('127.0.0.1', (msg, rinfo, { socket }) => {
+      const answer = Buffer.from(msg);
+      answer[2] = answer[2]! | 0x84; // QR=1, AA=1: our own question back, NODATA
+      socket.send(answer, rinfo.port, rinfo.address);
+    });
+    const probe = createProbe(configWith({ query: { maxQueriesPerSocket: 4, maxSocketAgeMs: 0 } }));
+    try {
+      for (let i = 0; i < 100; i++) expect((await probe.querier.query({ address: server.address, port: server.port }, { name: 'p1._propwatch.example.com', type: RRType.TXT, class: RRClass.IN })).kind).toBe('answer');
+      // 4 sockets (one per slot) each send 2–4 queries before the next takes over: at least 25 ports for 100 queries.
+      expect(new Set(server.received.map((r) => r.rinfo.port)).size).toBeGreaterThanOrEqual(25);
+      const text = await probe.metrics.registry.metrics();
+      const rotations = Number(/^propwatch_probe_udp_socket_rotations_total (\d+)$/m.exec(text)?.[1]);
+      expect(rotations).toBe(probe.querier.stats().sockets.rotated);
+      expect(rotations).toBeGreaterThanOrEqual(20);
+      expect(text).toMatch(/^propwatch_probe_udp_socket_bind_failures_total 0$/m);
+      expect(Number(/^propwatch_probe_udp_sockets_open (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+    } finally {
+      await probe.close();
+      await server.close();
     }
   });
 

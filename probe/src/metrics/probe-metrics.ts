@@ -4,6 +4,9 @@
  */
 import type { RoundReport } from '@propwatch/shared';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QuerierStats } from '../querier/results.js';
+
+type SocketStats = QuerierStats['sockets'];
 
 export class ProbeMetrics {
   readonly registry = new Registry();
@@ -30,11 +33,43 @@ export class ProbeMetrics {
   readonly deliveries = new Counter({ name: 'propwatch_probe_report_deliveries_total', help: 'Report delivery attempts, by result.', labelNames: ['result'], registers: [this.registry] });
   readonly lastRound = new Gauge({ name: 'propwatch_probe_last_round_timestamp_seconds', help: 'Unix time when the last round finished.', registers: [this.registry] });
 
+  #sockets: () => SocketStats = () => ({ opened: 0, closed: 0, rotated: 0, bindFailures: 0 });
+  // Read from the querier's own counters at scrape time (collect), so the hot path counts nothing twice.
+  readonly socketRotations = this.#fromSockets('propwatch_probe_udp_socket_rotations_total', 'UDP sockets retired for source-port rotation (RFC 5452) and replaced by one on a new random port.', (s) => s.rotated);
+  readonly socketBindFailures = this.#fromSockets('propwatch_probe_udp_socket_bind_failures_total', 'Replacement UDP sockets that could not be bound (the old socket kept serving; retried after 1 s).', (s) => s.bindFailures);
+  readonly socketsOpen = new Gauge({
+    name: 'propwatch_probe_udp_sockets_open',
+    help: 'UDP sockets open: in service plus retired ones still waiting for answers to their queries.',
+    registers: [this.registry],
+    collect: () => {
+      const { opened, closed } = this.#sockets();
+      this.socketsOpen.set(opened - closed);
+    },
+  });
+
   constructor(withProcessMetrics = true) {
     for (const state of ['complete', 'write_failed']) this.rounds.labels(state).inc(0);
     for (const result of ['delivered', 'retry', 'rejected']) this.deliveries.labels(result).inc(0);
     for (const reason of ['invalid', 'spool_error']) this.notSpooled.labels(reason).inc(0);
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the socket counters come from: the querier's stats. */
+  watchSockets(stats: () => SocketStats): void {
+    this.#sockets = stats;
+  }
+
+  #fromSockets(name: string, help: string, pick: (stats: SocketStats) => number): Counter {
+    const counter: Counter = new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect: () => {
+        counter.reset();
+        counter.inc(pick(this.#sockets()));
+      },
+    });
+    return counter;
   }
 
   /** Records a finished round. */

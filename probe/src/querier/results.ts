@@ -75,6 +75,15 @@ export interface QuerierStats {
     /** From the target with the right ID but not decodable. */
     malformed: number;
   };
+  /** The UDP pool's sockets (open now: `opened - closed`). */
+  sockets: {
+    opened: number;
+    closed: number;
+    /** Sockets retired after their query or age budget and replaced by a fresh one on a new random port. */
+    rotated: number;
+    /** Binds that failed; the old socket served on, or with none the query failed as `network`. */
+    bindFailures: number;
+  };
 }
 
 export function emptyStats(): QuerierStats {
@@ -85,5 +94,6 @@ export function emptyStats(): QuerierStats {
     answers: 0,
     failures: Object.fromEntries(FAILURE_REASONS.map((r) => [r, 0])) as Record<FailureReason, number>,
     dropped: { short: 0, unknownId: 0, wrongSource: 0, mismatch: 0, malformed: 0 },
+    sockets: { opened: 0, closed: 0, rotated: 0, bindFailures: 0 },
   };
 }

@@ -5,19 +5,21 @@
  * dropped while the query keeps waiting for the real answer. One timer, armed
  * for the earliest deadline, times queries out.
  *
- * Source-port randomisation is limited to the pool's few ports; the 16-bit
- * CSPRNG ID, the exact source check and the question match carry RFC 5452's
- * protection. That suffices here: nothing is cached from these answers, so
- * a forged one could at worst skew one measurement, and it would also need
- * to guess the port.
+ * RFC 5452's protections: a 16-bit CSPRNG ID, the exact source check, the
+ * question match, and source ports that keep changing: each socket carries at
+ * most a thousand queries, then a fresh one on a random port replaces it (see
+ * `RotatingSockets`).
+ *
+ * Times come from the global `performance` (the same object as perf_hooks'
+ * export), looked up per call so that tests' fake timers can stand in for it.
  */
 import type dgram from 'node:dgram';
-import { performance } from 'node:perf_hooks';
 import { decodeQuestionPrefix, LazyMessage, scanMessage, type DnsMessage, type PreparedQuery } from '../dns/index.js';
 import { answersPrepared, mismatchReason } from './answer-match.js';
 import { DeadlineHeap } from './deadline-heap.js';
-import { openPoolSocket, type PooledSocket, type PoolSocketOptions } from './pool-socket.js';
+import type { OpenPoolSocket, PooledSocket } from './pool-socket.js';
 import { RandomIds } from './random-ids.js';
+import { RotatingSockets, type RotationOptions } from './rotating-sockets.js';
 import { SpareWires } from './spare-wires.js';
 import type { QuerierStats } from './results.js';
 import type { ResolvedTarget } from './target-address.js';
@@ -29,9 +31,7 @@ export type UdpOutcome =
   | { kind: 'timeout'; sentAt: number; rejected?: string }
   | { kind: 'error'; reason: 'network' | 'closed' | 'busy'; detail: string; sentAt?: number };
 
-export interface UdpPoolOptions extends PoolSocketOptions {
-  /** Sockets per address family (default 4). */
-  socketsPerFamily?: number;
+export interface UdpPoolOptions extends RotationOptions {
   /** After a timeout, the ID stays unused on its socket this long so a late answer cannot match a new query (default 10 s). */
   idQuarantineMs?: number;
 }
@@ -57,7 +57,7 @@ const MAX_IN_FLIGHT_PER_SOCKET = 16_384;
 const ID_DRAWS = 32;
 
 export class UdpPool {
-  private readonly sockets: { 4: PoolSocket[]; 6: PoolSocket[] } = { 4: [], 6: [] };
+  private readonly sockets: RotatingSockets<Pending>;
   private readonly heap = new DeadlineHeap<Pending>();
   private readonly ids = new RandomIds();
   private readonly wires = new SpareWires();
@@ -65,12 +65,18 @@ export class UdpPool {
   private timerAt = Infinity;
   private roundRobin = 0;
   private pickedId = -1;
+  /** Why no socket could be picked when the family has none (a bind error). */
+  private pickError: string | undefined;
   private closed = false;
 
+  /** `open` is for tests that need a bind to fail. */
   constructor(
     private readonly stats: QuerierStats,
     private readonly options: UdpPoolOptions = {},
-  ) {}
+    open?: OpenPoolSocket,
+  ) {
+    this.sockets = new RotatingSockets<Pending>(options, stats.sockets, (slot, msg, rinfo) => this.receive(slot, msg, rinfo), open);
+  }
 
   /**
    * Sends the prepared query to `target` and calls `done` once with the
@@ -83,7 +89,10 @@ export class UdpPool {
     const sentAt = performance.now();
     const slot = this.pickSocket(target.family, sentAt);
     const id = this.pickedId;
-    if (!slot || id < 0) return done({ kind: 'error', reason: 'busy', detail: `too many queries in flight on every IPv${target.family} socket` });
+    if (!slot || id < 0) {
+      if (this.pickError !== undefined) return done({ kind: 'error', reason: 'network', detail: `cannot query ${target.label}: ${this.pickError}` });
+      return done({ kind: 'error', reason: 'busy', detail: `too many queries in flight on every IPv${target.family} socket` });
+    }
     const pending: Pending = { id, slot, target, prepared, sentAt, deadline: sentAt + timeoutMs, heapIndex: -1, done: false, rejected: undefined, resolve: done };
     slot.inFlight.set(id, pending);
     this.heap.push(pending);
@@ -102,34 +111,40 @@ export class UdpPool {
     this.closed = true;
     clearTimeout(this.timer);
     this.heap.clear();
-    for (const slot of [...this.sockets[4], ...this.sockets[6]]) {
-      for (const pending of slot.inFlight.values()) this.finish(pending, { kind: 'error', reason: 'closed', detail: 'querier closed while the query was in flight', sentAt: pending.sentAt });
-      slot.socket.close();
+    for (const slot of [...this.sockets.all()]) {
+      for (const pending of [...slot.inFlight.values()]) this.finish(pending, { kind: 'error', reason: 'closed', detail: 'querier closed while the query was in flight', sentAt: pending.sentAt });
     }
+    this.sockets.closeAll();
   }
 
-  /** Round-robin over the family's sockets (opened lazily); leaves the chosen ID in `pickedId`. */
+  /**
+   * Round-robin over the family's sockets in service (opened lazily, rotated
+   * when due); leaves the chosen ID in `pickedId`, or the bind error in
+   * `pickError` when the family has no socket.
+   */
   private pickSocket(family: 4 | 6, now: number): PoolSocket | undefined {
-    const list = this.sockets[family];
-    if (list.length < (this.options.socketsPerFamily ?? 4)) {
-      const slot: PoolSocket = openPoolSocket<Pending>(family, this.options, (msg, rinfo) => this.receive(slot, msg, rinfo));
-      list.push(slot);
-    }
+    this.pickedId = -1;
+    const list = this.sockets.inService(family, now);
+    this.pickError = typeof list === 'string' ? list : undefined;
+    if (typeof list === 'string') return undefined;
     for (let i = 0; i < list.length; i++) {
-      const slot = list[this.roundRobin++ % list.length]!;
+      const slot = this.sockets.take(list, this.roundRobin++ % list.length, now);
       if (slot.inFlight.size >= MAX_IN_FLIGHT_PER_SOCKET) continue;
       this.pickedId = this.drawId(slot, now);
-      if (this.pickedId >= 0) return slot;
+      if (this.pickedId >= 0) {
+        slot.sent++;
+        return slot;
+      }
     }
-    this.pickedId = -1;
     return undefined;
   }
 
   /** A random ID neither in flight nor quarantined on this socket, or -1. */
   private drawId(slot: PoolSocket, now: number): number {
+    const quarantine = slot.quarantineUntil;
     for (let i = 0; i < ID_DRAWS; i++) {
       const id = this.ids.draw();
-      if (!slot.inFlight.has(id) && slot.quarantineUntil[id]! <= now) return id;
+      if (!slot.inFlight.has(id) && (quarantine === undefined || quarantine[id]! <= now)) return id;
     }
     return -1;
   }
@@ -184,9 +199,19 @@ export class UdpPool {
   private finish(pending: Pending, outcome: UdpOutcome): void {
     if (pending.done) return;
     pending.done = true;
-    pending.slot.inFlight.delete(pending.id);
+    const slot = pending.slot;
+    slot.inFlight.delete(pending.id);
+    if (slot.retired && slot.inFlight.size === 0) this.sockets.drained(slot);
     this.heap.remove(pending);
     pending.resolve(outcome);
+  }
+
+  private quarantine(slot: PoolSocket, id: number, now: number): void {
+    // A retired socket takes no new query, and it closes once its last query
+    // settles, after which the kernel drops whatever still comes to its port:
+    // its quarantine would protect nothing.
+    if (slot.retired) return;
+    (slot.quarantineUntil ??= new Float64Array(65536))[id] = now + (this.options.idQuarantineMs ?? 10_000);
   }
 
   private armTimer(deadline: number): void {
@@ -203,7 +228,7 @@ export class UdpPool {
     const now = performance.now();
     for (let top = this.heap.peek(); top && top.deadline <= now; top = this.heap.peek()) {
       this.heap.remove(top); // before finish(), so the loop advances whatever state `top` is in
-      top.slot.quarantineUntil[top.id] = now + (this.options.idQuarantineMs ?? 10_000);
+      this.quarantine(top.slot, top.id, now);
       this.finish(top, top.rejected === undefined ? { kind: 'timeout', sentAt: top.sentAt } : { kind: 'timeout', sentAt: top.sentAt, rejected: top.rejected });
     }
     const next = this.heap.peek();
