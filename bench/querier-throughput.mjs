@@ -1,6 +1,7 @@
 /**
  * Benchmark 3 — querier throughput against one Knot DNS server (started here
- * on a loopback port): propwatch's Querier in one Node process, dnsperf, and
+ * on a loopback port): propwatch's Querier in one Node process (as
+ * configured by default, and with its source-port rotation off), dnsperf, and
  * dns2's stock UDPClient, one after another for the same number of seconds
  * with the same number of queries in flight. Each client is its own process;
  * knotd shares the machine's 2 cores with it, as a probe would share a host.
@@ -18,8 +19,8 @@ export const TINY = { seconds: 1, inflight: 16 };
 
 const CLIENT = fileURLToPath(new URL('./lib/dns-load-client.mjs', import.meta.url));
 
-async function runNodeClient(mode, knot, settings) {
-  const { child, next } = await startNodeChild(CLIENT, ['--mode', mode, '--target', `${knot.address}:${knot.port}`, '--name', KNOT_CANARY, '--seconds', String(settings.seconds), '--inflight', String(settings.inflight)]);
+async function runNodeClient(mode, knot, settings, extraArgs = []) {
+  const { child, next } = await startNodeChild(CLIENT, ['--mode', mode, '--target', `${knot.address}:${knot.port}`, '--name', KNOT_CANARY, '--seconds', String(settings.seconds), '--inflight', String(settings.inflight), ...extraArgs]);
   try {
     return await next(settings.seconds * 1000 + 30_000);
   } finally {
@@ -54,6 +55,8 @@ export async function benchQuerierThroughput(settings = FULL, log = console.log)
       log(`  ${label}: ${fmt(row.qps)} q/s, ${fmt(row.cpuUsPerQuery, 1)} µs CPU/query client, ${fmt(row.knotCpuUsPerQuery, 1)} µs knotd${row.failures ? `, ${row.failures} failures` : ''}`);
     };
     await measure('propwatch Querier (1 Node process)', () => runNodeClient('querier', knot, settings));
+    // The price of RFC 5452 source-port rotation (on by default), measured in the same run.
+    await measure('propwatch Querier, port rotation off', () => runNodeClient('querier', knot, settings, ['--no-port-rotation']));
     await measure('dnsperf', () => runDnsperf(knot, settings));
     await measure('dns2 UDPClient (1 Node process)', () => runNodeClient('dns2', knot, settings));
   } finally {

@@ -5,6 +5,7 @@
  * JSON line with answers/s and CPU µs per answer of this process.
  *   --mode querier   propwatch's Querier (public API), one prepared question,
  *                    RD=0, EDNS NSID: the probe's hot path
+ *                    (--no-port-rotation: its UDP sockets never change port)
  *   --mode dns2      dns2's stock UDPClient (a new socket per query)
  * The first line printed is {"ready":true}; the figures follow.
  */
@@ -13,7 +14,10 @@ import dns2 from 'dns2';
 import { Querier } from '@propwatch/probe';
 
 const { values } = parseArgs({
-  options: { mode: { type: 'string' }, target: { type: 'string' }, name: { type: 'string' }, seconds: { type: 'string', default: '5' }, inflight: { type: 'string', default: '256' } },
+  options: {
+    mode: { type: 'string' }, target: { type: 'string' }, name: { type: 'string' }, seconds: { type: 'string', default: '5' }, inflight: { type: 'string', default: '256' },
+    'no-port-rotation': { type: 'boolean', default: false },
+  },
 });
 const [address, portText] = values.target.split(/:(?=\d+$)/);
 const port = Number(portText);
@@ -23,7 +27,7 @@ const TXT = 16;
 const IN = 1;
 
 function querierClient() {
-  const querier = new Querier({ timeoutMs: 1000 });
+  const querier = new Querier({ timeoutMs: 1000, ...(values['no-port-rotation'] ? { maxQueriesPerSocket: 0, maxSocketAgeMs: 0 } : {}) });
   const question = querier.prepare({ name: values.name, type: TXT, class: IN }, { nsid: true });
   const target = { address, port };
   return {
