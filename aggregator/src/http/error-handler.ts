@@ -36,11 +36,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     const statusCode = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (statusCode >= 400 && statusCode < 500) {
       const message = error.code && FRIENDLY[error.code] ? FRIENDLY[error.code]!(error) : error.message;
-      request.log.info({ code: error.code, statusCode }, message);
+      request.log.info({ reqId: request.id, code: error.code, statusCode }, message);
       void reply.code(statusCode).send(errorBody(statusCode, message, error.code));
       return;
     }
-    request.log.error({ err: error }, 'request failed');
+    request.log.error({ reqId: request.id, err: error }, 'request failed');
     void reply.code(statusCode).send(errorBody(statusCode, 'internal error; see the aggregator log', error.code));
   });
   app.setNotFoundHandler((request, reply) => {

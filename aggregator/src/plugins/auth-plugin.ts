@@ -4,7 +4,7 @@
  * per-probe rate limiting, and the optional read token for the read API.
  */
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { rateLimited, unauthorized } from '../http/error-catalogue.js';
 import { TokenBuckets } from '../http/token-bucket.js';
 import { TokenMatcher, bearerToken } from '../http/token-matcher.js';
@@ -29,11 +29,13 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
       throw rateLimited(`probe "${probeId}" exceeds ${ingest.reportsPerSecond} reports/s (burst ${ingest.burst}); retry after ${seconds} s`, seconds);
     }
   });
-  app.decorate('requireReadToken', async (request: FastifyRequest) => {
-    if (readTokens === null) return;
+  // A callback-style hook, not an async one: it runs on every read (the Pi polls /status every second, dashboards
+  // more), and an async hook costs a promise per request even when no read token is configured.
+  app.decorate('requireReadToken', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (readTokens === null) return done();
     const token = bearerToken(request.headers.authorization);
-    if (token === null) throw unauthorized('missing bearer token: this aggregator requires the read token (readToken)');
-    if (readTokens.match(token) === null) throw unauthorized('wrong read token');
+    if (token === null) return done(unauthorized('missing bearer token: this aggregator requires the read token (readToken)'));
+    done(readTokens.match(token) === null ? unauthorized('wrong read token') : undefined);
   });
 }
 

@@ -50,7 +50,7 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
       } catch (error) {
         // Disk full, read-only file, I/O error: nothing was stored. A 503 tells
         // the probe to keep the report spooled and retry; a 500 would blame it.
-        request.log.error({ err: error, probe: report.probe.id, round: report.round.id }, 'storing the report failed');
+        request.log.error({ reqId: request.id, err: error, probe: report.probe.id, round: report.round.id }, 'storing the report failed');
         throw storageUnavailable(`storage refused the write (${storageErrorCode(error)}); the report was not stored, retry later; see the aggregator log and /readyz`);
       }
       metrics.recordUpsert(result);
