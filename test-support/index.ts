@@ -5,20 +5,12 @@
 import dgram from 'node:dgram';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { mulberry32, type Random } from '../sim/src/prng.js';
 
-export type Rng = () => number;
+export type Rng = Random;
 
-/** mulberry32: small, fast, seeded, so a failing hostile input can be replayed. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sim's seeded generator (mulberry32), so a failing hostile input can be replayed from its seed. */
+export const seededRng: (seed: number) => Rng = mulberry32;
 
 let gc: (() => void) | undefined;
 

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, LazyMessage, renderNsid, RRClass, RRType, scanMessage, type MessageToEncode } from '../src/dns/index.js';
+import { mutateAndCut } from './dns-mutations.js';
 
 const label = fc.stringMatching(/^[a-zA-Z0-9_-]{1,20}$/);
 const name = fc.array(label, { minLength: 1, maxLength: 5 }).map((labels) => labels.join('.'));
@@ -55,9 +56,7 @@ describe('scanMessage against decodeMessage', () => {
   it('agrees on mutated and cut valid messages', () => {
     fc.assert(
       fc.property(message, fc.array(mutation, { maxLength: 4 }), fc.option(fc.nat()), (m, mutations, cut) => {
-        const buf = Buffer.from(encodeMessage(m));
-        for (const { at, value } of mutations) buf[at % buf.length] = value;
-        expectSameVerdict(cut === null ? buf : buf.subarray(0, cut % (buf.length + 1)));
+        expectSameVerdict(mutateAndCut(encodeMessage(m), mutations, cut));
       }),
       { numRuns: 3000 },
     );
