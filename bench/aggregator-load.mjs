@@ -36,9 +36,17 @@ export async function benchAggregator(settings = FULL, log = console.log) {
   const rows = {};
   const aggregator = await startAggregator({ dbPath: join(dir, 'aggregator.db'), probes: settings.probes });
   try {
-    rows.ingest = await runLoad(['--mode', 'ingest', '--url', aggregator.url, '--probes', String(settings.probes), ...common], settings.seconds);
-    log(`  ingest: ${fmt(rows.ingest.requestsPerS)} reports/s, p99 ${fmt(rows.ingest.p99Ms)} ms, non-2xx ${rows.ingest.non2xx}`);
-    rows.status = await runLoad(['--mode', 'get', '--url', `${aggregator.url}/api/v1/status`, ...common], settings.seconds);
+    rows.ingest = await runLoad(
+      ['--mode', 'ingest', '--url', aggregator.url, '--probes', String(settings.probes), ...common],
+      settings.seconds,
+    );
+    log(
+      `  ingest: ${fmt(rows.ingest.requestsPerS)} reports/s, p99 ${fmt(rows.ingest.p99Ms)} ms, non-2xx ${rows.ingest.non2xx}`,
+    );
+    rows.status = await runLoad(
+      ['--mode', 'get', '--url', `${aggregator.url}/api/v1/status`, ...common],
+      settings.seconds,
+    );
     log(`  status: ${fmt(rows.status.requestsPerS)} req/s, p99 ${fmt(rows.status.p99Ms)} ms`);
   } finally {
     await aggregator.stop();
@@ -46,7 +54,10 @@ export async function benchAggregator(settings = FULL, log = console.log) {
   }
   const bare = await startNodeChild(BARE_SERVER);
   try {
-    rows.bare = await runLoad(['--mode', 'get', '--url', `http://127.0.0.1:${bare.ready.port}/constant`, ...common], settings.seconds);
+    rows.bare = await runLoad(
+      ['--mode', 'get', '--url', `http://127.0.0.1:${bare.ready.port}/constant`, ...common],
+      settings.seconds,
+    );
     log(`  bare fastify: ${fmt(rows.bare.requestsPerS)} req/s, p99 ${fmt(rows.bare.p99Ms)} ms`);
   } finally {
     await stopChild(bare.child);

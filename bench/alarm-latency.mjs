@@ -65,11 +65,20 @@ export async function benchAlarmLatency(settings = FULL, log = console.log) {
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${app.server.address().port}`;
-  const { probe, dir: probeDir } = probeForSim(sim, 'alarm1', { round: { maxWaitMs: 60_000 }, report: { url, token, backoffBaseMs: 50, backoffMaxMs: 500 } });
+  const { probe, dir: probeDir } = probeForSim(sim, 'alarm1', {
+    round: { maxWaitMs: 60_000 },
+    report: { url, token, backoffBaseMs: 50, backoffMaxMs: 500 },
+  });
   probe.reporter.start();
   const driver = new RecordingDriver();
-  const { config } = loadAlarmConfig({ env: { PROPWATCH_AGGREGATOR__URL: url, PROPWATCH_DRIVER: 'console', PROPWATCH_BEACON__MIN_ON_MS: '1000' } });
-  const client = await startAlarmClient({ config, logger: createLogger({ name: 'bench-alarm', level: 'silent' }), driver });
+  const { config } = loadAlarmConfig({
+    env: { PROPWATCH_AGGREGATOR__URL: url, PROPWATCH_DRIVER: 'console', PROPWATCH_BEACON__MIN_ON_MS: '1000' },
+  });
+  const client = await startAlarmClient({
+    config,
+    logger: createLogger({ name: 'bench-alarm', level: 'silent' }),
+    driver,
+  });
   const latencies = [];
   try {
     // A healthy round first, so the aggregator is `ok` and the lamp test is over.
@@ -83,7 +92,11 @@ export async function benchAlarmLatency(settings = FULL, log = console.log) {
       const round = probe.runner.runOnce(abort.signal);
       await until(() => sim.truth.commits().length > commitsBefore, 10_000, 'the write committed');
       const crossingAt = sim.truth.commits()[commitsBefore].committedAt.monotonicMs + settings.thresholdMs;
-      await until(() => driver.switchedOnAt.length > litBefore, settings.thresholdMs + 20_000, `light on in trial ${trial + 1}`);
+      await until(
+        () => driver.switchedOnAt.length > litBefore,
+        settings.thresholdMs + 20_000,
+        `light on in trial ${trial + 1}`,
+      );
       latencies.push(driver.switchedOnAt[litBefore] - crossingAt);
       // Stop the stuck round (its last progress report stands), let LHR catch
       // up, and show a healthy round so the alarm clears before the next trial.
@@ -101,8 +114,17 @@ export async function benchAlarmLatency(settings = FULL, log = console.log) {
     rmSync(dir, { recursive: true, force: true });
     rmSync(probeDir, { recursive: true, force: true });
   }
-  const result = { trials: latencies.length, latencies, medianMs: median(latencies), maxMs: Math.max(...latencies), minMs: Math.min(...latencies), settings };
-  log(`  ${result.trials} trials: median ${fmt(result.medianMs)} ms, min ${fmt(result.minMs)} ms, max ${fmt(result.maxMs)} ms`);
+  const result = {
+    trials: latencies.length,
+    latencies,
+    medianMs: median(latencies),
+    maxMs: Math.max(...latencies),
+    minMs: Math.min(...latencies),
+    settings,
+  };
+  log(
+    `  ${result.trials} trials: median ${fmt(result.medianMs)} ms, min ${fmt(result.minMs)} ms, max ${fmt(result.maxMs)} ms`,
+  );
   return result;
 }
 

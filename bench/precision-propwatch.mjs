@@ -14,7 +14,9 @@ export async function observeWithPropwatch(sim, { pollIntervalMs, probes, rounds
   const problems = [];
   await Promise.all(
     Array.from({ length: probes }, async (_, index) => {
-      const { probe, dir } = probeForSim(sim, `pw${pollIntervalMs}x${index}`, { round: { pollIntervalMs, maxWaitMs, intervalMs: maxWaitMs, progressMs: 60_000 } });
+      const { probe, dir } = probeForSim(sim, `pw${pollIntervalMs}x${index}`, {
+        round: { pollIntervalMs, maxWaitMs, intervalMs: maxWaitMs, progressMs: 60_000 },
+      });
       try {
         for (let round = 0; round < rounds; round++) {
           const { report, ackAt } = await probe.runner.runOnce();
@@ -25,7 +27,12 @@ export async function observeWithPropwatch(sim, { pollIntervalMs, probes, rounds
               problems.push(`${pop.pop}: ${pop.state}${moment ? '' : ', no ground truth'}`);
               continue;
             }
-            observations.push({ lowerMs: pop.lowerMs, upperMs: pop.upperMs, estimateMs: pop.estimateMs, truthMs: Math.max(0, moment.monotonicMs - ackAt) });
+            observations.push({
+              lowerMs: pop.lowerMs,
+              upperMs: pop.upperMs,
+              estimateMs: pop.estimateMs,
+              truthMs: Math.max(0, moment.monotonicMs - ackAt),
+            });
           }
         }
       } finally {

@@ -23,7 +23,11 @@ import { runCommand, sleep } from './lib/proc.mjs';
 export { blackboxConfig };
 
 async function callApi(sim, method, path, body) {
-  const response = await fetch(`${sim.apiUrl}/zones/${sim.zoneId}${path}`, { method, headers: { authorization: `Bearer ${sim.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${sim.apiUrl}/zones/${sim.zoneId}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${sim.apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = await response.json();
   if (!json.success) throw new Error(`sim API ${method} ${path}: ${JSON.stringify(json.errors)}`);
   return json.result;
@@ -32,7 +36,11 @@ async function callApi(sim, method, path, body) {
 const canaryContent = (serial, probe) => `propwatch=1 serial=${serial} probe=${probe}`;
 
 async function digSerialAtLeast(target, name, serial) {
-  const { stdout } = await runCommand('dig', [`@${target.address}`, '-p', String(target.port), '+norec', '+short', '+time=1', '+tries=1', 'TXT', name], { timeoutMs: 3000 });
+  const { stdout } = await runCommand(
+    'dig',
+    [`@${target.address}`, '-p', String(target.port), '+norec', '+short', '+time=1', '+tries=1', 'TXT', name],
+    { timeoutMs: 3000 },
+  );
   const match = /serial=(\d+)/.exec(stdout);
   return match !== null && BigInt(match[1]) >= serial;
 }
@@ -59,7 +67,12 @@ function scoreAttempts(attempts, truthMs, stampAt) {
   const hit = attempts.findIndex((a) => a.ok);
   if (hit <= 0) return undefined;
   const success = attempts[hit];
-  return { lowerMs: attempts[hit - 1].start, upperMs: success.end, estimateMs: stampAt === 'start' ? success.start : success.end, truthMs };
+  return {
+    lowerMs: attempts[hit - 1].start,
+    upperMs: success.end,
+    estimateMs: stampAt === 'start' ? success.start : success.end,
+    truthMs,
+  };
 }
 
 /**
@@ -68,18 +81,32 @@ function scoreAttempts(attempts, truthMs, stampAt) {
  */
 export const REFERENCE_INTERVALS = { blackboxFast: 1000, blackboxSlow: 15_000, dig: 1000 };
 
-export async function observeWithReferenceTools(sim, { waves, names, maxPropagationMs = 10_000, intervals = REFERENCE_INTERVALS, random = Math.random }) {
+export async function observeWithReferenceTools(
+  sim,
+  { waves, names, maxPropagationMs = 10_000, intervals = REFERENCE_INTERVALS, random = Math.random },
+) {
   const tools = [
     { key: 'blackboxFast', intervalMs: intervals.blackboxFast, stampAt: 'start' },
     { key: 'blackboxSlow', intervalMs: intervals.blackboxSlow, stampAt: 'start' },
     { key: 'dig', intervalMs: intervals.dig, stampAt: 'end' },
   ];
   const longest = Math.max(...tools.map((t) => t.intervalMs));
-  const canaries = Array.from({ length: names }, (_, j) => ({ probe: `ref${j + 1}`, name: `ref${j + 1}._propwatch.${sim.zone}` }));
+  const canaries = Array.from({ length: names }, (_, j) => ({
+    probe: `ref${j + 1}`,
+    name: `ref${j + 1}._propwatch.${sim.zone}`,
+  }));
   const base = BigInt(Date.now());
   const serials = Array.from({ length: waves }, (_, w) => base + BigInt(w + 1) * 1000n);
   const modules = serials.flatMap((serial, w) => canaries.map((c, j) => ({ id: `w${w}n${j}`, name: c.name, serial })));
-  for (const canary of canaries) canary.id = (await callApi(sim, 'POST', '/dns_records', { type: 'TXT', name: canary.name, content: canaryContent(base, canary.probe), ttl: 30 })).id;
+  for (const canary of canaries)
+    canary.id = (
+      await callApi(sim, 'POST', '/dns_records', {
+        type: 'TXT',
+        name: canary.name,
+        content: canaryContent(base, canary.probe),
+        ttl: 30,
+      })
+    ).id;
   const blackbox = await startBlackbox(modules);
   const observations = Object.fromEntries(tools.map((t) => [t.key, []]));
   const problems = [];
@@ -93,14 +120,30 @@ export async function observeWithReferenceTools(sim, { waves, names, maxPropagat
         for (const [j, canary] of canaries.entries()) {
           for (const pop of sim.pops) {
             const target = { address: pop.address, port: pop.port };
-            const attempt = tool.key === 'dig' ? () => digSerialAtLeast(target, canary.name, serial) : () => scrapeBlackbox(blackbox.url, `w${w}n${j}`, `${pop.address}:${pop.port}`);
+            const attempt =
+              tool.key === 'dig'
+                ? () => digSerialAtLeast(target, canary.name, serial)
+                : () => scrapeBlackbox(blackbox.url, `w${w}n${j}`, `${pop.address}:${pop.port}`);
             const firstAt = writeAt - tool.intervalMs + random() * tool.intervalMs;
-            runs.push(runSchedule({ firstAt, intervalMs: tool.intervalMs, deadline, attempt }).then((attempts) => ({ tool, canary, pop: pop.name, attempts })));
+            runs.push(
+              runSchedule({ firstAt, intervalMs: tool.intervalMs, deadline, attempt }).then((attempts) => ({
+                tool,
+                canary,
+                pop: pop.name,
+                attempts,
+              })),
+            );
           }
         }
       }
       await sleep(Math.max(0, writeAt - performance.now()));
-      for (const canary of canaries) await callApi(sim, 'PUT', `/dns_records/${canary.id}`, { type: 'TXT', name: canary.name, content: canaryContent(serial, canary.probe), ttl: 30 });
+      for (const canary of canaries)
+        await callApi(sim, 'PUT', `/dns_records/${canary.id}`, {
+          type: 'TXT',
+          name: canary.name,
+          content: canaryContent(serial, canary.probe),
+          ttl: 30,
+        });
       for (const { tool, canary, pop, attempts } of await Promise.all(runs)) {
         const truth = sim.truth.servedAt(canary.name, serial).get(pop);
         const scored = truth ? scoreAttempts(attempts, truth.monotonicMs, tool.stampAt) : undefined;

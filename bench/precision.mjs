@@ -9,7 +9,16 @@ import { observeWithReferenceTools, REFERENCE_INTERVALS } from './precision-refe
 import { fmt, scoreObservations } from './lib/stats.mjs';
 
 export const FULL = { intervals: [10, 20, 50, 100, 250], probes: 5, rounds: 3, waves: 4, names: 4, timeScale: 1 };
-export const TINY = { intervals: [50], probes: 1, rounds: 1, waves: 1, names: 1, timeScale: 0.05, maxPropagationMs: 2000, referenceIntervals: { blackboxFast: 200, blackboxSlow: 500, dig: 200 } };
+export const TINY = {
+  intervals: [50],
+  probes: 1,
+  rounds: 1,
+  waves: 1,
+  names: 1,
+  timeScale: 0.05,
+  maxPropagationMs: 2000,
+  referenceIntervals: { blackboxFast: 200, blackboxSlow: 500, dig: 200 },
+};
 
 export async function benchPrecision(settings = FULL, log = console.log) {
   const sim = await startSimNetwork({ seed: 20261121, timeScale: settings.timeScale });
@@ -21,17 +30,30 @@ export async function benchPrecision(settings = FULL, log = console.log) {
     await observeWithPropwatch(sim, { pollIntervalMs: settings.intervals[0], probes: 1, rounds: 1 });
     for (const pollIntervalMs of settings.intervals) {
       const started = performance.now();
-      const result = await observeWithPropwatch(sim, { pollIntervalMs, probes: settings.probes, rounds: settings.rounds });
+      const result = await observeWithPropwatch(sim, {
+        pollIntervalMs,
+        probes: settings.probes,
+        rounds: settings.rounds,
+      });
       problems.push(...result.problems.map((p) => `propwatch ${pollIntervalMs} ms: ${p}`));
       rows.push({ tool: `propwatch, poll ${pollIntervalMs} ms`, ...scoreObservations(result.observations) });
       log(`  ${rows.at(-1).tool}: ${describe(rows.at(-1))} (${fmt((performance.now() - started) / 1000, 0)} s)`);
     }
     const started = performance.now();
     const intervals = settings.referenceIntervals ?? REFERENCE_INTERVALS;
-    const reference = await observeWithReferenceTools(sim, { waves: settings.waves, names: settings.names, maxPropagationMs: settings.maxPropagationMs, intervals });
+    const reference = await observeWithReferenceTools(sim, {
+      waves: settings.waves,
+      names: settings.names,
+      maxPropagationMs: settings.maxPropagationMs,
+      intervals,
+    });
     problems.push(...reference.problems);
     const seconds = (ms) => `${ms / 1000} s`;
-    const labels = { blackboxFast: `blackbox_exporter DNS, scrape ${seconds(intervals.blackboxFast)}`, blackboxSlow: `blackbox_exporter DNS, scrape ${seconds(intervals.blackboxSlow)}`, dig: `\`dig\` loop, ${seconds(intervals.dig)}` };
+    const labels = {
+      blackboxFast: `blackbox_exporter DNS, scrape ${seconds(intervals.blackboxFast)}`,
+      blackboxSlow: `blackbox_exporter DNS, scrape ${seconds(intervals.blackboxSlow)}`,
+      dig: `\`dig\` loop, ${seconds(intervals.dig)}`,
+    };
     for (const [key, observations] of Object.entries(reference.observations)) {
       rows.push({ tool: labels[key], ...scoreObservations(observations) });
       log(`  ${rows.at(-1).tool}: ${describe(rows.at(-1))}`);
@@ -50,10 +72,15 @@ function describe(row) {
 
 /** Markdown table of a `benchPrecision` result. */
 export function precisionTable({ rows }) {
-  const lines = ['| observer | POP observations | truth inside [lower, upper] | median \\|estimate − truth\\| | p99 \\|estimate − truth\\| |', '|---|---:|---:|---:|---:|'];
+  const lines = [
+    '| observer | POP observations | truth inside [lower, upper] | median \\|estimate − truth\\| | p99 \\|estimate − truth\\| |',
+    '|---|---:|---:|---:|---:|',
+  ];
   for (const row of rows) {
     const coverage = `${fmt(row.coverage * 100, 1)}%${row.coverage < 1 && row.tool.startsWith('propwatch') ? ' **(target 100%: missed)**' : ''}`;
-    lines.push(`| ${row.tool} | ${row.count} | ${coverage} | ${fmt(row.medianErrorMs, 1)} ms | ${fmt(row.p99ErrorMs, 1)} ms |`);
+    lines.push(
+      `| ${row.tool} | ${row.count} | ${coverage} | ${fmt(row.medianErrorMs, 1)} ms | ${fmt(row.p99ErrorMs, 1)} ms |`,
+    );
   }
   return lines.join('\n');
 }

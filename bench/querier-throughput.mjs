@@ -20,7 +20,19 @@ export const TINY = { seconds: 1, inflight: 16 };
 const CLIENT = fileURLToPath(new URL('./lib/dns-load-client.mjs', import.meta.url));
 
 async function runNodeClient(mode, knot, settings, extraArgs = []) {
-  const { child, next } = await startNodeChild(CLIENT, ['--mode', mode, '--target', `${knot.address}:${knot.port}`, '--name', KNOT_CANARY, '--seconds', String(settings.seconds), '--inflight', String(settings.inflight), ...extraArgs]);
+  const { child, next } = await startNodeChild(CLIENT, [
+    '--mode',
+    mode,
+    '--target',
+    `${knot.address}:${knot.port}`,
+    '--name',
+    KNOT_CANARY,
+    '--seconds',
+    String(settings.seconds),
+    '--inflight',
+    String(settings.inflight),
+    ...extraArgs,
+  ]);
   try {
     return await next(settings.seconds * 1000 + 30_000);
   } finally {
@@ -34,7 +46,25 @@ async function runDnsperf(knot, settings) {
   const cpuBefore = readCpuSeconds().children;
   // -e -E 3:00 sends an NSID option (code 3, one zero byte) so Knot adds its
   // NSID just as it does for the querier; -D would set DO, which we do not.
-  const { stdout, stderr } = await runCommand('dnsperf', ['-s', knot.address, '-p', String(knot.port), '-d', join(dir, 'queries'), '-l', String(settings.seconds), '-q', String(settings.inflight), '-e', '-E', '3:00'], { timeoutMs: settings.seconds * 1000 + 30_000 });
+  const { stdout, stderr } = await runCommand(
+    'dnsperf',
+    [
+      '-s',
+      knot.address,
+      '-p',
+      String(knot.port),
+      '-d',
+      join(dir, 'queries'),
+      '-l',
+      String(settings.seconds),
+      '-q',
+      String(settings.inflight),
+      '-e',
+      '-E',
+      '3:00',
+    ],
+    { timeoutMs: settings.seconds * 1000 + 30_000 },
+  );
   const cpuSeconds = readCpuSeconds().children - cpuBefore;
   rmSync(dir, { recursive: true, force: true });
   const qps = Number(/Queries per second:\s+([0-9.]+)/.exec(stdout)?.[1]);
@@ -52,11 +82,15 @@ export async function benchQuerierThroughput(settings = FULL, log = console.log)
       const row = { label, ...(await run()) };
       row.knotCpuUsPerQuery = ((readCpuSeconds(knot.pid).self - knotCpuBefore) * 1e6) / Math.max(1, row.answers);
       rows.push(row);
-      log(`  ${label}: ${fmt(row.qps)} q/s, ${fmt(row.cpuUsPerQuery, 1)} µs CPU/query client, ${fmt(row.knotCpuUsPerQuery, 1)} µs knotd${row.failures ? `, ${row.failures} failures` : ''}`);
+      log(
+        `  ${label}: ${fmt(row.qps)} q/s, ${fmt(row.cpuUsPerQuery, 1)} µs CPU/query client, ${fmt(row.knotCpuUsPerQuery, 1)} µs knotd${row.failures ? `, ${row.failures} failures` : ''}`,
+      );
     };
     await measure('propwatch Querier (1 Node process)', () => runNodeClient('querier', knot, settings));
     // The price of RFC 5452 source-port rotation (on by default), measured in the same run.
-    await measure('propwatch Querier, port rotation off', () => runNodeClient('querier', knot, settings, ['--no-port-rotation']));
+    await measure('propwatch Querier, port rotation off', () =>
+      runNodeClient('querier', knot, settings, ['--no-port-rotation']),
+    );
     await measure('dnsperf', () => runDnsperf(knot, settings));
     await measure('dns2 UDPClient (1 Node process)', () => runNodeClient('dns2', knot, settings));
   } finally {
@@ -68,10 +102,19 @@ export async function benchQuerierThroughput(settings = FULL, log = console.log)
 }
 
 export function querierTable({ rows, settings }) {
-  const lines = [`| client (${settings.inflight} in flight, ${settings.seconds} s each) | answers/s | % of dnsperf | client CPU µs/query | knotd CPU µs/query |`, '|---|---:|---:|---:|---:|'];
+  const lines = [
+    `| client (${settings.inflight} in flight, ${settings.seconds} s each) | answers/s | % of dnsperf | client CPU µs/query | knotd CPU µs/query |`,
+    '|---|---:|---:|---:|---:|',
+  ];
   for (const row of rows) {
-    const target = row.label.startsWith('propwatch') ? (row.ofDnsperf >= 0.25 ? ' (target ≥ 25%: met)' : ' **(target ≥ 25%: missed)**') : '';
-    lines.push(`| ${row.label} | ${fmt(row.qps)} | ${fmt(row.ofDnsperf * 100, 1)}%${target} | ${fmt(row.cpuUsPerQuery, 1)} | ${fmt(row.knotCpuUsPerQuery, 1)} |`);
+    const target = row.label.startsWith('propwatch')
+      ? row.ofDnsperf >= 0.25
+        ? ' (target ≥ 25%: met)'
+        : ' **(target ≥ 25%: missed)**'
+      : '';
+    lines.push(
+      `| ${row.label} | ${fmt(row.qps)} | ${fmt(row.ofDnsperf * 100, 1)}%${target} | ${fmt(row.cpuUsPerQuery, 1)} | ${fmt(row.knotCpuUsPerQuery, 1)} |`,
+    );
   }
   return lines.join('\n');
 }

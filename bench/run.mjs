@@ -14,12 +14,20 @@ import { BENCHMARKS } from './benchmarks.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { fmt } from './lib/stats.mjs';
 
-const { values } = parseArgs({ options: { only: { type: 'string', multiple: true }, tiny: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', multiple: true },
+    tiny: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
 const chosen = BENCHMARKS.filter((b) => !values.only || values.only.includes(b.key));
 if (chosen.length === 0) throw new Error(`--only must name one of: ${BENCHMARKS.map((b) => b.key).join(', ')}`);
 
 const machine = describeMachine();
-console.log(`propwatch benchmarks on ${machine.cpu}, ${machine.cores} cores, ${fmt(machine.memoryGiB, 1)} GiB, node ${machine.node}`);
+console.log(
+  `propwatch benchmarks on ${machine.cpu}, ${machine.cores} cores, ${fmt(machine.memoryGiB, 1)} GiB, node ${machine.node}`,
+);
 const sections = [];
 const started = performance.now();
 for (const bench of chosen) {
@@ -40,6 +48,9 @@ if (!values['no-write']) {
   const tail = rest?.split('<!-- results:end -->')[1];
   if (tail === undefined) throw new Error(`${readme} lacks the <!-- results:start --> / <!-- results:end --> markers`);
   const header = `Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu}, ${machine.cores} cores, ${fmt(machine.memoryGiB, 1)} GiB RAM, Node ${machine.node}, with \`${command}\`${values.tiny ? ' (tiny smoke settings: not representative)' : ''}.`;
-  writeFileSync(readme, `${head}<!-- results:start -->\n${header}\n\n${sections.join('\n\n')}\n<!-- results:end -->${tail}`);
+  writeFileSync(
+    readme,
+    `${head}<!-- results:start -->\n${header}\n\n${sections.join('\n\n')}\n<!-- results:end -->${tail}`,
+  );
   console.log(`results written to ${readme}`);
 }

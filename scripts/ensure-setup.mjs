@@ -19,9 +19,12 @@ const run = (command, args) => {
 
 const lock = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
-const needsInstall = !existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs);
+const needsInstall =
+  !existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs);
 if (needsInstall) {
-  console.error('propwatch setup: installing npm packages (first run; better-sqlite3 may compile for a few minutes)...');
+  console.error(
+    'propwatch setup: installing npm packages (first run; better-sqlite3 may compile for a few minutes)...',
+  );
   run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
 }
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-b']);

@@ -91,7 +91,11 @@ const say = (text) => console.log(`[${time()}] ${text}`);
 
 /** Starts a component; its stdout/stderr go to a log file, and `onLine` sees stdout lines. */
 function start(name, script, args, onLine, env = {}) {
-  const child = spawn(process.execPath, [join(root, script), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
   child.stderr.pipe(log, { end: false });
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -117,7 +121,10 @@ async function stop(code = 0) {
   for (const { name, child } of [...children].reverse()) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     child.kill('SIGTERM');
-    const exited = await Promise.race([new Promise((r) => child.once('exit', () => r(true))), new Promise((r) => setTimeout(() => r(false), 5000))]);
+    const exited = await Promise.race([
+      new Promise((r) => child.once('exit', () => r(true))),
+      new Promise((r) => setTimeout(() => r(false), 5000)),
+    ]);
     if (!exited) {
       say(`${name} did not stop within 5 s; killing it`);
       child.kill('SIGKILL');
@@ -130,22 +137,31 @@ process.on('SIGTERM', () => void stop(0));
 
 // 1. The simulated network: its --json line tells where everything is.
 const sim = await new Promise((resolveSim, reject) => {
-  const child = start('sim', 'sim/dist/cli.js', ['--json', '--pops', String(settings.pops), '--seed', String(settings.seed), '--time-scale', String(timeScale)], (line) => {
-    if (line.startsWith('{')) {
-      try {
-        const ready = JSON.parse(line);
-        if (ready.event === 'propwatch-sim.ready') resolveSim(ready);
-      } catch {
-        /* a log line, not the ready line */
+  const child = start(
+    'sim',
+    'sim/dist/cli.js',
+    ['--json', '--pops', String(settings.pops), '--seed', String(settings.seed), '--time-scale', String(timeScale)],
+    (line) => {
+      if (line.startsWith('{')) {
+        try {
+          const ready = JSON.parse(line);
+          if (ready.event === 'propwatch-sim.ready') resolveSim(ready);
+        } catch {
+          /* a log line, not the ready line */
+        }
       }
-    }
-  });
+    },
+  );
   child.once('exit', () => reject(new Error(`the sim did not start; see ${join(logDir, 'sim.log')}`)));
 });
 say(`sim: ${sim.pops.length} POPs on ${sim.pops[0].address} (ports ${sim.pops[0].port}…), provider API ${sim.apiUrl}`);
 
 // 2. The aggregator, with one token per probe.
-const probes = Array.from({ length: settings.probes }, (_, i) => ({ id: `demo-${i + 1}`, region: ['eu-west', 'us-east', 'ap-southeast', 'sa-east', 'af-south'][i % 5], token: randomBytes(24).toString('hex') }));
+const probes = Array.from({ length: settings.probes }, (_, i) => ({
+  id: `demo-${i + 1}`,
+  region: ['eu-west', 'us-east', 'ap-southeast', 'sa-east', 'af-south'][i % 5],
+  token: randomBytes(24).toString('hex'),
+}));
 const quorum = Math.min(2, settings.probes);
 const aggregatorConfig = {
   listen: { host: '127.0.0.1', port: settings.port },
@@ -153,7 +169,13 @@ const aggregatorConfig = {
   storage: { path: join(dataDir, 'aggregator.db'), retentionDays: 7 },
   probes: probes.map(({ id, token, region }) => ({ id, token, region })),
   analysis: { windowMs: settings.roundIntervalMs * 4 },
-  status: { alarmAboveMs: settings.thresholdMs, clearBelowMs: Math.round(settings.thresholdMs * 0.75), quorum, minFreshProbes: quorum, staleAfterMs: settings.roundIntervalMs * 3 },
+  status: {
+    alarmAboveMs: settings.thresholdMs,
+    clearBelowMs: Math.round(settings.thresholdMs * 0.75),
+    quorum,
+    minFreshProbes: quorum,
+    staleAfterMs: settings.roundIntervalMs * 3,
+  },
 };
 // JSON is YAML, so the loaders read these files as they are.
 const aggregatorFile = join(dataDir, 'aggregator.yaml');
@@ -161,10 +183,15 @@ writeFileSync(aggregatorFile, JSON.stringify(aggregatorConfig, null, 2));
 start('aggregator', 'aggregator/dist/cli.js', ['--config', aggregatorFile]);
 const base = `http://127.0.0.1:${settings.port}`;
 for (let i = 0; ; i++) {
-  const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+  const up = await fetch(`${base}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  );
   if (up) break;
   if (i > 100) {
-    say(`the aggregator did not answer on ${base}; see ${join(logDir, 'aggregator.log')} (is port ${settings.port} taken? try --port)`);
+    say(
+      `the aggregator did not answer on ${base}; see ${join(logDir, 'aggregator.log')} (is port ${settings.port} taken? try --port)`,
+    );
     await stop(1);
   }
   await new Promise((r) => setTimeout(r, 100));
@@ -179,7 +206,12 @@ for (const probe of probes) {
     writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId } },
     targets: sim.pops.map((p) => ({ name: p.name, address: p.address, port: p.port })),
     // maxWaitMs must exceed the alarm threshold, or a stuck POP's timeout (censored at maxWaitMs) would never breach it.
-    round: { intervalMs: settings.roundIntervalMs, pollIntervalMs: 50, maxWaitMs: Math.max(settings.roundIntervalMs - 1000, Math.round(settings.thresholdMs * 1.25)), progressMs: 1000 },
+    round: {
+      intervalMs: settings.roundIntervalMs,
+      pollIntervalMs: 50,
+      maxWaitMs: Math.max(settings.roundIntervalMs - 1000, Math.round(settings.thresholdMs * 1.25)),
+      progressMs: 1000,
+    },
     report: { url: base, token: probe.token, spoolDir: join(dataDir, probe.id, 'spool') },
     stateDir: join(dataDir, probe.id, 'state'),
   };
@@ -199,20 +231,33 @@ function summariseRound(probeId, line) {
   const worst = record.worstMs === undefined ? '-' : `${record.worstPop} ${(record.worstMs / 1000).toFixed(2)} s`;
   const timeouts = record.timeouts ? `, ${record.timeouts} timeout${record.timeouts > 1 ? 's' : ''}` : '';
   const failed = record.state === 'write_failed' ? ` WRITE FAILED: ${record.writeError}` : '';
-  say(`${probeId.padEnd(7)} round ${record.state.padEnd(8)} worst ${worst}${timeouts}${failed} │ status ${status.state}`);
+  say(
+    `${probeId.padEnd(7)} round ${record.state.padEnd(8)} worst ${worst}${timeouts}${failed} │ status ${status.state}`,
+  );
 }
 
 // 4. The beacon, with the console driver.
 let beaconState = '';
-start('beacon', 'alarm-pi/dist/cli.js', ['--driver', 'console'], (line) => {
-  const change = /^state → (\w+)/.exec(line);
-  if (change) {
-    beaconState = change[1];
-    say(`beacon  ${line}${['stale', 'degraded', 'unreachable'].includes(beaconState) ? ' (blinking)' : ''}`);
-  } else if (!['stale', 'degraded', 'unreachable'].includes(beaconState)) {
-    say(`beacon  ${line}`);
-  }
-}, { PROPWATCH_AGGREGATOR__URL: base, PROPWATCH_POLL__INTERVAL_MS: '1000', PROPWATCH_BEACON__LAMP_TEST: 'false', PROPWATCH_BEACON__MIN_ON_MS: '5000' });
+start(
+  'beacon',
+  'alarm-pi/dist/cli.js',
+  ['--driver', 'console'],
+  (line) => {
+    const change = /^state → (\w+)/.exec(line);
+    if (change) {
+      beaconState = change[1];
+      say(`beacon  ${line}${['stale', 'degraded', 'unreachable'].includes(beaconState) ? ' (blinking)' : ''}`);
+    } else if (!['stale', 'degraded', 'unreachable'].includes(beaconState)) {
+      say(`beacon  ${line}`);
+    }
+  },
+  {
+    PROPWATCH_AGGREGATOR__URL: base,
+    PROPWATCH_POLL__INTERVAL_MS: '1000',
+    PROPWATCH_BEACON__LAMP_TEST: 'false',
+    PROPWATCH_BEACON__MIN_ON_MS: '5000',
+  },
+);
 
 say(`dashboard: ${base}/   (logs in ${logDir}; Ctrl-C stops everything)`);
 
@@ -229,17 +274,24 @@ setInterval(async () => {
 
 // 6. The scenario: one POP stops receiving changes, then recovers.
 if (flags.scenario === 'stuck') {
-  const pop = (flags['stuck-pop'] ?? (sim.pops.some((p) => p.name === 'LHR') ? 'LHR' : sim.pops.at(-1).name)).toUpperCase();
+  const pop = (
+    flags['stuck-pop'] ?? (sim.pops.some((p) => p.name === 'LHR') ? 'LHR' : sim.pops.at(-1).name)
+  ).toUpperCase();
   if (!sim.pops.some((p) => p.name === pop)) {
     say(`scenario: no POP named ${pop}; POPs are ${sim.pops.map((p) => p.name).join(' ')}`);
   } else {
     const admin = (method) =>
       fetch(`${sim.adminUrl}/pops/${pop}/fault`, {
         method,
-        headers: { authorization: `Bearer ${sim.adminToken}`, ...(method === 'PUT' ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${sim.adminToken}`,
+          ...(method === 'PUT' ? { 'content-type': 'application/json' } : {}),
+        },
         ...(method === 'PUT' ? { body: JSON.stringify({ kind: 'stuck' }) } : {}),
       }).catch((error) => say(`scenario: admin API failed: ${error.message}`));
-    say(`scenario: ${pop} gets stuck in ${settings.stuckAtS} s and recovers ${settings.stuckForS} s later (--scenario none to disable)`);
+    say(
+      `scenario: ${pop} gets stuck in ${settings.stuckAtS} s and recovers ${settings.stuckForS} s later (--scenario none to disable)`,
+    );
     setTimeout(() => {
       say(`scenario: ${pop} is now STUCK (receives no changes)`);
       void admin('PUT');

@@ -17,7 +17,12 @@ export function renderBanner(status, now = Date.now()) {
   setText('banner-reason', status.reason);
   const since = new Date(status.since);
   setText('banner-since', `${since.toLocaleString([], { hour12: false })} (${formatAge(now - since.getTime())} ago)`);
-  setText('banner-worst', status.worst ? `${formatMs(status.worstMs)} · ${status.worst.pop} via ${status.worst.probe}` : formatMs(status.worstMs));
+  setText(
+    'banner-worst',
+    status.worst
+      ? `${formatMs(status.worstMs)} · ${status.worst.pop} via ${status.worst.probe}`
+      : formatMs(status.worstMs),
+  );
   setText('banner-threshold', formatMs(status.thresholdMs));
   setText('banner-probes', `${status.probes.fresh} of ${status.probes.expected}`);
   document.title = `propwatch · ${LABELS[state] ?? state}`;

@@ -57,11 +57,21 @@ function buildOptions(container, probes, limits) {
     width: Math.max(300, container.clientWidth),
     height: HEIGHT,
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true, range: (_u, min, max) => [Math.min(min, max - MIN_SPAN_S), max] }, y: { range: (_u, _min, max) => [0, Math.max(max ?? 0, limits.alarmAboveMs / 1000) * 1.15] } },
+    scales: {
+      x: { time: true, range: (_u, min, max) => [Math.min(min, max - MIN_SPAN_S), max] },
+      y: { range: (_u, _min, max) => [0, Math.max(max ?? 0, limits.alarmAboveMs / 1000) * 1.15] },
+    },
     axes: [{}, { label: 'seconds', values: (_u, ticks) => ticks.map((t) => `${t} s`), size: 60 }],
     series: [
       {},
-      ...probes.map((probe, i) => ({ label: probe, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: true, points: { show: true, size: 5 }, value: secondsValue })),
+      ...probes.map((probe, i) => ({
+        label: probe,
+        stroke: PALETTE[i % PALETTE.length],
+        width: 2,
+        spanGaps: true,
+        points: { show: true, size: 5 },
+        value: secondsValue,
+      })),
     ],
     legend: { live: false },
     hooks: { draw: [(u) => drawLimits(u, limits)] },
@@ -74,7 +84,9 @@ export function createChart(container, hint) {
   const limits = { alarmAboveMs: 0, clearBelowMs: 0 };
   const empty = el('p', { className: 'empty', text: 'No measured rounds in the window yet.' });
   container.append(empty);
-  new ResizeObserver(() => plot?.setSize({ width: Math.max(300, container.clientWidth), height: HEIGHT })).observe(container);
+  new ResizeObserver(() => plot?.setSize({ width: Math.max(300, container.clientWidth), height: HEIGHT })).observe(
+    container,
+  );
 
   return {
     update(history) {

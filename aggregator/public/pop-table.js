@@ -40,22 +40,39 @@ function describe(pop, thresholds) {
   switch (pop.state) {
     case 'propagated': {
       const estimate = pop.estimateMs ?? (pop.lowerMs + (pop.upperMs ?? pop.lowerMs)) / 2;
-      return { text: formatEstimate(estimate, ((pop.upperMs ?? pop.lowerMs) - pop.lowerMs) / 2), severity: severityOf(estimate, thresholds) };
+      return {
+        text: formatEstimate(estimate, ((pop.upperMs ?? pop.lowerMs) - pop.lowerMs) / 2),
+        severity: severityOf(estimate, thresholds),
+      };
     }
     case 'timeout':
       return { text: `> ${formatMs(pop.lowerMs)} timeout`, severity: 'bad' };
     case 'failing':
-      return { text: `≥ ${formatMs(pop.lowerMs)} failing`, severity: pop.lowerMs >= thresholds.alarmAboveMs ? 'bad' : 'pending' };
+      return {
+        text: `≥ ${formatMs(pop.lowerMs)} failing`,
+        severity: pop.lowerMs >= thresholds.alarmAboveMs ? 'bad' : 'pending',
+      };
     default:
-      return { text: `≥ ${formatMs(pop.lowerMs)} pending`, severity: pop.lowerMs >= thresholds.alarmAboveMs ? 'bad' : 'pending' };
+      return {
+        text: `≥ ${formatMs(pop.lowerMs)} pending`,
+        severity: pop.lowerMs >= thresholds.alarmAboveMs ? 'bad' : 'pending',
+      };
   }
 }
 
 function cellFor(pop, thresholds) {
   if (!pop) return el('td', { className: 'cell missing', text: '–' });
   const { text, severity } = describe(pop, thresholds);
-  const details = [`target ${pop.target}`, pop.nsid ? `NSID ${pop.nsid}` : null, `${pop.queries} queries, ${pop.failures} failures`, pop.lastError ? `last error: ${pop.lastError}` : null];
-  return el('td', { className: `cell sev-${severity}`, title: details.filter(Boolean).join('\n') }, [el('span', { className: 'figure', text }), errorBar(pop, thresholds)]);
+  const details = [
+    `target ${pop.target}`,
+    pop.nsid ? `NSID ${pop.nsid}` : null,
+    `${pop.queries} queries, ${pop.failures} failures`,
+    pop.lastError ? `last error: ${pop.lastError}` : null,
+  ];
+  return el('td', { className: `cell sev-${severity}`, title: details.filter(Boolean).join('\n') }, [
+    el('span', { className: 'figure', text }),
+    errorBar(pop, thresholds),
+  ]);
 }
 
 function probeHeader(id, probe, round) {
@@ -79,11 +96,19 @@ export function renderPopTable(table, { probes, rounds, thresholds }) {
       pops.set(pop.pop, row);
     }
   }
-  const head = el('thead', {}, [el('tr', {}, [el('th', { className: 'corner', text: 'POP / NSID' }), ...probeIds.map((id) => probeHeader(id, byId.get(id), latest.get(id)))])]);
+  const head = el('thead', {}, [
+    el('tr', {}, [
+      el('th', { className: 'corner', text: 'POP / NSID' }),
+      ...probeIds.map((id) => probeHeader(id, byId.get(id), latest.get(id))),
+    ]),
+  ]);
   const body = el('tbody');
   for (const name of [...pops.keys()].sort()) {
     const row = pops.get(name);
-    const label = el('th', { className: 'pop' }, [el('div', { className: 'pop-name', text: name }), el('div', { className: 'nsid', text: [...row.nsids].join(' / ') })]);
+    const label = el('th', { className: 'pop' }, [
+      el('div', { className: 'pop-name', text: name }),
+      el('div', { className: 'nsid', text: [...row.nsids].join(' / ') }),
+    ]);
     body.append(el('tr', {}, [label, ...probeIds.map((id) => cellFor(row.cells.get(id), thresholds))]));
   }
   if (pops.size === 0) body.append(el('tr', {}, [el('td', { className: 'empty', text: 'No measured rounds yet.' })]));

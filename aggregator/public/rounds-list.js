@@ -30,8 +30,18 @@ function row(round, thresholds) {
 }
 
 export function renderRounds(table, { rounds, thresholds }) {
-  const head = el('thead', {}, [el('tr', {}, ['started', 'probe', 'state', 'serial', 'propagated', 'slowest POP', 'write'].map((h) => el('th', { text: h })))]);
-  const body = el('tbody', {}, rounds.slice(0, SHOWN).map((round) => row(round, thresholds)));
+  const head = el('thead', {}, [
+    el(
+      'tr',
+      {},
+      ['started', 'probe', 'state', 'serial', 'propagated', 'slowest POP', 'write'].map((h) => el('th', { text: h })),
+    ),
+  ]);
+  const body = el(
+    'tbody',
+    {},
+    rounds.slice(0, SHOWN).map((round) => row(round, thresholds)),
+  );
   if (rounds.length === 0) body.append(el('tr', {}, [el('td', { className: 'empty', text: 'No rounds yet.' })]));
   table.replaceChildren(head, body);
 }

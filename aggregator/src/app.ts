@@ -64,7 +64,16 @@ export function build(options: BuildOptions): FastifyInstance {
   // debug or trace: a hook on every request is measurable on /api/v1/status.
   if (options.logger && ['debug', 'trace'].includes(options.logger.level)) {
     app.addHook('onResponse', (request, reply, done) => {
-      request.log.debug({ reqId: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+      request.log.debug(
+        {
+          reqId: request.id,
+          method: request.method,
+          url: request.url,
+          statusCode: reply.statusCode,
+          ms: reply.elapsedTime,
+        },
+        'request completed',
+      );
       done();
     });
   }

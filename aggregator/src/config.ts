@@ -4,7 +4,15 @@
  * express. Loaded once at start; every problem is a ConfigError naming the key.
  */
 import Type, { type Static } from 'typebox';
-import { ConfigError, IDENTIFIER_PATTERN, LogLevel, MAX_DURATION_MS, loadConfig, type LoadConfigOptions, type LoadedConfig } from '@propwatch/shared';
+import {
+  ConfigError,
+  IDENTIFIER_PATTERN,
+  LogLevel,
+  MAX_DURATION_MS,
+  loadConfig,
+  type LoadConfigOptions,
+  type LoadedConfig,
+} from '@propwatch/shared';
 
 const Ms = (fallback: number, description: string, minimum = 1) =>
   Type.Integer({ minimum, maximum: MAX_DURATION_MS, default: fallback, description });
@@ -18,7 +26,11 @@ export const AggregatorConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    publicUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:8080', description: 'base URL used for links in webhooks' }),
+    publicUrl: Type.String({
+      minLength: 1,
+      default: 'http://127.0.0.1:8080',
+      description: 'base URL used for links in webhooks',
+    }),
     logLevel: LogLevel,
     storage: Type.Object(
       {
@@ -28,7 +40,12 @@ export const AggregatorConfigSchema = Type.Object(
           default: 'full',
           description: 'SQLite synchronous mode: full survives power loss, normal only process crashes',
         }),
-        retentionDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 30, description: 'rounds older than this are pruned' }),
+        retentionDays: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 3650,
+          default: 30,
+          description: 'rounds older than this are pruned',
+        }),
         pruneIntervalMs: Ms(3_600_000, 'how often old rounds are pruned'),
       },
       { additionalProperties: false, default: {} },
@@ -37,19 +54,36 @@ export const AggregatorConfigSchema = Type.Object(
       Type.Object(
         {
           id: Type.String({ pattern: IDENTIFIER_PATTERN, description: 'probe id' }),
-          token: Type.String({ minLength: 16, maxLength: 512, secret: true, description: 'bearer token of this probe' }),
+          token: Type.String({
+            minLength: 16,
+            maxLength: 512,
+            secret: true,
+            description: 'bearer token of this probe',
+          }),
           region: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         },
         { additionalProperties: false },
       ),
       { default: [], maxItems: 1000, description: 'probes allowed to report' },
     ),
-    readToken: Type.Optional(Type.String({ minLength: 16, maxLength: 512, secret: true, description: 'bearer token for the read API' })),
+    readToken: Type.Optional(
+      Type.String({ minLength: 16, maxLength: 512, secret: true, description: 'bearer token for the read API' }),
+    ),
     ingest: Type.Object(
       {
         bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1_048_576 }),
-        reportsPerSecond: Type.Number({ exclusiveMinimum: 0, maximum: 100_000, default: 10, description: 'sustained reports/s per probe' }),
-        burst: Type.Integer({ minimum: 1, maximum: 100_000, default: 30, description: 'reports a probe may send at once' }),
+        reportsPerSecond: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 100_000,
+          default: 10,
+          description: 'sustained reports/s per probe',
+        }),
+        burst: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 30,
+          description: 'reports a probe may send at once',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -61,22 +95,49 @@ export const AggregatorConfigSchema = Type.Object(
       {
         alarmAboveMs: Ms(60_000, 'alarm when worst-case propagation exceeds this'),
         clearBelowMs: Ms(30_000, 'an alarm clears only when worst-case propagation drops below this'),
-        quorum: Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'distinct probes that must see the same POP over the threshold' }),
-        minFreshProbes: Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'fewer fresh probes means stale' }),
+        quorum: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 1,
+          description: 'distinct probes that must see the same POP over the threshold',
+        }),
+        minFreshProbes: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 1,
+          description: 'fewer fresh probes means stale',
+        }),
         staleAfterMs: Ms(120_000, 'a probe silent for longer is not fresh'),
-        maxExtrapolationMs: Ms(5_000, "how far past a running round's last report its pending lower bounds keep growing", 0),
-        degradedAfterWriteFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'consecutive write_failed rounds that make a probe write-failing' }),
+        maxExtrapolationMs: Ms(
+          5_000,
+          "how far past a running round's last report its pending lower bounds keep growing",
+          0,
+        ),
+        degradedAfterWriteFailures: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 3,
+          description: 'consecutive write_failed rounds that make a probe write-failing',
+        }),
         reevaluateMs: Ms(1_000, 'timer that re-evaluates staleness and running rounds', 10),
       },
       { additionalProperties: false, default: {} },
     ),
     webhooks: Type.Object(
       {
-        urls: Type.Array(Type.String({ pattern: '^https?://', maxLength: 2048, secret: true }), { default: [], maxItems: 20 }),
+        urls: Type.Array(Type.String({ pattern: '^https?://', maxLength: 2048, secret: true }), {
+          default: [],
+          maxItems: 20,
+        }),
         timeoutMs: Ms(5_000, 'per-request timeout'),
         maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
         retryBaseMs: Ms(1_000, 'first retry delay; doubles per attempt', 1),
-        queueSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'pending deliveries kept; oldest dropped beyond' }),
+        queueSize: Type.Integer({
+          minimum: 1,
+          maximum: 10_000,
+          default: 100,
+          description: 'pending deliveries kept; oldest dropped beyond',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -90,7 +151,10 @@ export type AggregatorConfig = Static<typeof AggregatorConfigSchema>;
 /** Loads YAML + PROPWATCH_* env, applies defaults, validates (schema and cross-field). */
 export function loadAggregatorConfig(options: LoadConfigOptions = {}): LoadedConfig<AggregatorConfig> {
   const loaded = loadConfig(AggregatorConfigSchema, options);
-  checkConfig(loaded.config, options.file ? `file ${options.file}` : options.values ? 'given values' : 'environment/defaults');
+  checkConfig(
+    loaded.config,
+    options.file ? `file ${options.file}` : options.values ? 'given values' : 'environment/defaults',
+  );
   return loaded;
 }
 
@@ -98,19 +162,36 @@ export function loadAggregatorConfig(options: LoadConfigOptions = {}): LoadedCon
 export function checkConfig(config: AggregatorConfig, source = 'options'): void {
   const { status, probes } = config;
   if (status.clearBelowMs > status.alarmAboveMs) {
-    throw new ConfigError('status.clearBelowMs', status.clearBelowMs, `a value <= status.alarmAboveMs (${status.alarmAboveMs}) for hysteresis`, source);
+    throw new ConfigError(
+      'status.clearBelowMs',
+      status.clearBelowMs,
+      `a value <= status.alarmAboveMs (${status.alarmAboveMs}) for hysteresis`,
+      source,
+    );
   }
   if (probes.length > 0 && status.quorum > probes.length) {
-    throw new ConfigError('status.quorum', status.quorum, `at most the number of configured probes (${probes.length}), or no alarm could ever fire`, source);
+    throw new ConfigError(
+      'status.quorum',
+      status.quorum,
+      `at most the number of configured probes (${probes.length}), or no alarm could ever fire`,
+      source,
+    );
   }
   if (probes.length > 0 && status.minFreshProbes > probes.length) {
-    throw new ConfigError('status.minFreshProbes', status.minFreshProbes, `at most the number of configured probes (${probes.length})`, source);
+    throw new ConfigError(
+      'status.minFreshProbes',
+      status.minFreshProbes,
+      `at most the number of configured probes (${probes.length})`,
+      source,
+    );
   }
   const ids = new Set<string>();
   const tokens = new Set<string>();
   probes.forEach((probe, index) => {
-    if (ids.has(probe.id)) throw new ConfigError(`probes.${index}.id`, probe.id, 'a probe id not used by another probe', source);
-    if (tokens.has(probe.token)) throw new ConfigError(`probes.${index}.token`, '***', 'a token not shared with another probe', source);
+    if (ids.has(probe.id))
+      throw new ConfigError(`probes.${index}.id`, probe.id, 'a probe id not used by another probe', source);
+    if (tokens.has(probe.token))
+      throw new ConfigError(`probes.${index}.token`, '***', 'a token not shared with another probe', source);
     if (config.readToken !== undefined && probe.token === config.readToken) {
       throw new ConfigError(`probes.${index}.token`, '***', 'a token different from readToken', source);
     }

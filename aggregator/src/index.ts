@@ -4,7 +4,13 @@ export { resolveConfig } from './resolve-config.js';
 export { type Clock, systemClock } from './clock.js';
 export type { RoundStore, StoredRound, UpsertResult, ProbeRecord, PopRecord } from './storage/round-store.js';
 export { SqliteRoundStore } from './storage/sqlite-store.js';
-export { evaluateStatus, observeCurrent, type ProbeView, type StatusSettings, type StatusEvaluation } from './status/evaluate-status.js';
+export {
+  evaluateStatus,
+  observeCurrent,
+  type ProbeView,
+  type StatusSettings,
+  type StatusEvaluation,
+} from './status/evaluate-status.js';
 export type { PopBreach } from './status/pop-breaches.js';
 export { StatusTracker, type StatusChange } from './status/status-tracker.js';
 export { summarizePropagation, type PropagationSummary } from './analysis/propagation-summary.js';

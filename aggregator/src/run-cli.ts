@@ -37,7 +37,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
       strict: true,
     }));
   } catch (error) {
@@ -61,8 +65,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
     return { exitCode: EXIT_CONFIG };
   }
   const { config } = loaded;
-  const log = createLogger({ name: 'propwatch-aggregator', level: config.logLevel as 'info', secrets: collectSecrets(AggregatorConfigSchema, config) });
-  for (const name of loaded.unknownEnv) log.warn({ variable: name }, 'environment variable matches no config key; typo?');
+  const log = createLogger({
+    name: 'propwatch-aggregator',
+    level: config.logLevel as 'info',
+    secrets: collectSecrets(AggregatorConfigSchema, config),
+  });
+  for (const name of loaded.unknownEnv)
+    log.warn({ variable: name }, 'environment variable matches no config key; typo?');
   const app = build({ config, logger: log });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -71,6 +80,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOut
     await app.close().catch(() => undefined);
     return { exitCode: 1 };
   }
-  log.info({ version: PROPWATCH_VERSION, probes: config.probes.length, storage: config.storage.path }, 'aggregator ready');
+  log.info(
+    { version: PROPWATCH_VERSION, probes: config.probes.length, storage: config.storage.path },
+    'aggregator ready',
+  );
   return { app, log };
 }

@@ -14,7 +14,17 @@ import { eventually } from './stack.js';
 import { compareLedgers } from './outage-helpers/compare-ledger.js';
 import { readDbRounds } from './outage-helpers/db-rounds.js';
 import { ProbeLedger } from './outage-helpers/probe-ledger.js';
-import { buildAll, type Component, failIfExited, freePort, probeConfig, startComponent, startSim, waitForHttp, writeConfig } from './outage-helpers/processes.js';
+import {
+  buildAll,
+  type Component,
+  failIfExited,
+  freePort,
+  probeConfig,
+  startComponent,
+  startSim,
+  waitForHttp,
+  writeConfig,
+} from './outage-helpers/processes.js';
 
 const PROBES = 5;
 const KILLS = 7;
@@ -31,11 +41,19 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const between = (min: number, max: number) => min + Math.random() * (max - min);
 
 test(`${KILLS} SIGKILLs of the aggregator during sustained ingest from ${PROBES} probe processes: nothing acknowledged is lost, every spooled round arrives`, async () => {
-  const { component: sim, info } = await startSim(['--pops', '14', '--seed', '3', '--time-scale', '0.05', '--log-level', 'warn'], { logFile: join(dir, 'sim.log') });
+  const { component: sim, info } = await startSim(
+    ['--pops', '14', '--seed', '3', '--time-scale', '0.05', '--log-level', 'warn'],
+    { logFile: join(dir, 'sim.log') },
+  );
   running.push(sim);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const probes = Array.from({ length: PROBES }, (_, i) => ({ id: `crash-${i + 1}`, token: randomBytes(16).toString('hex'), dir: join(dir, `crash-${i + 1}`), ledger: new ProbeLedger() }));
+  const probes = Array.from({ length: PROBES }, (_, i) => ({
+    id: `crash-${i + 1}`,
+    token: randomBytes(16).toString('hex'),
+    dir: join(dir, `crash-${i + 1}`),
+    ledger: new ProbeLedger(),
+  }));
   const dbPath = join(dir, 'aggregator.db');
   const aggregatorFile = writeConfig(join(dir, 'aggregator.yaml'), {
     listen: { host: '127.0.0.1', port },
@@ -43,7 +61,9 @@ test(`${KILLS} SIGKILLs of the aggregator during sustained ingest from ${PROBES}
     probes: probes.map(({ id, token }) => ({ id, token })),
     ingest: { reportsPerSecond: 1000, burst: 1000 },
   });
-  let aggregator = startComponent('aggregator', 'aggregator/dist/cli.js', ['--config', aggregatorFile], { logFile: join(dir, 'aggregator.log') });
+  let aggregator = startComponent('aggregator', 'aggregator/dist/cli.js', ['--config', aggregatorFile], {
+    logFile: join(dir, 'aggregator.log'),
+  });
   running.push(aggregator);
   await waitForHttp(`${url}/readyz`);
 
@@ -51,14 +71,28 @@ test(`${KILLS} SIGKILLs of the aggregator during sustained ingest from ${PROBES}
   // transaction), so some kills land while a report is being stored or answered.
   const probeProcesses = probes.map((probe) => {
     mkdirSync(probe.dir, { recursive: true });
-    const file = writeConfig(join(dir, `${probe.id}.yaml`), probeConfig(info, probe, url, { intervalMs: 700, pollIntervalMs: 20, maxWaitMs: 600, progressMs: 100 }));
-    const component = startComponent(probe.id, 'probe/dist/cli.js', ['--config', file], { logFile: join(dir, `${probe.id}.log`), onLine: (line) => probe.ledger.add(line) });
+    const file = writeConfig(
+      join(dir, `${probe.id}.yaml`),
+      probeConfig(info, probe, url, { intervalMs: 700, pollIntervalMs: 20, maxWaitMs: 600, progressMs: 100 }),
+    );
+    const component = startComponent(probe.id, 'probe/dist/cli.js', ['--config', file], {
+      logFile: join(dir, `${probe.id}.log`),
+      onLine: (line) => probe.ledger.add(line),
+    });
     running.push(component);
     return component;
   });
-  const spooled = () => probes.reduce((sum, p) => sum + readdirSync(join(p.dir, 'spool')).filter((f) => /^round-.*\.json$/.test(f)).length, 0);
+  const spooled = () =>
+    probes.reduce(
+      (sum, p) => sum + readdirSync(join(p.dir, 'spool')).filter((f) => /^round-.*\.json$/.test(f)).length,
+      0,
+    );
   const acks = () => probes.reduce((sum, p) => sum + p.ledger.acks, 0);
-  await eventually(() => (failIfExited(probeProcesses, dir), probes.every((p) => p.ledger.finished.size >= 2)), Boolean, 30_000);
+  await eventually(
+    () => (failIfExited(probeProcesses, dir), probes.every((p) => p.ledger.finished.size >= 2)),
+    Boolean,
+    30_000,
+  );
 
   let maxSpooledWhileDown = 0;
   for (let kill = 1; kill <= KILLS; kill++) {
@@ -69,7 +103,9 @@ test(`${KILLS} SIGKILLs of the aggregator during sustained ingest from ${PROBES}
     expect(await aggregator.exited).toBe('SIGKILL');
     await pause(between(300, 1500));
     maxSpooledWhileDown = Math.max(maxSpooledWhileDown, spooled());
-    aggregator = startComponent('aggregator', 'aggregator/dist/cli.js', ['--config', aggregatorFile], { logFile: join(dir, 'aggregator.log') });
+    aggregator = startComponent('aggregator', 'aggregator/dist/cli.js', ['--config', aggregatorFile], {
+      logFile: join(dir, 'aggregator.log'),
+    });
     running.push(aggregator);
     await waitForHttp(`${url}/readyz`);
   }
@@ -83,7 +119,9 @@ test(`${KILLS} SIGKILLs of the aggregator during sustained ingest from ${PROBES}
 
   const stored = readDbRounds(dbPath);
   const comparison = compareLedgers(new Map(probes.map((p) => [p.id, p.ledger])), stored);
-  const leftInSpool = probes.flatMap((p) => readdirSync(join(p.dir, 'spool')).filter((f) => /^round-.*\.json$/.test(f)));
+  const leftInSpool = probes.flatMap((p) =>
+    readdirSync(join(p.dir, 'spool')).filter((f) => /^round-.*\.json$/.test(f)),
+  );
   console.info(
     [
       `aggregator SIGKILLed ${KILLS} times during ingest from ${PROBES} probe processes:`,

@@ -25,16 +25,48 @@ function yaml(name: string, text: string): string {
 describe('config', () => {
   test('defaults are complete and frozen', () => {
     const config = resolveConfig({});
-    expect(config.status).toMatchObject({ alarmAboveMs: 60_000, clearBelowMs: 30_000, quorum: 1, reevaluateMs: 1_000, maxExtrapolationMs: 5_000 });
+    expect(config.status).toMatchObject({
+      alarmAboveMs: 60_000,
+      clearBelowMs: 30_000,
+      quorum: 1,
+      reevaluateMs: 1_000,
+      maxExtrapolationMs: 5_000,
+    });
     expect(config.storage).toMatchObject({ backend: 'sqlite', synchronous: 'full', retentionDays: 30 });
     expect(Object.isFrozen(config.status)).toBe(true);
   });
 
   test.each<[string, Record<string, unknown>, RegExp]>([
-    ['clear above alarm', { status: { alarmAboveMs: 10_000, clearBelowMs: 20_000 } }, /status\.clearBelowMs.*<= status\.alarmAboveMs \(10000\)/],
-    ['quorum above probe count', { probes: [{ id: 'p1', token: 'x'.repeat(16) }], status: { quorum: 2 } }, /status\.quorum.*at most the number of configured probes \(1\)/],
-    ['duplicate probe id', { probes: [{ id: 'p1', token: 'a'.repeat(16) }, { id: 'p1', token: 'b'.repeat(16) }] }, /probes\.1\.id/],
-    ['shared token', { probes: [{ id: 'p1', token: 'a'.repeat(16) }, { id: 'p2', token: 'a'.repeat(16) }] }, /probes\.1\.token.*has value "\*\*\*"/],
+    [
+      'clear above alarm',
+      { status: { alarmAboveMs: 10_000, clearBelowMs: 20_000 } },
+      /status\.clearBelowMs.*<= status\.alarmAboveMs \(10000\)/,
+    ],
+    [
+      'quorum above probe count',
+      { probes: [{ id: 'p1', token: 'x'.repeat(16) }], status: { quorum: 2 } },
+      /status\.quorum.*at most the number of configured probes \(1\)/,
+    ],
+    [
+      'duplicate probe id',
+      {
+        probes: [
+          { id: 'p1', token: 'a'.repeat(16) },
+          { id: 'p1', token: 'b'.repeat(16) },
+        ],
+      },
+      /probes\.1\.id/,
+    ],
+    [
+      'shared token',
+      {
+        probes: [
+          { id: 'p1', token: 'a'.repeat(16) },
+          { id: 'p2', token: 'a'.repeat(16) },
+        ],
+      },
+      /probes\.1\.token.*has value "\*\*\*"/,
+    ],
     ['short token', { probes: [{ id: 'p1', token: 'short' }] }, /probes\.0\.token/],
     ['unknown key', { stauts: {} }, /stauts.*no such key \(known keys here: .*status/],
   ])('%s → ConfigError naming the key', (_name, input, message) => {
@@ -43,8 +75,18 @@ describe('config', () => {
   });
 
   test('YAML plus PROPWATCH_* env, secrets never echoed', () => {
-    const file = yaml('ok.yaml', 'probes:\n  - { id: p1, token: yaml-token-000000001 }\nstatus: { alarmAboveMs: 45000 }\n');
-    const { config } = loadAggregatorConfig({ file, env: { PROPWATCH_STATUS__CLEAR_BELOW_MS: '40000', PROPWATCH_LISTEN__PORT: '9100', PROPWATCH_STATUS__MAX_EXTRAPOLATION_MS: '3000' } });
+    const file = yaml(
+      'ok.yaml',
+      'probes:\n  - { id: p1, token: yaml-token-000000001 }\nstatus: { alarmAboveMs: 45000 }\n',
+    );
+    const { config } = loadAggregatorConfig({
+      file,
+      env: {
+        PROPWATCH_STATUS__CLEAR_BELOW_MS: '40000',
+        PROPWATCH_LISTEN__PORT: '9100',
+        PROPWATCH_STATUS__MAX_EXTRAPOLATION_MS: '3000',
+      },
+    });
     expect(config.status).toMatchObject({ alarmAboveMs: 45_000, clearBelowMs: 40_000, maxExtrapolationMs: 3_000 });
     expect(config.listen.port).toBe(9100);
     const bad = yaml('bad.yaml', 'probes:\n  - { id: p1, token: tiny }\n');
@@ -68,15 +110,20 @@ describe('CLI', () => {
     expect(flag.err.join('')).toContain("Unknown option '--bogus'");
     const bad = io({ PROPWATCH_STATUS__QUORUM: 'many' });
     expect(await runCli([], bad.io)).toEqual({ exitCode: 78 });
-    expect(bad.err.join('')).toMatch(/config key "status\.quorum" \(environment variable PROPWATCH_STATUS__QUORUM\) has value "many": expected an integer/);
+    expect(bad.err.join('')).toMatch(
+      /config key "status\.quorum" \(environment variable PROPWATCH_STATUS__QUORUM\) has value "many": expected an integer/,
+    );
   });
 
   test('starts on port 0 with a config file and serves /healthz until closed', async () => {
-    const file = yaml('run.yaml', `listen: { port: 0 }\nlogLevel: silent\nstorage: { path: ${join(temp.dir, 'cli.db')} }\nprobes:\n  - { id: p1, token: cli-token-00000001 }\n`);
+    const file = yaml(
+      'run.yaml',
+      `listen: { port: 0 }\nlogLevel: silent\nstorage: { path: ${join(temp.dir, 'cli.db')} }\nprobes:\n  - { id: p1, token: cli-token-00000001 }\n`,
+    );
     const started: CliOutcome = await runCli(['--config', file], io().io);
     if ('exitCode' in started) throw new Error(`did not start: exit ${started.exitCode}`);
     const address = started.app.addresses()[0]!;
-    const response = await fetch(`http://127.0.0.1:${typeof address === "string" ? address : address.port}/healthz`);
+    const response = await fetch(`http://127.0.0.1:${typeof address === 'string' ? address : address.port}/healthz`);
     expect(await response.json()).toEqual({ status: 'ok' });
     await started.app.close();
   });

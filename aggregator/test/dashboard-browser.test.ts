@@ -18,7 +18,16 @@ import { build } from '../src/app.js';
 import { resolveConfig } from '../src/resolve-config.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
 const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const HOSTILE_NSID = '<img src=x onerror="window.__pwned=1">{pop}';
 const HOSTILE_REGION = '<svg onload="window.__pwned=2">eu</svg>';
@@ -26,7 +35,10 @@ const TOKENS = { 'probe-a': 'dashboard-test-token-probe-a', 'probe-b': 'dashboar
 
 // CI installs Chromium (.ci/run), so a missing binary there is a failure; elsewhere it is a skip with a reason.
 const skip = !existsSync(CHROMIUM) && !process.env.CI;
-if (skip) console.warn(`dashboard browser test skipped: ${CHROMIUM} not found (apt-get install chromium; CI installs it and fails without it)`);
+if (skip)
+  console.warn(
+    `dashboard browser test skipped: ${CHROMIUM} not found (apt-get install chromium; CI installs it and fails without it)`,
+  );
 
 interface BrowserLog {
   errors: string[];
@@ -43,7 +55,9 @@ async function openDashboard(browser: Browser, url: string): Promise<{ page: Pag
   await page.exposeFunction('__reportViolation', (text: string) => log.violations.push(text));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => {
-      (window as unknown as { __reportViolation: (t: string) => void }).__reportViolation(`${event.violatedDirective} ${event.blockedURI}`);
+      (window as unknown as { __reportViolation: (t: string) => void }).__reportViolation(
+        `${event.violatedDirective} ${event.blockedURI}`,
+      );
     });
   });
   await page.goto(url);
@@ -51,7 +65,10 @@ async function openDashboard(browser: Browser, url: string): Promise<{ page: Pag
 }
 
 const bannerState = (page: Page, state: string, timeout: number) =>
-  page.waitForFunction((expected) => document.getElementById('banner')?.dataset.state === expected, state, { timeout, polling: 100 });
+  page.waitForFunction((expected) => document.getElementById('banner')?.dataset.state === expected, state, {
+    timeout,
+    polling: 100,
+  });
 
 describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
   let sim: SimNetwork;
@@ -81,7 +98,10 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
       const values = {
         probe: { id, region: id === 'probe-a' ? HOSTILE_REGION : 'us-test' },
         zone: sim.zone,
-        writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId } },
+        writer: {
+          kind: 'cloudflare',
+          cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId },
+        },
         targets: sim.pops.map((pop) => ({ name: pop.name, address: pop.address, port: pop.port })),
         stateDir: join(dir, id, 'state'),
         query: { timeoutMs: 500 },
@@ -116,11 +136,16 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     await bannerState(page, 'alarm', 15_000);
     expect(await page.textContent('#banner-reason')).toContain('LHR');
     // Let the LHR row turn red and the chart show the climb before the screenshot.
-    await page.waitForFunction(() => document.querySelectorAll('#pop-table td.sev-bad').length > 0, null, { timeout: 10_000, polling: 100 });
+    await page.waitForFunction(() => document.querySelectorAll('#pop-table td.sev-bad').length > 0, null, {
+      timeout: 10_000,
+      polling: 100,
+    });
 
     const nsids = await page.locator('#pop-table .nsid').allTextContents();
     expect(nsids).toContain('<img src=x onerror="window.__pwned=1">lhr');
-    expect(await page.locator('#pop-table th.probe .probe-meta').first().textContent()).toMatch(/^<svg onload="window.__pwned=2">eu<\/svg> · /);
+    expect(await page.locator('#pop-table th.probe .probe-meta').first().textContent()).toMatch(
+      /^<svg onload="window.__pwned=2">eu<\/svg> · /,
+    );
     const injected = await page.evaluate(() => ({
       pwned: (window as unknown as { __pwned?: number }).__pwned,
       images: document.querySelectorAll('img').length,

@@ -7,7 +7,8 @@ import { READ_TOKEN, T0, type TestApp, buildTestApp, ingest, pop, report } from 
 let t: TestApp;
 afterEach(async () => t?.cleanup());
 
-const EXPECTED_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const EXPECTED_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function expectSecurityHeaders(headers: Record<string, unknown>): void {
   expect(headers['content-security-policy']).toBe(EXPECTED_CSP);
@@ -55,7 +56,13 @@ describe('dashboard page and assets', () => {
 
   it('answers 404 for names outside the asset table, including traversal attempts', async () => {
     t = buildTestApp();
-    for (const url of ['/assets/../package.json', '/assets/%2e%2e/src/app.ts', '/assets/vendor/uPlot.esm.js', '/assets/nope.js', '/index.html']) {
+    for (const url of [
+      '/assets/../package.json',
+      '/assets/%2e%2e/src/app.ts',
+      '/assets/vendor/uPlot.esm.js',
+      '/assets/nope.js',
+      '/index.html',
+    ]) {
       expect((await t.app.inject(url)).statusCode, url).toBe(404);
     }
   });
@@ -64,7 +71,10 @@ describe('dashboard page and assets', () => {
     t = buildTestApp({ readToken: READ_TOKEN });
     expect((await t.app.inject('/')).statusCode).toBe(200);
     expect((await t.app.inject('/api/v1/history')).statusCode).toBe(401);
-    const authorized = await t.app.inject({ url: '/api/v1/history', headers: { authorization: `Bearer ${READ_TOKEN}` } });
+    const authorized = await t.app.inject({
+      url: '/api/v1/history',
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
     expect(authorized.statusCode).toBe(200);
   });
 });
@@ -72,25 +82,47 @@ describe('dashboard page and assets', () => {
 describe('GET /api/v1/history', () => {
   it('returns the worst POP of each round in time order, with the thresholds', async () => {
     t = buildTestApp({ status: { alarmAboveMs: 5_000, clearBelowMs: 2_000 } });
-    await ingest(t.app, report('p1', { pops: [pop('LHR'), pop('SYD', { lowerMs: 2900, upperMs: 3100, estimateMs: 3000 })] }), 'p1');
+    await ingest(
+      t.app,
+      report('p1', { pops: [pop('LHR'), pop('SYD', { lowerMs: 2900, upperMs: 3100, estimateMs: 3000 })] }),
+      'p1',
+    );
     t.clock.advance(1_000);
-    await ingest(t.app, report('p2', { state: 'running', pops: [pop('LHR'), pop('FRA', { state: 'pending', lowerMs: 4000, upperMs: undefined, estimateMs: undefined })] }), 'p2');
+    await ingest(
+      t.app,
+      report('p2', {
+        state: 'running',
+        pops: [pop('LHR'), pop('FRA', { state: 'pending', lowerMs: 4000, upperMs: undefined, estimateMs: undefined })],
+      }),
+      'p2',
+    );
     t.clock.advance(500);
     const body = (await t.app.inject('/api/v1/history?window=10m')).json();
     expect(body).toMatchObject({ windowMs: 600_000, alarmAboveMs: 5_000, clearBelowMs: 2_000 });
     expect(body.points).toEqual([
       { at: T0, probe: 'p1', round: 'p1-r1', roundState: 'complete', pop: 'SYD', worstMs: 3000, kind: 'measured' },
       // Running round: the pending lower bound grows with the aggregator's clock since the report.
-      { at: T0 + 1_000, probe: 'p2', round: 'p2-r1', roundState: 'running', pop: 'FRA', worstMs: 4500, kind: 'lower-bound' },
+      {
+        at: T0 + 1_000,
+        probe: 'p2',
+        round: 'p2-r1',
+        roundState: 'running',
+        pop: 'FRA',
+        worstMs: 4500,
+        kind: 'lower-bound',
+      },
     ]);
   });
 
-  it.each([['0'], ['500ms'], ['2d'], ['soon'], ['-5m'], ['x'.repeat(40)]])('rejects window=%s with a 400 naming the parameter', async (window) => {
-    t = buildTestApp();
-    const response = await t.app.inject(`/api/v1/history?window=${encodeURIComponent(window)}`);
-    expect(response.statusCode).toBe(400);
-    expect(response.json().message).toMatch(/querystring|query\.window/);
-  });
+  it.each([['0'], ['500ms'], ['2d'], ['soon'], ['-5m'], ['x'.repeat(40)]])(
+    'rejects window=%s with a 400 naming the parameter',
+    async (window) => {
+      t = buildTestApp();
+      const response = await t.app.inject(`/api/v1/history?window=${encodeURIComponent(window)}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().message).toMatch(/querystring|query\.window/);
+    },
+  );
 
   it('rejects unknown query parameters', async () => {
     t = buildTestApp();
@@ -101,15 +133,27 @@ describe('GET /api/v1/history', () => {
 
 describe('buildWorstHistory', () => {
   const round = (id: string, at: number, state: StoredRound['state'], ms: number): StoredRound => ({
-    ...report('p1', { id, state, pops: state === 'write_failed' ? [] : [pop('LHR', { estimateMs: ms, lowerMs: ms - 10, upperMs: ms + 10 })] }).round,
+    ...report('p1', {
+      id,
+      state,
+      pops: state === 'write_failed' ? [] : [pop('LHR', { estimateMs: ms, lowerMs: ms - 10, upperMs: ms + 10 })],
+    }).round,
     probe: { id: 'p1', region: 'r', version: '1' },
     firstReceivedAt: at,
     receivedAt: at,
   });
 
   it('skips write_failed rounds and keeps only the newest maxPoints', () => {
-    const rounds = [round('c', 3, 'complete', 30), round('a', 1, 'complete', 10), round('w', 2, 'write_failed', 0), round('b', 2, 'complete', 20)];
+    const rounds = [
+      round('c', 3, 'complete', 30),
+      round('a', 1, 'complete', 10),
+      round('w', 2, 'write_failed', 0),
+      round('b', 2, 'complete', 20),
+    ];
     const points = buildWorstHistory(rounds, { now: 10, maxExtrapolationMs: 1000, maxPoints: 2 });
-    expect(points.map((p) => [p.round, p.worstMs])).toEqual([['b', 20], ['c', 30]]);
+    expect(points.map((p) => [p.round, p.worstMs])).toEqual([
+      ['b', 20],
+      ['c', 30],
+    ]);
   });
 });

@@ -11,7 +11,16 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     probes: 2,
-    aggregator: { status: { alarmAboveMs: 1000, clearBelowMs: 700, quorum: 2, minFreshProbes: 2, staleAfterMs: 10_000, reevaluateMs: 100 } },
+    aggregator: {
+      status: {
+        alarmAboveMs: 1000,
+        clearBelowMs: 700,
+        quorum: 2,
+        minFreshProbes: 2,
+        staleAfterMs: 10_000,
+        reevaluateMs: 100,
+      },
+    },
   });
 });
 afterAll(async () => stack?.close());

@@ -17,7 +17,11 @@ export class FakeClock {
   }
 }
 
-export const TOKENS: Record<string, string> = { p1: 'token-of-probe-one-0001', p2: 'token-of-probe-two-0002', p3: 'token-of-probe-three-003' };
+export const TOKENS: Record<string, string> = {
+  p1: 'token-of-probe-one-0001',
+  p2: 'token-of-probe-two-0002',
+  p3: 'token-of-probe-three-003',
+};
 export const READ_TOKEN = 'read-token-for-dashboards';
 
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -26,7 +30,17 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 }
 
 export function pop(name: string, fields: Partial<PopResult> = {}): PopResult {
-  return { pop: name, target: `127.0.0.1:53${name.length}`, state: 'propagated', lowerMs: 900, upperMs: 1100, estimateMs: 1000, queries: 3, failures: 0, ...fields };
+  return {
+    pop: name,
+    target: `127.0.0.1:53${name.length}`,
+    state: 'propagated',
+    lowerMs: 900,
+    upperMs: 1100,
+    estimateMs: 1000,
+    queries: 3,
+    failures: 0,
+    ...fields,
+  };
 }
 
 export function report(probe: string, round: Partial<RoundReport['round']> = {}): RoundReport {
@@ -55,7 +69,10 @@ export interface TestApp {
   cleanup: () => Promise<void>;
 }
 
-export function buildTestApp(overrides: Record<string, unknown> = {}, extra: { clock?: FakeClock; dbPath?: string; fetch?: typeof fetch } = {}): TestApp {
+export function buildTestApp(
+  overrides: Record<string, unknown> = {},
+  extra: { clock?: FakeClock; dbPath?: string; fetch?: typeof fetch } = {},
+): TestApp {
   const temp = extra.dbPath ? null : tempDir();
   const dbPath = extra.dbPath ?? join(temp!.dir, 'propwatch.db');
   const clock = extra.clock ?? new FakeClock();

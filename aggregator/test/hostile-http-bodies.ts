@@ -31,7 +31,18 @@ function setAt(root: Json, path: (string | number)[], update: (old: Json) => Jso
 }
 
 const nasty = fc.oneof(
-  fc.constantFrom('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '\u0000', '\u202e', '😀'.repeat(50), 'a'.repeat(70_000), "'; DROP TABLE rounds; --", '../../etc/passwd', '__proto__', 'constructor'),
+  fc.constantFrom(
+    '<script>alert(1)</script>',
+    '"><img src=x onerror=alert(1)>',
+    '\u0000',
+    '\u202e',
+    '😀'.repeat(50),
+    'a'.repeat(70_000),
+    "'; DROP TABLE rounds; --",
+    '../../etc/passwd',
+    '__proto__',
+    'constructor',
+  ),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
 );
 const weirdValue: fc.Arbitrary<Json> = fc.oneof(
@@ -43,32 +54,83 @@ const weirdValue: fc.Arbitrary<Json> = fc.oneof(
 );
 
 /** Nested `depth` levels deep: [[[...]]] or {"a":{"a":...}}. */
-const deepNesting = fc.tuple(fc.integer({ min: 50, max: 5000 }), fc.boolean()).map(([depth, arrays]) => (arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)));
+const deepNesting = fc
+  .tuple(fc.integer({ min: 50, max: 5000 }), fc.boolean())
+  .map(([depth, arrays]) =>
+    arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+  );
 
 export type Mutation = { kind: string; apply: (valid: RoundReport) => Json | string };
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.nat().map((n) => ({ kind: 'remove', apply: (v: RoundReport) => { const paths = pathsOf(v).filter((p) => p.length > 0); return setAt(v, paths[n % paths.length]!, () => undefined); } })),
-  fc.tuple(fc.nat(), weirdValue).map(([n, value]) => ({ kind: 'retype', apply: (v: RoundReport) => { const paths = pathsOf(v); return setAt(v, paths[n % paths.length]!, () => value); } })),
+  fc.nat().map((n) => ({
+    kind: 'remove',
+    apply: (v: RoundReport) => {
+      const paths = pathsOf(v).filter((p) => p.length > 0);
+      return setAt(v, paths[n % paths.length]!, () => undefined);
+    },
+  })),
+  fc.tuple(fc.nat(), weirdValue).map(([n, value]) => ({
+    kind: 'retype',
+    apply: (v: RoundReport) => {
+      const paths = pathsOf(v);
+      return setAt(v, paths[n % paths.length]!, () => value);
+    },
+  })),
   fc.tuple(fc.nat(), fc.string({ maxLength: 12 }), weirdValue).map(([n, key, value]) => ({
     kind: 'extra',
     apply: (v: RoundReport) => {
-      const objects = pathsOf(v).filter((p) => { let node: Json = v; for (const k of p) node = (node as Record<string | number, Json>)[k]; return node !== null && typeof node === 'object' && !Array.isArray(node); });
+      const objects = pathsOf(v).filter((p) => {
+        let node: Json = v;
+        for (const k of p) node = (node as Record<string | number, Json>)[k];
+        return node !== null && typeof node === 'object' && !Array.isArray(node);
+      });
       return setAt(v, objects[n % objects.length]!, (old) => ({ ...(old as object), [key || 'x']: value }));
     },
   })),
-  fc.constantFrom(0, 1, 1000, 20_000).map((count) => ({ kind: `pops×${count}`, apply: (v: RoundReport) => ({ ...v, round: { ...v.round, pops: Array.from({ length: count }, (_, i) => ({ ...v.round.pops[0]!, pop: `P${i}` })) } }) })),
+  fc
+    .constantFrom(0, 1, 1000, 20_000)
+    .map((count) => ({
+      kind: `pops×${count}`,
+      apply: (v: RoundReport) => ({
+        ...v,
+        round: { ...v.round, pops: Array.from({ length: count }, (_, i) => ({ ...v.round.pops[0]!, pop: `P${i}` })) },
+      }),
+    })),
   deepNesting.map((text) => ({ kind: 'deep', apply: () => text })),
-  fc.tuple(fc.nat(), deepNesting).map(([n, text]) => ({ kind: 'deep-inside', apply: (v: RoundReport) => JSON.stringify(setAt(v, pathsOf(v)[n % pathsOf(v).length]!, () => '__DEEP__')).replace('"__DEEP__"', text) })),
+  fc
+    .tuple(fc.nat(), deepNesting)
+    .map(([n, text]) => ({
+      kind: 'deep-inside',
+      apply: (v: RoundReport) =>
+        JSON.stringify(setAt(v, pathsOf(v)[n % pathsOf(v).length]!, () => '__DEEP__')).replace('"__DEEP__"', text),
+    })),
   fc.constant({ kind: 'valid', apply: (v: RoundReport) => v }),
 );
 
 /** A valid report of `probe` with a random (unique) round id and plausible figures. */
 export const validReport = (probe: string) =>
-  fc.record({ id: fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/), elapsedMs: fc.integer({ min: 0, max: 86_400_000 }), state: fc.constantFrom('running', 'complete', 'write_failed') }).map((r) => report(probe, { id: r.id, elapsedMs: r.elapsedMs, state: r.state as RoundReport['round']['state'] }));
+  fc
+    .record({
+      id: fc.stringMatching(/^[A-Za-z0-9._:-]{1,40}$/),
+      elapsedMs: fc.integer({ min: 0, max: 86_400_000 }),
+      state: fc.constantFrom('running', 'complete', 'write_failed'),
+    })
+    .map((r) => report(probe, { id: r.id, elapsedMs: r.elapsedMs, state: r.state as RoundReport['round']['state'] }));
 
 export const contentType = fc.oneof(
-  fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream', '', 'application/json; charset=utf-16', 'APPLICATION/JSON', 'application/problem+json'),
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/octet-stream',
+    '',
+    'application/json; charset=utf-16',
+    'APPLICATION/JSON',
+    'application/problem+json',
+  ),
   fc.string({ maxLength: 40 }),
 );
 

@@ -22,7 +22,13 @@ const counts = { requests: 0, accepted: 0, rejected: {} as Record<number, number
 const temp = tempDir();
 beforeAll(() => {
   const dbPath = join(temp.dir, 'hostile.db');
-  t = buildTestApp({ ingest: { bodyLimitBytes: BODY_LIMIT, reportsPerSecond: 100_000, burst: 100_000 }, storage: { path: dbPath, synchronous: 'normal' } }, { dbPath });
+  t = buildTestApp(
+    {
+      ingest: { bodyLimitBytes: BODY_LIMIT, reportsPerSecond: 100_000, burst: 100_000 },
+      storage: { path: dbPath, synchronous: 'normal' },
+    },
+    { dbPath },
+  );
 });
 afterAll(async () => {
   console.info('[hostile ingest]', JSON.stringify(counts));
@@ -59,7 +65,17 @@ async function send(body: string | Buffer, headers: Record<string, string>): Pro
 }
 
 const auth = fc.oneof(
-  fc.constantFrom(`Bearer ${TOKENS.p1}`, `Bearer ${TOKENS.p2}`, `bearer ${TOKENS.p1}`, `Bearer  ${TOKENS.p1} `, `Basic ${TOKENS.p1}`, 'Bearer', '', `Bearer ${TOKENS.p1}x`, `Bearer ${TOKENS.p1!.slice(0, -1)}`),
+  fc.constantFrom(
+    `Bearer ${TOKENS.p1}`,
+    `Bearer ${TOKENS.p2}`,
+    `bearer ${TOKENS.p1}`,
+    `Bearer  ${TOKENS.p1} `,
+    `Basic ${TOKENS.p1}`,
+    'Bearer',
+    '',
+    `Bearer ${TOKENS.p1}x`,
+    `Bearer ${TOKENS.p1!.slice(0, -1)}`,
+  ),
   headerValue,
 );
 
@@ -68,7 +84,10 @@ describe('POST /api/v1/rounds with hostile input', () => {
     await fc.assert(
       fc.asyncProperty(validReport('p1'), mutation, async (valid, m) => {
         const body = m.apply(valid);
-        const response = await send(typeof body === 'string' ? body : JSON.stringify(body) ?? 'null', { authorization: `Bearer ${TOKENS.p1}`, 'content-type': 'application/json' });
+        const response = await send(typeof body === 'string' ? body : (JSON.stringify(body) ?? 'null'), {
+          authorization: `Bearer ${TOKENS.p1}`,
+          'content-type': 'application/json',
+        });
         if (response.statusCode === 200) expect(response.json()).toMatchObject({ probe: 'p1' });
       }),
       { numRuns: 2500 },
@@ -77,24 +96,45 @@ describe('POST /api/v1/rounds with hostile input', () => {
 
   it('random bodies, content types and authorization headers never give a 5xx or store a rejected report', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(randomBody, validReport('p1').map((r) => JSON.stringify(r))), contentType, auth, async (body, type, authorization) => {
-        const headers: Record<string, string> = { authorization };
-        if (type !== '') headers['content-type'] = type;
-        const response = await send(body, headers);
-        if (response.statusCode === 200) expect(authorization.trim()).toMatch(new RegExp(`^bearer\\s+${TOKENS.p1}$`, 'i'));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          randomBody,
+          validReport('p1').map((r) => JSON.stringify(r)),
+        ),
+        contentType,
+        auth,
+        async (body, type, authorization) => {
+          const headers: Record<string, string> = { authorization };
+          if (type !== '') headers['content-type'] = type;
+          const response = await send(body, headers);
+          if (response.statusCode === 200)
+            expect(authorization.trim()).toMatch(new RegExp(`^bearer\\s+${TOKENS.p1}$`, 'i'));
+        },
+      ),
       { numRuns: 1500 },
     );
   });
 
   it("a probe's token never writes another probe's rounds, however the report is dressed", async () => {
     await fc.assert(
-      fc.asyncProperty(validReport('p1'), fc.constantFrom('p2', 'p3'), fc.option(fc.constantFrom('P1', 'p1 ', ' p1', 'p1\u0000', 'p1\u200b')), async (valid, thief, disguise) => {
-        const body = disguise === null ? valid : { ...valid, probe: { ...valid.probe, id: disguise } };
-        const response = await send(JSON.stringify(body), { authorization: `Bearer ${TOKENS[thief]}`, 'content-type': 'application/json' });
-        expect(response.statusCode).toBeGreaterThanOrEqual(400);
-        expect((await t.app.store.latestRounds({ probe: 'p1', limit: 1 })).every((r) => r.id !== valid.round.id || r.probe.id === 'p1')).toBe(true);
-      }),
+      fc.asyncProperty(
+        validReport('p1'),
+        fc.constantFrom('p2', 'p3'),
+        fc.option(fc.constantFrom('P1', 'p1 ', ' p1', 'p1\u0000', 'p1\u200b')),
+        async (valid, thief, disguise) => {
+          const body = disguise === null ? valid : { ...valid, probe: { ...valid.probe, id: disguise } };
+          const response = await send(JSON.stringify(body), {
+            authorization: `Bearer ${TOKENS[thief]}`,
+            'content-type': 'application/json',
+          });
+          expect(response.statusCode).toBeGreaterThanOrEqual(400);
+          expect(
+            (await t.app.store.latestRounds({ probe: 'p1', limit: 1 })).every(
+              (r) => r.id !== valid.round.id || r.probe.id === 'p1',
+            ),
+          ).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
     // And nothing a thief sent was stored under its own name either (ids differ in case or padding).

@@ -27,7 +27,12 @@ test('logs never contain probe tokens or webhook URLs', async () => {
     probes: Object.entries(TOKENS).map(([id, token]) => ({ id, token })),
     webhooks: { urls: [hookUrl], maxAttempts: 1, retryBaseMs: 1, timeoutMs: 500 },
   });
-  const log = createLogger({ name: 'test', level: 'debug', secrets: collectSecrets(AggregatorConfigSchema, config), destination });
+  const log = createLogger({
+    name: 'test',
+    level: 'debug',
+    secrets: collectSecrets(AggregatorConfigSchema, config),
+    destination,
+  });
   const app = build({ config, clock: new FakeClock(), logger: log });
   await ingest(app, report('p1'));
   await ingest(app, report('p1'), 'p2');
@@ -37,23 +42,35 @@ test('logs never contain probe tokens or webhook URLs', async () => {
   const text = lines.join('');
   expect(text).toContain('webhook delivery failed');
   expect(text).toContain('http://127.0.0.1:9/services/***');
-  for (const secret of [...Object.values(TOKENS), 'webhook-secret-part', 'wrong-token-value-123']) expect(text).not.toContain(secret);
+  for (const secret of [...Object.values(TOKENS), 'webhook-secret-part', 'wrong-token-value-123'])
+    expect(text).not.toContain(secret);
 });
 
 test('request log lines carry the request id; the access log is written only at debug level', async () => {
   const linesAt = async (level: 'debug' | 'info') => {
     const dir = tempDir();
-    const config = resolveConfig({ storage: { path: `${dir.dir}/access.db` }, probes: Object.entries(TOKENS).map(([id, token]) => ({ id, token })) });
+    const config = resolveConfig({
+      storage: { path: `${dir.dir}/access.db` },
+      probes: Object.entries(TOKENS).map(([id, token]) => ({ id, token })),
+    });
     const lines: string[] = [];
-    const app = build({ config, clock: new FakeClock(), logger: createLogger({ name: 'test', level, destination: collectingStream(lines) }) });
+    const app = build({
+      config,
+      clock: new FakeClock(),
+      logger: createLogger({ name: 'test', level, destination: collectingStream(lines) }),
+    });
     await app.inject('/api/v1/status');
     await ingest(app, { not: 'a report' });
     await app.close();
     dir.cleanup();
-    return lines.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as { msg: string; reqId?: string; url?: string; statusCode?: number });
+    return lines
+      .flatMap((chunk) => chunk.split('\n').filter(Boolean))
+      .map((line) => JSON.parse(line) as { msg: string; reqId?: string; url?: string; statusCode?: number });
   };
   const debug = await linesAt('debug');
-  expect(debug.filter((line) => line.msg === 'request completed').map(({ url, statusCode }) => ({ url, statusCode }))).toEqual([
+  expect(
+    debug.filter((line) => line.msg === 'request completed').map(({ url, statusCode }) => ({ url, statusCode })),
+  ).toEqual([
     { url: '/api/v1/status', statusCode: 200 },
     { url: '/api/v1/rounds', statusCode: 400 },
   ]);

@@ -17,12 +17,32 @@ function sample(text: string, series: string): number | undefined {
 
 test('each POP observation is counted once across progress reports and duplicates', async () => {
   t = buildTestApp();
-  const pending = pop('LHR', { state: 'pending', lowerMs: 500, upperMs: undefined, estimateMs: undefined, failures: 1 });
+  const pending = pop('LHR', {
+    state: 'pending',
+    lowerMs: 500,
+    upperMs: undefined,
+    estimateMs: undefined,
+    failures: 1,
+  });
   await ingest(t.app, report('p1', { state: 'running', elapsedMs: 600, pops: [pending, pop('SIN')] }));
   await ingest(t.app, report('p1', { state: 'running', elapsedMs: 600, pops: [pending, pop('SIN')] }));
-  await ingest(t.app, report('p1', { state: 'complete', elapsedMs: 90_000, pops: [pop('LHR', { state: 'timeout', lowerMs: 90_000, upperMs: undefined, estimateMs: undefined, failures: 4 }), pop('SIN')] }));
+  await ingest(
+    t.app,
+    report('p1', {
+      state: 'complete',
+      elapsedMs: 90_000,
+      pops: [
+        pop('LHR', { state: 'timeout', lowerMs: 90_000, upperMs: undefined, estimateMs: undefined, failures: 4 }),
+        pop('SIN'),
+      ],
+    }),
+  );
   await ingest(t.app, report('p1', { state: 'running', elapsedMs: 600, pops: [pending, pop('SIN')] }));
-  await ingest(t.app, report('p2', { state: 'write_failed', pops: [], write: { submitToAckMs: 30, error: 'HTTP 500' } }), 'p2');
+  await ingest(
+    t.app,
+    report('p2', { state: 'write_failed', pops: [], write: { submitToAckMs: 30, error: 'HTTP 500' } }),
+    'p2',
+  );
   await ingest(t.app, report('p2'), 'p3');
   const text = (await t.app.inject('/metrics')).body;
   expect(sample(text, 'propwatch_propagation_seconds_count{probe="p1",pop="SIN"}')).toBe(1);
@@ -46,7 +66,8 @@ test('each POP observation is counted once across progress reports and duplicate
 
 test('metrics pass promtool check metrics', async () => {
   if (!existsSync(PROMTOOL)) {
-    if (process.env.CI) throw new Error(`${PROMTOOL} is missing: install the Debian "prometheus" package (.ci/run does)`);
+    if (process.env.CI)
+      throw new Error(`${PROMTOOL} is missing: install the Debian "prometheus" package (.ci/run does)`);
     console.warn(`skipping the promtool check: ${PROMTOOL} not installed (apt-get install prometheus)`);
     expect(process.env.CI).toBeFalsy();
     return;

@@ -16,7 +16,17 @@ import { eventually } from './stack.js';
 import { compareLedgers } from './outage-helpers/compare-ledger.js';
 import { readDbRounds } from './outage-helpers/db-rounds.js';
 import { ProbeLedger } from './outage-helpers/probe-ledger.js';
-import { buildAll, type Component, failIfExited, freePort, probeConfig, startComponent, startSim, waitForHttp, writeConfig } from './outage-helpers/processes.js';
+import {
+  buildAll,
+  type Component,
+  failIfExited,
+  freePort,
+  probeConfig,
+  startComponent,
+  startSim,
+  waitForHttp,
+  writeConfig,
+} from './outage-helpers/processes.js';
 
 const KILLS = 6;
 /** With a stuck POP every round lasts exactly maxWaitMs after the write ack; a kill within the first half is mid-round. */
@@ -31,27 +41,43 @@ afterAll(async () => {
 });
 
 test(`a probe SIGKILLed mid-round ${KILLS} times: no duplicate or torn round, the interrupted round stays as its last progress report, serials keep increasing`, async () => {
-  const { component: sim, info } = await startSim(['--pops', '14', '--seed', '5', '--time-scale', '0.05', '--fault', 'SYD=stuck', '--log-level', 'warn'], { logFile: join(dir, 'sim.log') });
+  const { component: sim, info } = await startSim(
+    ['--pops', '14', '--seed', '5', '--time-scale', '0.05', '--fault', 'SYD=stuck', '--log-level', 'warn'],
+    { logFile: join(dir, 'sim.log') },
+  );
   running.push(sim);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const probe = { id: 'victim', token: randomBytes(16).toString('hex'), dir: join(dir, 'victim') };
   mkdirSync(probe.dir, { recursive: true });
   const dbPath = join(dir, 'aggregator.db');
-  const aggregatorFile = writeConfig(join(dir, 'aggregator.yaml'), { listen: { host: '127.0.0.1', port }, storage: { path: dbPath }, probes: [{ id: probe.id, token: probe.token }] });
-  const aggregator = startComponent('aggregator', 'aggregator/dist/cli.js', ['--config', aggregatorFile], { logFile: join(dir, 'aggregator.log') });
+  const aggregatorFile = writeConfig(join(dir, 'aggregator.yaml'), {
+    listen: { host: '127.0.0.1', port },
+    storage: { path: dbPath },
+    probes: [{ id: probe.id, token: probe.token }],
+  });
+  const aggregator = startComponent('aggregator', 'aggregator/dist/cli.js', ['--config', aggregatorFile], {
+    logFile: join(dir, 'aggregator.log'),
+  });
   running.push(aggregator);
   await waitForHttp(`${url}/readyz`);
 
   const ledger = new ProbeLedger();
   const probeFile = writeConfig(join(dir, 'victim.yaml'), probeConfig(info, probe, url, ROUND));
   const startProbe = () => {
-    const component = startComponent(probe.id, 'probe/dist/cli.js', ['--config', probeFile], { logFile: join(dir, 'victim.log'), onLine: (line) => ledger.add(line) });
+    const component = startComponent(probe.id, 'probe/dist/cli.js', ['--config', probeFile], {
+      logFile: join(dir, 'victim.log'),
+      onLine: (line) => ledger.add(line),
+    });
     running.push(component);
     return component;
   };
   let victim = startProbe();
-  await eventually(() => (failIfExited([victim, aggregator], dir), ledger.finished.size), (n) => n >= 1, 20_000);
+  await eventually(
+    () => (failIfExited([victim, aggregator], dir), ledger.finished.size),
+    (n) => n >= 1,
+    20_000,
+  );
 
   const interrupted: string[] = [];
   for (let kill = 1; kill <= KILLS; kill++) {
@@ -66,14 +92,25 @@ test(`a probe SIGKILLed mid-round ${KILLS} times: no duplicate or torn round, th
   }
   // Two more whole rounds after the last restart, then a moment with an empty spool, then a clean stop.
   const finishedBefore = ledger.finished.size;
-  await eventually(() => ledger.finished.size, (n) => n >= finishedBefore + 2, 20_000);
-  await eventually(() => readdirSync(join(probe.dir, 'spool')).filter((f) => /^round-.*\.json$/.test(f)).length, (n) => n === 0, 20_000, 10);
+  await eventually(
+    () => ledger.finished.size,
+    (n) => n >= finishedBefore + 2,
+    20_000,
+  );
+  await eventually(
+    () => readdirSync(join(probe.dir, 'spool')).filter((f) => /^round-.*\.json$/.test(f)).length,
+    (n) => n === 0,
+    20_000,
+    10,
+  );
   expect(await victim.stop('SIGTERM')).toBe('exit 0');
   expect(await aggregator.stop('SIGTERM')).toBe('exit 0');
 
   const stored = readDbRounds(dbPath);
   const comparison = compareLedgers(new Map([[probe.id, ledger]]), stored);
-  console.info(`probe SIGKILLed ${KILLS} times mid-round: ${stored.length} rounds stored, ${comparison.finishedRounds} finished, ${comparison.unfinished.length} stored as their last progress report (${interrupted.length} interrupted by SIGKILL, the rest by the final SIGTERM)`);
+  console.info(
+    `probe SIGKILLed ${KILLS} times mid-round: ${stored.length} rounds stored, ${comparison.finishedRounds} finished, ${comparison.unfinished.length} stored as their last progress report (${interrupted.length} interrupted by SIGKILL, the rest by the final SIGTERM)`,
+  );
   expect(comparison.lostAcks).toEqual([]);
   expect(comparison.undelivered).toEqual([]);
   for (const id of interrupted) {
@@ -88,7 +125,8 @@ test(`a probe SIGKILLed mid-round ${KILLS} times: no duplicate or torn round, th
   expect(unfinished.filter((id) => !interrupted.includes(id)).length).toBeLessThanOrEqual(1);
   // No duplicate and increasing: in start order, serials strictly increase; round ids are unique.
   const serials = stored.map((r) => r.serial);
-  for (let i = 1; i < serials.length; i++) expect(serials[i]! > serials[i - 1]!, `${stored[i - 1]!.id} then ${stored[i]!.id}`).toBe(true);
+  for (let i = 1; i < serials.length; i++)
+    expect(serials[i]! > serials[i - 1]!, `${stored[i - 1]!.id} then ${stored[i]!.id}`).toBe(true);
   expect(new Set(stored.map((r) => r.id)).size).toBe(stored.length);
   for (const round of stored) {
     expect(round.badPops, round.id).toBe(0);

@@ -8,7 +8,16 @@ afterEach(() => t.cleanup());
 
 async function seed(): Promise<void> {
   await ingest(t.app, report('p1'));
-  await ingest(t.app, report('p2', { pops: [pop('LHR', { estimateMs: 3000, lowerMs: 2500, upperMs: 3500 }), pop('SIN', { state: 'timeout', lowerMs: 60000, upperMs: undefined, estimateMs: undefined })] }), 'p2');
+  await ingest(
+    t.app,
+    report('p2', {
+      pops: [
+        pop('LHR', { estimateMs: 3000, lowerMs: 2500, upperMs: 3500 }),
+        pop('SIN', { state: 'timeout', lowerMs: 60000, upperMs: undefined, estimateMs: undefined }),
+      ],
+    }),
+    'p2',
+  );
 }
 
 describe('read API', () => {
@@ -19,14 +28,24 @@ describe('read API', () => {
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(Compile(Status).Check(body)).toBe(true);
-    expect(body).toMatchObject({ state: 'ok', worstMs: 60000, worst: { probe: 'p2', pop: 'SIN' }, probes: { fresh: 2, expected: 3 } });
+    expect(body).toMatchObject({
+      state: 'ok',
+      worstMs: 60000,
+      worst: { probe: 'p2', pop: 'SIN' },
+      probes: { fresh: 2, expected: 3 },
+    });
   });
 
   test('GET /api/v1/propagation: window parsing, percentiles, tables; bad window → 400 naming it', async () => {
     t = buildTestApp();
     await seed();
     const body = (await t.app.inject('/api/v1/propagation?window=10m')).json();
-    expect(body).toMatchObject({ windowMs: 600_000, rounds: 2, overall: { count: 4, max: 60000, timeouts: 1 }, slowest: { probe: 'p2', pop: 'SIN', kind: 'censored' } });
+    expect(body).toMatchObject({
+      windowMs: 600_000,
+      rounds: 2,
+      overall: { count: 4, max: 60000, timeouts: 1 },
+      slowest: { probe: 'p2', pop: 'SIN', kind: 'censored' },
+    });
     expect(body.perPop.map((g: { key: string }) => g.key)).toEqual(['LHR', 'SIN']);
     expect(body.perProbe.map((g: { key: string }) => g.key)).toEqual(['p1', 'p2']);
     expect((await t.app.inject('/api/v1/propagation')).json().windowMs).toBe(600_000);
@@ -45,7 +64,13 @@ describe('read API', () => {
   test('GET /api/v1/rounds: newest first, probe filter, bounded limit', async () => {
     t = buildTestApp();
     await seed();
-    await ingest(t.app, report('p1', { id: 'p1-r2', startedAt: new Date(Date.parse(report('p1').round.startedAt) + 60_000).toISOString() }));
+    await ingest(
+      t.app,
+      report('p1', {
+        id: 'p1-r2',
+        startedAt: new Date(Date.parse(report('p1').round.startedAt) + 60_000).toISOString(),
+      }),
+    );
     const all = (await t.app.inject('/api/v1/rounds')).json();
     expect(all.rounds.map((r: { id: string }) => r.id)).toEqual(['p1-r2', 'p2-r1', 'p1-r1']);
     expect(all.rounds[0].pops).toHaveLength(2);
@@ -74,12 +99,18 @@ describe('read API', () => {
     expect(pops.pops[1].current).toMatchObject({ probe: 'p2', kind: 'censored', ms: 60000 });
     t.clock.advance(200_000);
     const probes = (await t.app.inject('/api/v1/probes')).json().probes;
-    expect(probes.map((p: { id: string; fresh: boolean; version: string | null }) => [p.id, p.fresh, p.version])).toEqual([
+    expect(
+      probes.map((p: { id: string; fresh: boolean; version: string | null }) => [p.id, p.fresh, p.version]),
+    ).toEqual([
       ['p1', false, '0.1.0'],
       ['p2', false, '0.1.0'],
       ['p3', false, null],
     ]);
-    expect(probes[0]).toMatchObject({ region: 'region-p1', lastRound: { id: 'p1-r1', state: 'complete' }, configured: true });
+    expect(probes[0]).toMatchObject({
+      region: 'region-p1',
+      lastRound: { id: 'p1-r1', state: 'complete' },
+      configured: true,
+    });
   });
 
   test('/api/v1/status, /api/v1/pops and /api/v1/propagation agree on the current worst case (previous-round carry-over)', async () => {
@@ -89,7 +120,15 @@ describe('read API', () => {
     await ingest(t.app, report('p1', { pops: [timedOut, pop('SIN')] }));
     t.clock.advance(5_000);
     const pending = pop('LHR', { state: 'pending', lowerMs: 1_000, upperMs: undefined, estimateMs: undefined });
-    await ingest(t.app, report('p1', { id: 'p1-r2', state: 'running', startedAt: new Date(t.clock.ms - 1_000).toISOString(), pops: [pending, pop('SIN')] }));
+    await ingest(
+      t.app,
+      report('p1', {
+        id: 'p1-r2',
+        state: 'running',
+        startedAt: new Date(t.clock.ms - 1_000).toISOString(),
+        pops: [pending, pop('SIN')],
+      }),
+    );
     const status = (await t.app.inject('/api/v1/status')).json();
     expect(status).toMatchObject({ worstMs: 60_000, worst: { probe: 'p1', pop: 'LHR' } });
     const lhr = (await t.app.inject('/api/v1/pops')).json().pops.find((p: { pop: string }) => p.pop === 'LHR');
@@ -105,7 +144,15 @@ describe('read API', () => {
     expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
     expect((await t.app.inject('/readyz')).json()).toEqual({ status: 'ready' });
     const docs = (await t.app.inject('/docs/json')).json();
-    expect(Object.keys(docs.paths)).toEqual(expect.arrayContaining(['/api/v1/rounds', '/api/v1/status', '/api/v1/propagation', '/api/v1/pops', '/api/v1/probes']));
+    expect(Object.keys(docs.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/rounds',
+        '/api/v1/status',
+        '/api/v1/propagation',
+        '/api/v1/pops',
+        '/api/v1/probes',
+      ]),
+    );
     expect((await t.app.inject('/docs')).statusCode).toBeLessThan(400);
     const missing = await t.app.inject('/api/v1/nope?token=secret');
     expect(missing.statusCode).toBe(404);
@@ -123,12 +170,24 @@ describe('read API', () => {
 
   test('read token: when configured, read routes and /metrics need it; health stays open', async () => {
     t = buildTestApp({ readToken: READ_TOKEN });
-    for (const url of ['/api/v1/status', '/api/v1/propagation', '/api/v1/rounds', '/api/v1/pops', '/api/v1/probes', '/metrics']) {
+    for (const url of [
+      '/api/v1/status',
+      '/api/v1/propagation',
+      '/api/v1/rounds',
+      '/api/v1/pops',
+      '/api/v1/probes',
+      '/metrics',
+    ]) {
       const missing = await t.app.inject(url);
       expect(missing.statusCode, url).toBe(401);
       expect(missing.json().message).toMatch(/missing bearer token/);
-      expect((await t.app.inject({ url, headers: { authorization: 'Bearer wrong-token-wrong' } })).statusCode, url).toBe(401);
-      expect((await t.app.inject({ url, headers: { authorization: `Bearer ${READ_TOKEN}` } })).statusCode, url).toBe(200);
+      expect(
+        (await t.app.inject({ url, headers: { authorization: 'Bearer wrong-token-wrong' } })).statusCode,
+        url,
+      ).toBe(401);
+      expect((await t.app.inject({ url, headers: { authorization: `Bearer ${READ_TOKEN}` } })).statusCode, url).toBe(
+        200,
+      );
     }
     expect((await t.app.inject('/healthz')).statusCode).toBe(200);
   });

@@ -37,7 +37,10 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'propwatch-stack-'));
   const sim = await startSimNetwork({ seed: 7, timeScale: 0.05, ...options.sim });
-  const probeIds = Array.from({ length: options.probes ?? 2 }, (_, i) => ({ id: `e2e-${i + 1}`, token: randomBytes(16).toString('hex') }));
+  const probeIds = Array.from({ length: options.probes ?? 2 }, (_, i) => ({
+    id: `e2e-${i + 1}`,
+    token: randomBytes(16).toString('hex'),
+  }));
   const config = resolveConfig({
     listen: { host: '127.0.0.1', port: 0 },
     storage: { path: join(dir, 'aggregator.db') },
@@ -57,7 +60,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       values: {
         probe: { id, region: 'test' },
         zone: sim.zone,
-        writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId } },
+        writer: {
+          kind: 'cloudflare',
+          cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId },
+        },
         targets: sim.pops.map((p) => ({ name: p.name, address: p.address, port: p.port })),
         round,
         report: { url, token, spoolDir: join(probeDir, 'spool'), backoffBaseMs: 50, backoffMaxMs: 500 },
@@ -98,11 +104,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Polls `read` until `accept` holds, at most `timeoutMs`; returns the accepted value. */
-export async function eventually<T>(read: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 20_000, stepMs = 50): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T> | T,
+  accept: (value: T) => boolean,
+  timeoutMs = 20_000,
+  stepMs = 50,
+): Promise<T> {
   const until = performance.now() + timeoutMs;
   let last: T = await read();
   while (!accept(last)) {
-    if (performance.now() > until) throw new Error(`condition not reached within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    if (performance.now() > until)
+      throw new Error(`condition not reached within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, stepMs));
     last = await read();
   }

@@ -16,7 +16,16 @@ import { isFurtherAlong } from '../src/storage/round-order.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const PROBES = ['p1', 'p2', 'p3'];
-const BASE: StatusSettings = { alarmAboveMs: 30_000, clearBelowMs: 20_000, quorum: 1, minFreshProbes: 1, staleAfterMs: 60_000, maxExtrapolationMs: 5_000, windowMs: 120_000, degradedAfterWriteFailures: 2 };
+const BASE: StatusSettings = {
+  alarmAboveMs: 30_000,
+  clearBelowMs: 20_000,
+  quorum: 1,
+  minFreshProbes: 1,
+  staleAfterMs: 60_000,
+  maxExtrapolationMs: 5_000,
+  windowMs: 120_000,
+  degradedAfterWriteFailures: 2,
+};
 
 interface ReportSpec {
   probe: string;
@@ -27,11 +36,20 @@ interface ReportSpec {
   pops: PopResult[];
 }
 
-type Step = { kind: 'reports'; advanceMs: number; reports: ReportSpec[] } | { kind: 'tick' | 'read'; advanceMs: number };
+type Step =
+  { kind: 'reports'; advanceMs: number; reports: ReportSpec[] } | { kind: 'tick' | 'read'; advanceMs: number };
 
-const msArb = fc.oneof(fc.constantFrom(0, 5_000, 19_999, 20_000, 25_000, 29_000, 30_000, 30_001, 45_000, 60_000), fc.integer({ min: 0, max: 70_000 }));
+const msArb = fc.oneof(
+  fc.constantFrom(0, 5_000, 19_999, 20_000, 25_000, 29_000, 30_000, 30_001, 45_000, 60_000),
+  fc.integer({ min: 0, max: 70_000 }),
+);
 const popArb: fc.Arbitrary<PopResult> = fc
-  .record({ pop: fc.constantFrom('LHR', 'SIN', 'NRT'), state: fc.constantFrom<PopResult['state']>('propagated', 'timeout', 'pending', 'failing'), lowerMs: msArb, widthMs: fc.integer({ min: 0, max: 4_000 }) })
+  .record({
+    pop: fc.constantFrom('LHR', 'SIN', 'NRT'),
+    state: fc.constantFrom<PopResult['state']>('propagated', 'timeout', 'pending', 'failing'),
+    lowerMs: msArb,
+    widthMs: fc.integer({ min: 0, max: 4_000 }),
+  })
   .map(({ pop, state, lowerMs, widthMs }) => ({
     pop,
     target: `${pop}:53`,
@@ -50,13 +68,25 @@ const reportArb: fc.Arbitrary<ReportSpec> = fc.record({
 });
 const advanceArb = fc.constantFrom(0, 0, 1, 300, 1_000, 2_500, 4_999, 5_000, 30_000, 61_000, 125_000, -1_000);
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('reports' as const), advanceMs: advanceArb, reports: fc.array(reportArb, { minLength: 1, maxLength: 3 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('reports' as const),
+      advanceMs: advanceArb,
+      reports: fc.array(reportArb, { minLength: 1, maxLength: 3 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const), advanceMs: advanceArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), advanceMs: advanceArb }) },
 );
 // A short window makes rounds leave it between steps often, the previous complete round before the running one.
 const settingsArb = fc
-  .record({ quorum: fc.integer({ min: 1, max: 2 }), minFreshProbes: fc.integer({ min: 1, max: 2 }), windowMs: fc.constantFrom(20_000, 120_000), maxExtrapolationMs: fc.constantFrom(0, 5_000) })
+  .record({
+    quorum: fc.integer({ min: 1, max: 2 }),
+    minFreshProbes: fc.integer({ min: 1, max: 2 }),
+    windowMs: fc.constantFrom(20_000, 120_000),
+    maxExtrapolationMs: fc.constantFrom(0, 5_000),
+  })
   .map((s) => ({ ...BASE, ...s }));
 
 /** The store's upsert rules: a report replaces the stored round only when further along; the first arrival is kept. */
@@ -75,7 +105,10 @@ class ModelStore {
       startedAt: new Date(T0 + Math.floor(spec.round / 2) * 30_000).toISOString(),
       state: spec.state,
       elapsedMs: spec.elapsedMs,
-      write: spec.state === 'write_failed' ? { submitToAckMs: 1, error: `403 on round ${spec.round}` } : { submitToAckMs: 1 },
+      write:
+        spec.state === 'write_failed'
+          ? { submitToAckMs: 1, error: `403 on round ${spec.round}` }
+          : { submitToAckMs: 1 },
       pops: spec.state === 'write_failed' ? [] : spec.pops,
       firstReceivedAt: stored?.firstReceivedAt ?? now,
       receivedAt: now,
@@ -103,28 +136,33 @@ describe('incremental status evaluation equals the from-scratch evaluation', () 
   test('at every step of random report sequences, ticks and reads', () => {
     const seen = new Set<Status['state']>();
     fc.assert(
-      fc.property(settingsArb, fc.array(reportArb, { maxLength: 6 }), fc.array(stepArb, { minLength: 1, maxLength: 40 }), (settings, restored, steps) => {
-        let now = T0;
-        const tracker = new StatusTracker(settings, PROBES, { now: () => now });
-        const store = new ModelStore();
-        // The tracker evaluates once when built (no data yet), and again after restoring rounds stored before start.
-        let reference = evaluateStatus(null, tracker.views(), settings, now);
-        for (const spec of restored) store.upsert(spec, now - 10_000);
-        tracker.restore([...store.rounds.values()], new Map(PROBES.map((id) => [id, now - 10_000])), new Map());
-        reference = evaluateStatus(reference.status, tracker.views(), settings, now);
-        expectSameEvaluation(tracker.evaluation, reference);
-        for (const step of steps) {
-          now += step.advanceMs;
-          if (step.kind === 'reports') {
-            for (const spec of step.reports) tracker.record(store.upsert(spec, now), now);
+      fc.property(
+        settingsArb,
+        fc.array(reportArb, { maxLength: 6 }),
+        fc.array(stepArb, { minLength: 1, maxLength: 40 }),
+        (settings, restored, steps) => {
+          let now = T0;
+          const tracker = new StatusTracker(settings, PROBES, { now: () => now });
+          const store = new ModelStore();
+          // The tracker evaluates once when built (no data yet), and again after restoring rounds stored before start.
+          let reference = evaluateStatus(null, tracker.views(), settings, now);
+          for (const spec of restored) store.upsert(spec, now - 10_000);
+          tracker.restore([...store.rounds.values()], new Map(PROBES.map((id) => [id, now - 10_000])), new Map());
+          reference = evaluateStatus(reference.status, tracker.views(), settings, now);
+          expectSameEvaluation(tracker.evaluation, reference);
+          for (const step of steps) {
+            now += step.advanceMs;
+            if (step.kind === 'reports') {
+              for (const spec of step.reports) tracker.record(store.upsert(spec, now), now);
+            }
+            // A read after reports and a timer tick each evaluate once; a read with no new report does not.
+            if (step.kind !== 'read') reference = evaluateStatus(reference.status, tracker.views(), settings, now);
+            const actual = step.kind === 'tick' ? tracker.evaluate() : tracker.evaluation;
+            expectSameEvaluation(actual, reference);
+            seen.add(actual.status.state);
           }
-          // A read after reports and a timer tick each evaluate once; a read with no new report does not.
-          if (step.kind !== 'read') reference = evaluateStatus(reference.status, tracker.views(), settings, now);
-          const actual = step.kind === 'tick' ? tracker.evaluate() : tracker.evaluation;
-          expectSameEvaluation(actual, reference);
-          seen.add(actual.status.state);
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
     // The generators reach every state, so the comparison covers each branch of the state machine.
@@ -133,15 +171,41 @@ describe('incremental status evaluation equals the from-scratch evaluation', () 
 });
 
 describe('what an evaluation recomputes', () => {
-  const complete = (probe: string, round: number): ReportSpec => ({ probe, round, state: 'complete', elapsedMs: 9_000, pops: [{ pop: 'LHR', target: 'LHR:53', state: 'propagated', lowerMs: 900, upperMs: 1_100, estimateMs: 1_000, queries: 3, failures: 0 }] });
-  const running = (probe: string, round: number): ReportSpec => ({ probe, round, state: 'running', elapsedMs: 1_000, pops: [{ pop: 'LHR', target: 'LHR:53', state: 'pending', lowerMs: 1_000, queries: 3, failures: 0 }] });
+  const complete = (probe: string, round: number): ReportSpec => ({
+    probe,
+    round,
+    state: 'complete',
+    elapsedMs: 9_000,
+    pops: [
+      {
+        pop: 'LHR',
+        target: 'LHR:53',
+        state: 'propagated',
+        lowerMs: 900,
+        upperMs: 1_100,
+        estimateMs: 1_000,
+        queries: 3,
+        failures: 0,
+      },
+    ],
+  });
+  const running = (probe: string, round: number): ReportSpec => ({
+    probe,
+    round,
+    state: 'running',
+    elapsedMs: 1_000,
+    pops: [{ pop: 'LHR', target: 'LHR:53', state: 'pending', lowerMs: 1_000, queries: 3, failures: 0 }],
+  });
 
   test('the previous round leaving the window drops its carry-over although the running round has not changed', () => {
     let now = T0;
     const settings = { ...BASE, windowMs: 20_000 };
     const tracker = new StatusTracker(settings, ['p1'], { now: () => now });
     const store = new ModelStore();
-    const timedOut = { ...complete('p1', 0), pops: [{ pop: 'LHR', target: 'LHR:53', state: 'timeout' as const, lowerMs: 45_000, queries: 3, failures: 0 }] };
+    const timedOut = {
+      ...complete('p1', 0),
+      pops: [{ pop: 'LHR', target: 'LHR:53', state: 'timeout' as const, lowerMs: 45_000, queries: 3, failures: 0 }],
+    };
     tracker.record(store.upsert(timedOut, now), now);
     now += 10_000;
     tracker.record(store.upsert(running('p1', 2), now), now);

@@ -50,7 +50,11 @@ describe.each<StorageFault>(['SQLITE_FULL', 'SQLITE_READONLY'])('storage refuses
     await new Promise((resolve) => setTimeout(resolve, 200));
     const acksAtFault = totalAcks(s);
     const finishedAtFault = finishedRounds(s);
-    await eventually(() => finishedRounds(s), (n) => n >= finishedAtFault + 6, 15_000);
+    await eventually(
+      () => finishedRounds(s),
+      (n) => n >= finishedAtFault + 6,
+      15_000,
+    );
     expect(totalAcks(s)).toBe(acksAtFault);
     const spooledDuringOutage = s.spooledFiles();
     expect(spooledDuringOutage).toBeGreaterThanOrEqual(6);
@@ -58,11 +62,23 @@ describe.each<StorageFault>(['SQLITE_FULL', 'SQLITE_READONLY'])('storage refuses
 
     store!.fault = null;
     expect((await s.app.inject('/readyz')).statusCode).toBe(200);
-    await eventually(() => totalAcks(s), (n) => n > acksAtFault + spooledDuringOutage, 15_000);
+    await eventually(
+      () => totalAcks(s),
+      (n) => n > acksAtFault + spooledDuringOutage,
+      15_000,
+    );
     await s.stopRounds();
-    await eventually(() => s.spooledFiles(), (n) => n === 0, 15_000);
+    await eventually(
+      () => s.spooledFiles(),
+      (n) => n === 0,
+      15_000,
+    );
 
-    const stored = (await s.app.store.latestRounds({ limit: 100_000 })).map((r) => ({ probe: r.probe.id, id: r.id, state: r.state }));
+    const stored = (await s.app.store.latestRounds({ limit: 100_000 })).map((r) => ({
+      probe: r.probe.id,
+      id: r.id,
+      state: r.state,
+    }));
     const comparison = compareLedgers(new Map(s.probes.map((p) => [p.id, p.ledger])), stored);
     expect(comparison.lostAcks).toEqual([]);
     expect(comparison.undelivered).toEqual([]);
@@ -70,6 +86,8 @@ describe.each<StorageFault>(['SQLITE_FULL', 'SQLITE_READONLY'])('storage refuses
     expect(comparison.unfinished.length).toBeLessThanOrEqual(s.probes.length);
     expect(comparison.unfinished.every((r) => r.state === 'running')).toBe(true);
     expect(comparison.storedRounds).toBe(comparison.finishedRounds + comparison.unfinished.length);
-    console.info(`storage outage ${fault}: ${store!.refused} writes refused, ${spooledDuringOutage} reports spooled during the outage, ${comparison.finishedRounds} rounds finished, ${comparison.storedRounds} stored, 0 lost`);
+    console.info(
+      `storage outage ${fault}: ${store!.refused} writes refused, ${spooledDuringOutage} reports spooled during the outage, ${comparison.finishedRounds} rounds finished, ${comparison.storedRounds} stored, 0 lost`,
+    );
   });
 });

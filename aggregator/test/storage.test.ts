@@ -17,12 +17,19 @@ describe('SqliteRoundStore', () => {
   test('survives a restart: close and reopen the file, everything acknowledged is there', async () => {
     const store = new SqliteRoundStore({ path });
     await store.upsertRound(report('p1'), T0);
-    await store.upsertRound(report('p2', { id: 'p2-r9', state: 'running', pops: [pop('LHR', { state: 'pending', lowerMs: 500 })] }), T0 + 1);
+    await store.upsertRound(
+      report('p2', { id: 'p2-r9', state: 'running', pops: [pop('LHR', { state: 'pending', lowerMs: 500 })] }),
+      T0 + 1,
+    );
     await store.close();
     const reopened = new SqliteRoundStore({ path });
     const rounds = await reopened.latestRounds({ limit: 10 });
     expect(rounds.map((r) => r.id).sort()).toEqual(['p1-r1', 'p2-r9']);
-    expect(rounds.find((r) => r.id === 'p1-r1')).toMatchObject({ state: 'complete', pops: report('p1').round.pops, receivedAt: T0 });
+    expect(rounds.find((r) => r.id === 'p1-r1')).toMatchObject({
+      state: 'complete',
+      pops: report('p1').round.pops,
+      receivedAt: T0,
+    });
     expect((await reopened.probes()).map((p) => p.id)).toEqual(['p1', 'p2']);
     await reopened.close();
     const db = new Database(path, { readonly: true });
@@ -33,11 +40,19 @@ describe('SqliteRoundStore', () => {
 
   test('upsert advances a running round and never moves it backwards', async () => {
     const store = new SqliteRoundStore({ path });
-    const running = report('p1', { state: 'running', elapsedMs: 1000, pops: [pop('LHR', { state: 'pending', lowerMs: 900 })] });
+    const running = report('p1', {
+      state: 'running',
+      elapsedMs: 1000,
+      pops: [pop('LHR', { state: 'pending', lowerMs: 900 })],
+    });
     const done = report('p1', { state: 'complete', elapsedMs: 3000 });
     expect((await store.upsertRound(running, T0)).outcome).toBe('inserted');
     const updated = await store.upsertRound(done, T0 + 2000);
-    expect(updated).toMatchObject({ outcome: 'updated', previous: { state: 'running' }, current: { state: 'complete' } });
+    expect(updated).toMatchObject({
+      outcome: 'updated',
+      previous: { state: 'running' },
+      current: { state: 'complete' },
+    });
     const late = await store.upsertRound(running, T0 + 5000);
     expect(late.outcome).toBe('unchanged');
     expect(late.current).toMatchObject({ state: 'complete', receivedAt: T0 + 2000 });
@@ -49,7 +64,9 @@ describe('SqliteRoundStore', () => {
 
   test('concurrent upserts of the same round converge to the furthest report', async () => {
     const store = new SqliteRoundStore({ path });
-    const reports = Array.from({ length: 50 }, (_, i) => report('p1', { state: i === 49 ? 'complete' : 'running', elapsedMs: 100 * (i + 1) }));
+    const reports = Array.from({ length: 50 }, (_, i) =>
+      report('p1', { state: i === 49 ? 'complete' : 'running', elapsedMs: 100 * (i + 1) }),
+    );
     const shuffled = [...reports].sort(() => Math.random() - 0.5);
     const results = await Promise.all(shuffled.map((r, i) => store.upsertRound(r, T0 + i)));
     expect(results.filter((r) => r.outcome === 'inserted')).toHaveLength(1);
@@ -64,7 +81,9 @@ describe('SqliteRoundStore', () => {
     const good = Array.from({ length: 20 }, (_, i) => report('p1', { id: `p1-g${i}` }));
     // A POP without a name violates a NOT NULL column: a bug or corruption, not input the schema lets through.
     const bad = report('p2', { id: 'p2-bad', pops: [{ ...pop('LHR'), pop: null as unknown as string }] });
-    const outcomes = await Promise.allSettled([...good.slice(0, 10), bad, ...good.slice(10)].map((r, i) => store.upsertRound(r, T0 + i)));
+    const outcomes = await Promise.allSettled(
+      [...good.slice(0, 10), bad, ...good.slice(10)].map((r, i) => store.upsertRound(r, T0 + i)),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(20);
     expect(outcomes[10]).toMatchObject({ status: 'rejected' });
     await store.close();
@@ -77,7 +96,10 @@ describe('SqliteRoundStore', () => {
   test('retention prunes rounds (and their POP results) last received before the cutoff', async () => {
     const store = new SqliteRoundStore({ path });
     await store.upsertRound(report('p1', { id: 'old' }), T0);
-    await store.upsertRound(report('p1', { id: 'new', startedAt: new Date(T0 + 86_400_000).toISOString() }), T0 + 86_400_000);
+    await store.upsertRound(
+      report('p1', { id: 'new', startedAt: new Date(T0 + 86_400_000).toISOString() }),
+      T0 + 86_400_000,
+    );
     expect(await store.prune(T0 + 1000)).toBe(1);
     expect((await store.latestRounds({ limit: 10 })).map((r) => r.id)).toEqual(['new']);
     await store.close();
@@ -90,7 +112,10 @@ describe('SqliteRoundStore', () => {
     const store = new SqliteRoundStore({ path });
     for (let i = 0; i < 5; i++) {
       const failed = i >= 3 ? { state: 'write_failed' as const, pops: [] } : {};
-      await store.upsertRound(report('p1', { id: `r${i}`, startedAt: new Date(T0 + i * 60_000).toISOString(), ...failed }), T0 + i * 60_000);
+      await store.upsertRound(
+        report('p1', { id: `r${i}`, startedAt: new Date(T0 + i * 60_000).toISOString(), ...failed }),
+        T0 + i * 60_000,
+      );
     }
     await store.upsertRound(report('p2'), T0 + 1);
     expect((await store.roundsSince(T0 + 120_000)).map((r) => r.id)).toEqual(['r2', 'r3', 'r4']);
@@ -104,28 +129,62 @@ describe('SqliteRoundStore', () => {
     await store.close();
   });
 
-  test("a replayed older round keeps the probe alive but does not replace its latest round, region or version", async () => {
+  test('a replayed older round keeps the probe alive but does not replace its latest round, region or version', async () => {
     const store = new SqliteRoundStore({ path });
     const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
     await store.upsertRound(report('p1', { id: 'r1', startedAt: at(1) }), T0 + 60_000);
-    await store.upsertRound({ ...report('p1', { id: 'r5', state: 'running', startedAt: at(5) }), probe: { id: 'p1', region: 'eu-west', version: '2.0.0' } }, T0 + 300_000);
+    await store.upsertRound(
+      {
+        ...report('p1', { id: 'r5', state: 'running', startedAt: at(5) }),
+        probe: { id: 'p1', region: 'eu-west', version: '2.0.0' },
+      },
+      T0 + 300_000,
+    );
     // The spool delivers r3 (written by the old version, before an outage) after r5.
-    await store.upsertRound({ ...report('p1', { id: 'r3', state: 'write_failed', pops: [], startedAt: at(3) }), probe: { id: 'p1', region: 'eu-west', version: '1.0.0' } }, T0 + 310_000);
+    await store.upsertRound(
+      {
+        ...report('p1', { id: 'r3', state: 'write_failed', pops: [], startedAt: at(3) }),
+        probe: { id: 'p1', region: 'eu-west', version: '1.0.0' },
+      },
+      T0 + 310_000,
+    );
     expect(await store.probes()).toEqual([
-      expect.objectContaining({ id: 'p1', version: '2.0.0', lastRoundId: 'r5', lastRoundState: 'running', firstSeenAt: T0 + 60_000, lastSeenAt: T0 + 310_000 }),
+      expect.objectContaining({
+        id: 'p1',
+        version: '2.0.0',
+        lastRoundId: 'r5',
+        lastRoundState: 'running',
+        firstSeenAt: T0 + 60_000,
+        lastSeenAt: T0 + 310_000,
+      }),
     ]);
     // The latest round moving on does update it.
-    await store.upsertRound({ ...report('p1', { id: 'r5', state: 'complete', startedAt: at(5) }), probe: { id: 'p1', region: 'eu-west', version: '2.0.0' } }, T0 + 320_000);
-    expect(await store.probes()).toEqual([expect.objectContaining({ lastRoundId: 'r5', lastRoundState: 'complete', lastSeenAt: T0 + 320_000 })]);
+    await store.upsertRound(
+      {
+        ...report('p1', { id: 'r5', state: 'complete', startedAt: at(5) }),
+        probe: { id: 'p1', region: 'eu-west', version: '2.0.0' },
+      },
+      T0 + 320_000,
+    );
+    expect(await store.probes()).toEqual([
+      expect.objectContaining({ lastRoundId: 'r5', lastRoundState: 'complete', lastSeenAt: T0 + 320_000 }),
+    ]);
     await store.close();
   });
 
-  test('migration 2 fills in when each probe\'s last round started, from a version-1 database', async () => {
+  test("migration 2 fills in when each probe's last round started, from a version-1 database", async () => {
     const db = new Database(path);
-    migrate(db, MIGRATIONS.filter((m) => m.version === 1));
-    db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial, started_at, started_at_ms, state,
-      elapsed_ms, submit_to_ack_ms, first_received_at, received_at) VALUES ('p1', 'r7', 'eu', '1', 'z.', '_c.z.', '1', 'x', ?, 'complete', 1, 1, 0, 0)`).run(T0 + 7);
-    db.prepare(`INSERT INTO probes VALUES ('p1', 'eu', '1', 0, 0, 'r7', 'complete'), ('p2', 'eu', '1', 0, 0, 'gone', 'complete')`).run();
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version === 1),
+    );
+    db.prepare(
+      `INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial, started_at, started_at_ms, state,
+      elapsed_ms, submit_to_ack_ms, first_received_at, received_at) VALUES ('p1', 'r7', 'eu', '1', 'z.', '_c.z.', '1', 'x', ?, 'complete', 1, 1, 0, 0)`,
+    ).run(T0 + 7);
+    db.prepare(
+      `INSERT INTO probes VALUES ('p1', 'eu', '1', 0, 0, 'r7', 'complete'), ('p2', 'eu', '1', 0, 0, 'gone', 'complete')`,
+    ).run();
     db.close();
     const store = new SqliteRoundStore({ path });
     await store.close();
@@ -139,7 +198,9 @@ describe('SqliteRoundStore', () => {
 
   test('refuses a database written by a newer schema', async () => {
     const db = new Database(path);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
     db.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('future');
     db.close();
     expect(() => new SqliteRoundStore({ path })).toThrow(/schema version 99 is newer than this aggregator knows \(2\)/);

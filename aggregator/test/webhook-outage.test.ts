@@ -18,7 +18,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startAggregator(webhooks: Record<string, unknown> | null, fetchImpl?: typeof fetch): Promise<{ app: FastifyInstance; url: string }> {
+async function startAggregator(
+  webhooks: Record<string, unknown> | null,
+  fetchImpl?: typeof fetch,
+): Promise<{ app: FastifyInstance; url: string }> {
   const temp = tempDir();
   const config = resolveConfig({
     storage: { path: `${temp.dir}/aggregator.db` },
@@ -43,19 +46,27 @@ function flipping(i: number) {
     id: `p1-flip-${i}`,
     serial: String(1_735_689_600_000 + i),
     startedAt: new Date(Date.now() + i).toISOString(),
-    pops: [slow ? pop('LHR', { state: 'timeout', lowerMs: 90_000, upperMs: undefined, estimateMs: undefined }) : pop('LHR')],
+    pops: [
+      slow ? pop('LHR', { state: 'timeout', lowerMs: 90_000, upperMs: undefined, estimateMs: undefined }) : pop('LHR'),
+    ],
   });
 }
 
 async function post(url: string, body: unknown): Promise<{ status: number; ms: number }> {
   const started = performance.now();
-  const response = await fetch(`${url}/api/v1/rounds`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.p1}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}/api/v1/rounds`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKENS.p1}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   await response.text();
   return { status: response.status, ms: performance.now() - started };
 }
 
 async function deliveries(app: FastifyInstance, result: string): Promise<number> {
-  const line = (await app.inject('/metrics')).body.split('\n').find((l) => l.startsWith(`propwatch_webhook_deliveries_total{result="${result}"} `));
+  const line = (await app.inject('/metrics')).body
+    .split('\n')
+    .find((l) => l.startsWith(`propwatch_webhook_deliveries_total{result="${result}"} `));
   return Number(line?.split(' ')[1]);
 }
 
@@ -72,9 +83,16 @@ test('a target that is down is retried with growing pauses, and the delivery suc
       throw error;
     }
   };
-  const { app, url } = await startAggregator({ urls: [`http://127.0.0.1:${port}/hook`], retryBaseMs: 100, maxAttempts: 8, timeoutMs: 2000 }, recordingFetch);
+  const { app, url } = await startAggregator(
+    { urls: [`http://127.0.0.1:${port}/hook`], retryBaseMs: 100, maxAttempts: 8, timeoutMs: 2000 },
+    recordingFetch,
+  );
   expect((await post(url, flipping(0))).status).toBe(200);
-  await eventually(() => attempts.length, (n) => n >= 3, 10_000);
+  await eventually(
+    () => attempts.length,
+    (n) => n >= 3,
+    10_000,
+  );
   expect(attempts.every((a) => !a.ok)).toBe(true);
 
   const received: unknown[] = [];
@@ -94,7 +112,8 @@ test('a target that is down is retried with growing pauses, and the delivery suc
   expect(attempts.at(-1)!.ok).toBe(true);
   expect(attempts.filter((a) => !a.ok).length).toBeGreaterThanOrEqual(3);
   // Backoff: pause n is at least retryBaseMs × 2^(n-1) (timers never fire early by more than a millisecond).
-  for (let n = 1; n < attempts.length; n++) expect(attempts[n]!.at - attempts[n - 1]!.at).toBeGreaterThanOrEqual(100 * 2 ** (n - 1) - 2);
+  for (let n = 1; n < attempts.length; n++)
+    expect(attempts[n]!.at - attempts[n - 1]!.at).toBeGreaterThanOrEqual(100 * 2 ** (n - 1) - 2);
   expect(await deliveries(app, 'delivered')).toBe(1);
   expect(await deliveries(app, 'failed')).toBe(0);
 });
@@ -108,19 +127,31 @@ test('a blackholed target (accepts, never answers) does not hold up ingest', asy
     socket.on('data', (chunk) => (requestBytes += chunk.length));
   });
   await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => {
-    for (const socket of held) socket.destroy();
-    blackhole.close(() => resolve());
-  }));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of held) socket.destroy();
+        blackhole.close(() => resolve());
+      }),
+  );
   const address = blackhole.address();
   const port = typeof address === 'object' && address ? address.port : 0;
 
   const REPORTS = 30;
   const baseline = await startAggregator(null);
-  const hanging = await startAggregator({ urls: [`http://127.0.0.1:${port}/hook`], timeoutMs: 60_000, maxAttempts: 3, retryBaseMs: 1000 });
+  const hanging = await startAggregator({
+    urls: [`http://127.0.0.1:${port}/hook`],
+    timeoutMs: 60_000,
+    maxAttempts: 3,
+    retryBaseMs: 1000,
+  });
   const timings = { none: [] as number[], hanging: [] as number[] };
   expect((await post(hanging.url, flipping(0))).status).toBe(200);
-  await eventually(() => requestBytes, (n) => n > 0, 5_000);
+  await eventually(
+    () => requestBytes,
+    (n) => n > 0,
+    5_000,
+  );
   for (let i = 1; i <= REPORTS; i++) {
     const withHook = await post(hanging.url, flipping(i));
     const without = await post(baseline.url, flipping(i));
@@ -133,5 +164,7 @@ test('a blackholed target (accepts, never answers) does not hold up ingest', asy
   expect(await deliveries(hanging.app, 'delivered')).toBe(0);
   expect(await deliveries(hanging.app, 'failed')).toBe(0);
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  console.info(`ingest latency over HTTP, median of ${REPORTS} state-changing reports: no webhook ${median(timings.none).toFixed(2)} ms, webhook target hanging ${median(timings.hanging).toFixed(2)} ms`);
+  console.info(
+    `ingest latency over HTTP, median of ${REPORTS} state-changing reports: no webhook ${median(timings.none).toFixed(2)} ms, webhook target hanging ${median(timings.hanging).toFixed(2)} ms`,
+  );
 });

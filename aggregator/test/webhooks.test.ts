@@ -13,7 +13,9 @@ afterEach(async () => {
 });
 
 /** A real HTTP receiver on a loopback port 0; `respond` decides each answer by attempt number. */
-async function startReceiver(respond: (attempt: number) => number | 'hang'): Promise<{ url: string; received: WebhookPayload[] }> {
+async function startReceiver(
+  respond: (attempt: number) => number | 'hang',
+): Promise<{ url: string; received: WebhookPayload[] }> {
   const received: WebhookPayload[] = [];
   receiver = Fastify({ forceCloseConnections: true });
   let attempt = 0;
@@ -28,7 +30,10 @@ async function startReceiver(respond: (attempt: number) => number | 'hang'): Pro
   return { url: `${address}/hooks/secret-path?token=abc`, received };
 }
 
-const slowReport = (probe: string) => report(probe, { pops: [pop('LHR', { state: 'timeout', lowerMs: 90_000, upperMs: undefined, estimateMs: undefined })] });
+const slowReport = (probe: string) =>
+  report(probe, {
+    pops: [pop('LHR', { state: 'timeout', lowerMs: 90_000, upperMs: undefined, estimateMs: undefined })],
+  });
 const webhookConfig = (url: string, extra: Record<string, unknown> = {}) => ({
   publicUrl: 'https://propwatch.example.com',
   status: { alarmAboveMs: 30_000, clearBelowMs: 20_000 },

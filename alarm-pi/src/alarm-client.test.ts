@@ -6,11 +6,24 @@ import { loadAlarmConfig } from './config.js';
 import type { BeaconDriver } from './drivers/driver.js';
 import type { Timers } from './timers.js';
 
-const timers: Timers = { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
+const timers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (f, ms) => setTimeout(f, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 function statusBody(state: Status['state']): Status {
   const at = '2025-01-01T00:00:00.000Z';
-  return { state, since: at, worstMs: null, thresholdMs: 30000, worst: null, probes: { fresh: 1, expected: 1 }, reason: `it is ${state}`, updatedAt: at };
+  return {
+    state,
+    since: at,
+    worstMs: null,
+    thresholdMs: 30000,
+    worst: null,
+    probes: { fresh: 1, expected: 1 },
+    reason: `it is ${state}`,
+    updatedAt: at,
+  };
 }
 
 afterEach(() => {
@@ -20,16 +33,31 @@ afterEach(() => {
 describe('startAlarmClient with a recording driver', () => {
   it('forces off first, lights on alarm, blinks when the aggregator dies, and turns off on stop', async () => {
     vi.useFakeTimers({ now: 0 });
-    const { config } = loadAlarmConfig({ env: { PROPWATCH_AGGREGATOR__URL: 'http://agg.test', PROPWATCH_BEACON__LAMP_TEST: 'false', PROPWATCH_BEACON__MIN_ON_MS: '0' } });
+    const { config } = loadAlarmConfig({
+      env: {
+        PROPWATCH_AGGREGATOR__URL: 'http://agg.test',
+        PROPWATCH_BEACON__LAMP_TEST: 'false',
+        PROPWATCH_BEACON__MIN_ON_MS: '0',
+      },
+    });
     const edges: boolean[] = [];
-    const driver: BeaconDriver = { name: 'recording', set: (on) => void edges.push(on), close: async () => void edges.push(false) };
+    const driver: BeaconDriver = {
+      name: 'recording',
+      set: (on) => void edges.push(on),
+      close: async () => void edges.push(false),
+    };
     let answer: 'alarm' | 'dead' = 'alarm';
     const fakeFetch = (async () => {
-      if (answer === 'dead') throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' } });
+      if (answer === 'dead')
+        throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' } });
       return new Response(JSON.stringify(statusBody('alarm')), { status: 200 });
     }) as typeof fetch;
     const lines: string[] = [];
-    const logger = createLogger({ name: 't', level: 'info', destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
+    const logger = createLogger({
+      name: 't',
+      level: 'info',
+      destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }),
+    });
     const client = await startAlarmClient({ config, logger, driver, fetch: fakeFetch, timers, random: () => 0.5 });
     await vi.advanceTimersByTimeAsync(10);
     expect(edges).toEqual([false, true]);

@@ -45,18 +45,30 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
   await driver.set(false);
 
   const machine = new BeaconMachine(
-    { patterns: config.beacon.patterns, minOnMs: config.beacon.minOnMs, quiet: config.beacon.quiet, lampTest: config.beacon.lampTest },
+    {
+      patterns: config.beacon.patterns,
+      minOnMs: config.beacon.minOnMs,
+      quiet: config.beacon.quiet,
+      lampTest: config.beacon.lampTest,
+    },
     output,
     timers,
   );
   let state: BeaconState | undefined;
   const onReport = (report: PollReport) => {
     if (report.state !== state) {
-      logger.info({ from: state ?? null, to: report.state, reason: report.reason, failures: report.consecutiveFailures }, 'beacon state changed');
+      logger.info(
+        { from: state ?? null, to: report.state, reason: report.reason, failures: report.consecutiveFailures },
+        'beacon state changed',
+      );
       state = report.state;
       driver.note?.(report.state, report.reason);
     }
-    if (report.consecutiveFailures > 0) logger.warn({ failures: report.consecutiveFailures, retryInMs: report.nextPollMs, reason: report.reason }, 'status poll failed');
+    if (report.consecutiveFailures > 0)
+      logger.warn(
+        { failures: report.consecutiveFailures, retryInMs: report.nextPollMs, reason: report.reason },
+        'status poll failed',
+      );
     machine.update(report.state);
   };
   const fetcher = createStatusFetcher({

@@ -116,9 +116,37 @@ describe('BeaconMachine', () => {
   });
 
   it.each<[BeaconState, Array<[number, boolean]>]>([
-    ['stale', [[0, true], [1000, false], [2000, true], [3000, false]]],
-    ['degraded', [[0, true], [300, false], [3000, true], [3300, false]]],
-    ['unreachable', [[0, true], [150, false], [1000, true], [1150, false], [2000, true], [2150, false], [3000, true], [3150, false]]],
+    [
+      'stale',
+      [
+        [0, true],
+        [1000, false],
+        [2000, true],
+        [3000, false],
+      ],
+    ],
+    [
+      'degraded',
+      [
+        [0, true],
+        [300, false],
+        [3000, true],
+        [3300, false],
+      ],
+    ],
+    [
+      'unreachable',
+      [
+        [0, true],
+        [150, false],
+        [1000, true],
+        [1150, false],
+        [2000, true],
+        [2150, false],
+        [3000, true],
+        [3150, false],
+      ],
+    ],
   ])('%s blinks its pattern', (state, expected) => {
     const { beacon, edges } = machine();
     beacon.start();

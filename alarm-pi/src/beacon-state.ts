@@ -15,7 +15,8 @@ export type BeaconPatterns = AlarmPiConfig['beacon']['patterns'];
  */
 export function patternFor(state: BeaconState, patterns: BeaconPatterns, quiet: boolean): Pattern {
   const pattern: Pattern = state === 'ok' ? 'off' : state === 'alarm' ? 'steady' : patterns[state];
-  if (quiet && pattern === 'steady') return patterns.quietAlarm === 'steady' ? { onMs: 250, offMs: 250 } : patterns.quietAlarm;
+  if (quiet && pattern === 'steady')
+    return patterns.quietAlarm === 'steady' ? { onMs: 250, offMs: 250 } : patterns.quietAlarm;
   return pattern;
 }
 

@@ -28,19 +28,32 @@ describe('loadAlarmConfig', () => {
   });
 
   it('reads YAML and lets PROPWATCH_* env win', () => {
-    const file = yamlFile('aggregator:\n  url: http://agg:8080\n  readToken: s3cret-token\npin: 27\nactiveLow: true\nbeacon:\n  patterns:\n    stale: off\n    degraded: steady\n');
-    const { config } = loadAlarmConfig({ file, env: { PROPWATCH_PIN: '22', PROPWATCH_BEACON__PATTERNS__UNREACHABLE: '{"onMs":100,"offMs":100}' } });
+    const file = yamlFile(
+      'aggregator:\n  url: http://agg:8080\n  readToken: s3cret-token\npin: 27\nactiveLow: true\nbeacon:\n  patterns:\n    stale: off\n    degraded: steady\n',
+    );
+    const { config } = loadAlarmConfig({
+      file,
+      env: { PROPWATCH_PIN: '22', PROPWATCH_BEACON__PATTERNS__UNREACHABLE: '{"onMs":100,"offMs":100}' },
+    });
     expect(config.aggregator.url).toBe('http://agg:8080');
     expect(config.pin).toBe(22);
     expect(config.activeLow).toBe(true);
-    expect(config.beacon.patterns).toMatchObject({ stale: 'off', degraded: 'steady', unreachable: { onMs: 100, offMs: 100 } });
+    expect(config.beacon.patterns).toMatchObject({
+      stale: 'off',
+      degraded: 'steady',
+      unreachable: { onMs: 100, offMs: 100 },
+    });
   });
 
   it.each([
     [{ PROPWATCH_DRIVER: 'wiringpi' }, 'driver', /one of gpio, gpioset, console/],
     [{ PROPWATCH_PIN: '99' }, 'pin', /from 0 to 53/],
     [{ PROPWATCH_AGGREGATOR__URL: 'agg:8080' }, 'aggregator.url', /\^https\?:/],
-    [{ PROPWATCH_POLL__BACKOFF_MAX_MS: '20', PROPWATCH_POLL__BACKOFF_BASE_MS: '100' }, 'poll.backoffMaxMs', />= poll.backoffBaseMs/],
+    [
+      { PROPWATCH_POLL__BACKOFF_MAX_MS: '20', PROPWATCH_POLL__BACKOFF_BASE_MS: '100' },
+      'poll.backoffMaxMs',
+      />= poll.backoffBaseMs/,
+    ],
   ])('rejects %o naming the key %s', (env, key, expected) => {
     const error = (() => {
       try {
@@ -56,7 +69,9 @@ describe('loadAlarmConfig', () => {
   });
 
   it('rejects an unknown --driver listing the valid ones', () => {
-    expect(() => loadAlarmConfig({ env: baseEnv, driver: 'pigpio' })).toThrow(/driver.*--driver.*one of gpio, gpioset, console/);
+    expect(() => loadAlarmConfig({ env: baseEnv, driver: 'pigpio' })).toThrow(
+      /driver.*--driver.*one of gpio, gpioset, console/,
+    );
   });
 
   it('requires the aggregator URL', () => {

@@ -15,15 +15,25 @@ const Ms = (defaultMs: number, minimum = 0) => Type.Integer({ minimum, maximum: 
 export const PatternSchema = Type.Union([
   Type.Literal('off'),
   Type.Literal('steady'),
-  Type.Object({ onMs: Type.Integer({ minimum: 20, maximum: 600_000 }), offMs: Type.Integer({ minimum: 20, maximum: 600_000 }) }, { additionalProperties: false }),
+  Type.Object(
+    { onMs: Type.Integer({ minimum: 20, maximum: 600_000 }), offMs: Type.Integer({ minimum: 20, maximum: 600_000 }) },
+    { additionalProperties: false },
+  ),
 ]);
 
 export const AlarmPiConfigSchema = Type.Object(
   {
     aggregator: Type.Object(
       {
-        url: Type.String({ pattern: '^https?://', description: 'base URL of the aggregator, e.g. http://aggregator:8080' }),
-        readToken: Type.String({ default: '', secret: true, description: 'bearer token for GET /api/v1/status, if the aggregator requires one' }),
+        url: Type.String({
+          pattern: '^https?://',
+          description: 'base URL of the aggregator, e.g. http://aggregator:8080',
+        }),
+        readToken: Type.String({
+          default: '',
+          secret: true,
+          description: 'bearer token for GET /api/v1/status, if the aggregator requires one',
+        }),
         timeoutMs: Ms(2_000, 50),
       },
       { additionalProperties: false },
@@ -33,17 +43,27 @@ export const AlarmPiConfigSchema = Type.Object(
         intervalMs: Ms(1_000, 100),
         backoffBaseMs: Ms(1_000, 10),
         backoffMaxMs: Ms(30_000, 10),
-        unreachableAfter: Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'consecutive failed polls before the state is unreachable' }),
+        unreachableAfter: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 3,
+          description: 'consecutive failed polls before the state is unreachable',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
     driver: Type.Union([Type.Literal('gpio'), Type.Literal('gpioset'), Type.Literal('console')], { default: 'gpio' }),
     pin: Type.Integer({ minimum: 0, maximum: 53, default: 17, description: 'BCM GPIO number (17 = header pin 11)' }),
-    activeLow: Type.Boolean({ default: false, description: 'true for relay modules that switch on when the input is low' }),
+    activeLow: Type.Boolean({
+      default: false,
+      description: 'true for relay modules that switch on when the input is low',
+    }),
     gpio: Type.Object(
       {
         sysfsRoot: Type.String({ minLength: 1, default: '/sys/class/gpio' }),
-        sysfsLineOverride: Type.Optional(Type.Integer({ minimum: 0, maximum: 4095, description: 'sysfs line number, skipping base detection' })),
+        sysfsLineOverride: Type.Optional(
+          Type.Integer({ minimum: 0, maximum: 4095, description: 'sysfs line number, skipping base detection' }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -68,7 +88,10 @@ export const AlarmPiConfigSchema = Type.Object(
         ),
         minOnMs: Ms(5_000),
         lampTest: Type.Boolean({ default: true }),
-        quiet: Type.Boolean({ default: false, description: 'never steady: alarm blinks fast (patterns.quietAlarm) instead' }),
+        quiet: Type.Boolean({
+          default: false,
+          description: 'never steady: alarm blinks fast (patterns.quietAlarm) instead',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -81,7 +104,9 @@ export type AlarmPiConfig = Static<typeof AlarmPiConfigSchema>;
 export type Pattern = Static<typeof PatternSchema>;
 
 // Keeps the schema's driver union and DRIVER_NAMES in step at compile time.
-const _driversMatch: [DriverName, AlarmPiConfig['driver']] extends [AlarmPiConfig['driver'], DriverName] ? true : never = true;
+const _driversMatch: [DriverName, AlarmPiConfig['driver']] extends [AlarmPiConfig['driver'], DriverName]
+  ? true
+  : never = true;
 
 export interface LoadAlarmConfigOptions {
   file?: string | undefined;
@@ -95,14 +120,24 @@ export function loadAlarmConfig(options: LoadAlarmConfigOptions = {}): LoadedCon
   const env = { ...(options.env ?? {}) };
   if (options.driver !== undefined) {
     if (!(DRIVER_NAMES as readonly string[]).includes(options.driver)) {
-      throw new ConfigError('driver', options.driver, `one of ${DRIVER_NAMES.join(', ')}`, 'command-line flag --driver');
+      throw new ConfigError(
+        'driver',
+        options.driver,
+        `one of ${DRIVER_NAMES.join(', ')}`,
+        'command-line flag --driver',
+      );
     }
     env.PROPWATCH_DRIVER = options.driver;
   }
   const loaded = loadConfig(AlarmPiConfigSchema, { file: options.file, env });
   const { poll } = loaded.config;
   if (poll.backoffMaxMs < poll.backoffBaseMs) {
-    throw new ConfigError('poll.backoffMaxMs', poll.backoffMaxMs, `a value >= poll.backoffBaseMs (${poll.backoffBaseMs})`, options.file ? `file ${options.file}` : 'defaults');
+    throw new ConfigError(
+      'poll.backoffMaxMs',
+      poll.backoffMaxMs,
+      `a value >= poll.backoffBaseMs (${poll.backoffBaseMs})`,
+      options.file ? `file ${options.file}` : 'defaults',
+    );
   }
   return loaded;
 }

@@ -1,4 +1,13 @@
-export { AlarmPiConfigSchema, DRIVER_NAMES, PatternSchema, loadAlarmConfig, type AlarmPiConfig, type DriverName, type LoadAlarmConfigOptions, type Pattern } from './config.js';
+export {
+  AlarmPiConfigSchema,
+  DRIVER_NAMES,
+  PatternSchema,
+  loadAlarmConfig,
+  type AlarmPiConfig,
+  type DriverName,
+  type LoadAlarmConfigOptions,
+  type Pattern,
+} from './config.js';
 export { BEACON_STATES, patternFor, type BeaconPatterns, type BeaconState } from './beacon-state.js';
 export { BeaconMachine, LAMP_TEST_MS, type BeaconMachineOptions } from './beacon-machine.js';
 export { backoffDelayMs } from '@propwatch/shared';

@@ -70,7 +70,12 @@ export async function runMain(argv: readonly string[], io: MainIo = defaultIo): 
     io.stderr.write(`propwatch-alarm: ${error.message}\n`);
     return EXIT_CONFIG;
   }
-  const logger = createLogger({ name: 'propwatch-alarm', level: config.logLevel, secrets: collectSecrets(AlarmPiConfigSchema, config), destination: io.stderr });
+  const logger = createLogger({
+    name: 'propwatch-alarm',
+    level: config.logLevel,
+    secrets: collectSecrets(AlarmPiConfigSchema, config),
+    destination: io.stderr,
+  });
 
   if (args.once) return pollOnce(config, io);
 
@@ -92,12 +97,19 @@ export async function runMain(argv: readonly string[], io: MainIo = defaultIo): 
     return shutdown.requested?.code ?? 0;
   }
   const client = await startAlarmClient({ config, logger, driver });
-  logger.info({ driver: driver.name, aggregator: config.aggregator.url, pin: config.pin, activeLow: config.activeLow }, 'propwatch-alarm started');
+  logger.info(
+    { driver: driver.name, aggregator: config.aggregator.url, pin: config.pin, activeLow: config.activeLow },
+    'propwatch-alarm started',
+  );
   return stopOnShutdown(client, logger, await shutdown.next);
 }
 
 async function pollOnce(config: AlarmPiConfig, io: MainIo): Promise<number> {
-  const result = await createStatusFetcher({ url: config.aggregator.url, readToken: config.aggregator.readToken, timeoutMs: config.aggregator.timeoutMs })();
+  const result = await createStatusFetcher({
+    url: config.aggregator.url,
+    readToken: config.aggregator.readToken,
+    timeoutMs: config.aggregator.timeoutMs,
+  })();
   if (!result.ok) {
     io.stdout.write(`unreachable: ${result.reason}\n`);
     return 2;
@@ -113,7 +125,11 @@ interface ShutdownRequest {
 }
 
 /** Installs the signal and crash handlers; `next` resolves with the first request, `requested` holds it once made. */
-function listenForShutdown(): { next: Promise<ShutdownRequest>; requested: ShutdownRequest | undefined; dispose(): void } {
+function listenForShutdown(): {
+  next: Promise<ShutdownRequest>;
+  requested: ShutdownRequest | undefined;
+  dispose(): void;
+} {
   const handlers: Array<[string, (...args: unknown[]) => void]> = [];
   const state = {
     requested: undefined as ShutdownRequest | undefined,

@@ -9,7 +9,16 @@ const options: PollOptions = { intervalMs: 1000, backoffBaseMs: 500, backoffMaxM
 
 function status(state: Status['state'], reason = `state ${state}`): Status {
   const at = '2025-01-01T00:00:00.000Z';
-  return { state, since: at, worstMs: 12, thresholdMs: 30000, worst: null, probes: { fresh: 3, expected: 3 }, reason, updatedAt: at };
+  return {
+    state,
+    since: at,
+    worstMs: 12,
+    thresholdMs: 30000,
+    worst: null,
+    probes: { fresh: 3, expected: 3 },
+    reason,
+    updatedAt: at,
+  };
 }
 
 const fail: FetchResult = { ok: false, reason: 'ECONNREFUSED' };
@@ -30,7 +39,12 @@ describe('backoffDelayMs (full jitter)', () => {
 
 describe('stepPoll', () => {
   it('a good status passes through and polls at the interval', () => {
-    const report = stepPoll({ failures: 2, status: undefined }, { ok: true, status: status('alarm', 'LHR slow') }, options, () => 1);
+    const report = stepPoll(
+      { failures: 2, status: undefined },
+      { ok: true, status: status('alarm', 'LHR slow') },
+      options,
+      () => 1,
+    );
     expect(report).toMatchObject({ state: 'alarm', reason: 'LHR slow', consecutiveFailures: 0, nextPollMs: 1000 });
   });
 
@@ -62,8 +76,18 @@ describe('PollLoop', () => {
 
   it('polls on schedule, backs off with jitter on errors and recovers', async () => {
     vi.useFakeTimers({ now: 0 });
-    const timers: Timers = { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
-    const script: FetchResult[] = [{ ok: true, status: status('ok') }, fail, fail, fail, { ok: true, status: status('ok') }];
+    const timers: Timers = {
+      now: () => Date.now(),
+      setTimeout: (f, ms) => setTimeout(f, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    };
+    const script: FetchResult[] = [
+      { ok: true, status: status('ok') },
+      fail,
+      fail,
+      fail,
+      { ok: true, status: status('ok') },
+    ];
     const calledAt: number[] = [];
     const reports: PollReport[] = [];
     const loop = new PollLoop(

@@ -35,13 +35,21 @@ export function stepPoll(
 ): PollReport {
   if (result.ok) {
     const { status } = result;
-    return { state: status.state, reason: status.reason, status, consecutiveFailures: 0, nextPollMs: options.intervalMs };
+    return {
+      state: status.state,
+      reason: status.reason,
+      status,
+      consecutiveFailures: 0,
+      nextPollMs: options.intervalMs,
+    };
   }
   const failures = previous.failures + 1;
   const nextPollMs = backoffDelayMs(failures, options.backoffBaseMs, options.backoffMaxMs, random);
   const unreachable = failures >= options.unreachableAfter || previous.status === undefined;
   const state: BeaconState = unreachable ? 'unreachable' : previous.status!.state;
-  const reason = unreachable ? `aggregator unreachable (${failures} failed polls): ${result.reason}` : `${previous.status!.reason} (poll failed: ${result.reason})`;
+  const reason = unreachable
+    ? `aggregator unreachable (${failures} failed polls): ${result.reason}`
+    : `${previous.status!.reason} (poll failed: ${result.reason})`;
   return { state, reason, status: previous.status, consecutiveFailures: failures, nextPollMs };
 }
 

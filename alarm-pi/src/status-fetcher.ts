@@ -50,7 +50,10 @@ export function createStatusFetcher(options: StatusFetcherOptions): () => Promis
     }
     const firstError = statusValidator.Errors(body)[0];
     if (firstError) {
-      return { ok: false, reason: `body is not a Status: ${firstError.instancePath || '(root)'} ${firstError.message}` };
+      return {
+        ok: false,
+        reason: `body is not a Status: ${firstError.instancePath || '(root)'} ${firstError.message}`,
+      };
     }
     return { ok: true, status: body as Status };
   };

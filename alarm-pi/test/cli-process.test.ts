@@ -13,7 +13,11 @@ const pkg = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(pkg, 'dist', 'cli.js');
 
 function newestSource(dir: string): number {
-  return Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestSource(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+  return Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newestSource(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
+  );
 }
 
 let app: FastifyInstance;
@@ -44,7 +48,10 @@ afterAll(async () => {
 });
 
 /** Runs the CLI to completion without blocking this process's event loop (the fake aggregator lives here). */
-function run(args: string[], environment: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  environment: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [cli, ...args], { env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -54,13 +61,22 @@ function run(args: string[], environment: Record<string, string>): Promise<{ sta
 }
 
 function env(extra: Record<string, string> = {}) {
-  return { PATH: process.env.PATH ?? '', PROPWATCH_AGGREGATOR__URL: url, PROPWATCH_BEACON__LAMP_TEST: 'false', PROPWATCH_POLL__INTERVAL_MS: '200', ...extra };
+  return {
+    PATH: process.env.PATH ?? '',
+    PROPWATCH_AGGREGATOR__URL: url,
+    PROPWATCH_BEACON__LAMP_TEST: 'false',
+    PROPWATCH_POLL__INTERVAL_MS: '200',
+    ...extra,
+  };
 }
 
 describe('propwatch-alarm process', () => {
   it('SIGTERM turns the light off and exits 0', async () => {
     state = 'alarm';
-    const child = spawn(process.execPath, [cli, '--driver', 'console'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, '--driver', 'console'], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -77,9 +93,14 @@ describe('propwatch-alarm process', () => {
   it('a SIGTERM during start-up (as soon as the driver prints) still exits 0 with the light off', async () => {
     state = 'alarm';
     for (let attempt = 0; attempt < 3; attempt++) {
-      const child = spawn(process.execPath, [cli, '--driver', 'console'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cli, '--driver', 'console'], {
+        env: env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
       child.stdout.on('data', (chunk: Buffer) => {
         // The first driver output ("○ beacon off" at start) is the earliest moment the old code died on.
         if (!stdout) child.kill('SIGTERM');

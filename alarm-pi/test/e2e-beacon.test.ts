@@ -33,7 +33,16 @@ const driver = new RecordingDriver();
 beforeAll(async () => {
   stack = await startStack({
     probes: 2,
-    aggregator: { status: { alarmAboveMs: 1000, clearBelowMs: 700, quorum: 2, minFreshProbes: 2, staleAfterMs: 10_000, reevaluateMs: 100 } },
+    aggregator: {
+      status: {
+        alarmAboveMs: 1000,
+        clearBelowMs: 700,
+        quorum: 2,
+        minFreshProbes: 2,
+        staleAfterMs: 10_000,
+        reevaluateMs: 100,
+      },
+    },
   });
   const { config } = loadAlarmConfig({
     env: {
@@ -54,27 +63,49 @@ afterAll(async () => {
 
 describe('beacon end to end', () => {
   it('stays dark while everything is fine', async () => {
-    await eventually(() => client.state, (state) => state === 'ok');
+    await eventually(
+      () => client.state,
+      (state) => state === 'ok',
+    );
     expect(driver.on).toBe(false);
   });
 
   it('lights up for a stuck POP and goes dark after it recovers', async () => {
     stack.sim.setFault('LHR', { kind: 'stuck' });
-    await eventually(() => client.state, (state) => state === 'alarm');
-    await eventually(() => driver.on, (on) => on);
+    await eventually(
+      () => client.state,
+      (state) => state === 'alarm',
+    );
+    await eventually(
+      () => driver.on,
+      (on) => on,
+    );
     const litAt = driver.switches.at(-1)!.at;
     stack.sim.setFault('LHR', null);
-    await eventually(() => client.state, (state) => state === 'ok');
-    await eventually(() => driver.on, (on) => !on);
+    await eventually(
+      () => client.state,
+      (state) => state === 'ok',
+    );
+    await eventually(
+      () => driver.on,
+      (on) => !on,
+    );
     // Steady while in alarm: exactly one switch on and one off since it lit.
     expect(driver.switchesSince(litAt).map((s) => s.on)).toEqual([true, false]);
   });
 
   it('blinks, not dark, when the aggregator dies', async () => {
     await stack.closeAggregator();
-    await eventually(() => client.state, (state) => state === 'unreachable');
+    await eventually(
+      () => client.state,
+      (state) => state === 'unreachable',
+    );
     const since = performance.now();
-    await eventually(() => driver.switchesSince(since).length, (n) => n >= 4, 10_000);
+    await eventually(
+      () => driver.switchesSince(since).length,
+      (n) => n >= 4,
+      10_000,
+    );
     const pattern = driver.switchesSince(since).map((s) => s.on);
     expect(pattern).toContain(true);
     expect(pattern).toContain(false);

@@ -60,7 +60,12 @@ export function fakeKernel(root: string): FakeKernel {
         const dir = join(root, `gpio${data}`);
         if (existsSync(dir)) throw Object.assign(new Error('EBUSY: already exported'), { code: 'EBUSY' });
         mkdirSync(dir);
-        for (const [file, value] of [['direction', 'in'], ['value', '0'], ['active_low', '0']]) writeFileSync(join(dir, file!), `${value}\n`);
+        for (const [file, value] of [
+          ['direction', 'in'],
+          ['value', '0'],
+          ['active_low', '0'],
+        ])
+          writeFileSync(join(dir, file!), `${value}\n`);
         return;
       }
       if (path === join(root, 'unexport')) {

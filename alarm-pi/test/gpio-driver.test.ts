@@ -55,7 +55,12 @@ describe('gpio driver against a fake sysfs tree', () => {
   it('reuses a line left exported by a crashed run and forces it off', async () => {
     const root = makeSysfsTree(PI4_CHIPS);
     mkdirSync(join(root, 'gpio529'));
-    for (const [file, value] of [['direction', 'out'], ['value', '1'], ['active_low', '0']]) writeFileSync(join(root, 'gpio529', file!), value!);
+    for (const [file, value] of [
+      ['direction', 'out'],
+      ['value', '1'],
+      ['active_low', '0'],
+    ])
+      writeFileSync(join(root, 'gpio529', file!), value!);
     const { kernel, driverPromise } = open(root, false);
     await driverPromise;
     expect(kernel.writes).toEqual(['gpio529/active_low=0', 'gpio529/direction=low', 'gpio529/value=0']);
@@ -84,13 +89,17 @@ describe('gpio driver against a fake sysfs tree', () => {
         throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
       },
     });
-    await expect(failing).rejects.toThrow(/cannot open sysfs GPIO 529 \(BCM 17 on pinctrl-bcm2711, base 512\).*EACCES.*"gpio" group.*--driver gpioset/);
+    await expect(failing).rejects.toThrow(
+      /cannot open sysfs GPIO 529 \(BCM 17 on pinctrl-bcm2711, base 512\).*EACCES.*"gpio" group.*--driver gpioset/,
+    );
   });
 
   it('the default opener for a non-standard root performs real file writes', async () => {
     const root = makeSysfsTree(PI4_CHIPS);
     // Without a kernel nothing creates gpio529/ on export, so the real-file path must fail cleanly and name the line.
-    await expect(openGpioDriver({ pin: 17, activeLow: false, sysfsRoot: root })).rejects.toThrow(/cannot open sysfs GPIO 529/);
+    await expect(openGpioDriver({ pin: 17, activeLow: false, sysfsRoot: root })).rejects.toThrow(
+      /cannot open sysfs GPIO 529/,
+    );
     expect(readFileSync(join(root, 'export'), 'utf8')).toBe('529');
   });
 });

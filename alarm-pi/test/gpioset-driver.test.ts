@@ -37,7 +37,13 @@ describe('gpioset driver with a fake gpioset executable', () => {
 
   it('v2: holds "-c chip 17=1" while on and releases on off', async () => {
     const fake = fakeGpioset('v2.1.1');
-    const driver = await openGpiosetDriver({ binary: fake.binary, chip: 'gpiochip0', line: 17, activeLow: false, version: 'auto' });
+    const driver = await openGpiosetDriver({
+      binary: fake.binary,
+      chip: 'gpiochip0',
+      line: 17,
+      activeLow: false,
+      version: 'auto',
+    });
     expect(fake.calls()).toEqual([]);
     await driver.set(true);
     await vi.waitFor(() => expect(fake.calls()).toEqual(['start -c gpiochip0 17=1']));
@@ -48,7 +54,13 @@ describe('gpioset driver with a fake gpioset executable', () => {
 
   it('v1: holds with --mode=signal, and drives 0 once when turned off', async () => {
     const fake = fakeGpioset('v1.6.3');
-    const driver = await openGpiosetDriver({ binary: fake.binary, chip: 'gpiochip0', line: 17, activeLow: false, version: 'auto' });
+    const driver = await openGpiosetDriver({
+      binary: fake.binary,
+      chip: 'gpiochip0',
+      line: 17,
+      activeLow: false,
+      version: 'auto',
+    });
     await driver.set(true);
     await vi.waitFor(() => expect(fake.calls()).toContain('start --mode=signal gpiochip0 17=1'));
     await driver.set(false);
@@ -64,11 +76,22 @@ describe('gpioset driver with a fake gpioset executable', () => {
 
   it('active-low: holds logical 0 while off so the relay cannot fall on, and releases on close', async () => {
     const fake = fakeGpioset('v2.0.2');
-    const driver = await openGpiosetDriver({ binary: fake.binary, chip: 'gpiochip4', line: 17, activeLow: true, version: 'v2' });
+    const driver = await openGpiosetDriver({
+      binary: fake.binary,
+      chip: 'gpiochip4',
+      line: 17,
+      activeLow: true,
+      version: 'v2',
+    });
     await vi.waitFor(() => expect(fake.calls()).toEqual(['start -c gpiochip4 -l 17=0']));
     await driver.set(true);
     await vi.waitFor(() => expect(fake.calls()).toContain('start -c gpiochip4 -l 17=1'));
     await driver.close();
-    expect(fake.calls()).toEqual(['start -c gpiochip4 -l 17=0', 'stop -c gpiochip4 -l 17=0', 'start -c gpiochip4 -l 17=1', 'stop -c gpiochip4 -l 17=1']);
+    expect(fake.calls()).toEqual([
+      'start -c gpiochip4 -l 17=0',
+      'stop -c gpiochip4 -l 17=0',
+      'start -c gpiochip4 -l 17=1',
+      'stop -c gpiochip4 -l 17=1',
+    ]);
   });
 });

@@ -26,7 +26,8 @@ beforeAll(async () => {
     if (mode === 'badjson') return reply.type('application/json').send('{"state": "ok",');
     if (mode === 'badshape') return { ...goodStatus, state: 'fine' };
     if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
-    if (request.headers.authorization !== undefined && request.headers.authorization !== 'Bearer read-secret') return reply.code(401).send({ error: 'bad token' });
+    if (request.headers.authorization !== undefined && request.headers.authorization !== 'Bearer read-secret')
+      return reply.code(401).send({ error: 'bad token' });
     return goodStatus;
   });
   base = (await app.listen({ port: 0, host: '127.0.0.1' })) + '/prefix/';

@@ -28,19 +28,24 @@ describe('resolveSysfsLine on fake sysfs trees', () => {
   });
 
   it('no GPIO at all, but /dev/gpiochip*: says to use gpioset', () => {
-    const call = () => resolveSysfsLine({ pin: 17, sysfsRoot: join(tmpdir(), 'no-such-sysfs-root'), devDir: devDir(true) });
+    const call = () =>
+      resolveSysfsLine({ pin: 17, sysfsRoot: join(tmpdir(), 'no-such-sysfs-root'), devDir: devDir(true) });
     expect(call).toThrow(GpioUnavailableError);
     expect(call).toThrow(/no sysfs GPIO under .*no-such-sysfs-root.*use driver "gpioset".*--driver gpioset/);
   });
 
   it('no GPIO at all and no character devices: says to use console', () => {
     const empty = mkdtempSync(join(tmpdir(), 'empty-sysfs-'));
-    expect(() => resolveSysfsLine({ pin: 17, sysfsRoot: empty, devDir: devDir(false) })).toThrow(/no sysfs GPIO.*--driver console/);
+    expect(() => resolveSysfsLine({ pin: 17, sysfsRoot: empty, devDir: devDir(false) })).toThrow(
+      /no sysfs GPIO.*--driver console/,
+    );
   });
 
   it('a machine with GPIO chips but no Pi controller names what it found', () => {
     const root = makeSysfsTree([{ dir: 'gpiochip0', label: 'gpio-mockup-A', base: 0 }]);
     mkdirSync(join(root, 'gpiochipX'));
-    expect(() => resolveSysfsLine({ pin: 17, sysfsRoot: root })).toThrow(/found gpiochip0=gpio-mockup-A@0.*sysfsLineOverride/);
+    expect(() => resolveSysfsLine({ pin: 17, sysfsRoot: root })).toThrow(
+      /found gpiochip0=gpio-mockup-A@0.*sysfsLineOverride/,
+    );
   });
 });

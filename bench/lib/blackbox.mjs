@@ -39,7 +39,11 @@ export async function startBlackbox(modules) {
   const file = join(dir, 'blackbox.yml');
   writeFileSync(file, blackboxConfig(modules));
   const port = await freePort();
-  const child = spawn(BLACKBOX_BIN, [`--config.file=${file}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    BLACKBOX_BIN,
+    [`--config.file=${file}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopChild(child);
@@ -59,7 +63,10 @@ export async function startBlackbox(modules) {
 
 /** One scrape of `/probe`, as Prometheus would do it: true when probe_success is 1. */
 export async function scrapeBlackbox(url, module, target) {
-  const response = await fetch(`${url}/probe?module=${encodeURIComponent(module)}&target=${encodeURIComponent(target)}`, { signal: globalThis.AbortSignal.timeout(5000) });
+  const response = await fetch(
+    `${url}/probe?module=${encodeURIComponent(module)}&target=${encodeURIComponent(target)}`,
+    { signal: globalThis.AbortSignal.timeout(5000) },
+  );
   const text = await response.text();
   return response.ok && /^probe_success 1$/m.test(text);
 }

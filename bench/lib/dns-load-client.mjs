@@ -15,7 +15,11 @@ import { Querier } from '@propwatch/probe';
 
 const { values } = parseArgs({
   options: {
-    mode: { type: 'string' }, target: { type: 'string' }, name: { type: 'string' }, seconds: { type: 'string', default: '5' }, inflight: { type: 'string', default: '256' },
+    mode: { type: 'string' },
+    target: { type: 'string' },
+    name: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    inflight: { type: 'string', default: '256' },
     'no-port-rotation': { type: 'boolean', default: false },
   },
 });
@@ -27,7 +31,10 @@ const TXT = 16;
 const IN = 1;
 
 function querierClient() {
-  const querier = new Querier({ timeoutMs: 1000, ...(values['no-port-rotation'] ? { maxQueriesPerSocket: 0, maxSocketAgeMs: 0 } : {}) });
+  const querier = new Querier({
+    timeoutMs: 1000,
+    ...(values['no-port-rotation'] ? { maxQueriesPerSocket: 0, maxSocketAgeMs: 0 } : {}),
+  });
   const question = querier.prepare({ name: values.name, type: TXT, class: IN }, { nsid: true });
   const target = { address, port };
   return {
@@ -39,7 +46,11 @@ function querierClient() {
 function dns2Client() {
   const resolve = dns2.UDPClient({ dns: address, port, timeout: 1000, retryOverTCP: false });
   return {
-    ask: () => resolve(values.name, 'TXT', 1, { recursive: false }).then((response) => response.answers.length > 0, () => false),
+    ask: () =>
+      resolve(values.name, 'TXT', 1, { recursive: false }).then(
+        (response) => response.answers.length > 0,
+        () => false,
+      ),
     close: () => {},
   };
 }
@@ -63,4 +74,13 @@ await Promise.all(Array.from({ length: inflight }, worker));
 const elapsedS = (performance.now() - start) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 client.close();
-console.log(JSON.stringify({ mode: values.mode, qps: answers / elapsedS, answers, failures, cpuUsPerQuery: (cpu.user + cpu.system) / Math.max(1, answers), cpuCores: (cpu.user + cpu.system) / 1e6 / elapsedS }));
+console.log(
+  JSON.stringify({
+    mode: values.mode,
+    qps: answers / elapsedS,
+    answers,
+    failures,
+    cpuUsPerQuery: (cpu.user + cpu.system) / Math.max(1, answers),
+    cpuCores: (cpu.user + cpu.system) / 1e6 / elapsedS,
+  }),
+);

@@ -14,8 +14,13 @@ import { makeReport, probeIds, tokenFor } from './report-factory.mjs';
 
 const { values } = parseArgs({
   options: {
-    mode: { type: 'string' }, url: { type: 'string' }, seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' },
-    probes: { type: 'string', default: '20' }, 'ingest-rate': { type: 'string', default: '1000' }, 'status-rate': { type: 'string', default: '100' },
+    mode: { type: 'string' },
+    url: { type: 'string' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    probes: { type: 'string', default: '20' },
+    'ingest-rate': { type: 'string', default: '1000' },
+    'status-rate': { type: 'string', default: '100' },
   },
 });
 const seconds = Number(values.seconds);
@@ -23,7 +28,16 @@ const connections = Number(values.connections);
 
 function summarize(result) {
   const ok = result['2xx'];
-  return { requestsPerS: ok / result.duration, ok, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, p50Ms: result.latency.p50, p99Ms: result.latency.p99, maxMs: result.latency.max };
+  return {
+    requestsPerS: ok / result.duration,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+  };
 }
 
 /**
@@ -43,7 +57,11 @@ function ingestRequests(probeCount) {
       setupRequest: (request) => {
         const probeId = ids[sequence % ids.length];
         const report = makeReport(probeId, sequence++);
-        return { ...request, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor(probeId)}` }, body: JSON.stringify(report) };
+        return {
+          ...request,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor(probeId)}` },
+          body: JSON.stringify(report),
+        };
       },
     },
   ];
@@ -55,10 +73,19 @@ console.log(JSON.stringify({ ready: true }));
 if (values.mode === 'get') {
   console.log(JSON.stringify(summarize(await run({ url: values.url, connections }))));
 } else if (values.mode === 'ingest') {
-  console.log(JSON.stringify(summarize(await run({ url: values.url, connections, requests: ingestRequests(Number(values.probes)) }))));
+  console.log(
+    JSON.stringify(
+      summarize(await run({ url: values.url, connections, requests: ingestRequests(Number(values.probes)) })),
+    ),
+  );
 } else if (values.mode === 'scale') {
   const [ingest, status] = await Promise.all([
-    run({ url: values.url, connections: 20, overallRate: Number(values['ingest-rate']), requests: ingestRequests(Number(values.probes)) }),
+    run({
+      url: values.url,
+      connections: 20,
+      overallRate: Number(values['ingest-rate']),
+      requests: ingestRequests(Number(values.probes)),
+    }),
     run({ url: `${values.url}/api/v1/status`, connections: 4, overallRate: Number(values['status-rate']) }),
   ]);
   console.log(JSON.stringify({ ingest: summarize(ingest), status: summarize(status) }));

@@ -14,7 +14,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProbe, loadProbeConfig } from '@propwatch/probe';
 
-const { values } = parseArgs({ options: { target: { type: 'string' }, targets: { type: 'string', default: '300' }, poll: { type: 'string', default: '50' }, seconds: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    target: { type: 'string' },
+    targets: { type: 'string', default: '300' },
+    poll: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '20' },
+  },
+});
 const [address, port] = values.target.split(/:(?=\d+$)/);
 const dir = mkdtempSync(join(tmpdir(), 'propwatch-bench-footprint-'));
 const writer = { kind: 'instant', write: async () => ({ ok: true, submitToAckMs: 0, ackAt: performance.now() }) };
@@ -23,8 +30,17 @@ const { config } = loadProbeConfig({
     probe: { id: 'footprint', region: 'bench' },
     zone: 'propwatch.test',
     writer: { kind: 'cloudflare', cloudflare: { apiToken: 'unused-by-the-instant-writer' } },
-    targets: Array.from({ length: Number(values.targets) }, (_, i) => ({ name: `T${String(i + 1).padStart(3, '0')}`, address, port: Number(port) })),
-    round: { pollIntervalMs: Number(values.poll), maxWaitMs: Number(values.seconds) * 1000, intervalMs: Number(values.seconds) * 1000, progressMs: 1000 },
+    targets: Array.from({ length: Number(values.targets) }, (_, i) => ({
+      name: `T${String(i + 1).padStart(3, '0')}`,
+      address,
+      port: Number(port),
+    })),
+    round: {
+      pollIntervalMs: Number(values.poll),
+      maxWaitMs: Number(values.seconds) * 1000,
+      intervalMs: Number(values.seconds) * 1000,
+      progressMs: 1000,
+    },
     stateDir: join(dir, 'state'),
     report: { spoolDir: join(dir, 'spool') },
   },

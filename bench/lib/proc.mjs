@@ -42,7 +42,10 @@ export function readCpuSeconds(pid = process.pid) {
  * with each later JSON line in order.
  */
 export function startNodeChild(script, args = [], { env, readyTimeoutMs = 30_000 } = {}) {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const queued = [];
   const waiting = [];
   createInterface({ input: child.stdout }).on('line', (line) => {

@@ -28,7 +28,18 @@ export function makeReport(probeId, sequence, { startedAtMs = Date.now(), state 
       write: { submitToAckMs: 180.5 },
       pops: POPS.map((pop, i) => {
         const lowerMs = 300 + ((sequence * 37 + i * 211) % 4000);
-        return { pop, target: `192.0.2.${i + 1}:53`, nsid: `pop-${pop.toLowerCase()}.sim`, state: 'propagated', lowerMs, upperMs: lowerMs + 50.4, estimateMs: lowerMs + 25.2, queries: Math.round(lowerMs / 50) + 1, failures: 0, rttMs: 12.3 };
+        return {
+          pop,
+          target: `192.0.2.${i + 1}:53`,
+          nsid: `pop-${pop.toLowerCase()}.sim`,
+          state: 'propagated',
+          lowerMs,
+          upperMs: lowerMs + 50.4,
+          estimateMs: lowerMs + 25.2,
+          queries: Math.round(lowerMs / 50) + 1,
+          failures: 0,
+          rttMs: 12.3,
+        };
       }),
     },
   };

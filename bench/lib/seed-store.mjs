@@ -9,7 +9,14 @@ import { parseArgs } from 'node:util';
 import { SqliteRoundStore } from '@propwatch/aggregator';
 import { makeReport, probeIds } from './report-factory.mjs';
 
-const { values } = parseArgs({ options: { db: { type: 'string' }, rounds: { type: 'string' }, probes: { type: 'string' }, days: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string' },
+    rounds: { type: 'string' },
+    probes: { type: 'string' },
+    days: { type: 'string', default: '7' },
+  },
+});
 const rounds = Number(values.rounds);
 const ids = probeIds(Number(values.probes));
 const spanMs = Number(values.days) * 86_400_000;

@@ -10,7 +10,8 @@
  */
 export function serialAtLeastPattern(serial) {
   const s = String(serial);
-  if (!/^(0|[1-9][0-9]*)$/.test(s)) throw new Error(`serial must be a decimal without leading zeros, got ${JSON.stringify(s)}`);
+  if (!/^(0|[1-9][0-9]*)$/.test(s))
+    throw new Error(`serial must be a decimal without leading zeros, got ${JSON.stringify(s)}`);
   const alternatives = [s];
   for (let i = 0; i < s.length; i++) {
     const digit = Number(s[i]);

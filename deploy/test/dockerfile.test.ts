@@ -30,7 +30,8 @@ function readStages(): Stage[] {
 }
 const stages = readStages();
 const stage = (name: string) => stages.find((s) => s.name === name)!;
-const instruction = (s: Stage, keyword: string) => s.lines.filter((l) => l.toUpperCase().startsWith(`${keyword} `)).map((l) => l.slice(keyword.length + 1).trim());
+const instruction = (s: Stage, keyword: string) =>
+  s.lines.filter((l) => l.toUpperCase().startsWith(`${keyword} `)).map((l) => l.slice(keyword.length + 1).trim());
 /** Settings a stage inherits from its parents, nearest last. */
 const chain = (s: Stage): Stage[] => (stages.some((p) => p.name === s.from) ? [...chain(stage(s.from)), s] : [s]);
 
@@ -40,7 +41,8 @@ describe('Dockerfile', () => {
     expect(build.from).toBe('${NODE_IMAGE}');
     expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
     const runs = instruction(build, 'RUN').join('\n');
-    for (const needle of ['python3', 'make', 'g++', 'npm ci', 'npx tsc -b', 'npm prune --omit=dev']) expect(runs).toContain(needle);
+    for (const needle of ['python3', 'make', 'g++', 'npm ci', 'npx tsc -b', 'npm prune --omit=dev'])
+      expect(runs).toContain(needle);
     expect(instruction(stage('runtime'), 'COPY')).toEqual(['--from=build /out /app']);
   });
 
@@ -54,14 +56,19 @@ describe('Dockerfile', () => {
     }
   });
 
-  it.each(['sim', 'probe', 'aggregator', 'alarm-pi'])('target %s runs its own CLI and sets only its own PROPWATCH_* keys', (name) => {
-    const s = stage(name);
-    const command = parseCommand(JSON.parse(instruction(s, 'CMD').at(-1)!) as string[]);
-    expect(command?.component).toBe(name);
-    const known = envNamesOf(command!.component);
-    const names = instruction(s, 'ENV').flatMap((env) => [...env.matchAll(/(PROPWATCH_[A-Z0-9_]+)=/g)].map((m) => m[1]!));
-    expect(names.filter((n) => !known.has(n))).toEqual([]);
-  });
+  it.each(['sim', 'probe', 'aggregator', 'alarm-pi'])(
+    'target %s runs its own CLI and sets only its own PROPWATCH_* keys',
+    (name) => {
+      const s = stage(name);
+      const command = parseCommand(JSON.parse(instruction(s, 'CMD').at(-1)!) as string[]);
+      expect(command?.component).toBe(name);
+      const known = envNamesOf(command!.component);
+      const names = instruction(s, 'ENV').flatMap((env) =>
+        [...env.matchAll(/(PROPWATCH_[A-Z0-9_]+)=/g)].map((m) => m[1]!),
+      );
+      expect(names.filter((n) => !known.has(n))).toEqual([]);
+    },
+  );
 
   it('the aggregator target checks /healthz on the port it listens on', () => {
     const aggregator = stage('aggregator');

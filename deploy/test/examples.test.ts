@@ -12,8 +12,20 @@ const EXAMPLES = join(ROOT, 'examples');
 
 /** Which loader reads each file, and the environment an operator supplies with it. */
 const CASES: Record<string, { component: ComponentName; env: Record<string, string> }> = {
-  'probe.cloudflare.yaml': { component: 'probe', env: { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'cf-api-token-example', PROPWATCH_REPORT__TOKEN: 'probe-token-example-0001' } },
-  'probe.rfc2136.yaml': { component: 'probe', env: { PROPWATCH_WRITER__RFC2136__TSIG__SECRET: 'c2VjcmV0LXRzaWcta2V5LWV4YW1wbGU=', PROPWATCH_REPORT__TOKEN: 'probe-token-example-0001' } },
+  'probe.cloudflare.yaml': {
+    component: 'probe',
+    env: {
+      PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'cf-api-token-example',
+      PROPWATCH_REPORT__TOKEN: 'probe-token-example-0001',
+    },
+  },
+  'probe.rfc2136.yaml': {
+    component: 'probe',
+    env: {
+      PROPWATCH_WRITER__RFC2136__TSIG__SECRET: 'c2VjcmV0LXRzaWcta2V5LWV4YW1wbGU=',
+      PROPWATCH_REPORT__TOKEN: 'probe-token-example-0001',
+    },
+  },
   'aggregator.yaml': {
     component: 'aggregator',
     env: {
@@ -27,13 +39,23 @@ const CASES: Record<string, { component: ComponentName; env: Record<string, stri
   'alarm-pi.yaml': { component: 'alarm-pi', env: {} },
   'sim.yaml': { component: 'sim', env: {} },
   'compose/sim.yaml': { component: 'sim', env: { PROPWATCH_API_TOKEN: 'demo-sim-api-token-0001' } },
-  'compose/probe.yaml': { component: 'probe', env: { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'demo-sim-api-token-0001', PROPWATCH_REPORT__TOKEN: 'demo-token-probe-1-0123456789' } },
+  'compose/probe.yaml': {
+    component: 'probe',
+    env: {
+      PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'demo-sim-api-token-0001',
+      PROPWATCH_REPORT__TOKEN: 'demo-token-probe-1-0123456789',
+    },
+  },
   'compose/aggregator.yaml': { component: 'aggregator', env: {} },
 };
 
 function yamlFilesUnder(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? yamlFilesUnder(join(dir, entry.name), `${prefix}${entry.name}/`) : /\.ya?ml$/.test(entry.name) ? [`${prefix}${entry.name}`] : [],
+    entry.isDirectory()
+      ? yamlFilesUnder(join(dir, entry.name), `${prefix}${entry.name}/`)
+      : /\.ya?ml$/.test(entry.name)
+        ? [`${prefix}${entry.name}`]
+        : [],
   );
 }
 
@@ -48,21 +70,36 @@ describe('examples/', () => {
   });
 
   // The production examples keep secrets out of the file (compose/ holds demo tokens on purpose).
-  it.each(Object.entries(CASES).filter(([file]) => !file.startsWith('compose/')))('%s holds no secret: without its env it fails or has none', (file, { component }) => {
-    let config: unknown;
-    try {
-      config = COMPONENTS[component].load(join(EXAMPLES, file), {}, []);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return;
-    }
-    expect(collectSecrets(COMPONENTS[component].schema as TSchema, config)).toEqual([]);
-  });
+  it.each(Object.entries(CASES).filter(([file]) => !file.startsWith('compose/')))(
+    '%s holds no secret: without its env it fails or has none',
+    (file, { component }) => {
+      let config: unknown;
+      try {
+        config = COMPONENTS[component].load(join(EXAMPLES, file), {}, []);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return;
+      }
+      expect(collectSecrets(COMPONENTS[component].schema as TSchema, config)).toEqual([]);
+    },
+  );
 
   it('the sim example resolves to POPs the sim would start (loopback, fixed ports)', () => {
-    const sim = COMPONENTS.sim.load(join(EXAMPLES, 'sim.yaml'), {}, []) as { pops: number | { name: string }[]; dnsAddress: string; dnsPortBase: number; faults: string[] };
+    const sim = COMPONENTS.sim.load(join(EXAMPLES, 'sim.yaml'), {}, []) as {
+      pops: number | { name: string }[];
+      dnsAddress: string;
+      dnsPortBase: number;
+      faults: string[];
+    };
     const pops = resolvePops({ pops: sim.pops, defaultAddress: sim.dnsAddress, dnsPortBase: sim.dnsPortBase });
-    expect(pops.map((p) => `${p.name}@${p.port}`)).toEqual(['SJC@5301', 'LAX@5302', 'LHR@5303', 'FRA@5304', 'SIN@5305', 'SYD@5306']);
+    expect(pops.map((p) => `${p.name}@${p.port}`)).toEqual([
+      'SJC@5301',
+      'LAX@5302',
+      'LHR@5303',
+      'FRA@5304',
+      'SIN@5305',
+      'SYD@5306',
+    ]);
     expect(sim.faults.map((f) => f.split('=')[0])).toEqual(['SYD', 'SIN']);
   });
 });

@@ -14,14 +14,22 @@ interface Panel {
   targets?: { expr: string; refId: string; datasource: { uid: string } }[];
 }
 const file = join(ROOT, 'deploy/grafana/propwatch-dashboard.json');
-const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { uid: string; schemaVersion: number; panels: Panel[]; templating: { list: { name: string; type: string; query?: unknown }[] } };
+const dashboard = JSON.parse(readFileSync(file, 'utf8')) as {
+  uid: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating: { list: { name: string; type: string; query?: unknown }[] };
+};
 const queryPanels = dashboard.panels.filter((p) => p.type !== 'row');
 
 describe('deploy/grafana/propwatch-dashboard.json', () => {
   it('has a stable uid, a recent schema and a Prometheus datasource variable', () => {
     expect(dashboard.uid).toBe('propwatch-overview');
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
-    expect(dashboard.templating.list.find((v) => v.name === 'datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
+    expect(dashboard.templating.list.find((v) => v.name === 'datasource')).toMatchObject({
+      type: 'datasource',
+      query: 'prometheus',
+    });
   });
 
   it('every panel and query uses ${datasource}; panel ids are unique; panels fit the 24-column grid', () => {
@@ -42,12 +50,22 @@ describe('deploy/grafana/propwatch-dashboard.json', () => {
     expect(exprs).toContain('propwatch_alarm_state');
     expect(exprs).toMatch(/histogram_quantile\(0\.5, sum by \(pop, le\) \(rate\(propwatch_propagation_seconds_bucket/);
     expect(exprs).toMatch(/histogram_quantile\(0\.99, sum by \(pop, le\) \(rate\(propwatch_propagation_seconds_bucket/);
-    for (const name of ['propwatch_pop_timeouts_total', 'propwatch_query_failures_total', 'propwatch_probe_last_report_age_seconds', 'propwatch_write_failures_total']) expect(exprs).toContain(name);
+    for (const name of [
+      'propwatch_pop_timeouts_total',
+      'propwatch_query_failures_total',
+      'propwatch_probe_last_report_age_seconds',
+      'propwatch_write_failures_total',
+    ])
+      expect(exprs).toContain(name);
   });
 
   it('is what the Grafana provisioning of the compose stack loads', () => {
-    const provider = parse(readFileSync(join(ROOT, 'deploy/grafana/provisioning/dashboards/propwatch.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    const provider = parse(
+      readFileSync(join(ROOT, 'deploy/grafana/provisioning/dashboards/propwatch.yml'), 'utf8'),
+    ) as { providers: { options: { path: string } }[] };
     const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
-    expect(compose).toContain(`./deploy/grafana/propwatch-dashboard.json:${provider.providers[0]!.options.path}/propwatch-dashboard.json:ro`);
+    expect(compose).toContain(
+      `./deploy/grafana/propwatch-dashboard.json:${provider.providers[0]!.options.path}/propwatch-dashboard.json:ro`,
+    );
   });
 });

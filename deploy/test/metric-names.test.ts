@@ -20,15 +20,36 @@ function report(probe: keyof typeof TOKENS, state: RoundReport['round']['state']
     wireVersion: 1,
     probe: { id: probe, region: 'test', version: '0.1.0' },
     round: {
-      id: `${probe}-1`, zone: 'example.com', record: `${probe}._propwatch.example.com`, serial: '1735689600000',
-      startedAt: new Date().toISOString(), state, elapsedMs: 5000,
+      id: `${probe}-1`,
+      zone: 'example.com',
+      record: `${probe}._propwatch.example.com`,
+      serial: '1735689600000',
+      startedAt: new Date().toISOString(),
+      state,
+      elapsedMs: 5000,
       write: state === 'write_failed' ? { submitToAckMs: 20, error: 'HTTP 500' } : { submitToAckMs: 20 },
       pops,
     },
   };
 }
-const propagated: PopResult = { pop: 'LHR', target: '192.0.2.1:53', state: 'propagated', lowerMs: 900, upperMs: 1100, estimateMs: 1000, queries: 5, failures: 1 };
-const timedOut: PopResult = { pop: 'SYD', target: '192.0.2.2:53', state: 'timeout', lowerMs: 5000, queries: 50, failures: 3 };
+const propagated: PopResult = {
+  pop: 'LHR',
+  target: '192.0.2.1:53',
+  state: 'propagated',
+  lowerMs: 900,
+  upperMs: 1100,
+  estimateMs: 1000,
+  queries: 5,
+  failures: 1,
+};
+const timedOut: PopResult = {
+  pop: 'SYD',
+  target: '192.0.2.2:53',
+  state: 'timeout',
+  lowerMs: 5000,
+  queries: 50,
+  failures: 3,
+};
 
 /** Sample and family names of a Prometheus text exposition. */
 function exposedNames(text: string): Set<string> {
@@ -47,11 +68,18 @@ function usedNames(): Map<string, string> {
   const collect = (where: string, expr: string) => {
     for (const [name] of expr.matchAll(/\bpropwatch_[a-z0-9_]+/g)) used.set(name, where);
   };
-  const rules = parse(readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  const rules = parse(readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8')) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  };
   for (const rule of rules.groups.flatMap((g) => g.rules)) collect(`alert ${rule.alert}`, rule.expr);
-  const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/propwatch-dashboard.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[]; templating: { list: { name: string; definition?: string }[] } };
-  for (const panel of dashboard.panels) for (const target of panel.targets ?? []) collect(`panel ${panel.title}`, target.expr);
-  for (const variable of dashboard.templating.list) if (variable.definition) collect(`variable ${variable.name}`, variable.definition);
+  const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/propwatch-dashboard.json'), 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+    templating: { list: { name: string; definition?: string }[] };
+  };
+  for (const panel of dashboard.panels)
+    for (const target of panel.targets ?? []) collect(`panel ${panel.title}`, target.expr);
+  for (const variable of dashboard.templating.list)
+    if (variable.definition) collect(`variable ${variable.name}`, variable.definition);
   return used;
 }
 
@@ -59,9 +87,19 @@ let exposed: Set<string>;
 const temp = mkdtempSync(join(tmpdir(), 'propwatch-deploy-metrics-'));
 
 beforeAll(async () => {
-  const app = build({ config: resolveConfig({ storage: { path: join(temp, 'agg.db') }, probes: Object.entries(TOKENS).map(([id, token]) => ({ id, token })) }) });
+  const app = build({
+    config: resolveConfig({
+      storage: { path: join(temp, 'agg.db') },
+      probes: Object.entries(TOKENS).map(([id, token]) => ({ id, token })),
+    }),
+  });
   const ingest = async (probe: keyof typeof TOKENS, body: RoundReport) => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/rounds', headers: { authorization: `Bearer ${TOKENS[probe]}` }, payload: body });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/rounds',
+      headers: { authorization: `Bearer ${TOKENS[probe]}` },
+      payload: body,
+    });
     expect(response.statusCode, response.body).toBe(200);
   };
   await ingest('p1', report('p1', 'complete', [propagated, timedOut]));
@@ -77,14 +115,23 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 describe('metric names in deploy/', () => {
   it('the rules and the dashboard query the main aggregator metrics', () => {
     const used = usedNames();
-    for (const name of ['propwatch_propagation_worst_seconds', 'propwatch_alarm_state', 'propwatch_probe_last_report_age_seconds', 'propwatch_write_failures_total', 'propwatch_ingest_reports_total', 'propwatch_propagation_seconds_bucket']) {
+    for (const name of [
+      'propwatch_propagation_worst_seconds',
+      'propwatch_alarm_state',
+      'propwatch_probe_last_report_age_seconds',
+      'propwatch_write_failures_total',
+      'propwatch_ingest_reports_total',
+      'propwatch_propagation_seconds_bucket',
+    ]) {
       expect(used.has(name), name).toBe(true);
     }
   });
 
   it('every propwatch_* name they use is exposed by the code', () => {
     expect(exposed.has('propwatch_propagation_seconds_bucket')).toBe(true);
-    const unknown = [...usedNames()].filter(([name]) => !exposed.has(name)).map(([name, where]) => `${name} (${where})`);
+    const unknown = [...usedNames()]
+      .filter(([name]) => !exposed.has(name))
+      .map(([name, where]) => `${name} (${where})`);
     expect(unknown).toEqual([]);
   });
 });

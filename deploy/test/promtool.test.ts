@@ -9,7 +9,8 @@ const PROMTOOL = '/usr/bin/promtool';
 const DIR = join(ROOT, 'deploy', 'prometheus');
 const missing = !existsSync(PROMTOOL);
 
-if (missing && !process.env.CI) console.warn(`deploy/test/promtool.test.ts skipped: ${PROMTOOL} not installed (apt-get install prometheus)`);
+if (missing && !process.env.CI)
+  console.warn(`deploy/test/promtool.test.ts skipped: ${PROMTOOL} not installed (apt-get install prometheus)`);
 
 function promtool(...args: string[]) {
   const result = spawnSync(PROMTOOL, args, { cwd: DIR, encoding: 'utf8' });

@@ -4,7 +4,15 @@
  * table of keys.
  */
 import { isIP } from 'node:net';
-import { canaryName, ConfigError, envNameFor, IDENTIFIER_PATTERN, type LoadConfigOptions, loadConfig, LogLevel } from '@propwatch/shared';
+import {
+  canaryName,
+  ConfigError,
+  envNameFor,
+  IDENTIFIER_PATTERN,
+  type LoadConfigOptions,
+  loadConfig,
+  LogLevel,
+} from '@propwatch/shared';
 import Type, { type Static } from 'typebox';
 import { CloudflareWriterConfig } from './writers/cloudflare/config.js';
 import { Rfc2136ConfigSchema } from './writers/rfc2136/config.js';
@@ -32,7 +40,9 @@ export const ProbeConfig = Type.Object(
     ttl: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'canary TTL in seconds' }),
     writer: Type.Object(
       {
-        kind: Type.Union([Type.Literal('cloudflare'), Type.Literal('rfc2136')], { description: 'which writer module to use' }),
+        kind: Type.Union([Type.Literal('cloudflare'), Type.Literal('rfc2136')], {
+          description: 'which writer module to use',
+        }),
         cloudflare: Type.Optional(CloudflareWriterConfig),
         rfc2136: Type.Optional(Rfc2136ConfigSchema),
       },
@@ -42,7 +52,9 @@ export const ProbeConfig = Type.Object(
     discovery: Type.Object(
       {
         enabled: Type.Boolean({ default: false, description: 'add every A/AAAA of every NS of the zone as a target' }),
-        resolverAddress: Type.Optional(Type.String({ description: 'server asked for the NS set and addresses (an authoritative of the zone)' })),
+        resolverAddress: Type.Optional(
+          Type.String({ description: 'server asked for the NS set and addresses (an authoritative of the zone)' }),
+        ),
         resolverPort: Type.Integer({ minimum: 1, maximum: 65535, default: 53 }),
         port: Type.Integer({ minimum: 1, maximum: 65535, default: 53, description: 'port of the discovered targets' }),
       },
@@ -52,44 +64,104 @@ export const ProbeConfig = Type.Object(
       {
         timeoutMs: Type.Integer({ minimum: 10, maximum: 30_000, default: 1000 }),
         nsid: Type.Boolean({ default: true, description: 'ask for EDNS NSID to name the instance that answered' }),
-        chaosIdentity: Type.Boolean({ default: false, description: 'also ask CHAOS TXT id.server. once per round when a target gives no NSID' }),
-        concurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 256, description: 'queries in flight at most (p-limit)' }),
+        chaosIdentity: Type.Boolean({
+          default: false,
+          description: 'also ask CHAOS TXT id.server. once per round when a target gives no NSID',
+        }),
+        concurrency: Type.Integer({
+          minimum: 1,
+          maximum: 10_000,
+          default: 256,
+          description: 'queries in flight at most (p-limit)',
+        }),
         maxQueriesPerSocket: Type.Integer({
           minimum: 0,
           maximum: 1_000_000,
           default: 1000,
-          description: 'UDP source-port rotation (RFC 5452): a socket sends between half and all of this many queries, then a new one on a random port takes over; 0 = never',
+          description:
+            'UDP source-port rotation (RFC 5452): a socket sends between half and all of this many queries, then a new one on a random port takes over; 0 = never',
         }),
-        maxSocketAgeMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 60_000, description: 'a UDP socket is replaced after between half and all of this time; 0 = never' }),
+        maxSocketAgeMs: Type.Integer({
+          minimum: 0,
+          maximum: 86_400_000,
+          default: 60_000,
+          description: 'a UDP socket is replaced after between half and all of this time; 0 = never',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
     round: Type.Object(
       {
-        intervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 30_000, description: 'time between round starts; a round that runs longer (up to maxWaitMs) delays the next one, they never overlap' }),
-        pollIntervalMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 100, description: 'time between queries to one target' }),
-        perTargetQps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000, description: 'query budget per target; widens the poll interval' })),
-        maxWaitMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 120_000, description: 'after this, unseen POPs are reported as timeout' }),
-        progressMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 1000, description: 'progress report period while a round runs' }),
+        intervalMs: Type.Integer({
+          minimum: 100,
+          maximum: 86_400_000,
+          default: 30_000,
+          description:
+            'time between round starts; a round that runs longer (up to maxWaitMs) delays the next one, they never overlap',
+        }),
+        pollIntervalMs: Type.Integer({
+          minimum: 1,
+          maximum: 60_000,
+          default: 100,
+          description: 'time between queries to one target',
+        }),
+        perTargetQps: Type.Optional(
+          Type.Number({
+            exclusiveMinimum: 0,
+            maximum: 10_000,
+            description: 'query budget per target; widens the poll interval',
+          }),
+        ),
+        maxWaitMs: Type.Integer({
+          minimum: 100,
+          maximum: 86_400_000,
+          default: 120_000,
+          description: 'after this, unseen POPs are reported as timeout',
+        }),
+        progressMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 1000,
+          description: 'progress report period while a round runs',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
     report: Type.Object(
       {
-        url: Type.Optional(Type.String({ pattern: '^https?://', description: 'aggregator base URL; without it reports are only logged' })),
+        url: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            description: 'aggregator base URL; without it reports are only logged',
+          }),
+        ),
         token: Type.Optional(Type.String({ minLength: 1, secret: true, description: "this probe's bearer token" })),
         spoolDir: Type.String({ default: './.data/probe-spool', description: 'undelivered reports live here' }),
-        maxSpoolFiles: Type.Integer({ minimum: 10, maximum: 10_000_000, default: 100_000, description: 'oldest rounds are dropped past this, with a warning' }),
+        maxSpoolFiles: Type.Integer({
+          minimum: 10,
+          maximum: 10_000_000,
+          default: 100_000,
+          description: 'oldest rounds are dropped past this, with a warning',
+        }),
         timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000 }),
         backoffBaseMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 500 }),
         backoffMaxMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
       },
       { default: {}, additionalProperties: false },
     ),
-    stateDir: Type.String({ default: './.data/probe-state', description: 'holds the last serial so serials increase across restarts' }),
+    stateDir: Type.String({
+      default: './.data/probe-state',
+      description: 'holds the last serial so serials increase across restarts',
+    }),
     metrics: Type.Object(
       {
-        port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'serve /metrics on this port (0 = random); off when absent' })),
+        port: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: 65535,
+            description: 'serve /metrics on this port (0 = random); off when absent',
+          }),
+        ),
         host: Type.String({ default: '127.0.0.1' }),
       },
       { default: {}, additionalProperties: false },
@@ -112,22 +184,53 @@ export function loadProbeConfig(options: LoadConfigOptions) {
   };
   const source = sourceOf([]);
   const section = config.writer.kind;
-  if (!config.writer[section]) throw new ConfigError(`writer.${section}`, undefined, `a "${section}" section because writer.kind is "${section}"`, source);
-  if (config.targets.length === 0 && !config.discovery.enabled) throw new ConfigError('targets', [], 'at least one target, or discovery.enabled: true', source);
-  if (config.discovery.enabled && !config.discovery.resolverAddress) throw new ConfigError('discovery.resolverAddress', undefined, 'the address of a server to ask for the NS set', source);
-  if (config.report.url && !config.report.token) throw new ConfigError('report.token', undefined, 'a bearer token because report.url is set', source);
+  if (!config.writer[section])
+    throw new ConfigError(
+      `writer.${section}`,
+      undefined,
+      `a "${section}" section because writer.kind is "${section}"`,
+      source,
+    );
+  if (config.targets.length === 0 && !config.discovery.enabled)
+    throw new ConfigError('targets', [], 'at least one target, or discovery.enabled: true', source);
+  if (config.discovery.enabled && !config.discovery.resolverAddress)
+    throw new ConfigError(
+      'discovery.resolverAddress',
+      undefined,
+      'the address of a server to ask for the NS set',
+      source,
+    );
+  if (config.report.url && !config.report.token)
+    throw new ConfigError('report.token', undefined, 'a bearer token because report.url is set', source);
   // The canary owner name goes into every report (at most 255 characters on
   // the wire) and into DNS (at most 253 without the root dot).
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
-  if (record.length > 253) throw new ConfigError('zone', config.zone, `a zone short enough for the canary name <probe.id>.<canaryLabel>.<zone> to stay within 253 characters (it has ${record.length})`, sourceOf(['zone']));
+  if (record.length > 253)
+    throw new ConfigError(
+      'zone',
+      config.zone,
+      `a zone short enough for the canary name <probe.id>.<canaryLabel>.<zone> to stay within 253 characters (it has ${record.length})`,
+      sourceOf(['zone']),
+    );
   // Targets are queried by address (no DNS lookup per send): a host name or a
   // typo would otherwise only show up as a POP failing every round.
   if (config.discovery.resolverAddress !== undefined && isIP(config.discovery.resolverAddress) === 0) {
-    throw new ConfigError('discovery.resolverAddress', config.discovery.resolverAddress, 'an IPv4 or IPv6 address (not a host name)', sourceOf(['discovery', 'resolverAddress']));
+    throw new ConfigError(
+      'discovery.resolverAddress',
+      config.discovery.resolverAddress,
+      'an IPv4 or IPv6 address (not a host name)',
+      sourceOf(['discovery', 'resolverAddress']),
+    );
   }
   const names = new Set<string>();
   for (const [index, target] of config.targets.entries()) {
-    if (isIP(target.address) === 0) throw new ConfigError(`targets.${index}.address`, target.address, 'an IPv4 or IPv6 address (not a host name)', sourceOf(['targets']));
+    if (isIP(target.address) === 0)
+      throw new ConfigError(
+        `targets.${index}.address`,
+        target.address,
+        'an IPv4 or IPv6 address (not a host name)',
+        sourceOf(['targets']),
+      );
     if (names.has(target.name)) throw new ConfigError('targets', target.name, 'unique target names', source);
     names.add(target.name);
   }

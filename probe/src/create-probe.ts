@@ -60,7 +60,15 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
   const reporter = config.report.url
     ? new Reporter(
-        { url: new URL('/api/v1/rounds', config.report.url).toString(), token: config.report.token!, timeoutMs: config.report.timeoutMs, backoffBaseMs: config.report.backoffBaseMs, backoffMaxMs: config.report.backoffMaxMs, spoolDir: config.report.spoolDir, maxSpoolFiles: config.report.maxSpoolFiles },
+        {
+          url: new URL('/api/v1/rounds', config.report.url).toString(),
+          token: config.report.token!,
+          timeoutMs: config.report.timeoutMs,
+          backoffBaseMs: config.report.backoffBaseMs,
+          backoffMaxMs: config.report.backoffMaxMs,
+          spoolDir: config.report.spoolDir,
+          maxSpoolFiles: config.report.maxSpoolFiles,
+        },
         {
           sleep: clock.sleep,
           ...(logger ? { logger } : {}),
@@ -80,7 +88,12 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
     const configured = config.targets.map((t) => ({ name: t.name, address: t.address, port: t.port }));
     if (!config.discovery.enabled) return configured;
     if (!discovered || clock.now() - discovered.at > DISCOVERY_REFRESH_MS) {
-      const found = await discover(querier, { zone: config.zone, resolver: { address: config.discovery.resolverAddress!, port: config.discovery.resolverPort }, port: config.discovery.port, timeoutMs: config.query.timeoutMs });
+      const found = await discover(querier, {
+        zone: config.zone,
+        resolver: { address: config.discovery.resolverAddress!, port: config.discovery.resolverPort },
+        port: config.discovery.port,
+        timeoutMs: config.query.timeoutMs,
+      });
       if (found.ok) {
         for (const warning of found.warnings) logger?.warn({ warning }, 'target discovery');
         discovered = { at: clock.now(), targets: nameDiscoveredTargets(found.targets) };
@@ -108,7 +121,11 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
     },
     {
       writer,
-      check: createCanaryChecker(querier, { timeoutMs: config.query.timeoutMs, nsid: config.query.nsid, chaosIdentity: config.query.chaosIdentity }),
+      check: createCanaryChecker(querier, {
+        timeoutMs: config.query.timeoutMs,
+        nsid: config.query.nsid,
+        chaosIdentity: config.query.chaosIdentity,
+      }),
       clock,
       serials: new SerialSource(join(config.stateDir, `serial-${config.probe.id}`)),
       resolveTargets,
@@ -120,8 +137,22 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
       onRound: (outcome) => {
         metrics.observeRound(outcome.report);
         const { round } = outcome.report;
-        const worst = round.pops.reduce<(typeof round.pops)[number] | undefined>((w, p) => (!w || (p.estimateMs ?? p.lowerMs) > (w.estimateMs ?? w.lowerMs) ? p : w), undefined);
-        logger?.info({ roundId: round.id, state: round.state, pops: round.pops.length, worstPop: worst?.pop, worstMs: worst?.estimateMs ?? worst?.lowerMs, timeouts: round.pops.filter((p) => p.state === 'timeout').length, writeError: round.write.error }, 'round finished');
+        const worst = round.pops.reduce<(typeof round.pops)[number] | undefined>(
+          (w, p) => (!w || (p.estimateMs ?? p.lowerMs) > (w.estimateMs ?? w.lowerMs) ? p : w),
+          undefined,
+        );
+        logger?.info(
+          {
+            roundId: round.id,
+            state: round.state,
+            pops: round.pops.length,
+            worstPop: worst?.pop,
+            worstMs: worst?.estimateMs ?? worst?.lowerMs,
+            timeouts: round.pops.filter((p) => p.state === 'timeout').length,
+            writeError: round.write.error,
+          },
+          'round finished',
+        );
       },
       ...(logger ? { logger } : {}),
     },

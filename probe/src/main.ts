@@ -32,21 +32,28 @@ See probe/README.md for every config key and its environment variable.
 export async function main(argv = process.argv.slice(2), env = process.env): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string', short: 'c' }, once: { type: 'boolean' }, 'print-config': { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      once: { type: 'boolean' },
+      'print-config': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
     strict: true,
   });
-  if (values.help) return void process.stdout.write(HELP), 0;
-  if (values.version) return void process.stdout.write(`${PROPWATCH_VERSION}\n`), 0;
+  if (values.help) return (void process.stdout.write(HELP), 0);
+  if (values.version) return (void process.stdout.write(`${PROPWATCH_VERSION}\n`), 0);
 
   let loaded;
   try {
     loaded = loadProbeConfig({ file: values.config ?? env.PROPWATCH_CONFIG, env });
   } catch (error) {
-    if (error instanceof ConfigError) return void process.stderr.write(`propwatch-probe: ${error.message}\n`), 78; // EX_CONFIG
+    if (error instanceof ConfigError) return (void process.stderr.write(`propwatch-probe: ${error.message}\n`), 78); // EX_CONFIG
     throw error;
   }
   const { config } = loaded;
-  if (values['print-config']) return void process.stdout.write(`${JSON.stringify(maskSecrets(ProbeConfig, config), null, 2)}\n`), 0;
+  if (values['print-config'])
+    return (void process.stdout.write(`${JSON.stringify(maskSecrets(ProbeConfig, config), null, 2)}\n`), 0);
 
   // With --once, stdout carries the table; the JSON log goes to stderr.
   const logger = createLogger({
@@ -55,7 +62,8 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     secrets: collectSecrets(ProbeConfig, config),
     ...(values.once ? { destination: pino.destination({ dest: 2, sync: true }) } : {}),
   });
-  for (const name of loaded.unknownEnv) logger.warn({ variable: name }, 'environment variable matches no config key (typo?)');
+  for (const name of loaded.unknownEnv)
+    logger.warn({ variable: name }, 'environment variable matches no config key (typo?)');
   const probe = createProbe(config, { logger });
   const stop = new AbortController();
   let metricsServer: Server | undefined;
@@ -68,14 +76,30 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   try {
-    if (config.metrics.port !== undefined) metricsServer = await serveMetrics(probe.metrics, config.metrics.host, config.metrics.port, logger);
+    if (config.metrics.port !== undefined)
+      metricsServer = await serveMetrics(probe.metrics, config.metrics.host, config.metrics.port, logger);
     probe.reporter?.start();
-    logger.info({ probe: config.probe.id, zone: config.zone, record: probe.record, writer: config.writer.kind, targets: config.targets.length, discovery: config.discovery.enabled, aggregator: config.report.url ?? null }, 'probe started');
+    logger.info(
+      {
+        probe: config.probe.id,
+        zone: config.zone,
+        record: probe.record,
+        writer: config.writer.kind,
+        targets: config.targets.length,
+        discovery: config.discovery.enabled,
+        aggregator: config.report.url ?? null,
+      },
+      'probe started',
+    );
     if (values.once) {
       const { report } = await probe.runner.runOnce(stop.signal);
       process.stdout.write(formatRoundTable(report));
       if (probe.reporter) await waitForDelivery(probe.reporter.spool, config.report.timeoutMs);
-      return report.round.state === 'write_failed' ? 1 : report.round.pops.some((p) => p.state !== 'propagated') ? 2 : 0;
+      return report.round.state === 'write_failed'
+        ? 1
+        : report.round.pops.some((p) => p.state !== 'propagated')
+          ? 2
+          : 0;
     }
     await probe.runner.runForever(stop.signal);
     return 0;
@@ -92,7 +116,12 @@ async function waitForDelivery(spool: { size: number }, timeoutMs: number): Prom
   while (spool.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-function serveMetrics(metrics: ProbeMetrics, host: string, port: number, logger: { info: (o: object, m: string) => void }): Promise<Server> {
+function serveMetrics(
+  metrics: ProbeMetrics,
+  host: string,
+  port: number,
+  logger: { info: (o: object, m: string) => void },
+): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.url !== '/metrics') return void response.writeHead(404).end('not found\n');
     metrics.registry.metrics().then(
@@ -104,7 +133,10 @@ function serveMetrics(metrics: ProbeMetrics, host: string, port: number, logger:
     server.once('error', reject);
     server.listen(port, host, () => {
       const address = server.address();
-      logger.info({ metrics: `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics` }, 'metrics listening');
+      logger.info(
+        { metrics: `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics` },
+        'metrics listening',
+      );
       resolve(server);
     });
   });

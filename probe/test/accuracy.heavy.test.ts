@@ -30,7 +30,9 @@ async function observe(pollIntervalMs: number): Promise<Observation[]> {
   const observations: Observation[] = [];
   await Promise.all(
     Array.from({ length: PROBES_PER_INTERVAL }, async (_, index) => {
-      const config = probeConfigFor(sim, `acc${pollIntervalMs}-${index}`, { round: { pollIntervalMs, maxWaitMs: 30_000, intervalMs: 30_000, progressMs: 60_000 } });
+      const config = probeConfigFor(sim, `acc${pollIntervalMs}-${index}`, {
+        round: { pollIntervalMs, maxWaitMs: 30_000, intervalMs: 30_000, progressMs: 60_000 },
+      });
       const probe = createProbe(config);
       try {
         for (let round = 0; round < ROUNDS_PER_PROBE; round++) {
@@ -41,7 +43,13 @@ async function observe(pollIntervalMs: number): Promise<Observation[]> {
             expect(pop.state).toBe('propagated');
             const moment = truth.get(pop.pop);
             expect(moment, `ground truth for ${pop.pop}`).toBeTruthy();
-            observations.push({ pop: pop.pop, lowerMs: pop.lowerMs, upperMs: pop.upperMs!, estimateMs: pop.estimateMs!, truthMs: Math.max(0, moment!.monotonicMs - ackAt!) });
+            observations.push({
+              pop: pop.pop,
+              lowerMs: pop.lowerMs,
+              upperMs: pop.upperMs!,
+              estimateMs: pop.estimateMs!,
+              truthMs: Math.max(0, moment!.monotonicMs - ackAt!),
+            });
           }
         }
       } finally {
@@ -59,14 +67,20 @@ const median = (values: number[]) => {
 };
 
 describe('measurement accuracy against ground truth (default sim model)', () => {
-  it.each([20, 50, 100])('poll interval %i ms: truth always inside [lower, upper], median error within interval/2 + 2 ms', async (pollIntervalMs) => {
-    const observations = await observe(pollIntervalMs);
-    expect(observations.length).toBe(PROBES_PER_INTERVAL * ROUNDS_PER_PROBE * sim.pops.length);
-    const outside = observations.filter((o) => o.truthMs < o.lowerMs || o.truthMs > o.upperMs);
-    expect(outside).toEqual([]);
-    const errors = observations.map((o) => Math.abs(o.estimateMs - o.truthMs));
-    const medianError = median(errors);
-    console.info(`poll ${pollIntervalMs} ms: ${observations.length} POP observations, coverage 100%, median |estimate - truth| ${medianError.toFixed(2)} ms, max ${Math.max(...errors).toFixed(2)} ms`);
-    expect(medianError).toBeLessThanOrEqual(pollIntervalMs / 2 + 2);
-  }, 180_000);
+  it.each([20, 50, 100])(
+    'poll interval %i ms: truth always inside [lower, upper], median error within interval/2 + 2 ms',
+    async (pollIntervalMs) => {
+      const observations = await observe(pollIntervalMs);
+      expect(observations.length).toBe(PROBES_PER_INTERVAL * ROUNDS_PER_PROBE * sim.pops.length);
+      const outside = observations.filter((o) => o.truthMs < o.lowerMs || o.truthMs > o.upperMs);
+      expect(outside).toEqual([]);
+      const errors = observations.map((o) => Math.abs(o.estimateMs - o.truthMs));
+      const medianError = median(errors);
+      console.info(
+        `poll ${pollIntervalMs} ms: ${observations.length} POP observations, coverage 100%, median |estimate - truth| ${medianError.toFixed(2)} ms, max ${Math.max(...errors).toFixed(2)} ms`,
+      );
+      expect(medianError).toBeLessThanOrEqual(pollIntervalMs / 2 + 2);
+    },
+    180_000,
+  );
 });

@@ -14,7 +14,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 async function probeCli(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 20_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -25,7 +28,9 @@ async function probeCli(args: string[], env: Record<string, string> = {}) {
 let sim: SimNetwork;
 beforeAll(async () => {
   // The CLI runs from dist/: build it (incremental, quick when nothing changed).
-  await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'probe')], { cwd: root });
+  await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'probe')], {
+    cwd: root,
+  });
   sim = await startSimNetwork({ seed: 3, timeScale: 0.02, pops: 4 });
 }, 120_000);
 afterAll(async () => sim?.close());
@@ -39,9 +44,15 @@ describe('propwatch-probe CLI', () => {
   });
 
   it('refuses a bad config before doing anything, naming key, value and expectation', async () => {
-    const { code, stderr } = await probeCli([], { PROPWATCH_PROBE__ID: 'p1', PROPWATCH_ZONE: 'x.test', PROPWATCH_WRITER__KIND: 'route53' });
+    const { code, stderr } = await probeCli([], {
+      PROPWATCH_PROBE__ID: 'p1',
+      PROPWATCH_ZONE: 'x.test',
+      PROPWATCH_WRITER__KIND: 'route53',
+    });
     expect(code).toBe(78);
-    expect(stderr).toContain('config key "writer.kind" (environment variable PROPWATCH_WRITER__KIND) has value "route53": expected one of cloudflare, rfc2136');
+    expect(stderr).toContain(
+      'config key "writer.kind" (environment variable PROPWATCH_WRITER__KIND) has value "route53": expected one of cloudflare, rfc2136',
+    );
   });
 
   it('runs one round with --once and prints the table, without leaking the token', async () => {
@@ -58,14 +69,22 @@ describe('propwatch-probe CLI', () => {
         stateDir: join(dir, 'state'),
       }),
     );
-    const { code, stdout, stderr } = await probeCli(['--once', '--config', config], { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: sim.apiToken });
+    const { code, stdout, stderr } = await probeCli(['--once', '--config', config], {
+      PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: sim.apiToken,
+    });
     expect(code).toBe(0);
     // stdout is the table alone; the JSON log went to stderr, without the token.
     expect(stdout).not.toContain('{"level"');
     expect(stderr).toContain('"msg":"round finished"');
     expect(stderr).not.toContain(sim.apiToken);
     expect(stdout).toMatch(/^round cli1-\d+ +serial \d+ +complete/m);
-    for (const pop of sim.pops) expect(stdout).toMatch(new RegExp(`^${pop.name} +127\\.0\\.0\\.1:${pop.port} +${pop.nsid.replace('.', '\\.')} +propagated +[0-9.]+ ms +[0-9.]+ ms`, 'm'));
+    for (const pop of sim.pops)
+      expect(stdout).toMatch(
+        new RegExp(
+          `^${pop.name} +127\\.0\\.0\\.1:${pop.port} +${pop.nsid.replace('.', '\\.')} +propagated +[0-9.]+ ms +[0-9.]+ ms`,
+          'm',
+        ),
+      );
     expect(stdout).not.toContain(sim.apiToken);
   });
 });

@@ -60,7 +60,15 @@ describe('createProbe', () => {
     });
     const probe = createProbe(configWith({ query: { maxQueriesPerSocket: 4, maxSocketAgeMs: 0 } }));
     try {
-      for (let i = 0; i < 100; i++) expect((await probe.querier.query({ address: server.address, port: server.port }, { name: 'p1._propwatch.example.com', type: RRType.TXT, class: RRClass.IN })).kind).toBe('answer');
+      for (let i = 0; i < 100; i++)
+        expect(
+          (
+            await probe.querier.query(
+              { address: server.address, port: server.port },
+              { name: 'p1._propwatch.example.com', type: RRType.TXT, class: RRClass.IN },
+            )
+          ).kind,
+        ).toBe('answer');
       // 4 sockets (one per slot) each send 2–4 queries before the next takes over: at least 25 ports for 100 queries.
       expect(new Set(server.received.map((r) => r.rinfo.port)).size).toBeGreaterThanOrEqual(25);
       const text = await probe.metrics.registry.metrics();

@@ -52,7 +52,14 @@ describe('encodeQuery', () => {
   });
 
   it('is parsed by dns2 as the same question', () => {
-    const wire = encodeQuery({ id: 7, name: 'Example.TEST', type: RRType.SOA, class: RRClass.CH, rd: true, edns: { nsid: true } });
+    const wire = encodeQuery({
+      id: 7,
+      name: 'Example.TEST',
+      type: RRType.SOA,
+      class: RRClass.CH,
+      rd: true,
+      edns: { nsid: true },
+    });
     const parsed = Packet.parse(wire);
     expect(parsed.header.id).toBe(7);
     expect(parsed.header.rd).toBe(1);
@@ -84,8 +91,26 @@ describe('decodeMessage round trip', () => {
       flags: { qr: true, aa: true, rd: false, ra: true, rcode: Rcode.BADVERS },
       questions: [{ name: 'zone.test', type: RRType.SOA, class: RRClass.IN }],
       answers: [
-        { name: 'zone.test', type: RRType.SOA, ttl: 60, data: { kind: 'soa', mname: 'ns1.zone.test', rname: 'hostmaster.zone.test', serial: 4_000_000_000, refresh: 1, retry: 2, expire: 3, minimum: 4 } },
-        { name: 'zone.test', type: RRType.TXT, data: { kind: 'txt', strings: ['propwatch=1 serial=5 probe=p1', Buffer.from([0, 255, 10])] } },
+        {
+          name: 'zone.test',
+          type: RRType.SOA,
+          ttl: 60,
+          data: {
+            kind: 'soa',
+            mname: 'ns1.zone.test',
+            rname: 'hostmaster.zone.test',
+            serial: 4_000_000_000,
+            refresh: 1,
+            retry: 2,
+            expire: 3,
+            minimum: 4,
+          },
+        },
+        {
+          name: 'zone.test',
+          type: RRType.TXT,
+          data: { kind: 'txt', strings: ['propwatch=1 serial=5 probe=p1', Buffer.from([0, 255, 10])] },
+        },
         { name: 'www.zone.test', type: RRType.CNAME, data: { kind: 'cname', target: 'zone.test' } },
       ],
       authorities: [{ name: 'zone.test', type: RRType.NS, ttl: 300, data: { kind: 'ns', target: 'lhr.ns.zone.test' } }],
@@ -97,16 +122,41 @@ describe('decodeMessage round trip', () => {
       edns: { payloadSize: 4096, dnssecOk: true, options: [{ code: 3, data: Buffer.from('lhr-1') }] },
     });
     const m = decodeOk(wire);
-    expect(m.header).toMatchObject({ id: 99, qr: true, aa: true, rd: false, ra: true, tc: false, rcode: Rcode.BADVERS });
+    expect(m.header).toMatchObject({
+      id: 99,
+      qr: true,
+      aa: true,
+      rd: false,
+      ra: true,
+      tc: false,
+      rcode: Rcode.BADVERS,
+    });
     expect(rcodeName(m.header.rcode)).toBe('BADVERS');
     expect(m.questions).toEqual([{ name: 'zone.test', type: RRType.SOA, class: RRClass.IN }]);
     expect(m.answers.map((rr) => rr.data)).toEqual([
-      { kind: 'soa', mname: 'ns1.zone.test', rname: 'hostmaster.zone.test', serial: 4_000_000_000, refresh: 1, retry: 2, expire: 3, minimum: 4 },
+      {
+        kind: 'soa',
+        mname: 'ns1.zone.test',
+        rname: 'hostmaster.zone.test',
+        serial: 4_000_000_000,
+        refresh: 1,
+        retry: 2,
+        expire: 3,
+        minimum: 4,
+      },
       { kind: 'txt', strings: [Buffer.from('propwatch=1 serial=5 probe=p1'), Buffer.from([0, 255, 10])] },
       { kind: 'cname', target: 'zone.test' },
     ]);
-    expect(m.authorities[0]).toMatchObject({ name: 'zone.test', ttl: 300, data: { kind: 'ns', target: 'lhr.ns.zone.test' } });
-    expect(m.additionals.map((rr) => rr.data)).toEqual([{ kind: 'a', address: '192.0.2.1' }, { kind: 'aaaa', address: '2001:db8::1' }, { kind: 'raw' }]);
+    expect(m.authorities[0]).toMatchObject({
+      name: 'zone.test',
+      ttl: 300,
+      data: { kind: 'ns', target: 'lhr.ns.zone.test' },
+    });
+    expect(m.additionals.map((rr) => rr.data)).toEqual([
+      { kind: 'a', address: '192.0.2.1' },
+      { kind: 'aaaa', address: '2001:db8::1' },
+      { kind: 'raw' },
+    ]);
     expect(m.additionals[2]!.rdata).toEqual(Buffer.from('beef', 'hex'));
     expect(m.edns).toMatchObject({ payloadSize: 4096, dnssecOk: true, version: 0, extendedRcode: 1 });
     expect(m.edns?.nsid?.toString()).toBe('lhr-1');
@@ -119,11 +169,26 @@ describe('decodeMessage round trip', () => {
     response.header.aa = 1;
     response.questions.push({ name: 'p1._propwatch.zone.test', type: RRType.TXT, class: RRClass.IN } as never);
     for (const text of ['propwatch=1 serial=42 probe=p1', 'v=spf1 -all']) {
-      response.answers.push({ name: 'p1._propwatch.zone.test', type: RRType.TXT, class: RRClass.IN, ttl: 5, data: text } as never);
+      response.answers.push({
+        name: 'p1._propwatch.zone.test',
+        type: RRType.TXT,
+        class: RRClass.IN,
+        ttl: 5,
+        data: text,
+      } as never);
     }
-    response.authorities.push({ name: 'zone.test', type: RRType.NS, class: RRClass.IN, ttl: 5, ns: 'ns1.zone.test' } as never);
+    response.authorities.push({
+      name: 'zone.test',
+      type: RRType.NS,
+      class: RRClass.IN,
+      ttl: 5,
+      ns: 'ns1.zone.test',
+    } as never);
     const m = decodeOk(response.toBuffer());
-    expect(m.answers.map((rr) => rr.data.kind === 'txt' && rr.data.strings.map(String))).toEqual([['propwatch=1 serial=42 probe=p1'], ['v=spf1 -all']]);
+    expect(m.answers.map((rr) => rr.data.kind === 'txt' && rr.data.strings.map(String))).toEqual([
+      ['propwatch=1 serial=42 probe=p1'],
+      ['v=spf1 -all'],
+    ]);
     expect(m.answers[1]!.name).toBe('p1._propwatch.zone.test');
     expect(m.authorities[0]!.data).toEqual({ kind: 'ns', target: 'ns1.zone.test' });
   });
@@ -140,18 +205,54 @@ describe('decodeMessage rejects malformed input', () => {
     ['a short header', Buffer.from([1, 2, 3]), /shorter than the 12-byte header/],
     ['a compression loop', raw([1, 0, 0, 0], [0xc0, 12, 0, 1, 0, 1]), /points forward or loops/],
     ['a forward pointer', raw([1, 0, 0, 0], [0xc0, 20, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0]), /points forward/],
-    ['a two-step pointer cycle', raw([2, 0, 0, 0], [1, 0x61, 0, 0, 1, 0, 1, 1, 0x62, 0xc0, 19, 0, 1, 0, 1]), /points forward or loops/],
+    [
+      'a two-step pointer cycle',
+      raw([2, 0, 0, 0], [1, 0x61, 0, 0, 1, 0, 1, 1, 0x62, 0xc0, 19, 0, 1, 0, 1]),
+      /points forward or loops/,
+    ],
     ['a label past the end', raw([1, 0, 0, 0], [10, 0x61, 0x62, 0x63, 0x64]), /runs past the end/],
     ['a reserved label type', raw([1, 0, 0, 0], [0x40, 0, 0, 1, 0, 1]), /reserved label type/],
-    ['a name over 255 bytes', raw([1, 0, 0, 0], [...Array(5).fill([63, ...Array(63).fill(0x61)]).flat(), 0, 0, 1, 0, 1]), /longer than 255/],
+    [
+      'a name over 255 bytes',
+      raw(
+        [1, 0, 0, 0],
+        [
+          ...Array(5)
+            .fill([63, ...Array(63).fill(0x61)])
+            .flat(),
+          0,
+          0,
+          1,
+          0,
+          1,
+        ],
+      ),
+      /longer than 255/,
+    ],
     ['huge section counts', raw([0, 0xffff, 0xffff, 0xffff], [0, 0, 1]), /section counts/],
     ['rdata past the end', raw([0, 1, 0, 0], [0, 0, 16, 0, 1, 0, 0, 0, 0, 0, 50, 4, 0x61]), /rdata .* needs 50 bytes/],
-    ['a TXT string past RDLENGTH', raw([0, 1, 0, 0], [0, 0, 16, 0, 1, 0, 0, 0, 0, 0, 2, 5, 0x61]), /runs past RDLENGTH/],
+    [
+      'a TXT string past RDLENGTH',
+      raw([0, 1, 0, 0], [0, 0, 16, 0, 1, 0, 0, 0, 0, 0, 2, 5, 0x61]),
+      /runs past RDLENGTH/,
+    ],
     ['an A record of 3 bytes', raw([0, 1, 0, 0], [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 3, 1, 2, 3]), /expected 4/],
     ['trailing bytes', raw([0, 0, 0, 0], [1, 2]), /trailing bytes/],
-    ['two OPT records', raw([0, 0, 0, 2], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0]), /more than one OPT/],
-    ['an OPT option past its rdata', raw([0, 0, 0, 1], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 9]), /runs past the OPT rdata/],
-    ['an OPT in the answer section', raw([0, 1, 0, 0], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0]), /OPT record in the answer/],
+    [
+      'two OPT records',
+      raw([0, 0, 0, 2], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0]),
+      /more than one OPT/,
+    ],
+    [
+      'an OPT option past its rdata',
+      raw([0, 0, 0, 1], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 9]),
+      /runs past the OPT rdata/,
+    ],
+    [
+      'an OPT in the answer section',
+      raw([0, 1, 0, 0], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0]),
+      /OPT record in the answer/,
+    ],
   ])('%s', (_what, buf, pattern) => {
     expect(decodeError(buf)).toMatch(pattern);
   });

@@ -40,17 +40,26 @@ export async function startDnsServer(address: '127.0.0.1' | '::1', respond: Resp
 
 async function tryStartDnsServer(address: '127.0.0.1' | '::1', respond: Responder): Promise<TestDnsServer> {
   const queries: ServedQuery[] = [];
-  const handler = (transport: 'udp' | 'tcp') => (request: Packet, send: (response: Packet | Buffer) => Promise<Buffer>) => {
-    const q = request.questions[0];
-    if (!q) return;
-    const optRecord = request.additionals.find((rr) => rr.type === 41) as { rdata?: unknown[] } | undefined;
-    // dns2 drops unknown EDNS options while parsing; an OPT with no decoded
-    // options is what our NSID-only query looks like to it.
-    const query: ServedQuery = { name: q.name, type: q.type, class: q.class, id: request.header.id, nsid: optRecord !== undefined, rd: request.header.rd === 1, transport };
-    queries.push(query);
-    const response = respond(query, request);
-    if (response !== undefined) void send(response).catch(() => undefined);
-  };
+  const handler =
+    (transport: 'udp' | 'tcp') => (request: Packet, send: (response: Packet | Buffer) => Promise<Buffer>) => {
+      const q = request.questions[0];
+      if (!q) return;
+      const optRecord = request.additionals.find((rr) => rr.type === 41) as { rdata?: unknown[] } | undefined;
+      // dns2 drops unknown EDNS options while parsing; an OPT with no decoded
+      // options is what our NSID-only query looks like to it.
+      const query: ServedQuery = {
+        name: q.name,
+        type: q.type,
+        class: q.class,
+        id: request.header.id,
+        nsid: optRecord !== undefined,
+        rd: request.header.rd === 1,
+        transport,
+      };
+      queries.push(query);
+      const response = respond(query, request);
+      if (response !== undefined) void send(response).catch(() => undefined);
+    };
   const udp = dns2.createUDPServer({ type: address === '::1' ? 'udp6' : 'udp4' });
   udp.on('request', handler('udp'));
   await udp.listen(0, address);

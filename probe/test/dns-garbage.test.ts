@@ -20,7 +20,9 @@ function genuine(query: DnsMessage, overrides: { id?: number; name?: string; qr?
     id: overrides.id ?? query.header.id,
     flags: { qr: overrides.qr ?? true, aa: true },
     questions: [{ name, type: q.type, class: q.class }],
-    answers: [{ name, type: RRType.TXT, ttl: 5, data: { kind: 'txt', strings: [`propwatch=1 serial=${SERIAL} probe=p1`] } }],
+    answers: [
+      { name, type: RRType.TXT, ttl: 5, data: { kind: 'txt', strings: [`propwatch=1 serial=${SERIAL} probe=p1`] } },
+    ],
   });
 }
 
@@ -42,24 +44,63 @@ function handMade(query: DnsMessage, ancount: number, rest: number[]): Buffer {
 type Garbage = (query: DnsMessage) => Buffer;
 const cases: [string, Garbage, keyof QuerierStats['dropped'], RegExp?][] = [
   ['a 5-byte packet', () => Buffer.from([1, 2, 3, 4, 5]), 'short'],
-  ['random bytes with our ID', (q) => withId(q.header.id, Buffer.concat([Buffer.from([0, 0, 0x80, 0, 0xff, 0xff]), randomBytes(80)])), 'malformed', /section counts/],
+  [
+    'random bytes with our ID',
+    (q) => withId(q.header.id, Buffer.concat([Buffer.from([0, 0, 0x80, 0, 0xff, 0xff]), randomBytes(80)])),
+    'malformed',
+    /section counts/,
+  ],
   ['a valid answer with the wrong ID', (q) => genuine(q, { id: q.header.id ^ 0x5a5a }), 'unknownId'],
   ['a valid answer to another question', (q) => genuine(q, { name: 'evil.propwatch.test' }), 'mismatch'],
   ['our own query echoed back (QR=0)', (q) => genuine(q, { qr: false }), 'mismatch'],
   ['an answer cut in the middle', (q) => genuine(q).subarray(0, genuine(q).length - 9), 'malformed', /needs \d+ bytes/],
-  ['a compression loop', (q) => handMade(q, 1, [0xc0, 0x40, 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61].map((b, i) => (i === 1 ? 12 + 0x40 : b))), 'malformed', /points forward or loops/],
-  ['a pointer to itself', (q) => { const b = handMade(q, 1, [0xc0, 0, 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61]); b[b.length - 13] = b.length - 14; return b; }, 'malformed', /points forward or loops/],
-  ['an rdata length past the end', (q) => handMade(q, 1, [0, 0, 16, 0, 1, 0, 0, 0, 5, 0xff, 0xff, 3, 0x61]), 'malformed', /rdata .* needs 65535 bytes/],
-  ['a huge answer count', (q) => handMade(q, 0xffff, [0, 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61]), 'malformed', /section counts/],
+  [
+    'a compression loop',
+    (q) =>
+      handMade(
+        q,
+        1,
+        [0xc0, 0x40, 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61].map((b, i) => (i === 1 ? 12 + 0x40 : b)),
+      ),
+    'malformed',
+    /points forward or loops/,
+  ],
+  [
+    'a pointer to itself',
+    (q) => {
+      const b = handMade(q, 1, [0xc0, 0, 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61]);
+      b[b.length - 13] = b.length - 14;
+      return b;
+    },
+    'malformed',
+    /points forward or loops/,
+  ],
+  [
+    'an rdata length past the end',
+    (q) => handMade(q, 1, [0, 0, 16, 0, 1, 0, 0, 0, 5, 0xff, 0xff, 3, 0x61]),
+    'malformed',
+    /rdata .* needs 65535 bytes/,
+  ],
+  [
+    'a huge answer count',
+    (q) => handMade(q, 0xffff, [0, 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61]),
+    'malformed',
+    /section counts/,
+  ],
 ];
 
 describe('garbage fixtures', () => {
-  const query = decodeMessage(encodeMessage({ id: 4242, questions: [{ name: NAME, type: RRType.TXT, class: RRClass.IN }] }));
-  it.each(cases.filter((c) => c[3] !== undefined))('%s is malformed for the reason it claims', (_what, garbage, _counter, pattern) => {
-    if (!query.ok) throw new Error(query.error);
-    const decoded = decodeMessage(garbage(query.message));
-    expect(decoded.ok ? 'decoded' : decoded.error).toMatch(pattern!);
-  });
+  const query = decodeMessage(
+    encodeMessage({ id: 4242, questions: [{ name: NAME, type: RRType.TXT, class: RRClass.IN }] }),
+  );
+  it.each(cases.filter((c) => c[3] !== undefined))(
+    '%s is malformed for the reason it claims',
+    (_what, garbage, _counter, pattern) => {
+      if (!query.ok) throw new Error(query.error);
+      const decoded = decodeMessage(garbage(query.message));
+      expect(decoded.ok ? 'decoded' : decoded.error).toMatch(pattern!);
+    },
+  );
 });
 
 describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
@@ -70,7 +111,9 @@ describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
     await responder?.close();
   });
 
-  const start = async (reply: (query: DnsMessage, rinfo: dgram.RemoteInfo, sockets: { socket: dgram.Socket; other: dgram.Socket }) => void) => {
+  const start = async (
+    reply: (query: DnsMessage, rinfo: dgram.RemoteInfo, sockets: { socket: dgram.Socket; other: dgram.Socket }) => void,
+  ) => {
     responder = await startRawResponder(address, (msg, rinfo, sockets) => {
       const decoded = decodeMessage(msg);
       if (decoded.ok) reply(decoded.message, rinfo, sockets);
@@ -90,7 +133,9 @@ describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
   });
 
   it('never lets an answer from another port resolve the query', async () => {
-    const { querier, target } = await start((query, rinfo, { other }) => other.send(genuine(query), rinfo.port, rinfo.address));
+    const { querier, target } = await start((query, rinfo, { other }) =>
+      other.send(genuine(query), rinfo.port, rinfo.address),
+    );
     const result = await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 200 });
     expect(result).toMatchObject({ kind: 'failure', reason: 'timeout' });
     expect(querier.stats().dropped.wrongSource).toBe(1);
@@ -101,22 +146,33 @@ describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
       other.send(genuine(query), rinfo.port, rinfo.address);
       setTimeout(() => socket.send(genuine(query), rinfo.port, rinfo.address), 30);
     });
-    expect(await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 })).toMatchObject({ kind: 'hit' });
+    expect(
+      await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 }),
+    ).toMatchObject({ kind: 'hit' });
     expect(querier.stats().dropped.wrongSource).toBe(1);
   });
 
   it('reports garbage (not a bare timeout) when only garbage came from the target', async () => {
-    const { querier, target } = await start((query, rinfo, { socket }) => socket.send(genuine(query, { name: 'evil.propwatch.test' }), rinfo.port, rinfo.address));
+    const { querier, target } = await start((query, rinfo, { socket }) =>
+      socket.send(genuine(query, { name: 'evil.propwatch.test' }), rinfo.port, rinfo.address),
+    );
     const result = await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 200 });
-    expect(result).toMatchObject({ kind: 'failure', reason: 'garbage', detail: expect.stringMatching(/evil\.propwatch\.test/) });
+    expect(result).toMatchObject({
+      kind: 'failure',
+      reason: 'garbage',
+      detail: expect.stringMatching(/evil\.propwatch\.test/),
+    });
   });
 
   it('survives a flood of random datagrams and still takes the real answer', async () => {
     const { querier, target } = await start((query, rinfo, { socket }) => {
-      for (let i = 0; i < 300; i++) socket.send(randomBytes(i % 40 === 0 ? 3 : 12 + (i % 200)), rinfo.port, rinfo.address);
+      for (let i = 0; i < 300; i++)
+        socket.send(randomBytes(i % 40 === 0 ? 3 : 12 + (i % 200)), rinfo.port, rinfo.address);
       setTimeout(() => socket.send(genuine(query), rinfo.port, rinfo.address), 50);
     });
-    expect(await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 })).toMatchObject({ kind: 'hit' });
+    expect(
+      await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 }),
+    ).toMatchObject({ kind: 'hit' });
     const dropped = querier.stats().dropped;
     expect(dropped.short + dropped.unknownId + dropped.malformed + dropped.mismatch).toBe(300);
   });
@@ -152,9 +208,18 @@ describe('TCP garbage', () => {
     try {
       const target = { address: '127.0.0.1', port };
       const question = { name: NAME, type: RRType.TXT, class: RRClass.IN };
-      expect(await querier.query(target, question, { timeoutMs: 2000 })).toMatchObject({ kind: 'failure', reason: 'network', transport: 'tcp', detail: expect.stringMatching(/closed after 20 bytes/) });
+      expect(await querier.query(target, question, { timeoutMs: 2000 })).toMatchObject({
+        kind: 'failure',
+        reason: 'network',
+        transport: 'tcp',
+        detail: expect.stringMatching(/closed after 20 bytes/),
+      });
       mode = 'junk';
-      expect(await querier.query(target, question, { timeoutMs: 2000 })).toMatchObject({ kind: 'failure', reason: 'garbage', transport: 'tcp' });
+      expect(await querier.query(target, question, { timeoutMs: 2000 })).toMatchObject({
+        kind: 'failure',
+        reason: 'garbage',
+        transport: 'tcp',
+      });
     } finally {
       querier.close();
       udp.close();

@@ -39,11 +39,37 @@ describe.skipIf(missing !== undefined && !process.env.CI)('querier against Knot 
     const filler = Array.from({ length: 40 }, (_, i) => `big TXT "filler ${i} ${'x'.repeat(80)}"`);
     writeFileSync(
       join(dir, `${ZONE}.zone`),
-      [`$ORIGIN ${ZONE}.`, '$TTL 5', '@ SOA ns1 hostmaster 7 60 60 600 5', '@ NS ns1', 'ns1 A 127.0.0.1', 'ns1 AAAA ::1', `p1._propwatch TXT "propwatch=1 serial=${SERIAL} probe=p1"`, ...filler, `big TXT "propwatch=1 serial=${SERIAL} probe=p1"`, ''].join('\n'),
+      [
+        `$ORIGIN ${ZONE}.`,
+        '$TTL 5',
+        '@ SOA ns1 hostmaster 7 60 60 600 5',
+        '@ NS ns1',
+        'ns1 A 127.0.0.1',
+        'ns1 AAAA ::1',
+        `p1._propwatch TXT "propwatch=1 serial=${SERIAL} probe=p1"`,
+        ...filler,
+        `big TXT "propwatch=1 serial=${SERIAL} probe=p1"`,
+        '',
+      ].join('\n'),
     );
     writeFileSync(
       join(dir, 'knot.conf'),
-      ['server:', `  listen: 127.0.0.1@${port}`, '  nsid: knot-lhr-1', '  identity: knot-id-1', `  rundir: ${dir}`, 'database:', `  storage: ${dir}`, 'log:', '  - target: stderr', '    any: error', 'zone:', `  - domain: ${ZONE}`, `    file: ${join(dir, `${ZONE}.zone`)}`, ''].join('\n'),
+      [
+        'server:',
+        `  listen: 127.0.0.1@${port}`,
+        '  nsid: knot-lhr-1',
+        '  identity: knot-id-1',
+        `  rundir: ${dir}`,
+        'database:',
+        `  storage: ${dir}`,
+        'log:',
+        '  - target: stderr',
+        '    any: error',
+        'zone:',
+        `  - domain: ${ZONE}`,
+        `    file: ${join(dir, `${ZONE}.zone`)}`,
+        '',
+      ].join('\n'),
     );
     knot = spawn('knotd', ['-c', join(dir, 'knot.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
     querier = new Querier({ bind: { v4: '127.0.0.1' }, timeoutMs: 1000 });
@@ -71,16 +97,28 @@ describe.skipIf(missing !== undefined && !process.env.CI)('querier against Knot 
     expect(result).toMatchObject({ kind: 'answer', nsid: 'knot-lhr-1', transport: 'udp' });
     if (result.kind !== 'answer') return;
     expect(result.message.header).toMatchObject({ aa: true, rcode: 0 });
-    expect(result.message.answers[0]!.data).toMatchObject({ kind: 'soa', mname: `ns1.${ZONE}`, rname: `hostmaster.${ZONE}`, serial: 7 });
+    expect(result.message.answers[0]!.data).toMatchObject({
+      kind: 'soa',
+      mname: `ns1.${ZONE}`,
+      rname: `hostmaster.${ZONE}`,
+      serial: 7,
+    });
   });
 
   it('sees the canary as a hit and a missing name as NXDOMAIN', async () => {
-    expect(await querier.checkCanary(target, { name: `p1._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p1' })).toMatchObject({ kind: 'hit', servedSerial: SERIAL, nsid: 'knot-lhr-1' });
-    expect(await querier.checkCanary(target, { name: `p2._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p2' })).toMatchObject({ kind: 'miss', why: 'nxdomain' });
+    expect(
+      await querier.checkCanary(target, { name: `p1._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p1' }),
+    ).toMatchObject({ kind: 'hit', servedSerial: SERIAL, nsid: 'knot-lhr-1' });
+    expect(
+      await querier.checkCanary(target, { name: `p2._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p2' }),
+    ).toMatchObject({ kind: 'miss', why: 'nxdomain' });
   });
 
   it('falls back to TCP for an RRset over the payload size', async () => {
-    expect(await querier.checkCanary(target, { name: `big.${ZONE}`, serial: SERIAL, probeId: 'p1' })).toMatchObject({ kind: 'hit', transport: 'tcp' });
+    expect(await querier.checkCanary(target, { name: `big.${ZONE}`, serial: SERIAL, probeId: 'p1' })).toMatchObject({
+      kind: 'hit',
+      transport: 'tcp',
+    });
   });
 
   it('reads the CHAOS identity', async () => {

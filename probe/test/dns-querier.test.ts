@@ -7,10 +7,24 @@ import { startDnsServer, type ServedQuery, type TestDnsServer } from './dns-fixt
 const ZONE = 'propwatch.test';
 const SERIAL = 1_700_000_000_123n;
 const canaryText = (serial: bigint, probe = 'p1') => `propwatch=1 serial=${serial} probe=${probe}`;
-const txt = (name: string, ...strings: string[]): RecordToEncode => ({ name, type: RRType.TXT, ttl: 5, data: { kind: 'txt', strings } });
+const txt = (name: string, ...strings: string[]): RecordToEncode => ({
+  name,
+  type: RRType.TXT,
+  ttl: 5,
+  data: { kind: 'txt', strings },
+});
 
 /** An answer built with our encoder (dns2 cannot encode NSID). */
-function reply(q: ServedQuery, opts: { rcode?: number; aa?: boolean; answers?: RecordToEncode[]; additionals?: RecordToEncode[]; questionName?: string } = {}): Buffer {
+function reply(
+  q: ServedQuery,
+  opts: {
+    rcode?: number;
+    aa?: boolean;
+    answers?: RecordToEncode[];
+    additionals?: RecordToEncode[];
+    questionName?: string;
+  } = {},
+): Buffer {
   return encodeMessage({
     id: q.id,
     flags: { qr: true, aa: opts.aa ?? true, rcode: opts.rcode ?? Rcode.NOERROR },
@@ -25,23 +39,36 @@ function reply(q: ServedQuery, opts: { rcode?: number; aa?: boolean; answers?: R
 function dns2Reply(request: Packet, records: { name: string; data: string }[], aa = true): Packet {
   const response = Packet.createResponseFromRequest(request);
   response.header.aa = aa ? 1 : 0;
-  for (const r of records) response.answers.push({ name: r.name, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 5, data: r.data } as never);
+  for (const r of records)
+    response.answers.push({
+      name: r.name,
+      type: Packet.TYPE.TXT,
+      class: Packet.CLASS.IN,
+      ttl: 5,
+      data: r.data,
+    } as never);
   return response;
 }
 
 function respond(q: ServedQuery, request: Packet): Packet | Buffer | undefined {
   const label = q.name.toLowerCase().split('.')[0]!;
-  if (q.class === RRClass.CH) return reply(q, { aa: false, answers: [{ ...txt(q.name, 'lhr-1.chaos'), class: RRClass.CH }] });
+  if (q.class === RRClass.CH)
+    return reply(q, { aa: false, answers: [{ ...txt(q.name, 'lhr-1.chaos'), class: RRClass.CH }] });
   if (q.type === RRType.NS) {
     return reply(q, {
-      answers: ['lhr', 'ams'].map((pop) => ({ name: ZONE, type: RRType.NS, data: { kind: 'ns', target: `${pop}.ns.${ZONE}` } })),
+      answers: ['lhr', 'ams'].map((pop) => ({
+        name: ZONE,
+        type: RRType.NS,
+        data: { kind: 'ns', target: `${pop}.ns.${ZONE}` },
+      })),
       additionals: [
         { name: `lhr.ns.${ZONE}`, type: RRType.A, data: { kind: 'a', address: '127.0.0.1' } },
         { name: `lhr.ns.${ZONE}`, type: RRType.AAAA, data: { kind: 'aaaa', address: '::1' } },
       ],
     });
   }
-  if (q.type === RRType.A && label === 'ams') return reply(q, { answers: [{ name: q.name, type: RRType.A, data: { kind: 'a', address: '127.0.0.2' } }] });
+  if (q.type === RRType.A && label === 'ams')
+    return reply(q, { answers: [{ name: q.name, type: RRType.A, data: { kind: 'a', address: '127.0.0.2' } }] });
   if (q.type === RRType.AAAA && label === 'ams') return reply(q);
   switch (label) {
     case 'p1':
@@ -72,10 +99,18 @@ function respond(q: ServedQuery, request: Packet): Packet | Buffer | undefined {
       return reply(q, { questionName: q.name.toUpperCase(), answers: [txt(q.name.toUpperCase(), canaryText(SERIAL))] });
     case 'big':
       // Through dns2's Packet: its UDP server truncates to the header and question with TC=1.
-      return dns2Reply(request, [...Array.from({ length: 30 }, (_, i) => ({ name: q.name, data: `filler-${i}-${'x'.repeat(90)}` })), { name: q.name, data: canaryText(SERIAL) }]);
+      return dns2Reply(request, [
+        ...Array.from({ length: 30 }, (_, i) => ({ name: q.name, data: `filler-${i}-${'x'.repeat(90)}` })),
+        { name: q.name, data: canaryText(SERIAL) },
+      ]);
     case 'bigraw':
       // Raw bytes: dns2 cuts them at the payload size mid-record and sets TC=1.
-      return reply(q, { answers: [...Array.from({ length: 30 }, (_, i) => txt(q.name, `filler-${i}-${'x'.repeat(90)}`)), txt(q.name, canaryText(SERIAL))] });
+      return reply(q, {
+        answers: [
+          ...Array.from({ length: 30 }, (_, i) => txt(q.name, `filler-${i}-${'x'.repeat(90)}`)),
+          txt(q.name, canaryText(SERIAL)),
+        ],
+      });
     case 'silent':
       return undefined;
     default:
@@ -83,7 +118,12 @@ function respond(q: ServedQuery, request: Packet): Packet | Buffer | undefined {
   }
 }
 
-const spec = (label: string) => ({ name: `${label}._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p1', timeoutMs: 2000 });
+const spec = (label: string) => ({
+  name: `${label}._propwatch.${ZONE}`,
+  serial: SERIAL,
+  probeId: 'p1',
+  timeoutMs: 2000,
+});
 
 describe.each(['127.0.0.1', '::1'] as const)('querier against a dns2 server on %s', (address) => {
   let server: TestDnsServer;
@@ -149,7 +189,10 @@ describe.each(['127.0.0.1', '::1'] as const)('querier against a dns2 server on %
   });
 
   it('reports truncation when TCP fallback is off', async () => {
-    expect(await querier.checkCanary(target, { ...spec('big'), tcpFallback: false })).toMatchObject({ kind: 'failure', reason: 'truncated' });
+    expect(await querier.checkCanary(target, { ...spec('big'), tcpFallback: false })).toMatchObject({
+      kind: 'failure',
+      reason: 'truncated',
+    });
   });
 
   it('identifies the instance through CHAOS TXT id.server', async () => {
@@ -172,8 +215,12 @@ describe.each(['127.0.0.1', '::1'] as const)('querier against a dns2 server on %
 
   it('answers hundreds of concurrent queries, each with its own answer', async () => {
     const labels = ['p1', 'nx', 'older', 'nodata'];
-    const results = await Promise.all(Array.from({ length: 400 }, (_, i) => querier.checkCanary(target, spec(labels[i % 4]!))));
-    expect(results.map((r) => (r.kind === 'miss' ? r.why : r.kind))).toEqual(Array.from({ length: 400 }, (_, i) => ['hit', 'nxdomain', 'older', 'nodata'][i % 4]));
+    const results = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => querier.checkCanary(target, spec(labels[i % 4]!))),
+    );
+    expect(results.map((r) => (r.kind === 'miss' ? r.why : r.kind))).toEqual(
+      Array.from({ length: 400 }, (_, i) => ['hit', 'nxdomain', 'older', 'nodata'][i % 4]),
+    );
     const stats = querier.stats();
     expect(stats.dropped).toEqual({ short: 0, unknownId: 0, wrongSource: 0, mismatch: 0, malformed: 0 });
   });
@@ -184,11 +231,20 @@ describe('querier lifecycle', () => {
     const server = await startDnsServer('127.0.0.1', () => undefined);
     const querier = new Querier({ bind: { v4: '127.0.0.1' } });
     try {
-      const pending = querier.query({ address: server.address, port: server.port }, { name: 'x.test', type: RRType.TXT, class: RRClass.IN }, { timeoutMs: 60_000 });
+      const pending = querier.query(
+        { address: server.address, port: server.port },
+        { name: 'x.test', type: RRType.TXT, class: RRClass.IN },
+        { timeoutMs: 60_000 },
+      );
       await new Promise((resolve) => setTimeout(resolve, 20));
       querier.close();
       expect(await pending).toMatchObject({ kind: 'failure', reason: 'closed' });
-      expect(await querier.query({ address: server.address, port: server.port }, { name: 'x.test', type: RRType.TXT, class: RRClass.IN })).toMatchObject({ kind: 'failure', reason: 'closed' });
+      expect(
+        await querier.query(
+          { address: server.address, port: server.port },
+          { name: 'x.test', type: RRType.TXT, class: RRClass.IN },
+        ),
+      ).toMatchObject({ kind: 'failure', reason: 'closed' });
       expect(querier.stats().failures.closed).toBe(2);
     } finally {
       await server.close();
@@ -199,9 +255,20 @@ describe('querier lifecycle', () => {
     const querier = new Querier();
     try {
       const question = { name: 'x.test', type: RRType.TXT, class: RRClass.IN };
-      expect(await querier.query({ address: 'ns1.example', port: 53 }, question)).toMatchObject({ kind: 'failure', reason: 'invalid-target', detail: expect.stringMatching(/not an IPv4 or IPv6 address/) });
-      expect(await querier.query({ address: '127.0.0.1', port: 0 }, question)).toMatchObject({ kind: 'failure', reason: 'invalid-target' });
-      expect(await querier.query({ address: '127.0.0.1', port: 53 }, { ...question, name: 'a..b' })).toMatchObject({ kind: 'failure', reason: 'invalid-target', detail: expect.stringMatching(/empty label/) });
+      expect(await querier.query({ address: 'ns1.example', port: 53 }, question)).toMatchObject({
+        kind: 'failure',
+        reason: 'invalid-target',
+        detail: expect.stringMatching(/not an IPv4 or IPv6 address/),
+      });
+      expect(await querier.query({ address: '127.0.0.1', port: 0 }, question)).toMatchObject({
+        kind: 'failure',
+        reason: 'invalid-target',
+      });
+      expect(await querier.query({ address: '127.0.0.1', port: 53 }, { ...question, name: 'a..b' })).toMatchObject({
+        kind: 'failure',
+        reason: 'invalid-target',
+        detail: expect.stringMatching(/empty label/),
+      });
     } finally {
       querier.close();
     }

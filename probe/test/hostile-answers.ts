@@ -9,7 +9,6 @@ import { type Rng, seededRng } from '../../test-support/index.js';
 
 export { seededRng, type Rng };
 
-
 const int = (rng: Rng, max: number) => Math.floor(rng() * max);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, items.length)]!;
 const bytes = (rng: Rng, length: number) => Buffer.from(Array.from({ length }, () => int(rng, 256)));
@@ -17,17 +16,31 @@ const bytes = (rng: Rng, length: number) => Buffer.from(Array.from({ length }, (
 /** Decodes a probe query; undefined for anything else. */
 export function parseQuery(msg: Buffer): DnsMessage | undefined {
   const decoded = decodeMessage(msg);
-  return decoded.ok && !decoded.message.header.qr && decoded.message.questions.length === 1 ? decoded.message : undefined;
+  return decoded.ok && !decoded.message.header.qr && decoded.message.questions.length === 1
+    ? decoded.message
+    : undefined;
 }
 
 /** An authoritative answer to `query` serving `serial` in the canary TXT of `probeId`. */
-export function canaryAnswer(query: DnsMessage, serial: bigint | string, probeId: string, id = query.header.id): Buffer {
+export function canaryAnswer(
+  query: DnsMessage,
+  serial: bigint | string,
+  probeId: string,
+  id = query.header.id,
+): Buffer {
   const q = query.questions[0]!;
   return encodeMessage({
     id,
     flags: { qr: true, aa: true },
     questions: [q],
-    answers: [{ name: q.name, type: RRType.TXT, ttl: 5, data: { kind: 'txt', strings: [`propwatch=1 serial=${serial} probe=${probeId}`] } }],
+    answers: [
+      {
+        name: q.name,
+        type: RRType.TXT,
+        ttl: 5,
+        data: { kind: 'txt', strings: [`propwatch=1 serial=${serial} probe=${probeId}`] },
+      },
+    ],
     edns: { payloadSize: 1232, options: [{ code: 3, data: Buffer.from('forger') }] },
   });
 }
@@ -46,7 +59,8 @@ function withCounts(msg: Buffer, counts: [number, number, number, number]): Buff
 }
 
 /** Header + question of `genuine` followed by `rest`, with the given section counts. */
-const afterQuestion = (genuine: Buffer, counts: [number, number, number, number], rest: number[]) => Buffer.concat([withCounts(genuine.subarray(0, questionEnd(genuine)), counts), Buffer.from(rest)]);
+const afterQuestion = (genuine: Buffer, counts: [number, number, number, number], rest: number[]) =>
+  Buffer.concat([withCounts(genuine.subarray(0, questionEnd(genuine)), counts), Buffer.from(rest)]);
 
 type Mutation = (genuine: Buffer, rng: Rng) => Buffer;
 
@@ -63,10 +77,17 @@ const MUTATIONS: Record<string, Mutation> = {
   flips: (g, rng) => {
     const out = Buffer.from(g);
     // Bytes 0-1 (the ID) stay, so the packet reaches the decoder.
-    for (let i = 0, n = 1 + int(rng, 6); i < n; i++) out[2 + int(rng, out.length - 2)] = pick(rng, [int(rng, 256), 0xc0, 0xff, 0x3f, 0]);
+    for (let i = 0, n = 1 + int(rng, 6); i < n; i++)
+      out[2 + int(rng, out.length - 2)] = pick(rng, [int(rng, 256), 0xc0, 0xff, 0x3f, 0]);
     return out;
   },
-  hugeCounts: (g, rng) => withCounts(g, [pick(rng, [1, 0xffff]), pick(rng, [0xffff, int(rng, 0x10000)]), pick(rng, [0, 0xffff]), pick(rng, [0, 0xffff, int(rng, 64)])]),
+  hugeCounts: (g, rng) =>
+    withCounts(g, [
+      pick(rng, [1, 0xffff]),
+      pick(rng, [0xffff, int(rng, 0x10000)]),
+      pick(rng, [0, 0xffff]),
+      pick(rng, [0, 0xffff, int(rng, 64)]),
+    ]),
   compressionLoop: (g) => {
     const end = questionEnd(g);
     // The answer's owner name points at itself.
@@ -75,14 +96,38 @@ const MUTATIONS: Record<string, Mutation> = {
   pointerChain: (g) => {
     const end = questionEnd(g);
     // Two pointers that point at each other.
-    return afterQuestion(g, [1, 1, 0, 0], [0xc0 | ((end + 2) >> 8), (end + 2) & 0xff, 0xc0 | (end >> 8), end & 0xff, 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61]);
+    return afterQuestion(
+      g,
+      [1, 1, 0, 0],
+      [
+        0xc0 | ((end + 2) >> 8),
+        (end + 2) & 0xff,
+        0xc0 | (end >> 8),
+        end & 0xff,
+        0,
+        16,
+        0,
+        1,
+        0,
+        0,
+        0,
+        5,
+        0,
+        2,
+        1,
+        0x61,
+      ],
+    );
   },
-  forwardPointer: (g, rng) => afterQuestion(g, [1, 1, 0, 0], [0xc0 | int(rng, 0x40), int(rng, 256), 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61]),
+  forwardPointer: (g, rng) =>
+    afterQuestion(g, [1, 1, 0, 0], [0xc0 | int(rng, 0x40), int(rng, 256), 0, 16, 0, 1, 0, 0, 0, 5, 0, 2, 1, 0x61]),
   rdlengthPastEnd: (g) => afterQuestion(g, [1, 1, 0, 0], [0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 5, 0xff, 0xff, 3, 0x61]),
   txtLengthPastEnd: (g) => afterQuestion(g, [1, 1, 0, 0], [0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 5, 0, 3, 200, 0x61, 0x62]),
   optRdlengthPastEnd: (g) => afterQuestion(g, [1, 0, 0, 1], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0xff, 0xff, 0, 3]),
-  optOptionPastEnd: (g) => afterQuestion(g, [1, 0, 0, 1], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 6, 0, 3, 0xff, 0xf0, 1, 2]),
-  twoOpts: (g) => afterQuestion(g, [1, 0, 0, 2], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 0]),
+  optOptionPastEnd: (g) =>
+    afterQuestion(g, [1, 0, 0, 1], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 6, 0, 3, 0xff, 0xf0, 1, 2]),
+  twoOpts: (g) =>
+    afterQuestion(g, [1, 0, 0, 2], [0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 0]),
   optWithName: (g) => afterQuestion(g, [1, 0, 0, 1], [1, 0x61, 0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0]),
   badEdnsVersion: (g) => afterQuestion(g, [1, 0, 0, 1], [0, 0, 41, 4, 0xd0, 0, 7, 0, 0, 0, 0]),
   labelPastEnd: (g, rng) => {

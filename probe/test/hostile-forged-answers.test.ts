@@ -25,12 +25,15 @@ interface Relay {
   close(): Promise<void>;
 }
 
-
 /**
  * Relays queries to `upstream` and its answers back. With `forgeFromRightSource`
  * the forger owns the relay's socket and the query's ID (the control case).
  */
-async function startForgingRelay(upstream: { address: string; port: number }, probeId: string, forgeFromRightSource = false): Promise<Relay> {
+async function startForgingRelay(
+  upstream: { address: string; port: number },
+  probeId: string,
+  forgeFromRightSource = false,
+): Promise<Relay> {
   const front = await bindUdp('127.0.0.1', 0);
   const port = front.address().port;
   const back = await bindUdp('127.0.0.1', 0);
@@ -51,7 +54,8 @@ async function startForgingRelay(upstream: { address: string; port: number }, pr
     } else {
       send(otherPort, forged);
       send(otherAddress, forged);
-      for (let delta = 1; delta <= 8; delta++) send(front, canaryAnswer(query, FORGED_SERIAL, probeId, (query.header.id + delta * 4099) & 0xffff));
+      for (let delta = 1; delta <= 8; delta++)
+        send(front, canaryAnswer(query, FORGED_SERIAL, probeId, (query.header.id + delta * 4099) & 0xffff));
     }
     waiting.set(query.header.id, rinfo);
     back.send(msg, upstream.port, upstream.address);
@@ -61,7 +65,8 @@ async function startForgingRelay(upstream: { address: string; port: number }, pr
     if (to) front.send(msg, to.port, to.address);
   });
   relay.close = async () => {
-    for (const socket of [front, back, otherPort, otherAddress]) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    for (const socket of [front, back, otherPort, otherAddress])
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
   };
   return relay;
 }
@@ -76,11 +81,27 @@ async function roundThroughRelay(probeId: string, forgeFromRightSource: boolean)
   const lhr = sim.pops[1]!; // the POP behind the relay, stuck
   const relay = await startForgingRelay(lhr, probeId, forgeFromRightSource);
   sim.setFault(lhr.name, { kind: 'stuck' });
-  const targets = sim.pops.map((p) => (p === lhr ? { name: p.name, address: '127.0.0.1', port: relay.port } : { name: p.name, address: p.address, port: p.port }));
-  const probe = createProbe(probeConfigFor(sim, probeId, { targets, round: { pollIntervalMs: 20, maxWaitMs: 1500, intervalMs: 5000, progressMs: 500 }, query: { timeoutMs: 200 } }));
+  const targets = sim.pops.map((p) =>
+    p === lhr
+      ? { name: p.name, address: '127.0.0.1', port: relay.port }
+      : { name: p.name, address: p.address, port: p.port },
+  );
+  const probe = createProbe(
+    probeConfigFor(sim, probeId, {
+      targets,
+      round: { pollIntervalMs: 20, maxWaitMs: 1500, intervalMs: 5000, progressMs: 500 },
+      query: { timeoutMs: 200 },
+    }),
+  );
   try {
     const { report } = await probe.runner.runOnce();
-    return { report, lhr: report.round.pops.find((p) => p.pop === lhr.name)!, nsid: lhr.nsid, forged: relay.forged, stats: probe.querier.stats() };
+    return {
+      report,
+      lhr: report.round.pops.find((p) => p.pop === lhr.name)!,
+      nsid: lhr.nsid,
+      forged: relay.forged,
+      stats: probe.querier.stats(),
+    };
   } finally {
     sim.setFault(lhr.name, null);
     await probe.close();

@@ -23,7 +23,6 @@ const PACKETS = 100_000;
 const MAX_BLOCK_MS = 500;
 const MAX_HEAP_GROWTH_BYTES = 8 * 1024 * 1024;
 
-
 interface Hostile {
   port: number;
   sent: number;
@@ -32,7 +31,6 @@ interface Hostile {
   rng: Rng;
   close(): Promise<void>;
 }
-
 
 /**
  * The target (127.0.0.1:port, UDP and TCP), a socket on another port and one on 127.0.0.2 with the target's port.
@@ -53,7 +51,14 @@ async function tryStartHostileServer(seed: number): Promise<Hostile> {
   const port = target.address().port;
   const otherPort = await bindUdp('127.0.0.1', 0);
   const otherAddress = await bindUdp('127.0.0.2', port);
-  const state: Hostile = { port, sent: 0, tcpFrames: 0, burst: BURST, rng: seededRng(seed), close: async () => undefined };
+  const state: Hostile = {
+    port,
+    sent: 0,
+    tcpFrames: 0,
+    burst: BURST,
+    rng: seededRng(seed),
+    close: async () => undefined,
+  };
   target.on('message', (msg, rinfo) => {
     const query = parseQuery(msg);
     if (!query) return;
@@ -89,7 +94,8 @@ async function tryStartHostileServer(seed: number): Promise<Hostile> {
     throw error;
   }
   state.close = async () => {
-    for (const socket of [target, otherPort, otherAddress]) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    for (const socket of [target, otherPort, otherAddress])
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
     await new Promise<void>((resolve) => tcp.close(() => resolve()));
   };
   return state;
@@ -114,7 +120,10 @@ async function pollUnderFire(packets: number, workers = 8): Promise<Record<strin
   const start = server.sent;
   const worker = async () => {
     while (server.sent - start < packets) {
-      const result = await querier.checkCanary({ address: '127.0.0.1', port: server.port }, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 1000 });
+      const result = await querier.checkCanary(
+        { address: '127.0.0.1', port: server.port },
+        { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 1000 },
+      );
       const key = result.kind === 'failure' ? `failure:${result.reason}` : result.kind;
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     }
@@ -137,7 +146,10 @@ describe('the querier under hostile DNS', () => {
     loop.disable();
     const stats = querier.stats();
     const heapAfter = heapAfterGc();
-    const dropped = (Object.keys(stats.dropped) as (keyof typeof stats.dropped)[]).reduce((sum, key) => sum + stats.dropped[key] - statsBefore.dropped[key], 0);
+    const dropped = (Object.keys(stats.dropped) as (keyof typeof stats.dropped)[]).reduce(
+      (sum, key) => sum + stats.dropped[key] - statsBefore.dropped[key],
+      0,
+    );
     const queries = Object.values(outcomes).reduce((a, b) => a + b, 0);
     Object.assign(figures, {
       udpPacketsSent: server.sent - sentBefore,
@@ -157,14 +169,24 @@ describe('the querier under hostile DNS', () => {
     // The genuine answer from another port or address never counts: one in ten of every burst, each dropped.
     expect(stats.dropped.wrongSource - statsBefore.dropped.wrongSource).toBeGreaterThanOrEqual(queries * 2 * 0.95);
     expect(outcomes.hit ?? 0).toBeGreaterThan(0);
-    expect(Object.keys(outcomes).every((key) => /^(hit|miss|failure:(garbage|network|rcode|servfail|refused|truncated|timeout|malformed-canary|not-authoritative))$/.test(key)), JSON.stringify(outcomes)).toBe(true);
+    expect(
+      Object.keys(outcomes).every((key) =>
+        /^(hit|miss|failure:(garbage|network|rcode|servfail|refused|truncated|timeout|malformed-canary|not-authoritative))$/.test(
+          key,
+        ),
+      ),
+      JSON.stringify(outcomes),
+    ).toBe(true);
     expect(loop.max / 1e6).toBeLessThan(MAX_BLOCK_MS);
     expect(heapAfter - heapBefore).toBeLessThan(MAX_HEAP_GROWTH_BYTES);
 
     // Afterwards, with the garbage stopped, every query is a clean hit with the target's NSID.
     server.burst = 0;
     for (let i = 0; i < 20; i++) {
-      const result = await querier.checkCanary({ address: '127.0.0.1', port: server.port }, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 1000 });
+      const result = await querier.checkCanary(
+        { address: '127.0.0.1', port: server.port },
+        { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 1000 },
+      );
       expect(result).toMatchObject({ kind: 'hit', servedSerial: SERIAL, nsid: 'forger' });
     }
   });

@@ -33,18 +33,26 @@ describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and 
   beforeAll(async () => {
     const reasons = missing.filter((reason) => reason !== undefined);
     if (reasons.length > 0) throw new Error(`BIND and Knot are required in CI: ${reasons.join('; ')}`);
-    bed = await startTestbed({ bindZone: ZONE, knotZone: 'knot.test', keys: [PROBE_KEY, READER_KEY], lagRefreshS: LAG_REFRESH_S });
+    bed = await startTestbed({
+      bindZone: ZONE,
+      knotZone: 'knot.test',
+      keys: [PROBE_KEY, READER_KEY],
+      lagRefreshS: LAG_REFRESH_S,
+    });
   });
   afterAll(async () => {
     await bed?.stop();
     removeProbeDirs();
   });
 
-  const configFor = (options: Partial<TestbedProbeOptions> & Pick<TestbedProbeOptions, 'probeId' | 'targets'>) => testbedProbeConfig({ zone: ZONE, primary: bed.bindPrimary, key: PROBE_KEY, ...options });
+  const configFor = (options: Partial<TestbedProbeOptions> & Pick<TestbedProbeOptions, 'probeId' | 'targets'>) =>
+    testbedProbeConfig({ zone: ZONE, primary: bed.bindPrimary, key: PROBE_KEY, ...options });
 
   it('notified secondaries serve the update well before the lagging one, which follows its refresh timer', async () => {
     const targets = [bed.bindSecondary, bed.knotSecondary, bed.laggingSecondary];
-    const probe = createProbe(configFor({ probeId: 'bind-rounds', targets, round: { maxWaitMs: LAG_REFRESH_S * 1000 + 5000 } }));
+    const probe = createProbe(
+      configFor({ probeId: 'bind-rounds', targets, round: { maxWaitMs: LAG_REFRESH_S * 1000 + 5000 } }),
+    );
     try {
       // Round 1 ends right after the lagging secondary refreshed (or, if that
       // refresh came early, once the Knot secondary caught up, ~1 s later), so
@@ -53,7 +61,9 @@ describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and 
       const first = await probe.runner.runOnce();
       expect(first.report.round.state).toBe('complete');
       expect(first.report.round.pops.map((result) => result.state)).toEqual(['propagated', 'propagated', 'propagated']);
-      expect(pop(first.report.round.pops, 'bind-lagging').upperMs).toBeLessThanOrEqual(LAG_REFRESH_S * 1000 + TRANSFER_SLACK_MS);
+      expect(pop(first.report.round.pops, 'bind-lagging').upperMs).toBeLessThanOrEqual(
+        LAG_REFRESH_S * 1000 + TRANSFER_SLACK_MS,
+      );
 
       const { report } = await probe.runner.runOnce();
       const { round } = report;
@@ -72,14 +82,21 @@ describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and 
         const notified = pop(round.pops, name);
         expect(notified.upperMs).toBeLessThan(Math.min(lagging.lowerMs, LAG_REFRESH_S * 1000) / 2);
       }
-      console.info(`measured: ${round.pops.map((result) => `${result.pop} ${result.estimateMs} ms [${result.lowerMs}, ${result.upperMs}]`).join('; ')}`);
+      console.info(
+        `measured: ${round.pops.map((result) => `${result.pop} ${result.estimateMs} ms [${result.lowerMs}, ${result.upperMs}]`).join('; ')}`,
+      );
     } finally {
       await probe.close();
     }
   });
 
   it('a secondary stopped right after the write is a timeout while the others propagate', async () => {
-    const config = configFor({ probeId: 'bind-stopped', targets: [bed.bindSecondary, bed.knotSecondary], round: { maxWaitMs: 1500 }, query: { timeoutMs: 300 } });
+    const config = configFor({
+      probeId: 'bind-stopped',
+      targets: [bed.bindSecondary, bed.knotSecondary],
+      round: { maxWaitMs: 1500 },
+      query: { timeoutMs: 300 },
+    });
     const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136!), (result) => {
       if (result.ok) bed.bindSecondary.pause();
     });
@@ -92,7 +109,11 @@ describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and 
       expect(stopped.failures).toBeGreaterThan(0);
       expect(stopped.failures).toBe(stopped.queries);
       expect(stopped.lastError).toMatch(/^timeout: no answer from 127\.0\.0\.1#\d+ within 300 ms/);
-      expect(pop(round.pops, 'knot-secondary')).toMatchObject({ state: 'propagated', nsid: 'knot-secondary', failures: 0 });
+      expect(pop(round.pops, 'knot-secondary')).toMatchObject({
+        state: 'propagated',
+        nsid: 'knot-secondary',
+        failures: 0,
+      });
     } finally {
       bed.bindSecondary.resume();
       await probe.close();
@@ -100,10 +121,34 @@ describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and 
   });
 
   const refusals = [
-    { why: 'a wrong TSIG secret', code: 'BADSIG', key: { ...PROBE_KEY, secret: secretOf(32) }, zone: ZONE, text: 'TSIG error BADSIG: the server knows key "probe-key"' },
-    { why: 'an unknown key name', code: 'BADKEY', key: { ...PROBE_KEY, name: 'nobody-key' }, zone: ZONE, text: 'the server has no key "nobody-key" with algorithm hmac-sha256' },
-    { why: 'a key without update rights', code: 'REFUSED', key: READER_KEY, zone: ZONE, text: 'REFUSED: key reader-key has no update rights for bind-refused._propwatch.example.test (check update-policy / allow-update)' },
-    { why: 'a zone the server does not serve', code: 'NOTAUTH', key: PROBE_KEY, zone: 'other.test', text: 'NOTAUTH: server is not authoritative for other.test' },
+    {
+      why: 'a wrong TSIG secret',
+      code: 'BADSIG',
+      key: { ...PROBE_KEY, secret: secretOf(32) },
+      zone: ZONE,
+      text: 'TSIG error BADSIG: the server knows key "probe-key"',
+    },
+    {
+      why: 'an unknown key name',
+      code: 'BADKEY',
+      key: { ...PROBE_KEY, name: 'nobody-key' },
+      zone: ZONE,
+      text: 'the server has no key "nobody-key" with algorithm hmac-sha256',
+    },
+    {
+      why: 'a key without update rights',
+      code: 'REFUSED',
+      key: READER_KEY,
+      zone: ZONE,
+      text: 'REFUSED: key reader-key has no update rights for bind-refused._propwatch.example.test (check update-policy / allow-update)',
+    },
+    {
+      why: 'a zone the server does not serve',
+      code: 'NOTAUTH',
+      key: PROBE_KEY,
+      zone: 'other.test',
+      text: 'NOTAUTH: server is not authoritative for other.test',
+    },
   ];
   it.each(refusals)('$why: $code and a write_failed round', async ({ code, key, zone, text }) => {
     const config = configFor({ probeId: 'bind-refused', zone, key, targets: [bed.bindSecondary] });

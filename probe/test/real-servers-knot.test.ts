@@ -29,7 +29,12 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
   beforeAll(async () => {
     const reasons = missing.filter((reason) => reason !== undefined);
     if (reasons.length > 0) throw new Error(`BIND and Knot are required in CI: ${reasons.join('; ')}`);
-    bed = await startTestbed({ bindZone: 'example.test', knotZone: ZONE, keys: [PROBE_KEY, READER_KEY], lagRefreshS: 60 });
+    bed = await startTestbed({
+      bindZone: 'example.test',
+      knotZone: ZONE,
+      keys: [PROBE_KEY, READER_KEY],
+      lagRefreshS: 60,
+    });
   });
   afterAll(async () => {
     await bed?.stop();
@@ -37,7 +42,14 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
   });
 
   const configFor = (options: Partial<TestbedProbeOptions> & Pick<TestbedProbeOptions, 'probeId'>) =>
-    testbedProbeConfig({ zone: ZONE, primary: bed.knotPrimary, key: PROBE_KEY, targets: [bed.knotPrimary, bed.knotPrimarySecondary], round: { maxWaitMs: 5000 }, ...options });
+    testbedProbeConfig({
+      zone: ZONE,
+      primary: bed.knotPrimary,
+      key: PROBE_KEY,
+      targets: [bed.knotPrimary, bed.knotPrimarySecondary],
+      round: { maxWaitMs: 5000 },
+      ...options,
+    });
 
   it('rounds propagate to the primary itself and its notified BIND secondary, each named by NSID', async () => {
     const probe = createProbe(configFor({ probeId: 'knot-rounds' }));
@@ -58,7 +70,9 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
         const secondary = pop(round.pops, 'knot-primary-secondary');
         expect(secondary.lowerMs).toBeGreaterThanOrEqual(900);
         expect(secondary.upperMs).toBeGreaterThanOrEqual(1000);
-        console.info(`measured (Knot primary, round ${i + 1}): ${round.pops.map((result) => `${result.pop} ${result.estimateMs} ms [${result.lowerMs}, ${result.upperMs}]`).join('; ')}`);
+        console.info(
+          `measured (Knot primary, round ${i + 1}): ${round.pops.map((result) => `${result.pop} ${result.estimateMs} ms [${result.lowerMs}, ${result.upperMs}]`).join('; ')}`,
+        );
       }
     } finally {
       await probe.close();
@@ -66,10 +80,34 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
   });
 
   const refusals = [
-    { why: 'a wrong TSIG secret', code: 'BADSIG', key: { ...PROBE_KEY, secret: secretOf(64) }, zone: ZONE, text: 'TSIG error BADSIG: the server knows key "probe-key"' },
-    { why: 'an unknown key name', code: 'BADKEY', key: { ...PROBE_KEY, name: 'nobody-key' }, zone: ZONE, text: 'the server has no key "nobody-key" with algorithm hmac-sha512' },
-    { why: 'a key without update rights', code: 'BADKEY', key: READER_KEY, zone: ZONE, text: 'or the key matches no acl with action update for knot.test (Knot)' },
-    { why: 'a zone the server does not serve', code: 'NOTAUTH', key: PROBE_KEY, zone: 'other.test', text: 'NOTAUTH: server is not authoritative for other.test' },
+    {
+      why: 'a wrong TSIG secret',
+      code: 'BADSIG',
+      key: { ...PROBE_KEY, secret: secretOf(64) },
+      zone: ZONE,
+      text: 'TSIG error BADSIG: the server knows key "probe-key"',
+    },
+    {
+      why: 'an unknown key name',
+      code: 'BADKEY',
+      key: { ...PROBE_KEY, name: 'nobody-key' },
+      zone: ZONE,
+      text: 'the server has no key "nobody-key" with algorithm hmac-sha512',
+    },
+    {
+      why: 'a key without update rights',
+      code: 'BADKEY',
+      key: READER_KEY,
+      zone: ZONE,
+      text: 'or the key matches no acl with action update for knot.test (Knot)',
+    },
+    {
+      why: 'a zone the server does not serve',
+      code: 'NOTAUTH',
+      key: PROBE_KEY,
+      zone: 'other.test',
+      text: 'NOTAUTH: server is not authoritative for other.test',
+    },
   ];
   it.each(refusals)('$why: $code and a write_failed round', async ({ code, key, zone, text }) => {
     const config = configFor({ probeId: 'knot-refused', zone, key });

@@ -23,7 +23,15 @@ afterEach(async () => {
 });
 
 const spoolDir = () => mkdtempSync(join(tmpdir(), 'propwatch-spool-'));
-const options = (url: string, dir: string) => ({ url, token: 't', timeoutMs: 1000, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir: dir, maxSpoolFiles: 100 });
+const options = (url: string, dir: string) => ({
+  url,
+  token: 't',
+  timeoutMs: 1000,
+  backoffBaseMs: 1,
+  backoffMaxMs: 5,
+  spoolDir: dir,
+  maxSpoolFiles: 100,
+});
 
 /** Node 20 keeps every AbortSignal.any() result registered on its sources (nodejs/node#55351); this counts them. */
 function dependantSignals(signal: AbortSignal): number {
@@ -32,7 +40,24 @@ function dependantSignals(signal: AbortSignal): number {
 }
 
 function withPop(base: RoundReport, pop: string, nsid?: string): RoundReport {
-  return { ...base, round: { ...base.round, state: 'running', pops: [{ pop, target: '192.0.2.1:53', state: 'pending', lowerMs: 0, queries: 1, failures: 0, ...(nsid === undefined ? {} : { nsid }) }] } };
+  return {
+    ...base,
+    round: {
+      ...base.round,
+      state: 'running',
+      pops: [
+        {
+          pop,
+          target: '192.0.2.1:53',
+          state: 'pending',
+          lowerMs: 0,
+          queries: 1,
+          failures: 0,
+          ...(nsid === undefined ? {} : { nsid }),
+        },
+      ],
+    },
+  };
 }
 
 describe('Reporter with reports the aggregator would refuse', () => {
@@ -40,7 +65,11 @@ describe('Reporter with reports the aggregator would refuse', () => {
     const dir = spoolDir();
     const { logger, errors } = captureLogger();
     const notSpooled: string[] = [];
-    const reporter = new Reporter(options('http://127.0.0.1:1/x', dir), { sleep: quickSleep, onNotSpooled: (reason) => notSpooled.push(reason) }, logger);
+    const reporter = new Reporter(
+      options('http://127.0.0.1:1/x', dir),
+      { sleep: quickSleep, onNotSpooled: (reason) => notSpooled.push(reason) },
+      logger,
+    );
     expect(reporter.submit(withPop(report(1), 'LHR'))).toBe('spooled');
     expect(reporter.submit(withPop(report(1), 'lhr.ns.example.com#2'))).toBe('invalid');
     expect(reporter.submit(withPop(report(2), 'LHR', 'x'.repeat(600)))).toBe('invalid');
@@ -49,7 +78,10 @@ describe('Reporter with reports the aggregator would refuse', () => {
     expect(JSON.parse(reporter.spool.read(reporter.spool.next()!)).round.pops[0].pop).toBe('LHR');
     expect(reporter.spool.size).toBe(1);
     const [first, second] = errors();
-    expect(first).toMatchObject({ roundId: 'p1-1', problems: [{ path: '/round/pops/0/pop', value: '"lhr.ns.example.com#2"' }] });
+    expect(first).toMatchObject({
+      roundId: 'p1-1',
+      problems: [{ path: '/round/pops/0/pop', value: '"lhr.ns.example.com#2"' }],
+    });
     expect(first!.msg).toContain('/round/pops/0/pop');
     expect(second).toMatchObject({ roundId: 'p1-2', problems: [{ path: '/round/pops/0/nsid' }] });
   });
@@ -58,7 +90,11 @@ describe('Reporter with reports the aggregator would refuse', () => {
     const dir = spoolDir();
     const { logger, errors } = captureLogger();
     const notSpooled: string[] = [];
-    const reporter = new Reporter(options('http://127.0.0.1:1/x', dir), { sleep: quickSleep, onNotSpooled: (reason) => notSpooled.push(reason) }, logger);
+    const reporter = new Reporter(
+      options('http://127.0.0.1:1/x', dir),
+      { sleep: quickSleep, onNotSpooled: (reason) => notSpooled.push(reason) },
+      logger,
+    );
     rmSync(dir, { recursive: true });
     expect(reporter.submit(report(1))).toBe('spool_error');
     expect(notSpooled).toEqual(['spool_error']);
@@ -114,7 +150,12 @@ describe('ReportSender when spool files vanish', () => {
     const delivered: string[] = [];
     const { logger, errors } = captureLogger();
     const fetch = async () => new Response('{}', { status: 200 });
-    const sender = new ReportSender(spool, options('http://aggregator.invalid/api/v1/rounds', dir), { fetch, sleep: quickSleep, logger, onDelivered: (id) => delivered.push(id) });
+    const sender = new ReportSender(spool, options('http://aggregator.invalid/api/v1/rounds', dir), {
+      fetch,
+      sleep: quickSleep,
+      logger,
+      onDelivered: (id) => delivered.push(id),
+    });
     spool.put(report(1));
     sender.start();
     await until(() => delivered.length === 1);
@@ -132,9 +173,14 @@ describe('ReportSender request signals', () => {
     let hang = false;
     const fetch = (_url: string | URL | Request, init?: RequestInit) =>
       hang
-        ? new Promise<Response>((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(new Error('aborted by stop'))))
+        ? new Promise<Response>((_resolve, reject) =>
+            init!.signal!.addEventListener('abort', () => reject(new Error('aborted by stop'))),
+          )
         : Promise.resolve(new Response('{}', { status: 200 }));
-    const sender = new ReportSender(spool, options('http://aggregator.invalid/x', dir), { fetch: fetch as typeof globalThis.fetch, sleep: quickSleep });
+    const sender = new ReportSender(spool, options('http://aggregator.invalid/x', dir), {
+      fetch: fetch as typeof globalThis.fetch,
+      sleep: quickSleep,
+    });
     const stopSignal = sender['stopped'].signal;
     sender.start();
     for (let serial = 1; serial <= 20; serial++) {
@@ -158,10 +204,16 @@ describe('ReportSender request signals', () => {
     let calls = 0;
     const fetch = (_url: string | URL | Request, init?: RequestInit) =>
       ++calls === 1
-        ? new Promise<Response>((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason as Error)))
+        ? new Promise<Response>((_resolve, reject) =>
+            init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason as Error)),
+          )
         : Promise.resolve(new Response('{}', { status: 200 }));
     const { logger, lines } = captureLogger();
-    const sender = new ReportSender(spool, { ...options('http://aggregator.invalid/x', dir), timeoutMs: 50 }, { fetch: fetch as typeof globalThis.fetch, sleep: quickSleep, logger });
+    const sender = new ReportSender(
+      spool,
+      { ...options('http://aggregator.invalid/x', dir), timeoutMs: 50 },
+      { fetch: fetch as typeof globalThis.fetch, sleep: quickSleep, logger },
+    );
     spool.put(report(1));
     sender.start();
     await until(() => spool.size === 0);

@@ -15,7 +15,15 @@ describe('Reporter', () => {
   it('keeps reports through an aggregator outage and a probe restart, then delivers each round once', async () => {
     stub = await startStub();
     const spoolDir = mkdtempSync(join(tmpdir(), 'propwatch-spool-'));
-    const options = { url: stub.url, token: 'probe-token-1', timeoutMs: 1000, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 1000 };
+    const options = {
+      url: stub.url,
+      token: 'probe-token-1',
+      timeoutMs: 1000,
+      backoffBaseMs: 1,
+      backoffMaxMs: 5,
+      spoolDir,
+      maxSpoolFiles: 1000,
+    };
     const first = new Reporter(options, { sleep: quickSleep });
     first.start();
     for (let serial = 1; serial <= 20; serial++) {
@@ -42,12 +50,26 @@ describe('Reporter', () => {
     stub = await startStub();
     stub.state.up = true;
     const spoolDir = mkdtempSync(join(tmpdir(), 'propwatch-spool-'));
-    const dead = new Reporter({ url: 'http://127.0.0.1:1/api/v1/rounds', token: 't', timeoutMs: 500, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 100 }, { sleep: quickSleep });
+    const dead = new Reporter(
+      {
+        url: 'http://127.0.0.1:1/api/v1/rounds',
+        token: 't',
+        timeoutMs: 500,
+        backoffBaseMs: 1,
+        backoffMaxMs: 5,
+        spoolDir,
+        maxSpoolFiles: 100,
+      },
+      { sleep: quickSleep },
+    );
     dead.start();
     dead.submit(report(1));
     await until(() => dead.sender.consecutiveFailures >= 2);
     await dead.stop();
-    const alive = new Reporter({ url: stub.url, token: 't', timeoutMs: 500, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 100 }, { sleep: quickSleep });
+    const alive = new Reporter(
+      { url: stub.url, token: 't', timeoutMs: 500, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 100 },
+      { sleep: quickSleep },
+    );
     alive.start();
     await until(() => stub.store.size === 1);
     await alive.stop();
@@ -61,7 +83,10 @@ describe('Reporter', () => {
     for (const serial of [5, 1, 9, 3]) spool.put(report(serial));
     expect(spool.next()?.roundId).toBe('p1-9');
     stub.state.up = true;
-    const reporter = new Reporter({ url: stub.url, token: 't', timeoutMs: 500, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 100 }, { sleep: quickSleep });
+    const reporter = new Reporter(
+      { url: stub.url, token: 't', timeoutMs: 500, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 100 },
+      { sleep: quickSleep },
+    );
     reporter.start();
     await until(() => stub.received.length === 4 && reporter.spool.size === 0);
     await reporter.stop();
@@ -71,7 +96,18 @@ describe('Reporter', () => {
   it('drops the oldest rounds past the bound and says how many', async () => {
     const spoolDir = mkdtempSync(join(tmpdir(), 'propwatch-spool-'));
     let dropped = 0;
-    const reporter = new Reporter({ url: 'http://127.0.0.1:1/x', token: 't', timeoutMs: 100, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 10 }, { sleep: quickSleep, onDropped: (n) => (dropped += n) });
+    const reporter = new Reporter(
+      {
+        url: 'http://127.0.0.1:1/x',
+        token: 't',
+        timeoutMs: 100,
+        backoffBaseMs: 1,
+        backoffMaxMs: 5,
+        spoolDir,
+        maxSpoolFiles: 10,
+      },
+      { sleep: quickSleep, onDropped: (n) => (dropped += n) },
+    );
     for (let serial = 1; serial <= 15; serial++) reporter.submit(report(serial));
     expect(dropped).toBe(5);
     expect(reporter.spool.size).toBe(10);
@@ -84,7 +120,10 @@ describe('Reporter', () => {
     stub = await startStub();
     stub.state.status = 400;
     const spoolDir = mkdtempSync(join(tmpdir(), 'propwatch-spool-'));
-    const reporter = new Reporter({ url: stub.url, token: 't', timeoutMs: 500, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 100 }, { sleep: quickSleep });
+    const reporter = new Reporter(
+      { url: stub.url, token: 't', timeoutMs: 500, backoffBaseMs: 1, backoffMaxMs: 5, spoolDir, maxSpoolFiles: 100 },
+      { sleep: quickSleep },
+    );
     reporter.start();
     reporter.submit(report(1));
     await until(() => reporter.spool.size === 0);

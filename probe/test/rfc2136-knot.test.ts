@@ -26,42 +26,71 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
   let knot: DnsServer;
   beforeAll(async () => {
     if (unavailable) throw new Error(`Knot DNS is required in CI: ${unavailable}`);
-    knot = await startKnot({ zone: ZONE, nsid: 'propwatch-test-knot', role: { kind: 'primary', keys: KEYS, notifyPorts: [] } });
+    knot = await startKnot({
+      zone: ZONE,
+      nsid: 'propwatch-test-knot',
+      role: { kind: 'primary', keys: KEYS, notifyPorts: [] },
+    });
   });
   afterAll(async () => {
     await knot?.stop();
   });
 
-  const keyConfig = (key: TestKey): Rfc2136Config['tsig'] => ({ name: key.name, algorithm: key.algorithm, secret: key.secret });
-  const write = (tsig: Rfc2136Config['tsig'], name: string, content = 'x', zone = ZONE) =>
-    createRfc2136Writer({ server: '127.0.0.1', port: knot.port, transport: 'udp', timeoutMs: 2000, retries: 1, tsig }).write({ zone, name, content, ttl: 5 });
-
-  it.each(KEYS.filter((key) => key.canUpdate).map((key) => [key.algorithm, key] as const))('%s: the update lands and replaces the RRset', async (_alg, key) => {
-    const name = `${key.algorithm}._propwatch.${ZONE}`;
-    for (const serial of [1, 2]) {
-      const content = `propwatch=1 serial=${serial} probe=knot`;
-      expect(await write(keyConfig(key), name, content)).toMatchObject({ ok: true });
-      expect(knot.queryTxt(name)).toEqual([`"${content}"`]);
-    }
+  const keyConfig = (key: TestKey): Rfc2136Config['tsig'] => ({
+    name: key.name,
+    algorithm: key.algorithm,
+    secret: key.secret,
   });
+  const write = (tsig: Rfc2136Config['tsig'], name: string, content = 'x', zone = ZONE) =>
+    createRfc2136Writer({
+      server: '127.0.0.1',
+      port: knot.port,
+      transport: 'udp',
+      timeoutMs: 2000,
+      retries: 1,
+      tsig,
+    }).write({ zone, name, content, ttl: 5 });
+
+  it.each(KEYS.filter((key) => key.canUpdate).map((key) => [key.algorithm, key] as const))(
+    '%s: the update lands and replaces the RRset',
+    async (_alg, key) => {
+      const name = `${key.algorithm}._propwatch.${ZONE}`;
+      for (const serial of [1, 2]) {
+        const content = `propwatch=1 serial=${serial} probe=knot`;
+        expect(await write(keyConfig(key), name, content)).toMatchObject({ ok: true });
+        expect(knot.queryTxt(name)).toEqual([`"${content}"`]);
+      }
+    },
+  );
 
   it('a wrong secret is BADSIG', async () => {
-    expect(await write({ ...keyConfig(KEYS[0]!), secret: secretOf(32) }, `bad._propwatch.${ZONE}`)).toMatchObject({ ok: false, code: 'BADSIG' });
+    expect(await write({ ...keyConfig(KEYS[0]!), secret: secretOf(32) }, `bad._propwatch.${ZONE}`)).toMatchObject({
+      ok: false,
+      code: 'BADSIG',
+    });
   });
 
   it('an unknown key name is BADKEY', async () => {
-    expect(await write({ ...keyConfig(KEYS[0]!), name: 'nobody-key' }, `bad._propwatch.${ZONE}`)).toMatchObject({ ok: false, code: 'BADKEY' });
+    expect(await write({ ...keyConfig(KEYS[0]!), name: 'nobody-key' }, `bad._propwatch.${ZONE}`)).toMatchObject({
+      ok: false,
+      code: 'BADKEY',
+    });
   });
 
   it('a key that matches no update ACL is BADKEY (Knot answers NOTAUTH + BADKEY, not REFUSED)', async () => {
     const name = `ro._propwatch.${ZONE}`;
     const result = await write(keyConfig(KEYS[3]!), name);
     expect(result).toMatchObject({ ok: false, code: 'BADKEY' });
-    expect(!result.ok && result.error).toContain('or the key matches no acl with action update for example.test (Knot)');
+    expect(!result.ok && result.error).toContain(
+      'or the key matches no acl with action update for example.test (Knot)',
+    );
     expect(knot.queryTxt(name)).toEqual([]);
   });
 
   it('a zone the server does not serve is NOTAUTH', async () => {
-    expect(await write(keyConfig(KEYS[0]!), 'x._propwatch.other.test', 'x', 'other.test')).toMatchObject({ ok: false, code: 'NOTAUTH' });
+    expect(await write(keyConfig(KEYS[0]!), 'x._propwatch.other.test', 'x', 'other.test')).toMatchObject({
+      ok: false,
+      code: 'NOTAUTH',
+    });
   });
 });

@@ -27,42 +27,76 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
   let named: DnsServer;
   beforeAll(async () => {
     if (unavailable) throw new Error(`BIND is required in CI: ${unavailable}`);
-    named = await startNamed({ zone: ZONE, serverId: 'propwatch-test-primary', role: { kind: 'primary', keys: KEYS, notifyPorts: [] } });
+    named = await startNamed({
+      zone: ZONE,
+      serverId: 'propwatch-test-primary',
+      role: { kind: 'primary', keys: KEYS, notifyPorts: [] },
+    });
   });
   afterAll(async () => {
     await named?.stop();
   });
 
   const writerFor = (tsig: Rfc2136Config['tsig'], overrides: Partial<Rfc2136Config> = {}) =>
-    createRfc2136Writer({ server: '127.0.0.1', port: named.port, transport: 'udp', timeoutMs: 2000, retries: 1, tsig, ...overrides });
-  const keyConfig = (key: TestKey): Rfc2136Config['tsig'] => ({ name: key.name, algorithm: key.algorithm, secret: key.secret });
-
-  it.each(KEYS.filter((key) => key.canUpdate).map((key) => [key.algorithm, key] as const))('%s: the update lands and replaces the RRset', async (_alg, key) => {
-    const writer = writerFor(keyConfig(key));
-    const name = `${key.algorithm}._propwatch.${ZONE}`;
-    for (const serial of [1, 2]) {
-      const content = `propwatch=1 serial=${serial} probe=${key.algorithm}`;
-      const result = await writer.write({ zone: ZONE, name, content, ttl: 5 });
-      expect(result).toMatchObject({ ok: true });
-      expect(named.queryTxt(name)).toEqual([`"${content}"`]);
-    }
+    createRfc2136Writer({
+      server: '127.0.0.1',
+      port: named.port,
+      transport: 'udp',
+      timeoutMs: 2000,
+      retries: 1,
+      tsig,
+      ...overrides,
+    });
+  const keyConfig = (key: TestKey): Rfc2136Config['tsig'] => ({
+    name: key.name,
+    algorithm: key.algorithm,
+    secret: key.secret,
   });
+
+  it.each(KEYS.filter((key) => key.canUpdate).map((key) => [key.algorithm, key] as const))(
+    '%s: the update lands and replaces the RRset',
+    async (_alg, key) => {
+      const writer = writerFor(keyConfig(key));
+      const name = `${key.algorithm}._propwatch.${ZONE}`;
+      for (const serial of [1, 2]) {
+        const content = `propwatch=1 serial=${serial} probe=${key.algorithm}`;
+        const result = await writer.write({ zone: ZONE, name, content, ttl: 5 });
+        expect(result).toMatchObject({ ok: true });
+        expect(named.queryTxt(name)).toEqual([`"${content}"`]);
+      }
+    },
+  );
 
   it('works over TCP too', async () => {
     const name = `tcp._propwatch.${ZONE}`;
-    const result = await writerFor(keyConfig(KEYS[0]!), { transport: 'tcp' }).write({ zone: ZONE, name, content: 'propwatch=1 serial=9 probe=tcp', ttl: 5 });
+    const result = await writerFor(keyConfig(KEYS[0]!), { transport: 'tcp' }).write({
+      zone: ZONE,
+      name,
+      content: 'propwatch=1 serial=9 probe=tcp',
+      ttl: 5,
+    });
     expect(result).toMatchObject({ ok: true });
     expect(named.queryTxt(name)).toEqual(['"propwatch=1 serial=9 probe=tcp"']);
   });
 
   it('a wrong secret is BADSIG', async () => {
-    const result = await writerFor({ ...keyConfig(KEYS[0]!), secret: secretOf(32) }).write({ zone: ZONE, name: `bad._propwatch.${ZONE}`, content: 'x', ttl: 5 });
+    const result = await writerFor({ ...keyConfig(KEYS[0]!), secret: secretOf(32) }).write({
+      zone: ZONE,
+      name: `bad._propwatch.${ZONE}`,
+      content: 'x',
+      ttl: 5,
+    });
     expect(result).toMatchObject({ ok: false, code: 'BADSIG', retryable: false });
     expect(!result.ok && result.error).toContain('TSIG error BADSIG: the server knows key "probe-key"');
   });
 
   it('an unknown key name is BADKEY', async () => {
-    const result = await writerFor({ ...keyConfig(KEYS[0]!), name: 'nobody-key' }).write({ zone: ZONE, name: `bad._propwatch.${ZONE}`, content: 'x', ttl: 5 });
+    const result = await writerFor({ ...keyConfig(KEYS[0]!), name: 'nobody-key' }).write({
+      zone: ZONE,
+      name: `bad._propwatch.${ZONE}`,
+      content: 'x',
+      ttl: 5,
+    });
     expect(result).toMatchObject({ ok: false, code: 'BADKEY' });
     expect(!result.ok && result.error).toContain('the server has no key "nobody-key" with algorithm hmac-sha256');
   });
@@ -71,23 +105,39 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
     const name = `ro._propwatch.${ZONE}`;
     const result = await writerFor(keyConfig(KEYS[3]!)).write({ zone: ZONE, name, content: 'x', ttl: 5 });
     expect(result).toMatchObject({ ok: false, code: 'REFUSED' });
-    expect(!result.ok && result.error).toBe(`REFUSED: key reader-key has no update rights for ${name} (check update-policy / allow-update)`);
+    expect(!result.ok && result.error).toBe(
+      `REFUSED: key reader-key has no update rights for ${name} (check update-policy / allow-update)`,
+    );
     expect(named.queryTxt(name)).toEqual([]);
   });
 
   it('a zone the server does not serve is NOTAUTH', async () => {
-    const result = await writerFor(keyConfig(KEYS[0]!)).write({ zone: 'other.test', name: 'x._propwatch.other.test', content: 'x', ttl: 5 });
+    const result = await writerFor(keyConfig(KEYS[0]!)).write({
+      zone: 'other.test',
+      name: 'x._propwatch.other.test',
+      content: 'x',
+      ttl: 5,
+    });
     expect(result).toMatchObject({ ok: false, code: 'NOTAUTH' });
     expect(!result.ok && result.error).toContain('NOTAUTH: server is not authoritative for other.test');
   });
 
   it('a probe clock far off is BADTIME with the server time', async () => {
     const writer = createRfc2136Writer(
-      { server: '127.0.0.1', port: named.port, transport: 'udp', timeoutMs: 2000, retries: 0, tsig: keyConfig(KEYS[0]!) },
+      {
+        server: '127.0.0.1',
+        port: named.port,
+        transport: 'udp',
+        timeoutMs: 2000,
+        retries: 0,
+        tsig: keyConfig(KEYS[0]!),
+      },
       { wallClockMs: () => Date.now() - 3_600_000 },
     );
     const result = await writer.write({ zone: ZONE, name: `time._propwatch.${ZONE}`, content: 'x', ttl: 5 });
     expect(result).toMatchObject({ ok: false, code: 'BADTIME' });
-    expect(!result.ok && result.error).toMatch(/server time is \S+Z, ours is \S+Z: clock skew -3[56]\d\d s exceeds the fudge of 300 s/);
+    expect(!result.ok && result.error).toMatch(
+      /server time is \S+Z, ours is \S+Z: clock skew -3[56]\d\d s exceeds the fudge of 300 s/,
+    );
   });
 });

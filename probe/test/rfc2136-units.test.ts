@@ -48,7 +48,10 @@ describe('TXT RDATA', () => {
 
 describe('UPDATE message', () => {
   it('has opcode 5, one zone entry, no prerequisites, two updates and no additional records', () => {
-    const message = encodeTxtReplaceUpdate({ zone: 'example.test', name: 'a.example.test', content: 'x', ttl: 9 }, 0xbeef);
+    const message = encodeTxtReplaceUpdate(
+      { zone: 'example.test', name: 'a.example.test', content: 'x', ttl: 9 },
+      0xbeef,
+    );
     expect(message.readUInt16BE(0)).toBe(0xbeef);
     expect(message.readUInt16BE(2)).toBe(0x2800);
     expect([4, 6, 8, 10].map((offset) => message.readUInt16BE(offset))).toEqual([1, 0, 2, 0]);
@@ -65,7 +68,9 @@ describe('UPDATE message', () => {
     [{ name: `${'a'.repeat(64)}.example.test` }, 'label longer than 63 bytes'],
     [{ name: 'a..example.test' }, 'empty label'],
   ])('rejects bad input %#', (override, message) => {
-    expect(() => encodeTxtReplaceUpdate({ zone: 'example.test', name: 'a.example.test', content: 'x', ttl: 9, ...override }, 1)).toThrow(message);
+    expect(() =>
+      encodeTxtReplaceUpdate({ zone: 'example.test', name: 'a.example.test', content: 'x', ttl: 9, ...override }, 1),
+    ).toThrow(message);
   });
 });
 
@@ -76,12 +81,25 @@ describe('hostile responses', () => {
   });
 
   it('never throws on arbitrary bytes, and never calls garbage a success', () => {
-    const context = { server: '127.0.0.1', zone: 'example.test', name: 'a.example.test', keyName: 'k', algorithm: 'hmac-sha256' };
+    const context = {
+      server: '127.0.0.1',
+      zone: 'example.test',
+      name: 'a.example.test',
+      keyName: 'k',
+      algorithm: 'hmac-sha256',
+    };
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
         const response = Buffer.from(bytes);
         expect(['bad', 'unsigned', 'unsigned-error']).toContain(verifyTsig(response, KEY, { nowSeconds: 0 }).kind);
-        const outcome = interpretUpdateResponse({ response, requestId: 7, requestMac: Buffer.alloc(32), key: KEY, nowSeconds: 0, context });
+        const outcome = interpretUpdateResponse({
+          response,
+          requestId: 7,
+          requestMac: Buffer.alloc(32),
+          key: KEY,
+          nowSeconds: 0,
+          context,
+        });
         expect(outcome.ok).toBe(false);
       }),
       { numRuns: 500 },
@@ -89,9 +107,16 @@ describe('hostile responses', () => {
   });
 
   it('rejects a TSIG record that is not the last record', () => {
-    const signed = signMessage(encodeTxtReplaceUpdate({ zone: 'e.test', name: 'a.e.test', content: 'x', ttl: 1 }, 1), KEY, { timeSigned: 10 }).message;
+    const signed = signMessage(
+      encodeTxtReplaceUpdate({ zone: 'e.test', name: 'a.e.test', content: 'x', ttl: 1 }, 1),
+      KEY,
+      { timeSigned: 10 },
+    ).message;
     const again = signMessage(signed, KEY, { timeSigned: 10 }).message;
-    expect(verifyTsig(again, KEY, { nowSeconds: 10 })).toEqual({ kind: 'bad', reason: 'TSIG record is not the last record' });
+    expect(verifyTsig(again, KEY, { nowSeconds: 10 })).toEqual({
+      kind: 'bad',
+      reason: 'TSIG record is not the last record',
+    });
   });
 });
 
@@ -116,7 +141,11 @@ key "probe-key" {
     [text, undefined, 'several keys found (probe-key, other); say which one'],
     [text, 'missing', 'no key named "missing" (found: probe-key, other)'],
     ['', undefined, 'no `key "<name>"'],
-    [`key "a" { algorithm hmac-md5; secret "${SECRET}"; };`, undefined, 'key "a" uses algorithm hmac-md5; supported: hmac-sha256, hmac-sha512, hmac-sha1'],
+    [
+      `key "a" { algorithm hmac-md5; secret "${SECRET}"; };`,
+      undefined,
+      'key "a" uses algorithm hmac-md5; supported: hmac-sha256, hmac-sha512, hmac-sha1',
+    ],
     [`key "a" { algorithm hmac-sha256; };`, undefined, 'key "a" has no "secret'],
     [`key "a" { secret "${SECRET}"; };`, undefined, 'key "a" has no "algorithm'],
   ])('explains what is wrong %#', (input, name, message) => {

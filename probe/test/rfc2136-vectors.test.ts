@@ -48,7 +48,11 @@ const CASES: Omit<CaptureInput, 'tool'>[] = [
   },
 ];
 
-const keyOf = (input: CaptureInput): TsigKey => ({ name: input.keyName, algorithm: input.algorithm, secret: Buffer.from(input.secret, 'base64') });
+const keyOf = (input: CaptureInput): TsigKey => ({
+  name: input.keyName,
+  algorithm: input.algorithm,
+  secret: Buffer.from(input.secret, 'base64'),
+});
 
 function checkAgainstReference(input: CaptureInput, request: Buffer): void {
   const key = keyOf(input);
@@ -56,7 +60,10 @@ function checkAgainstReference(input: CaptureInput, request: Buffer): void {
   if (check.kind !== 'verified') throw new Error(`${input.tool} message did not verify: ${JSON.stringify(check)}`);
   expect(check.fields.error).toBe(0);
 
-  const ours = encodeTxtReplaceUpdate({ zone: input.zone, name: input.name, ttl: input.ttl, content: input.content }, request.readUInt16BE(0));
+  const ours = encodeTxtReplaceUpdate(
+    { zone: input.zone, name: input.name, ttl: input.ttl, content: input.content },
+    request.readUInt16BE(0),
+  );
   const theirsUnsigned = Buffer.from(request.subarray(0, parseMessage(request).records.at(-1)!.start));
   theirsUnsigned.writeUInt16BE(0, 10);
   expect(uncompressed(ours).toString('hex')).toBe(uncompressed(theirsUnsigned).toString('hex'));
@@ -71,7 +78,10 @@ function checkAgainstReference(input: CaptureInput, request: Buffer): void {
 
   const tampered = Buffer.from(request);
   tampered[ours.length - 3]! ^= 0x01; // a byte inside the TXT RDATA
-  expect(verifyTsig(tampered, key, { nowSeconds: check.fields.timeSigned })).toMatchObject({ kind: 'bad', reason: 'MAC does not match' });
+  expect(verifyTsig(tampered, key, { nowSeconds: check.fields.timeSigned })).toMatchObject({
+    kind: 'bad',
+    reason: 'MAC does not match',
+  });
   const wrongKey = { ...key, secret: Buffer.alloc(key.secret.length, 1) };
   expect(verifyTsig(request, wrongKey, { nowSeconds: check.fields.timeSigned })).toMatchObject({ kind: 'bad' });
 }
@@ -91,7 +101,8 @@ function uncompressed(message: Buffer): Buffer {
 describe('committed nsupdate/knsupdate vectors', () => {
   it('cover both tools and all three algorithms', () => {
     const seen = new Set(fixtures.map((f) => `${f.tool}/${f.algorithm}`));
-    for (const tool of ['nsupdate', 'knsupdate']) for (const algorithm of Object.keys(SECRETS)) expect(seen).toContain(`${tool}/${algorithm}`);
+    for (const tool of ['nsupdate', 'knsupdate'])
+      for (const algorithm of Object.keys(SECRETS)) expect(seen).toContain(`${tool}/${algorithm}`);
   });
   for (const fixture of fixtures) {
     it(`${fixture.tool} ${fixture.algorithm} ${fixture.name}: verifies and is reproduced byte for byte`, () => {
@@ -128,6 +139,8 @@ for (const tool of ['nsupdate', 'knsupdate'] as UpdateTool[]) {
 
 afterAll(() => {
   if (process.env.PROPWATCH_WRITE_FIXTURES !== '1') return;
-  const ordered = [...captured].sort((a, b) => `${a.tool}${a.algorithm}${a.name}`.localeCompare(`${b.tool}${b.algorithm}${b.name}`));
+  const ordered = [...captured].sort((a, b) =>
+    `${a.tool}${a.algorithm}${a.name}`.localeCompare(`${b.tool}${b.algorithm}${b.name}`),
+  );
   writeFileSync(FIXTURE_FILE, `${JSON.stringify(ordered, null, 2)}\n`);
 });

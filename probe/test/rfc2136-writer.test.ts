@@ -7,13 +7,24 @@ import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRfc2136Writer, type Rfc2136Config, type TsigKey } from '../src/writers/rfc2136/index.js';
 import type { WriteResult } from '../src/writers/writer.js';
-import { buildResponse, startResponder, updateOwners, type Handler, type Responder } from './fixtures/rfc2136/test-responder.js';
+import {
+  buildResponse,
+  startResponder,
+  updateOwners,
+  type Handler,
+  type Responder,
+} from './fixtures/rfc2136/test-responder.js';
 
 const SECRET = Buffer.alloc(32, 7).toString('base64');
 const KEY: TsigKey = { name: 'probe-key', algorithm: 'hmac-sha256', secret: Buffer.from(SECRET, 'base64') };
 const NOW_MS = 1_730_000_000_000;
 const NOW_S = NOW_MS / 1000;
-const CHANGE = { zone: 'example.test', name: 'lhr-1._propwatch.example.test', content: 'propwatch=1 serial=42 probe=lhr-1', ttl: 30 };
+const CHANGE = {
+  zone: 'example.test',
+  name: 'lhr-1._propwatch.example.test',
+  content: 'propwatch=1 serial=42 probe=lhr-1',
+  ttl: 30,
+};
 
 let responder: Responder | undefined;
 afterEach(async () => {
@@ -21,7 +32,12 @@ afterEach(async () => {
   responder = undefined;
 });
 
-async function writeWith(handler: Handler, overrides: Partial<Rfc2136Config> = {}, signal?: AbortSignal, host = '127.0.0.1'): Promise<WriteResult> {
+async function writeWith(
+  handler: Handler,
+  overrides: Partial<Rfc2136Config> = {},
+  signal?: AbortSignal,
+  host = '127.0.0.1',
+): Promise<WriteResult> {
   responder = await startResponder(handler, host);
   const config: Rfc2136Config = {
     server: host,
@@ -38,8 +54,10 @@ async function writeWith(handler: Handler, overrides: Partial<Rfc2136Config> = {
   return result;
 }
 
-const answer = (spec: Omit<Parameters<typeof buildResponse>[1], 'timeSigned'> = {}): Handler => (request) =>
-  buildResponse(request, { key: KEY, timeSigned: NOW_S, ...spec });
+const answer =
+  (spec: Omit<Parameters<typeof buildResponse>[1], 'timeSigned'> = {}): Handler =>
+  (request) =>
+    buildResponse(request, { key: KEY, timeSigned: NOW_S, ...spec });
 
 describe('rfc2136 writer', () => {
   it('sends a TSIG-signed UPDATE for the canary and accepts a signed NOERROR', async () => {
@@ -57,7 +75,12 @@ describe('rfc2136 writer', () => {
   });
 
   it.each([
-    [5, 'REFUSED', 'REFUSED: key probe-key has no update rights for lhr-1._propwatch.example.test (check update-policy / allow-update)', false],
+    [
+      5,
+      'REFUSED',
+      'REFUSED: key probe-key has no update rights for lhr-1._propwatch.example.test (check update-policy / allow-update)',
+      false,
+    ],
     [9, 'NOTAUTH', 'NOTAUTH: server is not authoritative for example.test or rejected the TSIG key "probe-key"', false],
     [10, 'NOTZONE', 'NOTZONE: lhr-1._propwatch.example.test is not inside zone example.test', false],
     [2, 'SERVFAIL', 'SERVFAIL: the server at 127.0.0.1 failed to apply the update', true],
@@ -75,7 +98,9 @@ describe('rfc2136 writer', () => {
   ])('TSIG error %i in an unsigned NOTAUTH answer is %s', async (tsigError, code, text) => {
     const result = await writeWith(answer({ rcode: 9, tsigError, omitMac: true }));
     expect(result).toMatchObject({ ok: false, code, retryable: false });
-    expect(!result.ok && result.error).toMatch(/^NOTAUTH: server is not authoritative for example.test or rejected the TSIG key "probe-key"; TSIG error/);
+    expect(!result.ok && result.error).toMatch(
+      /^NOTAUTH: server is not authoritative for example.test or rejected the TSIG key "probe-key"; TSIG error/,
+    );
     expect(!result.ok && result.error).toContain(text);
   });
 
@@ -84,7 +109,9 @@ describe('rfc2136 writer', () => {
     other.writeUIntBE(NOW_S - 3600, 0, 6);
     const result = await writeWith(answer({ rcode: 9, tsigError: 18, other }));
     expect(result).toMatchObject({ ok: false, code: 'BADTIME' });
-    expect(!result.ok && result.error).toContain('server time is 2024-10-27T02:33:20Z, ours is 2024-10-27T03:33:20Z: clock skew 3600 s exceeds the fudge of 300 s');
+    expect(!result.ok && result.error).toContain(
+      'server time is 2024-10-27T02:33:20Z, ours is 2024-10-27T03:33:20Z: clock skew 3600 s exceeds the fudge of 300 s',
+    );
   });
 
   it('rejects a signed answer whose time is outside the fudge window', async () => {
@@ -102,9 +129,18 @@ describe('rfc2136 writer', () => {
         return response;
       },
     ],
-    ['a NOERROR signed with another secret', (request) => buildResponse(request, { key: { ...KEY, secret: Buffer.alloc(32, 9) }, timeSigned: NOW_S })],
-    ['a NOERROR signed with another key name', (request) => buildResponse(request, { key: { ...KEY, name: 'other-key' }, timeSigned: NOW_S })],
-    ['a NOERROR signed with another algorithm', (request) => buildResponse(request, { key: { ...KEY, algorithm: 'hmac-sha512' }, timeSigned: NOW_S })],
+    [
+      'a NOERROR signed with another secret',
+      (request) => buildResponse(request, { key: { ...KEY, secret: Buffer.alloc(32, 9) }, timeSigned: NOW_S }),
+    ],
+    [
+      'a NOERROR signed with another key name',
+      (request) => buildResponse(request, { key: { ...KEY, name: 'other-key' }, timeSigned: NOW_S }),
+    ],
+    [
+      'a NOERROR signed with another algorithm',
+      (request) => buildResponse(request, { key: { ...KEY, algorithm: 'hmac-sha512' }, timeSigned: NOW_S }),
+    ],
     [
       'a NOERROR answering a different request MAC',
       (request) => {
@@ -130,7 +166,9 @@ describe('rfc2136 writer', () => {
       const wrongId = Buffer.from(good);
       wrongId.writeUInt16BE((good.readUInt16BE(0) + 1) & 0xffff, 0);
       spoofer.send(unsigned, client.port, client.address, () =>
-        responder!.udp.send(wrongId, client.port, client.address, () => responder!.udp.send(good, client.port, client.address)),
+        responder!.udp.send(wrongId, client.port, client.address, () =>
+          responder!.udp.send(good, client.port, client.address),
+        ),
       );
       return undefined;
     });
@@ -139,7 +177,9 @@ describe('rfc2136 writer', () => {
   });
 
   it('falls back to TCP when the UDP answer is truncated', async () => {
-    const result = await writeWith((request, via) => buildResponse(request, { key: KEY, timeSigned: NOW_S, tc: via === 'udp', rcode: via === 'udp' ? 2 : 0 }));
+    const result = await writeWith((request, via) =>
+      buildResponse(request, { key: KEY, timeSigned: NOW_S, tc: via === 'udp', rcode: via === 'udp' ? 2 : 0 }),
+    );
     expect(result.ok).toBe(true);
     expect(responder!.requests.map((r) => r.via)).toEqual(['udp', 'tcp']);
   });
@@ -152,7 +192,10 @@ describe('rfc2136 writer', () => {
 
   it('retries after timeouts, up to the configured number, with the same signed bytes', async () => {
     let calls = 0;
-    const result = await writeWith((request) => (++calls < 3 ? undefined : buildResponse(request, { key: KEY, timeSigned: NOW_S })), { retries: 2, timeoutMs: 100 });
+    const result = await writeWith(
+      (request) => (++calls < 3 ? undefined : buildResponse(request, { key: KEY, timeSigned: NOW_S })),
+      { retries: 2, timeoutMs: 100 },
+    );
     expect(result.ok).toBe(true);
     expect(responder!.requests).toHaveLength(3);
     expect(responder!.requests[2]!.message.equals(responder!.requests[0]!.message)).toBe(true);
@@ -173,24 +216,42 @@ describe('rfc2136 writer', () => {
 
   it('stops when aborted', async () => {
     const controller = new AbortController();
-    const pending = writeWith(() => {
-      controller.abort();
-      return undefined;
-    }, { timeoutMs: 5000 }, controller.signal);
+    const pending = writeWith(
+      () => {
+        controller.abort();
+        return undefined;
+      },
+      { timeoutMs: 5000 },
+      controller.signal,
+    );
     expect(await pending).toMatchObject({ ok: false, code: 'ABORTED' });
   });
 
   it('reports a name outside the zone as a failed write, not an exception', async () => {
     responder = await startResponder(answer());
-    const writer = createRfc2136Writer({ server: '127.0.0.1', port: responder.port, transport: 'udp', timeoutMs: 100, retries: 0, tsig: { name: 'k', algorithm: 'hmac-sha256', secret: SECRET } });
+    const writer = createRfc2136Writer({
+      server: '127.0.0.1',
+      port: responder.port,
+      transport: 'udp',
+      timeoutMs: 100,
+      retries: 0,
+      tsig: { name: 'k', algorithm: 'hmac-sha256', secret: SECRET },
+    });
     const result = await writer.write({ ...CHANGE, name: 'x.other.test' });
     expect(result).toMatchObject({ ok: false, code: 'INVALID' });
     expect(responder.requests).toHaveLength(0);
   });
 
   it('rejects a host name as server at construction', () => {
-    expect(() => createRfc2136Writer({ server: 'ns1.example.test', port: 53, transport: 'udp', timeoutMs: 100, retries: 0, tsig: { name: 'k', algorithm: 'hmac-sha256', secret: SECRET } })).toThrow(
-      'rfc2136.server: "ns1.example.test" is not an IPv4 or IPv6 address',
-    );
+    expect(() =>
+      createRfc2136Writer({
+        server: 'ns1.example.test',
+        port: 53,
+        transport: 'udp',
+        timeoutMs: 100,
+        retries: 0,
+        tsig: { name: 'k', algorithm: 'hmac-sha256', secret: SECRET },
+      }),
+    ).toThrow('rfc2136.server: "ns1.example.test" is not an IPv4 or IPv6 address');
   });
 });

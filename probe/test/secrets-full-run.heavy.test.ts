@@ -59,7 +59,10 @@ const readJson = async (path: string, auth = SECRETS.read) => {
   apiBodies.push(text);
   return { status: response.status, text };
 };
-const probeSeen = async (id: string) => (JSON.parse((await readJson('/api/v1/probes')).text) as { probes: { id: string; lastSeenAt: string | null }[] }).probes.some((p) => p.id === id && p.lastSeenAt !== null);
+const probeSeen = async (id: string) =>
+  (
+    JSON.parse((await readJson('/api/v1/probes')).text) as { probes: { id: string; lastSeenAt: string | null }[] }
+  ).probes.some((p) => p.id === id && p.lastSeenAt !== null);
 
 function probeConfig(id: string, writer: unknown, targets: unknown) {
   return file(`${id}.yaml`, {
@@ -74,15 +77,42 @@ function probeConfig(id: string, writer: unknown, targets: unknown) {
     logLevel: 'debug',
   });
 }
-const cloudflareWriter = () => ({ kind: 'cloudflare', cloudflare: { apiBaseUrl: simInfo.apiUrl, zoneId: simInfo.zoneId } });
-const rfc2136Writer = () => ({ kind: 'rfc2136', rfc2136: { server: '127.0.0.1', port: named!.port, timeoutMs: 1000, retries: 0, tsig: { name: 'propwatch-probe', algorithm: 'hmac-sha256' } } });
+const cloudflareWriter = () => ({
+  kind: 'cloudflare',
+  cloudflare: { apiBaseUrl: simInfo.apiUrl, zoneId: simInfo.zoneId },
+});
+const rfc2136Writer = () => ({
+  kind: 'rfc2136',
+  rfc2136: {
+    server: '127.0.0.1',
+    port: named!.port,
+    timeoutMs: 1000,
+    retries: 0,
+    tsig: { name: 'propwatch-probe', algorithm: 'hmac-sha256' },
+  },
+});
 
 beforeAll(async () => {
   buildAll();
-  sim = startCli('sim', 'sim', ['--json', '--pops', '3', '--time-scale', '0.02', '--log-level', 'debug'], { PROPWATCH_API_TOKEN: SECRETS.simApi, PROPWATCH_ADMIN_TOKEN: SECRETS.simAdmin });
-  readyLine = await until(() => sim.stdout.split('\n').find((line) => line.includes('propwatch-sim.ready')), 'the sim ready line');
+  sim = startCli('sim', 'sim', ['--json', '--pops', '3', '--time-scale', '0.02', '--log-level', 'debug'], {
+    PROPWATCH_API_TOKEN: SECRETS.simApi,
+    PROPWATCH_ADMIN_TOKEN: SECRETS.simAdmin,
+  });
+  readyLine = await until(
+    () => sim.stdout.split('\n').find((line) => line.includes('propwatch-sim.ready')),
+    'the sim ready line',
+  );
   simInfo = JSON.parse(readyLine);
-  if (!unavailable) named = await startNamed({ zone: ZONE, serverId: 'secrets-primary', role: { kind: 'primary', keys: [{ name: 'propwatch-probe', algorithm: 'hmac-sha256', secret: SECRETS.tsig, canUpdate: true }], notifyPorts: [] } });
+  if (!unavailable)
+    named = await startNamed({
+      zone: ZONE,
+      serverId: 'secrets-primary',
+      role: {
+        kind: 'primary',
+        keys: [{ name: 'propwatch-probe', algorithm: 'hmac-sha256', secret: SECRETS.tsig, canUpdate: true }],
+        notifyPorts: [],
+      },
+    });
   const port = await freePort();
   aggregatorUrl = `http://127.0.0.1:${port}`;
   const aggregatorConfig = file('aggregator.yaml', {
@@ -109,37 +139,83 @@ afterAll(async () => {
 describe('secrets in a full multi-process run', () => {
   it('a cloudflare probe against the sim reports to the aggregator', async () => {
     const targets = simInfo.pops.map((p) => ({ name: p.name, address: p.address, port: p.port }));
-    const probe = startCli('probe cloudflare', 'probe', ['--config', probeConfig('cf1', cloudflareWriter(), targets)], { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: SECRETS.simApi, PROPWATCH_REPORT__TOKEN: SECRETS.probe1 });
+    const probe = startCli('probe cloudflare', 'probe', ['--config', probeConfig('cf1', cloudflareWriter(), targets)], {
+      PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: SECRETS.simApi,
+      PROPWATCH_REPORT__TOKEN: SECRETS.probe1,
+    });
     await until(() => probeSeen('cf1'), 'a round from cf1', 30_000);
     expect(await probe.stop()).toBe(0);
   });
 
-  it.skipIf(unavailable !== undefined && !process.env.CI)('an rfc2136 probe with a TSIG key against BIND reports to the aggregator', async () => {
-    if (unavailable) throw new Error(`BIND is required in CI: ${unavailable}`);
-    const probe = startCli('probe rfc2136', 'probe', ['--config', probeConfig('tsig1', rfc2136Writer(), [{ name: 'primary', address: '127.0.0.1', port: named!.port }])], { PROPWATCH_WRITER__RFC2136__TSIG__SECRET: SECRETS.tsig, PROPWATCH_REPORT__TOKEN: SECRETS.probe2 });
-    await until(() => probeSeen('tsig1'), 'a round from tsig1', 30_000);
-    expect(await probe.stop()).toBe(0);
-    const rounds = JSON.parse((await readJson('/api/v1/rounds?probe=tsig1')).text) as { rounds: { state: string }[] };
-    expect(rounds.rounds.some((r) => r.state !== 'write_failed')).toBe(true);
-  });
+  it.skipIf(unavailable !== undefined && !process.env.CI)(
+    'an rfc2136 probe with a TSIG key against BIND reports to the aggregator',
+    async () => {
+      if (unavailable) throw new Error(`BIND is required in CI: ${unavailable}`);
+      const probe = startCli(
+        'probe rfc2136',
+        'probe',
+        [
+          '--config',
+          probeConfig('tsig1', rfc2136Writer(), [{ name: 'primary', address: '127.0.0.1', port: named!.port }]),
+        ],
+        { PROPWATCH_WRITER__RFC2136__TSIG__SECRET: SECRETS.tsig, PROPWATCH_REPORT__TOKEN: SECRETS.probe2 },
+      );
+      await until(() => probeSeen('tsig1'), 'a round from tsig1', 30_000);
+      expect(await probe.stop()).toBe(0);
+      const rounds = JSON.parse((await readJson('/api/v1/rounds?probe=tsig1')).text) as { rounds: { state: string }[] };
+      expect(rounds.rounds.some((r) => r.state !== 'write_failed')).toBe(true);
+    },
+  );
 
   it('error paths: a wrong aggregator token and a wrong TSIG secret are reported without the secret', async () => {
     const targets = simInfo.pops.map((p) => ({ name: p.name, address: p.address, port: p.port }));
-    const wrong = startCli('probe wrong token', 'probe', ['--config', probeConfig('wrongtok', cloudflareWriter(), targets)], { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: SECRETS.simApi, PROPWATCH_REPORT__TOKEN: SECRETS.wrongProbe });
-    await until(() => /"statusCode":401/.test(aggregator.stdout) && /aggregator answered HTTP 401/.test(wrong.stdout + wrong.stderr), 'the 401 in both logs', 30_000);
+    const wrong = startCli(
+      'probe wrong token',
+      'probe',
+      ['--config', probeConfig('wrongtok', cloudflareWriter(), targets)],
+      { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: SECRETS.simApi, PROPWATCH_REPORT__TOKEN: SECRETS.wrongProbe },
+    );
+    await until(
+      () =>
+        /"statusCode":401/.test(aggregator.stdout) && /aggregator answered HTTP 401/.test(wrong.stdout + wrong.stderr),
+      'the 401 in both logs',
+      30_000,
+    );
     await wrong.stop();
     if (named) {
-      const badSig = await runCli('probe wrong TSIG', 'probe', ['--once', '--config', probeConfig('badsig', rfc2136Writer(), [{ name: 'primary', address: '127.0.0.1', port: named.port }])], { PROPWATCH_WRITER__RFC2136__TSIG__SECRET: SECRETS.wrongTsig, PROPWATCH_REPORT__TOKEN: SECRETS.probe3 });
+      const badSig = await runCli(
+        'probe wrong TSIG',
+        'probe',
+        [
+          '--once',
+          '--config',
+          probeConfig('badsig', rfc2136Writer(), [{ name: 'primary', address: '127.0.0.1', port: named.port }]),
+        ],
+        { PROPWATCH_WRITER__RFC2136__TSIG__SECRET: SECRETS.wrongTsig, PROPWATCH_REPORT__TOKEN: SECRETS.probe3 },
+      );
       expect(badSig.code).toBe(1);
       expect(badSig.stdout + badSig.stderr).toMatch(/BADSIG/);
     }
   });
 
   it('bad values for secret keys: the process refuses to start and masks the value', async () => {
-    const probe = await runCli('probe bad TSIG secret', 'probe', ['--config', probeConfig('badcfg', { kind: 'rfc2136', rfc2136: { server: '127.0.0.1', tsig: { name: 'k' } } }, [{ name: 'x', address: '127.0.0.1', port: 53 }])], { PROPWATCH_WRITER__RFC2136__TSIG__SECRET: SECRETS.badTsig });
+    const probe = await runCli(
+      'probe bad TSIG secret',
+      'probe',
+      [
+        '--config',
+        probeConfig('badcfg', { kind: 'rfc2136', rfc2136: { server: '127.0.0.1', tsig: { name: 'k' } } }, [
+          { name: 'x', address: '127.0.0.1', port: 53 },
+        ]),
+      ],
+      { PROPWATCH_WRITER__RFC2136__TSIG__SECRET: SECRETS.badTsig },
+    );
     expect(probe.code).toBe(78);
     expect(probe.stderr).toMatch(/writer\.rfc2136\.tsig\.secret.*\*\*\*/);
-    const agg = await runCli('aggregator short read token', 'aggregator', [], { PROPWATCH_READ_TOKEN: SECRETS.shortRead, PROPWATCH_STORAGE__PATH: join(dir, 'never.db') });
+    const agg = await runCli('aggregator short read token', 'aggregator', [], {
+      PROPWATCH_READ_TOKEN: SECRETS.shortRead,
+      PROPWATCH_STORAGE__PATH: join(dir, 'never.db'),
+    });
     expect(agg.code).toBe(78); // EX_CONFIG, like the probe and the beacon
     expect(agg.stdout + agg.stderr).toMatch(/readToken/);
     const simBad = await runCli('sim short token', 'sim', ['--json'], { PROPWATCH_ADMIN_TOKEN: 'short' });
@@ -147,29 +223,66 @@ describe('secrets in a full multi-process run', () => {
   });
 
   it('--print-config masks every secret', async () => {
-    const printed = await runCli('probe --print-config', 'probe', ['--print-config', '--config', probeConfig('printed', { kind: 'rfc2136', rfc2136: { server: '127.0.0.1', tsig: { name: 'k' } } }, [{ name: 'x', address: '127.0.0.1', port: 53 }])], {
-      PROPWATCH_WRITER__RFC2136__TSIG__SECRET: SECRETS.tsig,
-      PROPWATCH_REPORT__TOKEN: SECRETS.probe1,
-    });
+    const printed = await runCli(
+      'probe --print-config',
+      'probe',
+      [
+        '--print-config',
+        '--config',
+        probeConfig('printed', { kind: 'rfc2136', rfc2136: { server: '127.0.0.1', tsig: { name: 'k' } } }, [
+          { name: 'x', address: '127.0.0.1', port: 53 },
+        ]),
+      ],
+      {
+        PROPWATCH_WRITER__RFC2136__TSIG__SECRET: SECRETS.tsig,
+        PROPWATCH_REPORT__TOKEN: SECRETS.probe1,
+      },
+    );
     expect(printed.code).toBe(0);
-    const config = JSON.parse(printed.stdout) as { writer: { rfc2136: { tsig: { secret: string } } }; report: { token: string } };
+    const config = JSON.parse(printed.stdout) as {
+      writer: { rfc2136: { tsig: { secret: string } } };
+      report: { token: string };
+    };
     expect(config.writer.rfc2136.tsig.secret).toBe('***');
     expect(config.report.token).toBe('***');
   });
 
   it('the alarm CLI with the read token, and with a wrong one', async () => {
-    const once = await runCli('alarm --once', 'alarm-pi', ['--once', '--driver', 'console'], { PROPWATCH_AGGREGATOR__URL: aggregatorUrl, PROPWATCH_AGGREGATOR__READ_TOKEN: SECRETS.read });
+    const once = await runCli('alarm --once', 'alarm-pi', ['--once', '--driver', 'console'], {
+      PROPWATCH_AGGREGATOR__URL: aggregatorUrl,
+      PROPWATCH_AGGREGATOR__READ_TOKEN: SECRETS.read,
+    });
     expect(once.stdout).toMatch(/^(ok|alarm|stale|degraded):/);
-    const wrong = await runCli('alarm wrong token', 'alarm-pi', ['--once', '--driver', 'console'], { PROPWATCH_AGGREGATOR__URL: aggregatorUrl, PROPWATCH_AGGREGATOR__READ_TOKEN: SECRETS.wrongProbe });
+    const wrong = await runCli('alarm wrong token', 'alarm-pi', ['--once', '--driver', 'console'], {
+      PROPWATCH_AGGREGATOR__URL: aggregatorUrl,
+      PROPWATCH_AGGREGATOR__READ_TOKEN: SECRETS.wrongProbe,
+    });
     expect(wrong.code).toBe(2);
-    const running = startCli('alarm console', 'alarm-pi', ['--driver', 'console'], { PROPWATCH_AGGREGATOR__URL: aggregatorUrl, PROPWATCH_AGGREGATOR__READ_TOKEN: SECRETS.read, PROPWATCH_LOG_LEVEL: 'debug', PROPWATCH_POLL__INTERVAL_MS: '200' });
+    const running = startCli('alarm console', 'alarm-pi', ['--driver', 'console'], {
+      PROPWATCH_AGGREGATOR__URL: aggregatorUrl,
+      PROPWATCH_AGGREGATOR__READ_TOKEN: SECRETS.read,
+      PROPWATCH_LOG_LEVEL: 'debug',
+      PROPWATCH_POLL__INTERVAL_MS: '200',
+    });
     await until(() => /beacon/i.test(running.stdout + running.stderr), 'the beacon output');
     expect(await running.stop()).toBe(0);
   });
 
   it('the aggregator API never echoes a token', async () => {
-    for (const path of ['/api/v1/probes', '/api/v1/rounds?limit=500', '/api/v1/status', '/api/v1/pops', '/api/v1/propagation', '/api/v1/history', '/metrics', '/docs/json']) expect((await readJson(path)).status, path).toBe(200);
-    for (const body of apiBodies) for (const [name, secret] of Object.entries(SECRETS)) expect(body.includes(secret), `API output contains ${name}`).toBe(false);
+    for (const path of [
+      '/api/v1/probes',
+      '/api/v1/rounds?limit=500',
+      '/api/v1/status',
+      '/api/v1/pops',
+      '/api/v1/propagation',
+      '/api/v1/history',
+      '/metrics',
+      '/docs/json',
+    ])
+      expect((await readJson(path)).status, path).toBe(200);
+    for (const body of apiBodies)
+      for (const [name, secret] of Object.entries(SECRETS))
+        expect(body.includes(secret), `API output contains ${name}`).toBe(false);
   });
 
   it('no secret appears in anything any process printed', async () => {
@@ -181,7 +294,8 @@ describe('secrets in a full multi-process run', () => {
     expect(runs.length).toBeGreaterThanOrEqual(10);
     expect(everything.reduce((n, r) => n + r.text.length, 0)).toBeGreaterThan(10_000);
     for (const { label, text } of everything) {
-      for (const [name, secret] of [...Object.entries(SECRETS), ['tsigHex', tsigHex] as const]) expect(text.includes(secret), `${label} printed ${name}`).toBe(false);
+      for (const [name, secret] of [...Object.entries(SECRETS), ['tsigHex', tsigHex] as const])
+        expect(text.includes(secret), `${label} printed ${name}`).toBe(false);
     }
   });
 });

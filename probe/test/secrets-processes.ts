@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export function buildAll(): void {
-  const built = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-b'], { cwd: ROOT, encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-b'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (built.status !== 0) throw new Error(`tsc -b failed: ${built.stdout}${built.stderr}`);
 }
 
@@ -37,7 +40,11 @@ export const runs: Run[] = [];
 
 /** Starts `node <pkg>/dist/cli.js ...args` with only PATH and `env` in its environment. */
 export function startCli(label: string, pkg: string, args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [`${ROOT}${pkg}/dist/cli.js`, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`${ROOT}${pkg}/dist/cli.js`, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const run: Run = {
     label,
     child,
@@ -59,7 +66,13 @@ export function startCli(label: string, pkg: string, args: string[], env: Record
 }
 
 /** Runs a CLI to completion (with a time limit) and returns its run. */
-export async function runCli(label: string, pkg: string, args: string[], env: Record<string, string> = {}, limitMs = 30_000): Promise<Run & { code: number | string }> {
+export async function runCli(
+  label: string,
+  pkg: string,
+  args: string[],
+  env: Record<string, string> = {},
+  limitMs = 30_000,
+): Promise<Run & { code: number | string }> {
   const run = startCli(label, pkg, args, env);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), limitMs);
   const code = await run.exited;
@@ -67,7 +80,11 @@ export async function runCli(label: string, pkg: string, args: string[], env: Re
   return Object.assign(run, { code });
 }
 
-export async function until<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

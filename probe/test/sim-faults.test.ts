@@ -16,10 +16,19 @@ afterAll(async () => sim?.close());
 
 async function oneRound(probeId: string, fault: Parameters<SimNetwork['setFault']>[1], pop = 'LHR', maxWaitMs = 1500) {
   sim.setFault(pop, fault);
-  const probe = createProbe(probeConfigFor(sim, probeId, { round: { pollIntervalMs: 20, maxWaitMs, intervalMs: 5000, progressMs: 500 }, query: { timeoutMs: 200 } }));
+  const probe = createProbe(
+    probeConfigFor(sim, probeId, {
+      round: { pollIntervalMs: 20, maxWaitMs, intervalMs: 5000, progressMs: 500 },
+      query: { timeoutMs: 200 },
+    }),
+  );
   try {
     const { report } = await probe.runner.runOnce();
-    return { report, pop: report.round.pops.find((p) => p.pop === pop)!, others: report.round.pops.filter((p) => p.pop !== pop) };
+    return {
+      report,
+      pop: report.round.pops.find((p) => p.pop === pop)!,
+      others: report.round.pops.filter((p) => p.pop !== pop),
+    };
   } finally {
     sim.setFault(pop, null);
     await probe.close();
@@ -64,7 +73,14 @@ describe('probe against sim faults', () => {
   it('a failed write (provider API refusing) ends the round as write_failed without polling', async () => {
     sim.setApiFault({ status: 403, count: 5 });
     try {
-      const probe = createProbe(probeConfigFor(sim, 'wf1', { writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId, maxRetries: 0 } } }));
+      const probe = createProbe(
+        probeConfigFor(sim, 'wf1', {
+          writer: {
+            kind: 'cloudflare',
+            cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId, maxRetries: 0 },
+          },
+        }),
+      );
       const { report } = await probe.runner.runOnce();
       await probe.close();
       expect(report.round.state).toBe('write_failed');

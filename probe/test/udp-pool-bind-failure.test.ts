@@ -12,12 +12,20 @@ import { resolveTarget, type ResolvedTarget } from '../src/querier/target-addres
 import { UdpPool, type UdpOutcome, type UdpPoolOptions } from '../src/querier/udp-pool.js';
 import { startRawResponder, type RawResponder } from './dns-fixtures.js';
 
-const prepared = prepareQuery({ name: 'p1._propwatch.propwatch.test', type: RRType.TXT, class: RRClass.IN, edns: { nsid: true, payloadSize: 1232 } });
+const prepared = prepareQuery({
+  name: 'p1._propwatch.propwatch.test',
+  type: RRType.TXT,
+  class: RRClass.IN,
+  edns: { nsid: true, payloadSize: 1232 },
+});
 
 /** Opens real sockets, except on the calls listed in `failOn` (1-based), which fail like a bind would. */
 function flakyOpener(failOn: (call: number) => boolean): { open: OpenPoolSocket; calls: () => number } {
   let calls = 0;
-  const open: OpenPoolSocket = (family, options, onMessage) => (failOn(++calls) ? 'cannot bind a UDP socket to 127.0.0.1 port 0: bind EADDRINUSE' : openPoolSocket(family, options, onMessage));
+  const open: OpenPoolSocket = (family, options, onMessage) =>
+    failOn(++calls)
+      ? 'cannot bind a UDP socket to 127.0.0.1 port 0: bind EADDRINUSE'
+      : openPoolSocket(family, options, onMessage);
   return { open, calls: () => calls };
 }
 
@@ -27,7 +35,8 @@ describe('UDP pool bind failures', () => {
   let stats: QuerierStats;
   let pool: UdpPool | undefined;
   const exchange = () => new Promise<UdpOutcome>((resolve) => pool!.exchange(target, prepared, 1000, resolve));
-  const create = (options: UdpPoolOptions, open: OpenPoolSocket) => (pool = new UdpPool(stats, { bind: { v4: '127.0.0.1' }, ...options }, open));
+  const create = (options: UdpPoolOptions, open: OpenPoolSocket) =>
+    (pool = new UdpPool(stats, { bind: { v4: '127.0.0.1' }, ...options }, open));
 
   beforeEach(async () => {
     server = await startRawResponder('127.0.0.1', (msg, rinfo, { socket }) => {
@@ -78,9 +87,13 @@ describe('UDP pool bind failures', () => {
     // An IPv4 address for the IPv6 socket: the kernel refuses the bind (EINVAL), nothing is sent.
     pool = new UdpPool(stats, { bind: { v6: '127.0.0.1' } });
     const v6 = resolveTarget({ address: '::1', port: server.port });
-    const outcome = await new Promise<UdpOutcome>((resolve) => pool!.exchange(v6 as ResolvedTarget, prepared, 1000, resolve));
+    const outcome = await new Promise<UdpOutcome>((resolve) =>
+      pool!.exchange(v6 as ResolvedTarget, prepared, 1000, resolve),
+    );
     expect(outcome).toMatchObject({ kind: 'error', reason: 'network' });
-    expect(outcome.kind === 'error' && outcome.detail).toMatch(/cannot bind a UDP socket to 127\.0\.0\.1 port 0: .*EINVAL/);
+    expect(outcome.kind === 'error' && outcome.detail).toMatch(
+      /cannot bind a UDP socket to 127\.0\.0\.1 port 0: .*EINVAL/,
+    );
     expect(stats.sockets.bindFailures).toBe(1);
   });
 

@@ -52,8 +52,10 @@ describe('UDP source-port rotation', () => {
   let querier: Querier | undefined;
   const target = () => ({ address: server.address, port: server.port });
   const ports = () => server.received.map((r) => r.rinfo.port);
-  const open = (options: QuerierOptions) => (querier = new Querier({ bind: { v4: '127.0.0.1' }, timeoutMs: 1000, ...options }));
-  const release = (index: number) => server.socket.send(answerTo(held[index]!.msg), held[index]!.rinfo.port, held[index]!.rinfo.address);
+  const open = (options: QuerierOptions) =>
+    (querier = new Querier({ bind: { v4: '127.0.0.1' }, timeoutMs: 1000, ...options }));
+  const release = (index: number) =>
+    server.socket.send(answerTo(held[index]!.msg), held[index]!.rinfo.port, held[index]!.rinfo.address);
 
   beforeEach(async () => {
     held = [];
@@ -90,7 +92,11 @@ describe('UDP source-port rotation', () => {
     const { opened } = q.stats().sockets;
     expect(opened).toBeGreaterThanOrEqual(20);
     expect(opened).toBeLessThanOrEqual(34);
-    expect(runLengths(ports()).slice(0, -1).filter((run) => run < 6)).toEqual([]); // the last socket is cut short by the end of the test
+    expect(
+      runLengths(ports())
+        .slice(0, -1)
+        .filter((run) => run < 6),
+    ).toEqual([]); // the last socket is cut short by the end of the test
     expect(new Set(runLengths(ports())).size).toBeGreaterThan(1);
   });
 

@@ -35,7 +35,25 @@ describe('npm start', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'propwatch-demo-'));
     demo = spawn(
       process.execPath,
-      ['scripts/start.mjs', '--port', String(port), '--data-dir', dataDir, '--pops', '8', '--time-scale', '0.05', '--round-interval', '2000', '--threshold', '1000', '--stuck-at', '6', '--stuck-for', '8'],
+      [
+        'scripts/start.mjs',
+        '--port',
+        String(port),
+        '--data-dir',
+        dataDir,
+        '--pops',
+        '8',
+        '--time-scale',
+        '0.05',
+        '--round-interval',
+        '2000',
+        '--threshold',
+        '1000',
+        '--stuck-at',
+        '6',
+        '--stuck-for',
+        '8',
+      ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

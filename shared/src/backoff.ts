@@ -4,7 +4,12 @@
  * just came back do not all retry at once. `random` is injected so tests are
  * exact.
  */
-export function backoffDelayMs(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  failures: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   if (failures < 1) return 0;
   // 2 ** 30 already dwarfs any sensible max; capping the exponent avoids Infinity.
   const cap = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));

@@ -9,7 +9,11 @@ describe('canary TXT format', () => {
   });
 
   it('joins a record split into several character-strings', () => {
-    expect(parseCanary([['propwatch=1 serial=12', '34 probe=p1']])).toEqual({ kind: 'found', serial: 1234n, probeId: 'p1' });
+    expect(parseCanary([['propwatch=1 serial=12', '34 probe=p1']])).toEqual({
+      kind: 'found',
+      serial: 1234n,
+      probeId: 'p1',
+    });
   });
 
   it('ignores other TXT records at the same name', () => {
@@ -35,12 +39,16 @@ describe('canary TXT format', () => {
   });
 
   it('takes the highest serial when old and new records are served together', () => {
-    expect(parseCanary(['propwatch=1 serial=5 probe=p1', 'propwatch=1 serial=9 probe=p1', 'propwatch=1 serial=7 probe=p1'])).toMatchObject({ serial: 9n });
+    expect(
+      parseCanary(['propwatch=1 serial=5 probe=p1', 'propwatch=1 serial=9 probe=p1', 'propwatch=1 serial=7 probe=p1']),
+    ).toMatchObject({ serial: 9n });
   });
 
   it('ignores canaries of other probes when a probe id is given', () => {
     expect(parseCanary(['propwatch=1 serial=9 probe=other'], 'p1')).toEqual({ kind: 'absent' });
-    expect(parseCanary(['propwatch=1 serial=9 probe=other', 'propwatch=1 serial=3 probe=p1'], 'p1')).toMatchObject({ serial: 3n });
+    expect(parseCanary(['propwatch=1 serial=9 probe=other', 'propwatch=1 serial=3 probe=p1'], 'p1')).toMatchObject({
+      serial: 3n,
+    });
   });
 
   it('names the canary under the label and zone, lower-cased, without trailing dot', () => {

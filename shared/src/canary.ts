@@ -19,13 +19,12 @@ export interface CanaryValue {
 }
 
 export type CanaryParse =
-  | { kind: 'found'; serial: bigint; probeId: string }
-  | { kind: 'absent' }
-  | { kind: 'malformed'; reason: string };
+  { kind: 'found'; serial: bigint; probeId: string } | { kind: 'absent' } | { kind: 'malformed'; reason: string };
 
 /** Owner name of a probe's canary, without the trailing dot. */
 export function canaryName(probeId: string, zone: string, label = DEFAULT_CANARY_LABEL): string {
-  if (!identifierRe.test(probeId)) throw new Error(`probe id ${JSON.stringify(probeId)} is not a valid DNS label (expected ${IDENTIFIER_PATTERN})`);
+  if (!identifierRe.test(probeId))
+    throw new Error(`probe id ${JSON.stringify(probeId)} is not a valid DNS label (expected ${IDENTIFIER_PATTERN})`);
   return `${probeId}.${label}.${zone.replace(/\.$/, '')}`.toLowerCase();
 }
 
@@ -51,7 +50,11 @@ export function parseCanary(records: ReadonlyArray<string | ReadonlyArray<string
     const text = typeof record === 'string' ? record : record.join('');
     if (!text.startsWith(PREFIX)) continue;
     const match = CANARY_RE.exec(text);
-    if (!match) return { kind: 'malformed', reason: `TXT ${JSON.stringify(text.slice(0, 80))} starts with "${PREFIX}" but is not "propwatch=1 serial=<digits> probe=<id>"` };
+    if (!match)
+      return {
+        kind: 'malformed',
+        reason: `TXT ${JSON.stringify(text.slice(0, 80))} starts with "${PREFIX}" but is not "propwatch=1 serial=<digits> probe=<id>"`,
+      };
     const serial = BigInt(match[1]!);
     const owner = match[2]!;
     if (probeId !== undefined && owner !== probeId) continue;

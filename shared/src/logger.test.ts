@@ -24,7 +24,14 @@ describe('createLogger', () => {
   it('redacts secret-named fields at any of the first levels', () => {
     const { lines, stream } = collector();
     const logger = createLogger({ name: 't', destination: stream });
-    logger.info({ token: 'abc', config: { apiToken: 'def', writer: { secret: 'ghi' } }, req: { headers: { authorization: 'Bearer xyz' } } }, 'x');
+    logger.info(
+      {
+        token: 'abc',
+        config: { apiToken: 'def', writer: { secret: 'ghi' } },
+        req: { headers: { authorization: 'Bearer xyz' } },
+      },
+      'x',
+    );
     expect(lines[0]).not.toMatch(/abc|def|ghi|xyz/);
     expect(lines[0]).toContain('[REDACTED]');
   });

@@ -11,7 +11,18 @@ export type { Logger } from 'pino';
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_KEYS = ['token', 'apiToken', 'readToken', 'secret', 'tsigSecret', 'password', 'authorization', 'Authorization', 'cookie', 'key'];
+const SECRET_KEYS = [
+  'token',
+  'apiToken',
+  'readToken',
+  'secret',
+  'tsigSecret',
+  'password',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'key',
+];
 
 /** Redaction paths for the secret key names at the top level and one or two levels deep. */
 export const DEFAULT_REDACT_PATHS = [

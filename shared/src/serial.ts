@@ -75,6 +75,8 @@ function readLastSerial(path: string): bigint | undefined {
   try {
     return parseSerial(text);
   } catch {
-    throw new Error(`serial state file ${path} holds ${JSON.stringify(text.slice(0, 40))}, expected decimal digits; delete it only if no round with a higher serial was written`);
+    throw new Error(
+      `serial state file ${path} holds ${JSON.stringify(text.slice(0, 40))}, expected decimal digits; delete it only if no round with a higher serial was written`,
+    );
   }
 }

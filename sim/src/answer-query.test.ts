@@ -9,7 +9,12 @@ const ctx: AnswerContext = {
   zone: 'propwatch.test',
   identity: 'pop-lhr.sim',
   nameservers: [{ name: 'lhr.ns.propwatch.test', address: '127.0.0.1' }],
-  snapshot: { version: 3, serial: 4, committedAt: { monotonicMs: 0, epochMs: 0 }, txt: new Map([['a.b.propwatch.test', [{ ttl: 60, strings: ['hello'] }]]]) },
+  snapshot: {
+    version: 3,
+    serial: 4,
+    committedAt: { monotonicMs: 0, epochMs: 0 },
+    txt: new Map([['a.b.propwatch.test', [{ ttl: 60, strings: ['hello'] }]]]),
+  },
 };
 const query = (name: string, type: number = Packet.TYPE.TXT, mutate?: (p: dns2.Packet) => void) => {
   const packet = new Packet();
@@ -21,7 +26,7 @@ const query = (name: string, type: number = Packet.TYPE.TXT, mutate?: (p: dns2.P
 };
 
 describe('answerQuery', () => {
-  it('matches the ID and question, is case-insensitive and keeps the asker\'s case', () => {
+  it("matches the ID and question, is case-insensitive and keeps the asker's case", () => {
     const answer = query('A.B.PropWatch.TEST');
     expect(answer.header.id).toBe(4242);
     expect(answer.questions[0]?.name).toBe('A.B.PropWatch.TEST');

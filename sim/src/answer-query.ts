@@ -38,7 +38,8 @@ export function answerQuery(request: Packet, ctx: AnswerContext): Packet {
   const response = Packet.createResponseFromRequest(request);
   response.header.qr = 1;
   response.header.ra = 0;
-  const opt = request.additionals?.find((record) => record?.type === Packet.TYPE.EDNS) as (Resource & { version?: number }) | undefined;
+  const opt = request.additionals?.find((record) => record?.type === Packet.TYPE.EDNS) as
+    (Resource & { version?: number }) | undefined;
   if (opt) {
     const rdata = findNsid(request) ? [nsidOption(ctx.identity)] : [];
     response.additionals.push(Packet.Resource.EDNS(rdata));
@@ -47,16 +48,19 @@ export function answerQuery(request: Packet, ctx: AnswerContext): Packet {
   }
   if (request.header.opcode !== 0) return withRcode(response, RCODE.NOTIMP);
   const question = request.questions?.[0];
-  if (!question || request.questions.length !== 1 || typeof question.name !== 'string') return withRcode(response, RCODE.FORMERR);
+  if (!question || request.questions.length !== 1 || typeof question.name !== 'string')
+    return withRcode(response, RCODE.FORMERR);
   const name = question.name.toLowerCase().replace(/\.$/, '');
 
   if (question.class === Packet.CLASS.CH) {
-    if (!CHAOS_NAMES.has(name) || (question.type !== Packet.TYPE.TXT && question.type !== Packet.TYPE.ANY)) return withRcode(response, RCODE.REFUSED);
+    if (!CHAOS_NAMES.has(name) || (question.type !== Packet.TYPE.TXT && question.type !== Packet.TYPE.ANY))
+      return withRcode(response, RCODE.REFUSED);
     response.header.aa = 1;
     response.answers.push(resource(question.name, Packet.TYPE.TXT, 0, { data: [ctx.identity] }, Packet.CLASS.CH));
     return response;
   }
-  if (question.class !== Packet.CLASS.IN && question.class !== Packet.CLASS.ANY) return withRcode(response, RCODE.REFUSED);
+  if (question.class !== Packet.CLASS.IN && question.class !== Packet.CLASS.ANY)
+    return withRcode(response, RCODE.REFUSED);
   if (name !== ctx.zone && !name.endsWith(`.${ctx.zone}`)) return withRcode(response, RCODE.REFUSED);
 
   response.header.aa = 1;
@@ -64,7 +68,8 @@ export function answerQuery(request: Packet, ctx: AnswerContext): Packet {
   const wanted = question.type === Packet.TYPE.ANY ? rrsets : rrsets.filter((rr) => rr.type === question.type);
   if (wanted.length > 0) {
     response.answers.push(...wanted.map((rr) => ({ ...rr, name: question.name }) as Resource));
-    if (question.type === Packet.TYPE.NS) response.additionals.unshift(...ctx.nameservers.map((ns) => addressRecord(ns)));
+    if (question.type === Packet.TYPE.NS)
+      response.additionals.unshift(...ctx.nameservers.map((ns) => addressRecord(ns)));
     return response;
   }
   const exists = rrsets.length > 0 || hasDescendant(name, ctx);
@@ -82,7 +87,13 @@ function withRcode(response: Packet, rcode: number): Packet {
   return response;
 }
 
-function resource(name: string, type: number, ttl: number, fields: Partial<Resource>, cls: number = Packet.CLASS.IN): Resource {
+function resource(
+  name: string,
+  type: number,
+  ttl: number,
+  fields: Partial<Resource>,
+  cls: number = Packet.CLASS.IN,
+): Resource {
   return Object.assign(new Packet.Resource({ name, type, class: cls, ttl }), fields);
 }
 
@@ -111,7 +122,8 @@ function recordsAt(name: string, ctx: AnswerContext): Resource[] {
     for (const ns of ctx.nameservers) out.push(resource(ctx.zone, Packet.TYPE.NS, 3600, { ns: ns.name }));
   }
   for (const ns of ctx.nameservers) if (ns.name === name) out.push(addressRecord(ns));
-  for (const rr of ctx.snapshot.txt.get(name) ?? []) out.push(resource(name, Packet.TYPE.TXT, rr.ttl, { data: rr.strings }));
+  for (const rr of ctx.snapshot.txt.get(name) ?? [])
+    out.push(resource(name, Packet.TYPE.TXT, rr.ttl, { data: rr.strings }));
   return out;
 }
 

@@ -59,14 +59,21 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const number = (flag: string, text: string | undefined, integer: boolean) => {
     if (text === undefined) return undefined;
     const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) throw new Error(`--${flag} ${JSON.stringify(text)}: expected ${integer ? 'an integer' : 'a number'}`);
+    if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
+      throw new Error(`--${flag} ${JSON.stringify(text)}: expected ${integer ? 'an integer' : 'a number'}`);
     return value;
   };
   const set = (key: keyof SimConfig, value: unknown) => {
     if (value !== undefined) overrides[key] = value;
   };
   set('zone', values.zone);
-  if (values.pops !== undefined) set('pops', /^[0-9]+$/.test(values.pops) ? Number(values.pops) : values.pops.split(',').map((name) => ({ name: name.trim() })));
+  if (values.pops !== undefined)
+    set(
+      'pops',
+      /^[0-9]+$/.test(values.pops)
+        ? Number(values.pops)
+        : values.pops.split(',').map((name) => ({ name: name.trim() })),
+    );
   set('seed', number('seed', values.seed, true));
   set('timeScale', number('time-scale', values['time-scale'], false));
   set('apiHost', values['api-host']);
@@ -75,5 +82,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   set('dnsPortBase', number('dns-port-base', values['dns-port-base'], true));
   set('faults', values.fault);
   set('logLevel', values['log-level']);
-  return { help: values.help ?? false, version: values.version ?? false, json: values.json ?? false, configFile: values.config, overrides: overrides as Partial<SimConfig> };
+  return {
+    help: values.help ?? false,
+    version: values.version ?? false,
+    json: values.json ?? false,
+    configFile: values.config,
+    overrides: overrides as Partial<SimConfig>,
+  };
 }

@@ -4,12 +4,18 @@
  * table, or one JSON line with --json, on stdout), logs pino JSON on stderr,
  * and runs until SIGINT/SIGTERM.
  */
-import { ConfigError, PROPWATCH_VERSION, collectSecrets, createLogger, loadConfig, LOG_LEVELS } from '@propwatch/shared';
+import {
+  ConfigError,
+  PROPWATCH_VERSION,
+  collectSecrets,
+  createLogger,
+  loadConfig,
+  LOG_LEVELS,
+} from '@propwatch/shared';
 import { HELP, parseCliArgs } from './cli-args.js';
 import { SimConfigSchema, type SimConfig } from './config-schema.js';
 import { type PopFault, parseFaultArg } from './faults.js';
 import { type SimNetwork, startSimNetwork } from './network.js';
-
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArgs(argv);
@@ -21,10 +27,14 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`propwatch-sim ${PROPWATCH_VERSION}\n`);
     return 0;
   }
-  const loaded = loadConfig(SimConfigSchema, { file: args.configFile ?? process.env.PROPWATCH_CONFIG, env: process.env });
+  const loaded = loadConfig(SimConfigSchema, {
+    file: args.configFile ?? process.env.PROPWATCH_CONFIG,
+    env: process.env,
+  });
   const { faults: extraFaults, ...flags } = args.overrides;
   const config: SimConfig = { ...loaded.config, ...flags, faults: [...loaded.config.faults, ...(extraFaults ?? [])] };
-  if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel)) throw new Error(`--log-level ${JSON.stringify(config.logLevel)}: expected one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel))
+    throw new Error(`--log-level ${JSON.stringify(config.logLevel)}: expected one of ${LOG_LEVELS.join(', ')}`);
   const secrets = collectSecrets(SimConfigSchema, config);
   const faults: Record<string, PopFault> = {};
   for (const text of config.faults) {
@@ -32,8 +42,14 @@ async function main(argv: readonly string[]): Promise<number> {
     faults[pop] = fault;
   }
 
-  const startLogger = createLogger({ name: 'propwatch-sim', level: config.logLevel, destination: process.stderr, secrets });
-  for (const name of loaded.unknownEnv) startLogger.warn({ variable: name }, 'unknown PROPWATCH_ variable ignored (typo?)');
+  const startLogger = createLogger({
+    name: 'propwatch-sim',
+    level: config.logLevel,
+    destination: process.stderr,
+    secrets,
+  });
+  for (const name of loaded.unknownEnv)
+    startLogger.warn({ variable: name }, 'unknown PROPWATCH_ variable ignored (typo?)');
   const net = await startSimNetwork({
     zone: config.zone,
     ...(config.zoneId ? { zoneId: config.zoneId } : {}),
@@ -53,11 +69,21 @@ async function main(argv: readonly string[]): Promise<number> {
     logger: startLogger,
   });
   // The generated token is a secret too: scrub it from every later log line.
-  const logger = createLogger({ name: 'propwatch-sim', level: config.logLevel, destination: process.stderr, secrets: [...secrets, net.apiToken, net.adminToken] });
+  const logger = createLogger({
+    name: 'propwatch-sim',
+    level: config.logLevel,
+    destination: process.stderr,
+    secrets: [...secrets, net.apiToken, net.adminToken],
+  });
   // A generated token is printed once, on stdout, for whoever started the sim;
   // a configured one is already known to the operator and never printed.
-  const shown = { apiToken: config.apiToken ? '(configured)' : net.apiToken, adminToken: config.adminToken || config.apiToken ? '(configured)' : net.adminToken };
-  process.stdout.write(args.json ? `${JSON.stringify({ ...describeNetwork(net), ...shown })}\n` : renderTable(net, shown));
+  const shown = {
+    apiToken: config.apiToken ? '(configured)' : net.apiToken,
+    adminToken: config.adminToken || config.apiToken ? '(configured)' : net.adminToken,
+  };
+  process.stdout.write(
+    args.json ? `${JSON.stringify({ ...describeNetwork(net), ...shown })}\n` : renderTable(net, shown),
+  );
   logger.info({ ...describeNetwork(net), apiToken: net.apiToken, adminToken: net.adminToken }, 'propwatch-sim ready');
 
   await new Promise<void>((resolve) => {
@@ -91,7 +117,9 @@ function describeNetwork(net: SimNetwork) {
 }
 
 function renderTable(net: SimNetwork, shown: { apiToken: string; adminToken: string }): string {
-  const rows = net.pops.map((p) => `  ${p.name.padEnd(6)} ${p.region.padEnd(6)} ${p.address.padEnd(15)} ${String(p.port).padEnd(6)} ${p.nsid}`);
+  const rows = net.pops.map(
+    (p) => `  ${p.name.padEnd(6)} ${p.region.padEnd(6)} ${p.address.padEnd(15)} ${String(p.port).padEnd(6)} ${p.nsid}`,
+  );
   return [
     `propwatch-sim ${PROPWATCH_VERSION}: zone ${net.zone} (zone id ${net.zoneId}), seed ${net.seed}, time scale ${net.timeScale}`,
     `  provider API  ${net.apiUrl}   Authorization: Bearer ${shown.apiToken}`,

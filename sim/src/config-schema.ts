@@ -19,20 +19,57 @@ const PopEntry = Type.Object(
 export const SimConfigSchema = Type.Object(
   {
     zone: Type.String({ default: 'propwatch.test', minLength: 1, description: 'zone served by every POP' }),
-    zoneId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$', description: 'Cloudflare-style zone id; default derived from zone and seed' })),
-    apiToken: Type.Optional(Type.String({ minLength: 8, secret: true, description: 'provider API bearer token; default random (printed at start)' })),
-    adminToken: Type.Optional(Type.String({ minLength: 8, secret: true, description: 'admin API bearer token; default the API token' })),
-    pops: Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.Array(PopEntry, { minItems: 1 })], { default: 14, description: 'number of POPs, or a list of {name, region, address, port}' }),
+    zoneId: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{32}$',
+        description: 'Cloudflare-style zone id; default derived from zone and seed',
+      }),
+    ),
+    apiToken: Type.Optional(
+      Type.String({
+        minLength: 8,
+        secret: true,
+        description: 'provider API bearer token; default random (printed at start)',
+      }),
+    ),
+    adminToken: Type.Optional(
+      Type.String({ minLength: 8, secret: true, description: 'admin API bearer token; default the API token' }),
+    ),
+    pops: Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.Array(PopEntry, { minItems: 1 })], {
+      default: 14,
+      description: 'number of POPs, or a list of {name, region, address, port}',
+    }),
     seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: 1 }),
-    timeScale: Type.Number({ minimum: 0, maximum: 1000, default: 1, description: 'multiplies every propagation delay' }),
+    timeScale: Type.Number({
+      minimum: 0,
+      maximum: 1000,
+      default: 1,
+      description: 'multiplies every propagation delay',
+    }),
     apiHost: Type.String({ default: '127.0.0.1' }),
     apiPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: '0 = random' }),
     dnsAddress: Type.String({ default: '127.0.0.1', description: 'default loopback address of the POPs' }),
-    dnsPortBase: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'first POP port (others follow); 0 = random ports' }),
-    nsidTemplate: Type.String({ default: 'pop-{pop}.sim', description: 'NSID / id.server identity, {pop} = lower-case POP code' }),
-    faults: Type.Array(Type.String(), { default: [], description: 'POP=slow[:ms] | POP=stuck | POP=down | POP=flaky[:fraction]' }),
+    dnsPortBase: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 0,
+      description: 'first POP port (others follow); 0 = random ports',
+    }),
+    nsidTemplate: Type.String({
+      default: 'pop-{pop}.sim',
+      description: 'NSID / id.server identity, {pop} = lower-case POP code',
+    }),
+    faults: Type.Array(Type.String(), {
+      default: [],
+      description: 'POP=slow[:ms] | POP=stuck | POP=down | POP=flaky[:fraction]',
+    }),
     minTtl: Type.Integer({ minimum: 2, maximum: 86400, default: 30 }),
-    historyVersions: Type.Integer({ minimum: 10, maximum: 10_000_000, default: 5000, description: 'zone versions remembered for ground truth and answers; older ones are forgotten' }),
+    historyVersions: Type.Integer({
+      minimum: 10,
+      maximum: 10_000_000,
+      default: 5000,
+      description: 'zone versions remembered for ground truth and answers; older ones are forgotten',
+    }),
     logLevel: LogLevel,
   },
   { additionalProperties: false },

@@ -43,8 +43,10 @@ export class GroundTruth {
 
   /** Forgets everything about versions below `version`: a long run must not grow without bound. */
   forgetBefore(version: number): void {
-    for (; this.forgotten < version && this.forgotten < this.snapshots.length; this.forgotten++) delete this.snapshots[this.forgotten];
-    for (const byVersion of this.firstServed.values()) for (const v of byVersion.keys()) if (v < version) byVersion.delete(v);
+    for (; this.forgotten < version && this.forgotten < this.snapshots.length; this.forgotten++)
+      delete this.snapshots[this.forgotten];
+    for (const byVersion of this.firstServed.values())
+      for (const v of byVersion.keys()) if (v < version) byVersion.delete(v);
     const kept = this.served.filter((entry) => entry.version >= version);
     this.served.length = 0;
     this.served.push(...kept);
@@ -52,7 +54,9 @@ export class GroundTruth {
 
   /** Commit moments of every version still remembered, oldest first. */
   commits(): CommitEntry[] {
-    return this.snapshots.filter(Boolean).map((s) => ({ version: s.version, serial: s.serial, committedAt: s.committedAt }));
+    return this.snapshots
+      .filter(Boolean)
+      .map((s) => ({ version: s.version, serial: s.serial, committedAt: s.committedAt }));
   }
 
   /** Every (POP, version) serving event in the order they happened. */
@@ -70,7 +74,11 @@ export class GroundTruth {
    * RRset at `recordName` holds a propwatch canary with serial >= `serial`
    * (the probe's notion of "propagated"); null if it has not yet.
    */
-  servedAt(recordName: string, serial: bigint, pops: readonly string[] = [...this.firstServed.keys()]): Map<string, Moment | null> {
+  servedAt(
+    recordName: string,
+    serial: bigint,
+    pops: readonly string[] = [...this.firstServed.keys()],
+  ): Map<string, Moment | null> {
     const name = recordName.toLowerCase().replace(/\.$/, '');
     const matching = new Set<number>();
     for (const snapshot of this.snapshots) {

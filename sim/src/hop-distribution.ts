@@ -33,12 +33,14 @@ export function validateHop(distribution: HopDistribution, where: string): void 
       if (!(distribution.ms >= 0)) throw bad('ms must be a number >= 0');
       return;
     case 'uniform':
-      if (!(distribution.minMs >= 0 && distribution.maxMs >= distribution.minMs)) throw bad('expected 0 <= minMs <= maxMs');
+      if (!(distribution.minMs >= 0 && distribution.maxMs >= distribution.minMs))
+        throw bad('expected 0 <= minMs <= maxMs');
       return;
     case 'lognormal':
       if (!(distribution.medianMs > 0)) throw bad('medianMs must be > 0');
       if (!(distribution.sigma >= 0)) throw bad('sigma must be >= 0');
-      if (!(distribution.minMs >= 0 && distribution.maxMs >= distribution.minMs)) throw bad('expected 0 <= minMs <= maxMs');
+      if (!(distribution.minMs >= 0 && distribution.maxMs >= distribution.minMs))
+        throw bad('expected 0 <= minMs <= maxMs');
       return;
     default:
       throw bad('kind must be one of fixed, uniform, lognormal');

@@ -60,16 +60,31 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
   const store = new ZoneStore(opts.zone, opts.initialSerial, clock());
   truth.recordCommit(store.latest);
   const model = new PropagationModel(defs, opts.propagation, opts.seed);
-  const propagator = new Propagator({ pops: defs, model, truth, clock, timeScale: opts.timeScale, latestVersion: () => store.latest.version });
+  const propagator = new Propagator({
+    pops: defs,
+    model,
+    truth,
+    clock,
+    timeScale: opts.timeScale,
+    latestVersion: () => store.latest.version,
+  });
   propagator.start(store.latest);
   for (const [pop, fault] of Object.entries(opts.faults)) propagator.setFault(pop, fault);
 
-  const nameservers: Nameserver[] = defs.map((def) => ({ name: `${def.name.toLowerCase()}.ns.${opts.zone}`, address: def.address }));
+  const nameservers: Nameserver[] = defs.map((def) => ({
+    name: `${def.name.toLowerCase()}.ns.${opts.zone}`,
+    address: def.address,
+  }));
   const servers = defs.map(
     (def) =>
       new PopServer({
         def,
-        context: () => ({ zone: opts.zone, snapshot: store.snapshot(propagator.appliedVersion(def.name)), identity: def.nsid, nameservers }),
+        context: () => ({
+          zone: opts.zone,
+          snapshot: store.snapshot(propagator.appliedVersion(def.name)),
+          identity: def.nsid,
+          nameservers,
+        }),
         fault: () => propagator.faultOf(def.name),
         random: mulberry32(deriveSeed(opts.seed, `flaky:${def.name}`)),
         onError: (error) => logger?.debug({ pop: def.name, err: error }, 'bad DNS request'),
@@ -93,7 +108,14 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
   const listPops = (): PopStatus[] =>
     defs.map((def, i) => {
       const version = propagator.appliedVersion(def.name);
-      return { ...def, port: servers[i]!.port, fault: propagator.faultOf(def.name), appliedVersion: version, appliedSerial: store.snapshot(version).serial, counters: { ...servers[i]!.counters } };
+      return {
+        ...def,
+        port: servers[i]!.port,
+        fault: propagator.faultOf(def.name),
+        appliedVersion: version,
+        appliedSerial: store.snapshot(version).serial,
+        counters: { ...servers[i]!.counters },
+      };
     });
   const deps: SimApiDeps = {
     zone: opts.zone,
@@ -152,14 +174,24 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     adminToken: opts.adminToken,
     seed: opts.seed,
     timeScale: opts.timeScale,
-    pops: defs.map((def, i) => ({ name: def.name, region: def.region, address: def.address, port: servers[i]!.port, nsid: def.nsid })),
+    pops: defs.map((def, i) => ({
+      name: def.name,
+      region: def.region,
+      address: def.address,
+      port: servers[i]!.port,
+      nsid: def.nsid,
+    })),
     truth,
     app,
     setFault: (pop, fault) => propagator.setFault(pop, fault),
     getFault: (pop) => propagator.faultOf(pop),
     setApiFault: (fault) => deps.apiFault.set(fault),
     plannedDelays: (version) => propagator.plannedDelays(version),
-    latestVersion: () => ({ version: store.latest.version, serial: store.latest.serial, committedAt: store.latest.committedAt }),
+    latestVersion: () => ({
+      version: store.latest.version,
+      serial: store.latest.serial,
+      committedAt: store.latest.committedAt,
+    }),
     popStatus: listPops,
     close: closeAll,
   };

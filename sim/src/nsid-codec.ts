@@ -56,7 +56,8 @@ export function nsidOption(data: Buffer | string = Buffer.alloc(0)): NsidOption 
 
 /** The NSID option carried by a parsed packet's OPT record, if any. */
 export function findNsid(packet: dns2.Packet): NsidOption | undefined {
-  const opt = packet.additionals?.find((record) => record?.type === Packet.TYPE.EDNS) as { rdata?: Array<{ ednsCode?: number }> } | undefined;
+  const opt = packet.additionals?.find((record) => record?.type === Packet.TYPE.EDNS) as
+    { rdata?: Array<{ ednsCode?: number }> } | undefined;
   return opt?.rdata?.find((option) => option?.ednsCode === NSID_OPTION_CODE) as NsidOption | undefined;
 }
 

@@ -39,7 +39,14 @@ export interface PopServerDeps {
 const BIND_ATTEMPTS = 20;
 
 export class PopServer {
-  readonly counters: PopCounters = { udpQueries: 0, tcpQueries: 0, answered: 0, dropped: 0, ignored: 0, requestErrors: 0 };
+  readonly counters: PopCounters = {
+    udpQueries: 0,
+    tcpQueries: 0,
+    answered: 0,
+    dropped: 0,
+    ignored: 0,
+    requestErrors: 0,
+  };
   private server: dns2.DnsServer | undefined;
   private readonly sockets = new Set<Socket>();
   port = 0;
@@ -66,7 +73,9 @@ export class PopServer {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
       }
     }
-    throw new Error(`POP ${this.deps.def.name}: cannot listen on ${this.address}:${wanted || '(random)'}: ${(lastError as Error).message}`);
+    throw new Error(
+      `POP ${this.deps.def.name}: cannot listen on ${this.address}:${wanted || '(random)'}: ${(lastError as Error).message}`,
+    );
   }
 
   async close(): Promise<void> {
@@ -80,7 +89,11 @@ export class PopServer {
 
   private async listen(port: number): Promise<dns2.DnsServer> {
     const type = this.address.includes(':') ? 'udp6' : 'udp4';
-    const server = dns2.createServer({ udp: { type }, tcp: true, handle: (request, send, client) => this.handle(request, send, client) });
+    const server = dns2.createServer({
+      udp: { type },
+      tcp: true,
+      handle: (request, send, client) => this.handle(request, send, client),
+    });
     server.on('requestError', (error: Error) => {
       this.counters.requestErrors++;
       this.deps.onError?.(error);
@@ -96,7 +109,11 @@ export class PopServer {
     // dns2's Packet.parse walks every RR count in the header, throwing and
     // catching per record: a 40-byte packet of 0xff blocks the event loop for
     // over a second. Screen UDP datagrams cheaply before dns2 sees them.
-    const udp = (server as unknown as { servers: { udp?: import('node:dgram').Socket & { handle: (data: Buffer, rinfo: unknown) => void } } }).servers.udp;
+    const udp = (
+      server as unknown as {
+        servers: { udp?: import('node:dgram').Socket & { handle: (data: Buffer, rinfo: unknown) => void } };
+      }
+    ).servers.udp;
     if (udp) {
       udp.removeAllListeners('message');
       udp.on('message', (data: Buffer, rinfo) => {
@@ -109,7 +126,10 @@ export class PopServer {
     // to net.Server.listen for port 0, which ignores `address` and would bind
     // every interface.
     try {
-      await Promise.race([server.listen({ udp: { port, address: this.address }, tcp: { port, address: this.address } }), failed]);
+      await Promise.race([
+        server.listen({ udp: { port, address: this.address }, tcp: { port, address: this.address } }),
+        failed,
+      ]);
       return server;
     } catch (error) {
       server.close().catch(() => undefined);
@@ -117,7 +137,11 @@ export class PopServer {
     }
   }
 
-  private handle(request: dns2.Packet, send: (response: dns2.Packet | Buffer) => Promise<Buffer>, client: unknown): void {
+  private handle(
+    request: dns2.Packet,
+    send: (response: dns2.Packet | Buffer) => Promise<Buffer>,
+    client: unknown,
+  ): void {
     const viaTcp = typeof (client as Socket).write === 'function';
     if (viaTcp) this.counters.tcpQueries++;
     else this.counters.udpQueries++;
@@ -133,7 +157,9 @@ export class PopServer {
     try {
       const response = answerQuery(request, this.deps.context());
       // dns2's TCP send returns nothing, its UDP send a promise. UDP answers are fitted here (see udp-fit.ts).
-      Promise.resolve(send(viaTcp ? response : serializeForUdp(response, request))).catch((error: Error) => this.countError(error));
+      Promise.resolve(send(viaTcp ? response : serializeForUdp(response, request))).catch((error: Error) =>
+        this.countError(error),
+      );
       this.counters.answered++;
     } catch (error) {
       // A query we cannot answer (e.g. a name dns2 parsed but cannot encode) is counted, never fatal.

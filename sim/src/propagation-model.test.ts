@@ -18,7 +18,9 @@ describe('PropagationModel', () => {
 
   it('defaults look like a real network: most POPs in 0.3-3 s, the apac tail slower but under ~8 s', () => {
     const all = plans(1, 300);
-    const na = all.flatMap((plan) => ['SJC', 'LAX', 'ORD', 'DFW', 'IAD', 'EWR', 'MIA', 'LHR', 'AMS', 'FRA', 'CDG'].map((pop) => plan[pop]!));
+    const na = all.flatMap((plan) =>
+      ['SJC', 'LAX', 'ORD', 'DFW', 'IAD', 'EWR', 'MIA', 'LHR', 'AMS', 'FRA', 'CDG'].map((pop) => plan[pop]!),
+    );
     const apac = all.flatMap((plan) => ['SIN', 'NRT', 'SYD'].map((pop) => plan[pop]!));
     const within = na.filter((ms) => ms >= 300 && ms <= 3000).length / na.length;
     expect(within).toBeGreaterThan(0.9);
@@ -30,13 +32,21 @@ describe('PropagationModel', () => {
   it('a region hop is shared by all POPs of the region (tree, not independent paths)', () => {
     const model = new PropagationModel(pops, undefined, 9);
     const plan = model.planNext();
-    for (const pop of pops) expect(plan.popMs.get(pop.name)).toBeCloseTo(plan.regionMs.get(pop.region)! + plan.hopMs.get(pop.name)!, 9);
+    for (const pop of pops)
+      expect(plan.popMs.get(pop.name)).toBeCloseTo(plan.regionMs.get(pop.region)! + plan.hopMs.get(pop.name)!, 9);
   });
 
   it('rejects a distribution that cannot be sampled, naming where', () => {
-    expect(() => new PropagationModel(pops, { regions: {}, defaultRegion: { coreToRegion: { kind: 'uniform', minMs: 5, maxMs: 1 }, regionToPop: { kind: 'fixed', ms: 1 } } })).toThrow(
-      /propagation na\.coreToRegion: expected 0 <= minMs <= maxMs/,
-    );
+    expect(
+      () =>
+        new PropagationModel(pops, {
+          regions: {},
+          defaultRegion: {
+            coreToRegion: { kind: 'uniform', minMs: 5, maxMs: 1 },
+            regionToPop: { kind: 'fixed', ms: 1 },
+          },
+        }),
+    ).toThrow(/propagation na\.coreToRegion: expected 0 <= minMs <= maxMs/);
   });
 
   it('samples uniform and clamped log-normal hops inside their bounds', () => {

@@ -82,7 +82,8 @@ export class PropagationModel {
   /** Draws the delays of the next change. */
   planNext(): PropagationPlan {
     const regionMs = new Map<string, number>();
-    for (const region of this.regionOrder) regionMs.set(region, sampleHop(this.hopsOf(region).coreToRegion, this.random));
+    for (const region of this.regionOrder)
+      regionMs.set(region, sampleHop(this.hopsOf(region).coreToRegion, this.random));
     const hopMs = new Map<string, number>();
     const popMs = new Map<string, number>();
     for (const pop of this.pops) {

@@ -6,7 +6,12 @@ import { Propagator } from './propagator.js';
 import { resolvePops } from './topology.js';
 import { ZoneStore } from './zone-store.js';
 
-const pops = resolvePops({ pops: [{ name: 'ORD', region: 'na' }, { name: 'LHR', region: 'eu' }] });
+const pops = resolvePops({
+  pops: [
+    { name: 'ORD', region: 'na' },
+    { name: 'LHR', region: 'eu' },
+  ],
+});
 const clock = (): Moment => ({ monotonicMs: Date.now(), epochMs: Date.now() });
 
 /** A model whose delays the test dictates: plans[i] is for the i-th commit, catch-up is always 50 ms. */
@@ -15,7 +20,14 @@ function scriptedModel(plans: Array<Record<string, number>>): PropagationModel {
   return {
     planNext: (): PropagationPlan => {
       const delays = plans[next++]!;
-      return { regionMs: new Map([['na', 0], ['eu', 0]]), hopMs: new Map(Object.entries(delays)), popMs: new Map(Object.entries(delays)) };
+      return {
+        regionMs: new Map([
+          ['na', 0],
+          ['eu', 0],
+        ]),
+        hopMs: new Map(Object.entries(delays)),
+        popMs: new Map(Object.entries(delays)),
+      };
     },
     catchUpDelay: () => 50,
   } as unknown as PropagationModel;
@@ -26,17 +38,40 @@ describe('Propagator', () => {
   let truth: GroundTruth;
   beforeEach(() => {
     vi.useFakeTimers({ now: 0 });
-    store = new ZoneStore('propwatch.test', 1, clock(), (() => { let i = 0; return () => `id${i++}`; })());
+    store = new ZoneStore(
+      'propwatch.test',
+      1,
+      clock(),
+      (() => {
+        let i = 0;
+        return () => `id${i++}`;
+      })(),
+    );
     truth = new GroundTruth();
     truth.recordCommit(store.latest);
   });
   afterEach(() => vi.useRealTimers());
 
   const setup = (plans: Array<Record<string, number>>, timeScale = 1) => {
-    const propagator = new Propagator({ pops, model: scriptedModel(plans), truth, clock, timeScale, latestVersion: () => store.latest.version });
+    const propagator = new Propagator({
+      pops,
+      model: scriptedModel(plans),
+      truth,
+      clock,
+      timeScale,
+      latestVersion: () => store.latest.version,
+    });
     propagator.start(store.latest);
     const commit = (serial: number) => {
-      store.insert({ name: 'p1._propwatch.propwatch.test', content: `propwatch=1 serial=${serial} probe=p1`, ttl: 60, comment: null }, new Date().toISOString());
+      store.insert(
+        {
+          name: 'p1._propwatch.propwatch.test',
+          content: `propwatch=1 serial=${serial} probe=p1`,
+          ttl: 60,
+          comment: null,
+        },
+        new Date().toISOString(),
+      );
       const snapshot = store.commit(clock());
       truth.recordCommit(snapshot);
       propagator.onCommit(snapshot);
@@ -53,7 +88,12 @@ describe('Propagator', () => {
     expect(propagator.appliedVersion('ORD')).toBe(1);
     expect(propagator.appliedVersion('LHR')).toBe(0);
     vi.advanceTimersByTime(500);
-    expect(truth.servedAt('p1._propwatch.propwatch.test', 10n)).toEqual(new Map([['ORD', { monotonicMs: 500, epochMs: 500 }], ['LHR', { monotonicMs: 1000, epochMs: 1000 }]]));
+    expect(truth.servedAt('p1._propwatch.propwatch.test', 10n)).toEqual(
+      new Map([
+        ['ORD', { monotonicMs: 500, epochMs: 500 }],
+        ['LHR', { monotonicMs: 1000, epochMs: 1000 }],
+      ]),
+    );
   });
 
   it('switches at exactly the scheduled instant even when the timer runs late (a query applies due arrivals first)', () => {
@@ -65,7 +105,10 @@ describe('Propagator', () => {
   });
 
   it('never lets a later version overtake an earlier one at the same POP', () => {
-    const { propagator, commit } = setup([{ ORD: 1000, LHR: 10 }, { ORD: 100, LHR: 10 }]);
+    const { propagator, commit } = setup([
+      { ORD: 1000, LHR: 10 },
+      { ORD: 100, LHR: 10 },
+    ]);
     commit(10);
     commit(20);
     vi.advanceTimersByTime(500);
@@ -87,7 +130,10 @@ describe('Propagator', () => {
   });
 
   it('stuck receives nothing until cleared, then catches up after one hop', () => {
-    const { propagator, commit } = setup([{ ORD: 100, LHR: 100 }, { ORD: 100, LHR: 100 }]);
+    const { propagator, commit } = setup([
+      { ORD: 100, LHR: 100 },
+      { ORD: 100, LHR: 100 },
+    ]);
     propagator.setFault('LHR', { kind: 'stuck' });
     commit(10);
     commit(20);

@@ -47,7 +47,8 @@ export class Propagator {
   private closed = false;
 
   constructor(private readonly deps: PropagatorDeps) {
-    for (const def of deps.pops) this.states.set(def.name, { def, applied: 0, arrived: new Set(), pending: [], fault: null, unserved: false });
+    for (const def of deps.pops)
+      this.states.set(def.name, { def, applied: 0, arrived: new Set(), pending: [], fault: null, unserved: false });
   }
 
   /** Version 0 is loaded everywhere at start. */
@@ -113,7 +114,8 @@ export class Propagator {
     const previous = state.fault;
     state.fault = fault;
     if (previous?.kind === 'stuck' && fault?.kind !== 'stuck') this.scheduleCatchUp(state);
-    if (previous?.kind === 'down' && fault?.kind !== 'down' && state.unserved) this.markServed(state, this.deps.clock());
+    if (previous?.kind === 'down' && fault?.kind !== 'down' && state.unserved)
+      this.markServed(state, this.deps.clock());
   }
 
   close(): void {
@@ -146,7 +148,9 @@ export class Propagator {
   private sync(state: PopState): void {
     if (state.pending.length === 0) return;
     const now = this.deps.clock();
-    const due = state.pending.filter((arrival) => arrival.target <= now.monotonicMs).sort((a, b) => a.target - b.target);
+    const due = state.pending
+      .filter((arrival) => arrival.target <= now.monotonicMs)
+      .sort((a, b) => a.target - b.target);
     if (due.length === 0) return;
     state.pending = state.pending.filter((arrival) => arrival.target > now.monotonicMs);
     for (const arrival of due) {
@@ -154,7 +158,11 @@ export class Propagator {
       state.arrived.add(arrival.version);
       const before = state.applied;
       while (state.arrived.delete(state.applied + 1)) state.applied++;
-      if (state.applied !== before) this.markServed(state, { monotonicMs: arrival.target, epochMs: arrival.target + (now.epochMs - now.monotonicMs) });
+      if (state.applied !== before)
+        this.markServed(state, {
+          monotonicMs: arrival.target,
+          epochMs: arrival.target + (now.epochMs - now.monotonicMs),
+        });
     }
     for (const version of state.arrived) if (version <= state.applied) state.arrived.delete(version);
   }
@@ -172,11 +180,14 @@ export class Propagator {
   /** Arms a timer for monotonic time `target` (early firing is harmless: sync() checks the clock and re-arms). */
   private schedule(target: number, run: () => void): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (this.deps.clock().monotonicMs < target) this.schedule(target, run);
-      else run();
-    }, Math.max(0, target - this.deps.clock().monotonicMs));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (this.deps.clock().monotonicMs < target) this.schedule(target, run);
+        else run();
+      },
+      Math.max(0, target - this.deps.clock().monotonicMs),
+    );
     this.timers.add(timer);
   }
 

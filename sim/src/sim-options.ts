@@ -58,32 +58,58 @@ const ZONE_RE = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9
 
 export function resolveSimOptions(options: SimNetworkOptions): ResolvedSimOptions {
   const zone = (options.zone ?? 'propwatch.test').toLowerCase().replace(/\.$/, '');
-  if (!ZONE_RE.test(zone)) throw new Error(`zone ${JSON.stringify(options.zone)}: expected a domain name such as propwatch.test`);
+  if (!ZONE_RE.test(zone))
+    throw new Error(`zone ${JSON.stringify(options.zone)}: expected a domain name such as propwatch.test`);
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed ${seed}: expected an integer from 0 to 4294967295`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new Error(`seed ${seed}: expected an integer from 0 to 4294967295`);
   const timeScale = options.timeScale ?? 1;
-  if (!(timeScale >= 0 && timeScale <= 1000)) throw new Error(`timeScale ${timeScale}: expected a number from 0 to 1000`);
+  if (!(timeScale >= 0 && timeScale <= 1000))
+    throw new Error(`timeScale ${timeScale}: expected a number from 0 to 1000`);
   const zoneId = options.zoneId ?? createHash('sha256').update(`${zone}:${seed}`).digest('hex').slice(0, 32);
-  if (!/^[0-9a-f]{32}$/.test(zoneId)) throw new Error(`zoneId ${JSON.stringify(zoneId)}: expected 32 lower-case hex characters`);
+  if (!/^[0-9a-f]{32}$/.test(zoneId))
+    throw new Error(`zoneId ${JSON.stringify(zoneId)}: expected 32 lower-case hex characters`);
   const apiToken = options.apiToken ?? randomBytes(20).toString('hex');
-  if (apiToken.length < 8 || /\s/.test(apiToken)) throw new Error('apiToken: expected at least 8 characters without spaces');
+  if (apiToken.length < 8 || /\s/.test(apiToken))
+    throw new Error('apiToken: expected at least 8 characters without spaces');
   const adminToken = options.adminToken ?? apiToken;
-  if (adminToken.length < 8 || /\s/.test(adminToken)) throw new Error('adminToken: expected at least 8 characters without spaces');
+  if (adminToken.length < 8 || /\s/.test(adminToken))
+    throw new Error('adminToken: expected at least 8 characters without spaces');
   const apiHost = options.apiHost ?? '127.0.0.1';
-  if (!isLoopback(apiHost)) throw new Error(`apiHost ${JSON.stringify(apiHost)}: the sim only listens on loopback (127.0.0.0/8 or ::1)`);
+  if (!isLoopback(apiHost))
+    throw new Error(`apiHost ${JSON.stringify(apiHost)}: the sim only listens on loopback (127.0.0.0/8 or ::1)`);
   const apiPort = options.apiPort ?? 0;
-  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new Error(`apiPort ${apiPort}: expected 0..65535`);
+  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535)
+    throw new Error(`apiPort ${apiPort}: expected 0..65535`);
   const initialSerial = options.initialSerial ?? 1;
-  if (!Number.isInteger(initialSerial) || initialSerial < 0 || initialSerial > 0xffffffff) throw new Error(`initialSerial ${initialSerial}: expected 0..4294967295`);
+  if (!Number.isInteger(initialSerial) || initialSerial < 0 || initialSerial > 0xffffffff)
+    throw new Error(`initialSerial ${initialSerial}: expected 0..4294967295`);
   const minTtl = options.minTtl ?? 30;
-  if (!Number.isInteger(minTtl) || minTtl < 2 || minTtl > 86400) throw new Error(`minTtl ${minTtl}: expected an integer from 2 to 86400`);
+  if (!Number.isInteger(minTtl) || minTtl < 2 || minTtl > 86400)
+    throw new Error(`minTtl ${minTtl}: expected an integer from 2 to 86400`);
   const historyVersions = options.historyVersions ?? 5000;
-  if (!Number.isInteger(historyVersions) || historyVersions < 10 || historyVersions > 10_000_000) throw new Error(`historyVersions ${historyVersions}: expected an integer from 10 to 10000000`);
+  if (!Number.isInteger(historyVersions) || historyVersions < 10 || historyVersions > 10_000_000)
+    throw new Error(`historyVersions ${historyVersions}: expected an integer from 10 to 10000000`);
   const faults: Record<string, PopFault> = {};
-  for (const [pop, fault] of Object.entries(options.faults ?? {})) faults[pop.toUpperCase()] = validateFault(fault, `faults.${pop}`);
+  for (const [pop, fault] of Object.entries(options.faults ?? {}))
+    faults[pop.toUpperCase()] = validateFault(fault, `faults.${pop}`);
   const propagation: PropagationSettings = {
     regions: { ...DEFAULT_PROPAGATION.regions, ...(options.propagation?.regions ?? {}) },
     defaultRegion: options.propagation?.defaultRegion ?? DEFAULT_PROPAGATION.defaultRegion,
   };
-  return { zone, zoneId, apiToken, adminToken, seed, timeScale, apiHost, apiPort, faults, propagation, initialSerial, minTtl, historyVersions };
+  return {
+    zone,
+    zoneId,
+    apiToken,
+    adminToken,
+    seed,
+    timeScale,
+    apiHost,
+    apiPort,
+    faults,
+    propagation,
+    initialSerial,
+    minTtl,
+    historyVersions,
+  };
 }

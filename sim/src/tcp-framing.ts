@@ -26,7 +26,11 @@ interface Pipeline {
  * parser) are reported through `reject` and close the connection, like
  * dns2's own parse errors; the rest become dns2 `request` events.
  */
-export function screenTcpFrames(server: Server, screen: (frame: Buffer) => boolean, reject: (error: Error) => void): void {
+export function screenTcpFrames(
+  server: Server,
+  screen: (frame: Buffer) => boolean,
+  reject: (error: Error) => void,
+): void {
   const tcp = server as Dns2TcpServer;
   tcp.removeAllListeners('connection');
   tcp.on('connection', (client: Socket) => {
@@ -46,7 +50,8 @@ export function screenTcpFrames(server: Server, screen: (frame: Buffer) => boole
         if (buffered.length < 2 + length) return;
         const frame = buffered.subarray(2, 2 + length);
         buffered = buffered.subarray(2 + length);
-        if (!screen(frame)) return fail(new Error(`implausible DNS query of ${length} bytes over TCP from ${client.remoteAddress}`));
+        if (!screen(frame))
+          return fail(new Error(`implausible DNS query of ${length} bytes over TCP from ${client.remoteAddress}`));
         let message: dns2.Packet;
         try {
           message = dns2.Packet.parse(frame);

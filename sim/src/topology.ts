@@ -5,13 +5,39 @@
  */
 import { isIP } from 'node:net';
 
-export const DEFAULT_POP_NAMES = ['SJC', 'LAX', 'ORD', 'DFW', 'IAD', 'EWR', 'MIA', 'LHR', 'AMS', 'FRA', 'CDG', 'SIN', 'NRT', 'SYD'] as const;
+export const DEFAULT_POP_NAMES = [
+  'SJC',
+  'LAX',
+  'ORD',
+  'DFW',
+  'IAD',
+  'EWR',
+  'MIA',
+  'LHR',
+  'AMS',
+  'FRA',
+  'CDG',
+  'SIN',
+  'NRT',
+  'SYD',
+] as const;
 
 /** Region of each default POP; POPs beyond the list (POP15, ...) go to `na`. */
 export const DEFAULT_POP_REGIONS: Readonly<Record<string, string>> = {
-  SJC: 'na', LAX: 'na', ORD: 'na', DFW: 'na', IAD: 'na', EWR: 'na', MIA: 'na',
-  LHR: 'eu', AMS: 'eu', FRA: 'eu', CDG: 'eu',
-  SIN: 'apac', NRT: 'apac', SYD: 'apac',
+  SJC: 'na',
+  LAX: 'na',
+  ORD: 'na',
+  DFW: 'na',
+  IAD: 'na',
+  EWR: 'na',
+  MIA: 'na',
+  LHR: 'eu',
+  AMS: 'eu',
+  FRA: 'eu',
+  CDG: 'eu',
+  SIN: 'apac',
+  NRT: 'apac',
+  SYD: 'apac',
 };
 
 /** A POP as the caller may describe it. */
@@ -52,26 +78,44 @@ export function isLoopback(address: string): boolean {
 }
 
 export function resolvePops(options: TopologyOptions = {}): PopDefinition[] {
-  const specs: PopSpec[] = typeof options.pops === 'number' || options.pops === undefined ? defaultSpecs(options.pops ?? DEFAULT_POP_NAMES.length) : [...options.pops];
+  const specs: PopSpec[] =
+    typeof options.pops === 'number' || options.pops === undefined
+      ? defaultSpecs(options.pops ?? DEFAULT_POP_NAMES.length)
+      : [...options.pops];
   if (specs.length === 0) throw new Error('pops: expected at least one POP');
   const base = options.dnsPortBase ?? 0;
-  if (!Number.isInteger(base) || base < 0 || base + specs.length - 1 > 65535) throw new Error(`dnsPortBase: expected 0 or a port such that base + ${specs.length - 1} <= 65535, got ${base}`);
+  if (!Number.isInteger(base) || base < 0 || base + specs.length - 1 > 65535)
+    throw new Error(`dnsPortBase: expected 0 or a port such that base + ${specs.length - 1} <= 65535, got ${base}`);
   const template = options.nsidTemplate ?? 'pop-{pop}.sim';
   const seen = new Set<string>();
   return specs.map((spec, index) => {
-    if (!NAME_RE.test(spec.name)) throw new Error(`pops[${index}].name ${JSON.stringify(spec.name)}: expected letters, digits and dashes (at most 31)`);
+    if (!NAME_RE.test(spec.name))
+      throw new Error(
+        `pops[${index}].name ${JSON.stringify(spec.name)}: expected letters, digits and dashes (at most 31)`,
+      );
     const name = spec.name.toUpperCase();
     if (seen.has(name)) throw new Error(`pops[${index}].name ${name} appears twice`);
     seen.add(name);
     const address = spec.address ?? options.defaultAddress ?? '127.0.0.1';
-    if (!isLoopback(address)) throw new Error(`pops[${index}].address ${JSON.stringify(address)}: the sim only listens on loopback (127.0.0.0/8 or ::1)`);
+    if (!isLoopback(address))
+      throw new Error(
+        `pops[${index}].address ${JSON.stringify(address)}: the sim only listens on loopback (127.0.0.0/8 or ::1)`,
+      );
     const port = spec.port ?? (base > 0 ? base + index : 0);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`pops[${index}].port ${port}: expected 0..65535`);
-    return { name, region: spec.region ?? DEFAULT_POP_REGIONS[name] ?? 'na', address, port, nsid: template.replace('{pop}', name.toLowerCase()) };
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`pops[${index}].port ${port}: expected 0..65535`);
+    return {
+      name,
+      region: spec.region ?? DEFAULT_POP_REGIONS[name] ?? 'na',
+      address,
+      port,
+      nsid: template.replace('{pop}', name.toLowerCase()),
+    };
   });
 }
 
 function defaultSpecs(count: number): PopSpec[] {
-  if (!Number.isInteger(count) || count < 1 || count > 500) throw new Error(`pops: expected a count from 1 to 500, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > 500)
+    throw new Error(`pops: expected a count from 1 to 500, got ${count}`);
   return Array.from({ length: count }, (_, i) => ({ name: DEFAULT_POP_NAMES[i] ?? `POP${i + 1}` }));
 }

@@ -30,6 +30,7 @@ function splitOctets(text: string): string[] {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= MAX_STRING) return [text];
   const pieces: string[] = [];
-  for (let offset = 0; offset < bytes.length; offset += MAX_STRING) pieces.push(bytes.subarray(offset, offset + MAX_STRING).toString('utf8'));
+  for (let offset = 0; offset < bytes.length; offset += MAX_STRING)
+    pieces.push(bytes.subarray(offset, offset + MAX_STRING).toString('utf8'));
   return pieces;
 }

@@ -77,7 +77,9 @@ export class ZoneStore {
   /** Publishes the current records as the next zone version. */
   commit(committedAt: Moment): ZoneSnapshot {
     const txt = new Map<string, TxtRr[]>();
-    const ordered = [...this.records.values()].sort((a, b) => a.created_on.localeCompare(b.created_on) || a.id.localeCompare(b.id));
+    const ordered = [...this.records.values()].sort(
+      (a, b) => a.created_on.localeCompare(b.created_on) || a.id.localeCompare(b.id),
+    );
     for (const record of ordered) {
       const list = txt.get(record.name) ?? [];
       list.push({ ttl: record.ttl === 1 ? 300 : record.ttl, strings: contentToStrings(record.content) });
@@ -105,6 +107,7 @@ export class ZoneStore {
 
   /** Drops the snapshots of versions below `version` (no POP answers from them any more); numbering is unchanged. */
   forgetBefore(version: number): void {
-    for (; this.forgotten < version && this.forgotten < this.snapshots.length - 1; this.forgotten++) delete this.snapshots[this.forgotten];
+    for (; this.forgotten < version && this.forgotten < this.snapshots.length - 1; this.forgotten++)
+      delete this.snapshots[this.forgotten];
   }
 }

@@ -12,14 +12,19 @@ const cli = join(pkg, 'dist', 'cli.js');
 
 /** The CLI runs from dist/: build it when it is missing or older than a source file. */
 beforeAll(async () => {
-  const newestSource = Math.max(...readdirSync(join(pkg, 'src'), { recursive: true, encoding: 'utf8' }).map((file) => statSync(join(pkg, 'src', file)).mtimeMs));
+  const newestSource = Math.max(
+    ...readdirSync(join(pkg, 'src'), { recursive: true, encoding: 'utf8' }).map(
+      (file) => statSync(join(pkg, 'src', file)).mtimeMs,
+    ),
+  );
   let built = 0;
   try {
     built = statSync(cli).mtimeMs;
   } catch {
     built = 0;
   }
-  if (built < newestSource) await run(join(pkg, '..', 'node_modules', '.bin', 'tsc'), ['-b', pkg], { timeout: 120_000 });
+  if (built < newestSource)
+    await run(join(pkg, '..', 'node_modules', '.bin', 'tsc'), ['-b', pkg], { timeout: 120_000 });
 }, 120_000);
 
 describe('propwatch-sim CLI', () => {
@@ -35,7 +40,9 @@ describe('propwatch-sim CLI', () => {
   });
 
   it('prints one JSON line to reach the sim, serves DNS, applies --fault, and closes on SIGTERM', async () => {
-    const child = spawn('node', [cli, '--json', '--pops', '2', '--time-scale', '0', '--fault', 'SJC=down'], { env: { ...process.env, PROPWATCH_API_TOKEN: 'cli-token-12345' } });
+    const child = spawn('node', [cli, '--json', '--pops', '2', '--time-scale', '0', '--fault', 'SJC=down'], {
+      env: { ...process.env, PROPWATCH_API_TOKEN: 'cli-token-12345' },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -47,15 +54,24 @@ describe('propwatch-sim CLI', () => {
       });
       child.on('exit', () => reject(new Error(`CLI exited early: ${stderr}`)));
     });
-    const info = JSON.parse(line) as { apiUrl: string; apiToken: string; zone: string; pops: Array<{ name: string; address: string; port: number; nsid: string }> };
+    const info = JSON.parse(line) as {
+      apiUrl: string;
+      apiToken: string;
+      zone: string;
+      pops: Array<{ name: string; address: string; port: number; nsid: string }>;
+    };
     // A configured token is never printed (the operator has it); a generated one would be.
     expect(info).toMatchObject({ event: 'propwatch-sim.ready', zone: 'propwatch.test', apiToken: '(configured)' });
     expect(line).not.toContain('cli-token-12345');
     expect(info.pops.map((p) => p.name)).toEqual(['SJC', 'LAX']);
     const [sjc, lax] = info.pops;
     expect((await queryUdp(lax!.address, lax!.port, { name: info.zone, type: Packet.TYPE.SOA }))?.header.aa).toBe(1);
-    expect(await queryUdp(sjc!.address, sjc!.port, { name: info.zone, type: Packet.TYPE.SOA, timeoutMs: 200 })).toBeNull();
-    const zones = await fetch(`${info.apiUrl}/zones?name=propwatch.test`, { headers: { authorization: 'Bearer cli-token-12345' } });
+    expect(
+      await queryUdp(sjc!.address, sjc!.port, { name: info.zone, type: Packet.TYPE.SOA, timeoutMs: 200 }),
+    ).toBeNull();
+    const zones = await fetch(`${info.apiUrl}/zones?name=propwatch.test`, {
+      headers: { authorization: 'Bearer cli-token-12345' },
+    });
     expect(zones.status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -27,7 +27,11 @@ export function buildQuery(options: QueryOptions): Buffer {
   const packet = new Packet();
   packet.header.id = Packet.uuid();
   packet.header.rd = options.rd ? 1 : 0;
-  packet.questions.push({ name: options.name, type: options.type ?? Packet.TYPE.TXT, class: options.class ?? Packet.CLASS.IN } as dns2.Packet.Question);
+  packet.questions.push({
+    name: options.name,
+    type: options.type ?? Packet.TYPE.TXT,
+    class: options.class ?? Packet.CLASS.IN,
+  } as dns2.Packet.Question);
   if (options.ednsPayload !== undefined || options.nsid) {
     const opt = Packet.Resource.EDNS(options.nsid ? [nsidOption()] : []);
     opt.class = options.ednsPayload ?? 1232;
@@ -75,7 +79,8 @@ export function queryTcp(address: string, port: number, options: QueryOptions): 
     socket.on('connect', () => socket.write(frame));
     socket.on('data', (chunk) => {
       buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) finish(Packet.parse(buffered.subarray(2, 2 + buffered.readUInt16BE(0))));
+      if (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0))
+        finish(Packet.parse(buffered.subarray(2, 2 + buffered.readUInt16BE(0))));
     });
     socket.on('error', (error) => {
       clearTimeout(timer);
@@ -86,7 +91,9 @@ export function queryTcp(address: string, port: number, options: QueryOptions): 
 
 /** TXT strings of every answer RR. */
 export function txtStrings(packet: Packet): string[][] {
-  return packet.answers.filter((rr) => rr.type === Packet.TYPE.TXT).map((rr) => (Array.isArray(rr.data) ? rr.data : [String(rr.data)]));
+  return packet.answers
+    .filter((rr) => rr.type === Packet.TYPE.TXT)
+    .map((rr) => (Array.isArray(rr.data) ? rr.data : [String(rr.data)]));
 }
 
 export function soaSerial(packet: Packet): number | undefined {

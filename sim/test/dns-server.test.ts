@@ -16,7 +16,13 @@ describe('POP DNS server over UDP and TCP', () => {
   beforeAll(async () => {
     net = await startSimNetwork({ pops: 3, seed: 7, timeScale: 0, apiToken: 'test-token-123' });
     pop = net.pops[0]!;
-    const post = (name: string, content: string) => call(`${net.apiUrl}/zones/${net.zoneId}/dns_records`, net.apiToken, 'POST', { type: 'TXT', name, content, ttl: 60 });
+    const post = (name: string, content: string) =>
+      call(`${net.apiUrl}/zones/${net.zoneId}/dns_records`, net.apiToken, 'POST', {
+        type: 'TXT',
+        name,
+        content,
+        ttl: 60,
+      });
     expect((await post(`p1._propwatch.${zone}`, 'propwatch=1 serial=42 probe=p1')).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await post(`big.${zone}`, `${i}`.repeat(2000))).status).toBe(200);
     await waitFor(() => net.popStatus().every((p) => p.appliedVersion === 6), 'all POPs on version 6');
@@ -86,8 +92,16 @@ describe('POP DNS server over UDP and TCP', () => {
 
     it(`${transport}: NS lists one name server per POP with its address as glue`, async () => {
       const answer = (await query(pop.address, pop.port, { name: zone, type: Packet.TYPE.NS }))!;
-      expect(answer.answers.map((rr) => rr.ns).sort()).toEqual(['lax.ns.propwatch.test', 'ord.ns.propwatch.test', 'sjc.ns.propwatch.test']);
-      expect(answer.additionals.filter((rr) => rr.type === Packet.TYPE.A).map((rr) => rr.address)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+      expect(answer.answers.map((rr) => rr.ns).sort()).toEqual([
+        'lax.ns.propwatch.test',
+        'ord.ns.propwatch.test',
+        'sjc.ns.propwatch.test',
+      ]);
+      expect(answer.additionals.filter((rr) => rr.type === Packet.TYPE.A).map((rr) => rr.address)).toEqual([
+        '127.0.0.1',
+        '127.0.0.1',
+        '127.0.0.1',
+      ]);
     });
   }
 
@@ -103,7 +117,9 @@ describe('POP DNS server over UDP and TCP', () => {
     expect(noEdns.additionals).toHaveLength(0);
     const full = (await queryTcp(pop.address, pop.port, { name: `big.${zone}`, ednsPayload: 512 }))!;
     expect(full.header.tc).toBe(0);
-    expect(txtStrings(full).map((strings) => strings.join(''))).toEqual([0, 1, 2, 3, 4].map((i) => `${i}`.repeat(2000)));
+    expect(txtStrings(full).map((strings) => strings.join(''))).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `${i}`.repeat(2000)),
+    );
     const roomy = (await queryUdp(pop.address, pop.port, { name: `big.${zone}`, ednsPayload: 65000 }))!;
     expect(roomy.header.tc).toBe(0);
     expect(roomy.answers).toHaveLength(5);
@@ -124,7 +140,13 @@ describe('POP DNS server over UDP and TCP', () => {
 
 describe('POP addresses', () => {
   it('listens on other loopback addresses (127.0.1.5, ::1) with the same port for UDP and TCP', async () => {
-    const net = await startSimNetwork({ pops: [{ name: 'LHR', address: '127.0.1.5' }, { name: 'AMS', address: '::1' }], timeScale: 0 });
+    const net = await startSimNetwork({
+      pops: [
+        { name: 'LHR', address: '127.0.1.5' },
+        { name: 'AMS', address: '::1' },
+      ],
+      timeScale: 0,
+    });
     try {
       for (const pop of net.pops) {
         const udp = await queryUdp(pop.address, pop.port, { name: net.zone, type: Packet.TYPE.SOA, nsid: true });

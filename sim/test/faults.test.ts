@@ -11,14 +11,23 @@ afterEach(async () => {
   net = undefined;
 });
 const writeCanary = (n: SimNetwork, serial: number) =>
-  call(`${n.apiUrl}/zones/${n.zoneId}/dns_records`, n.apiToken, 'POST', { type: 'TXT', name: RECORD, content: `propwatch=1 serial=${serial} probe=p1`, ttl: 60 });
+  call(`${n.apiUrl}/zones/${n.zoneId}/dns_records`, n.apiToken, 'POST', {
+    type: 'TXT',
+    name: RECORD,
+    content: `propwatch=1 serial=${serial} probe=p1`,
+    ttl: 60,
+  });
 
 describe('POP faults', () => {
   it('down answers nothing on UDP or TCP, and answers again once cleared', async () => {
     net = await startSimNetwork({ pops: 2, timeScale: 0, faults: { SJC: { kind: 'down' } } });
     const [sjc, lax] = net.pops;
-    expect(await queryUdp(sjc!.address, sjc!.port, { name: net.zone, type: Packet.TYPE.SOA, timeoutMs: 200 })).toBeNull();
-    expect(await queryTcp(sjc!.address, sjc!.port, { name: net.zone, type: Packet.TYPE.SOA, timeoutMs: 200 })).toBeNull();
+    expect(
+      await queryUdp(sjc!.address, sjc!.port, { name: net.zone, type: Packet.TYPE.SOA, timeoutMs: 200 }),
+    ).toBeNull();
+    expect(
+      await queryTcp(sjc!.address, sjc!.port, { name: net.zone, type: Packet.TYPE.SOA, timeoutMs: 200 }),
+    ).toBeNull();
     expect(await queryUdp(lax!.address, lax!.port, { name: net.zone, type: Packet.TYPE.SOA })).not.toBeNull();
     net.setFault('SJC', null);
     expect((await queryUdp(sjc!.address, sjc!.port, { name: net.zone, type: Packet.TYPE.SOA }))?.header.aa).toBe(1);
@@ -30,7 +39,11 @@ describe('POP faults', () => {
     const total = 300;
     let answered = 0;
     for (let batch = 0; batch < total / 50; batch++) {
-      const replies = await Promise.all(Array.from({ length: 50 }, () => queryUdp(pop.address, pop.port, { name: net!.zone, type: Packet.TYPE.SOA, timeoutMs: 150 })));
+      const replies = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          queryUdp(pop.address, pop.port, { name: net!.zone, type: Packet.TYPE.SOA, timeoutMs: 150 }),
+        ),
+      );
       answered += replies.filter(Boolean).length;
     }
     const dropRate = 1 - answered / total;
@@ -40,7 +53,12 @@ describe('POP faults', () => {
   });
 
   it('slow adds its extra delay (scaled) to the arrival of each change', async () => {
-    net = await startSimNetwork({ pops: 2, seed: 2, timeScale: 0.02, faults: { LAX: { kind: 'slow', extraMs: 3000 } } });
+    net = await startSimNetwork({
+      pops: 2,
+      seed: 2,
+      timeScale: 0.02,
+      faults: { LAX: { kind: 'slow', extraMs: 3000 } },
+    });
     const n = net;
     await writeCanary(n, 7);
     const served = await waitFor(() => {
@@ -59,7 +77,14 @@ describe('POP faults', () => {
     const n = net;
     n.setFault('ORD', { kind: 'stuck' });
     await writeCanary(n, 9);
-    await waitFor(() => n.popStatus().filter((p) => p.name !== 'ORD').every((p) => p.appliedVersion === 1), 'the other POPs on version 1');
+    await waitFor(
+      () =>
+        n
+          .popStatus()
+          .filter((p) => p.name !== 'ORD')
+          .every((p) => p.appliedVersion === 1),
+      'the other POPs on version 1',
+    );
     await new Promise((resolve) => setTimeout(resolve, 100)); // several times the longest scaled delay
     const ord = n.pops.find((p) => p.name === 'ORD')!;
     expect(soaSerial((await queryUdp(ord.address, ord.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(1);
@@ -77,11 +102,17 @@ describe('POP faults', () => {
     expect(put.status).toBe(200);
     expect(net.getFault('LAX')).toEqual({ kind: 'flaky', dropRate: 0.5 });
     const list = await call(`${net.adminUrl}/pops`, 'admin-secret-1');
-    expect((list.body.result as Array<{ name: string; fault: unknown }>).find((p) => p.name === 'LAX')?.fault).toEqual({ kind: 'flaky', dropRate: 0.5 });
+    expect((list.body.result as Array<{ name: string; fault: unknown }>).find((p) => p.name === 'LAX')?.fault).toEqual({
+      kind: 'flaky',
+      dropRate: 0.5,
+    });
     expect((await call(`${net.adminUrl}/pops/LAX/fault`, 'admin-secret-1', 'DELETE')).status).toBe(200);
     expect(net.getFault('LAX')).toBeNull();
     const bad = await call(`${net.adminUrl}/pops/LAX/fault`, 'admin-secret-1', 'PUT', { kind: 'melting' });
-    expect([bad.status, bad.body.errors[0]?.message]).toEqual([400, 'body: kind must be one of slow, stuck, down, flaky, got "melting"']);
+    expect([bad.status, bad.body.errors[0]?.message]).toEqual([
+      400,
+      'body: kind must be one of slow, stuck, down, flaky, got "melting"',
+    ]);
     const unknown = await call(`${net.adminUrl}/pops/XYZ/fault`, 'admin-secret-1', 'PUT', { kind: 'down' });
     expect(unknown.status).toBe(404);
     expect((await call(`${net.adminUrl}/pops`, net.apiToken)).status).toBe(403);

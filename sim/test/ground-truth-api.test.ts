@@ -12,15 +12,25 @@ afterAll(() => net.close());
 
 describe('ground truth through the admin API', () => {
   it('reports, per POP, when it first served a canary with serial >= the asked one', async () => {
-    const created = await call(`${net.apiUrl}/zones/${net.zoneId}/dns_records`, net.apiToken, 'POST', { type: 'TXT', name: RECORD, content: 'propwatch=1 serial=100 probe=p9', ttl: 60 });
+    const created = await call(`${net.apiUrl}/zones/${net.zoneId}/dns_records`, net.apiToken, 'POST', {
+      type: 'TXT',
+      name: RECORD,
+      content: 'propwatch=1 serial=100 probe=p9',
+      ttl: 60,
+    });
     const id = (created.body.result as { id: string }).id;
-    await call(`${net.apiUrl}/zones/${net.zoneId}/dns_records/${id}`, net.apiToken, 'PATCH', { content: 'propwatch=1 serial=200 probe=p9' });
+    await call(`${net.apiUrl}/zones/${net.zoneId}/dns_records/${id}`, net.apiToken, 'PATCH', {
+      content: 'propwatch=1 serial=200 probe=p9',
+    });
     await waitFor(() => net.popStatus().every((p) => p.appliedVersion === 2), 'all POPs on version 2');
 
     const at100 = await call(`${net.adminUrl}/truth?name=${RECORD}&serial=100`, net.adminToken);
     const at200 = await call(`${net.adminUrl}/truth?name=${RECORD}.&serial=200`, net.adminToken);
     const at300 = await call(`${net.adminUrl}/truth?name=${RECORD}&serial=300`, net.adminToken);
-    type Truth = { servedAt: Record<string, { monotonicMs: number; epochMs: number } | null>; commits: Array<{ version: number; serial: number }> };
+    type Truth = {
+      servedAt: Record<string, { monotonicMs: number; epochMs: number } | null>;
+      commits: Array<{ version: number; serial: number }>;
+    };
     const t100 = at100.body.result as Truth;
     const t200 = at200.body.result as Truth;
     expect(Object.keys(t100.servedAt)).toEqual(['SJC', 'LAX', 'ORD']);
@@ -31,7 +41,11 @@ describe('ground truth through the admin API', () => {
       expect(t200.servedAt[pop]).toEqual(net.truth.versionServedAt(pop, 2));
     }
     expect(Object.values((at300.body.result as Truth).servedAt)).toEqual([null, null, null]);
-    expect(t100.commits.map((c) => [c.version, c.serial])).toEqual([[0, 1], [1, 2], [2, 3]]);
+    expect(t100.commits.map((c) => [c.version, c.serial])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
 
     const log = await call(`${net.adminUrl}/truth/log`, net.adminToken);
     const served = (log.body.result as { served: Array<{ pop: string; version: number }> }).served;

@@ -18,7 +18,12 @@ afterEach(async () => {
 
 async function commitMany(n: SimNetwork, count: number, from: number): Promise<void> {
   for (let i = from; i < from + count; i++) {
-    const response = await call(`${n.apiUrl}/zones/${n.zoneId}/dns_records`, n.apiToken, 'POST', { type: 'TXT', name: `p${i % 5}._propwatch.${n.zone}`, content: `propwatch=1 serial=${i} probe=p${i % 5}`, ttl: 60 });
+    const response = await call(`${n.apiUrl}/zones/${n.zoneId}/dns_records`, n.apiToken, 'POST', {
+      type: 'TXT',
+      name: `p${i % 5}._propwatch.${n.zone}`,
+      content: `propwatch=1 serial=${i} probe=p${i % 5}`,
+      ttl: 60,
+    });
     expect(response.status).toBe(200);
   }
 }
@@ -37,7 +42,10 @@ it('remembers only the last historyVersions versions, and a stuck POP keeps its 
   n.setFault('LAX', null);
   await waitFor(() => n.popStatus().every((pop) => pop.appliedVersion === 60) || undefined, 'every POP on version 60');
   await commitMany(n, 200, 61);
-  await waitFor(() => n.popStatus().every((pop) => pop.appliedVersion === 260) || undefined, 'every POP on version 260');
+  await waitFor(
+    () => n.popStatus().every((pop) => pop.appliedVersion === 260) || undefined,
+    'every POP on version 260',
+  );
   const commits = n.truth.commits();
   expect(commits.length).toBeLessThanOrEqual(20 + 2);
   expect(commits.at(-1)!.version).toBe(260);

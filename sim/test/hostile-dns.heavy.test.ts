@@ -23,7 +23,6 @@ const MAX_BLOCK_MS = 500;
 /** 100 bytes per packet kept would be 10 MB; the heap must stay well below. */
 const MAX_HEAP_GROWTH_BYTES = 8 * 1024 * 1024;
 
-
 let net: SimNetwork;
 const figures: Record<string, number | string> = {};
 
@@ -32,7 +31,12 @@ beforeAll(async () => {
   const response = await fetch(`${net.apiUrl}/zones/${net.zoneId}/dns_records`, {
     method: 'POST',
     headers: { authorization: `Bearer ${net.apiToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'TXT', name: `p1._propwatch.${net.zone}`, content: 'propwatch=1 serial=4242 probe=p1', ttl: 60 }),
+    body: JSON.stringify({
+      type: 'TXT',
+      name: `p1._propwatch.${net.zone}`,
+      content: 'propwatch=1 serial=4242 probe=p1',
+      ttl: 60,
+    }),
   });
   expect(response.status).toBe(200);
   await waitFor(() => net.popStatus().every((p) => p.appliedVersion === 1), 'POPs on version 1');
@@ -43,7 +47,13 @@ afterAll(async () => {
 });
 
 /** What every POP handled: queries it parsed plus packets it refused. */
-const handled = (transport: 'udp' | 'tcp') => net.popStatus().reduce((sum, p) => sum + p.counters[transport === 'udp' ? 'udpQueries' : 'tcpQueries'] + p.counters.requestErrors, 0);
+const handled = (transport: 'udp' | 'tcp') =>
+  net
+    .popStatus()
+    .reduce(
+      (sum, p) => sum + p.counters[transport === 'udp' ? 'udpQueries' : 'tcpQueries'] + p.counters.requestErrors,
+      0,
+    );
 
 async function expectCorrectAnswers(): Promise<void> {
   for (const pop of net.pops) {
@@ -80,7 +90,9 @@ async function floodUdp(count: number, seed: number): Promise<number> {
         sockets[i % sockets.length]!.send(packet, pop.port, pop.address);
       }
       sent += batch;
-      await waitFor(() => handled('udp') - start >= sent - 2, `the POPs to handle ${sent} datagrams`, 10_000).catch(() => undefined);
+      await waitFor(() => handled('udp') - start >= sent - 2, `the POPs to handle ${sent} datagrams`, 10_000).catch(
+        () => undefined,
+      );
     }
   } finally {
     for (const socket of sockets) socket.close();
@@ -96,7 +108,9 @@ function tcpConnection(frames: Buffer[], tail: Buffer | null): Promise<void> {
     // A query the POP parsed but cannot answer keeps dns2's pipeline open until its idle timeout; do not wait for that.
     const timer = setTimeout(() => socket.destroy(), 300);
     socket.on('connect', () => {
-      const framed = frames.map((frame) => Buffer.concat([Buffer.from([frame.length >> 8, frame.length & 0xff]), frame]));
+      const framed = frames.map((frame) =>
+        Buffer.concat([Buffer.from([frame.length >> 8, frame.length & 0xff]), frame]),
+      );
       socket.end(Buffer.concat(tail ? [...framed, tail] : framed));
     });
     socket.on('data', () => undefined);
@@ -111,7 +125,14 @@ function tcpConnection(frames: Buffer[], tail: Buffer | null): Promise<void> {
 async function floodTcp(count: number, seed: number): Promise<{ framesSent: number; connections: number }> {
   const rng = seededRng(seed);
   const bases = baseQueries(net.zone);
-  const tails = [null, null, Buffer.from([0]), Buffer.from([0xff, 0xff, 1, 2, 3]), Buffer.from([0, 0]), Buffer.from([0, 40, ...Buffer.alloc(40, 0xff)])];
+  const tails = [
+    null,
+    null,
+    Buffer.from([0]),
+    Buffer.from([0xff, 0xff, 1, 2, 3]),
+    Buffer.from([0, 0]),
+    Buffer.from([0, 40, ...Buffer.alloc(40, 0xff)]),
+  ];
   let framesSent = 0;
   let connections = 0;
   while (framesSent < count) {

@@ -9,7 +9,6 @@ import { type Rng, seededRng } from '../../test-support/index.js';
 
 export { seededRng, type Rng };
 
-
 const int = (rng: Rng, max: number) => Math.floor(rng() * max);
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, items.length)]!;
 const bytes = (rng: Rng, length: number) => Buffer.from(Array.from({ length }, () => int(rng, 256)));
@@ -57,10 +56,17 @@ const MUTATIONS: Record<string, Mutation> = {
   cut: (q, rng) => q.subarray(0, 12 + int(rng, q.length - 12)),
   flips: (q, rng) => {
     const out = Buffer.from(q);
-    for (let i = 0, n = 1 + int(rng, 6); i < n; i++) out[int(rng, out.length)] = pick(rng, [int(rng, 256), 0xc0, 0xff, 0x3f, 0x40, 0]);
+    for (let i = 0, n = 1 + int(rng, 6); i < n; i++)
+      out[int(rng, out.length)] = pick(rng, [int(rng, 256), 0xc0, 0xff, 0x3f, 0x40, 0]);
     return out;
   },
-  hugeCounts: (q, rng) => withCounts(q, [pick(rng, [1, 0xffff, int(rng, 0x10000)]), pick(rng, [0, 0xffff, int(rng, 64)]), pick(rng, [0, 0xffff]), pick(rng, [0, 1, 0xffff, int(rng, 0x10000)])]),
+  hugeCounts: (q, rng) =>
+    withCounts(q, [
+      pick(rng, [1, 0xffff, int(rng, 0x10000)]),
+      pick(rng, [0, 0xffff, int(rng, 64)]),
+      pick(rng, [0, 0xffff]),
+      pick(rng, [0, 1, 0xffff, int(rng, 0x10000)]),
+    ]),
   selfPointer: (q) => {
     const out = Buffer.from(q);
     out[12] = 0xc0; // the question name points at itself
@@ -87,12 +93,34 @@ const MUTATIONS: Record<string, Mutation> = {
     out[12] = 0x3f; // a 63-octet label in a packet too short to hold it
     return out.subarray(0, 13 + int(rng, 20));
   },
-  rdlengthPastEnd: (q, rng) => Buffer.concat([withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 1]), opt(1232, 0, bytes(rng, int(rng, 8)), 0xffff)]),
-  optionPastEnd: (q) => Buffer.concat([withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 1]), opt(1232, 0, Buffer.from([0, 3, 0xff, 0xf0, 1, 2]))]),
-  badEdnsVersion: (q, rng) => Buffer.concat([withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 1]), opt(int(rng, 0x10000), (1 + int(rng, 255)) << 16, Buffer.alloc(0))]),
-  tinyPayload: (q, rng) => Buffer.concat([withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 1]), opt(int(rng, 512), 0, Buffer.from([0, 3, 0, 0]))]),
-  twoOpts: (q) => Buffer.concat([withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 2]), opt(1232, 0, Buffer.alloc(0)), opt(4096, 0, Buffer.from([0, 3, 0, 0]))]),
-  optInAnswer: (q) => Buffer.concat([withCounts(q.subarray(0, questionEnd(q)), [1, 1, 0, 0]), opt(1232, 0, Buffer.alloc(0))]),
+  rdlengthPastEnd: (q, rng) =>
+    Buffer.concat([
+      withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 1]),
+      opt(1232, 0, bytes(rng, int(rng, 8)), 0xffff),
+    ]),
+  optionPastEnd: (q) =>
+    Buffer.concat([
+      withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 1]),
+      opt(1232, 0, Buffer.from([0, 3, 0xff, 0xf0, 1, 2])),
+    ]),
+  badEdnsVersion: (q, rng) =>
+    Buffer.concat([
+      withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 1]),
+      opt(int(rng, 0x10000), (1 + int(rng, 255)) << 16, Buffer.alloc(0)),
+    ]),
+  tinyPayload: (q, rng) =>
+    Buffer.concat([
+      withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 1]),
+      opt(int(rng, 512), 0, Buffer.from([0, 3, 0, 0])),
+    ]),
+  twoOpts: (q) =>
+    Buffer.concat([
+      withCounts(q.subarray(0, questionEnd(q)), [1, 0, 0, 2]),
+      opt(1232, 0, Buffer.alloc(0)),
+      opt(4096, 0, Buffer.from([0, 3, 0, 0])),
+    ]),
+  optInAnswer: (q) =>
+    Buffer.concat([withCounts(q.subarray(0, questionEnd(q)), [1, 1, 0, 0]), opt(1232, 0, Buffer.alloc(0))]),
   response: (q) => {
     const out = Buffer.from(q);
     out[2] = out[2]! | 0x80;
@@ -106,7 +134,9 @@ const MUTATIONS: Record<string, Mutation> = {
   trailingJunk: (q, rng) => Buffer.concat([q, bytes(rng, 1 + int(rng, 300))]),
   hugeLabelName: (q, rng) => {
     // A name of many maximal labels: past the 255-octet limit.
-    const labels = Buffer.concat(Array.from({ length: 5 + int(rng, 5) }, () => Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x61)])));
+    const labels = Buffer.concat(
+      Array.from({ length: 5 + int(rng, 5) }, () => Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x61)])),
+    );
     return Buffer.concat([q.subarray(0, 12), labels, Buffer.from([0, 0, 16, 0, 1])]);
   },
 };

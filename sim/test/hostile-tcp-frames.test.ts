@@ -25,15 +25,20 @@ function exchange(bytes: Buffer): Promise<{ received: Buffer; destroyedByServer:
     let reset = false;
     socket.on('connect', () => socket.end(bytes));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? (reset = true) : reject(error)));
-    socket.on('close', () => resolve({ received: Buffer.concat(chunks), destroyedByServer: reset || chunks.length === 0 }));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNRESET' ? (reset = true) : reject(error),
+    );
+    socket.on('close', () =>
+      resolve({ received: Buffer.concat(chunks), destroyedByServer: reset || chunks.length === 0 }),
+    );
   });
 }
 
 /** Splits a TCP byte stream into DNS messages. */
 function messages(stream: Buffer): DnsMessage[] {
   const out: DnsMessage[] = [];
-  for (let at = 0; at + 2 <= stream.length; at += 2 + stream.readUInt16BE(at)) out.push(Packet.parse(stream.subarray(at + 2, at + 2 + stream.readUInt16BE(at))));
+  for (let at = 0; at + 2 <= stream.length; at += 2 + stream.readUInt16BE(at))
+    out.push(Packet.parse(stream.subarray(at + 2, at + 2 + stream.readUInt16BE(at))));
   return out;
 }
 
@@ -55,7 +60,11 @@ describe('POP over TCP with hostile frames', () => {
   });
 
   it('still answers pipelined queries on one connection, then half-closes', async () => {
-    const queries = [buildQuery({ name: net.zone, type: Packet.TYPE.SOA }), buildQuery({ name: `nope.${net.zone}` }), buildQuery({ name: net.zone, type: Packet.TYPE.NS })];
+    const queries = [
+      buildQuery({ name: net.zone, type: Packet.TYPE.SOA }),
+      buildQuery({ name: `nope.${net.zone}` }),
+      buildQuery({ name: net.zone, type: Packet.TYPE.NS }),
+    ];
     const { received } = await exchange(Buffer.concat(queries.map(frame)));
     const answers = messages(received);
     expect(answers.map((a) => a.header.id)).toEqual(queries.map((q) => q.readUInt16BE(0)));

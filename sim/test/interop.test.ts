@@ -24,7 +24,8 @@ const which = (tool: string) =>
   });
 const tools = { dig: which('dig'), kdig: which('kdig') };
 for (const [tool, found] of Object.entries(tools)) {
-  if (!found && !process.env.CI) console.warn(`interop: ${tool} not found on PATH, its tests are skipped (install bind9-dnsutils / knot-dnsutils)`);
+  if (!found && !process.env.CI)
+    console.warn(`interop: ${tool} not found on PATH, its tests are skipped (install bind9-dnsutils / knot-dnsutils)`);
 }
 
 // Defined only in CI, where a missing tool must fail the run rather than skip.
@@ -41,7 +42,13 @@ const BIG = 'big.propwatch.test';
 beforeAll(async () => {
   if (!tools.dig && !tools.kdig) return;
   net = await startSimNetwork({ pops: 1, timeScale: 0 });
-  const post = (name: string, content: string) => call(`${net.apiUrl}/zones/${net.zoneId}/dns_records`, net.apiToken, 'POST', { type: 'TXT', name, content, ttl: 60 });
+  const post = (name: string, content: string) =>
+    call(`${net.apiUrl}/zones/${net.zoneId}/dns_records`, net.apiToken, 'POST', {
+      type: 'TXT',
+      name,
+      content,
+      ttl: 60,
+    });
   await post(CANARY, 'propwatch=1 serial=77 probe=p1');
   for (let i = 0; i < 4; i++) await post(BIG, `${i}`.repeat(1500));
   await waitFor(() => net.popStatus()[0]!.appliedVersion === 5, 'version 5 applied');
@@ -49,7 +56,10 @@ beforeAll(async () => {
 });
 afterAll(() => net?.close());
 
-const digLike = (tool: 'dig' | 'kdig') => async (...args: string[]) => (await run(tool, [...target, '+norec', '+time=2', '+retry=0', ...args], { timeout: 10_000 })).stdout;
+const digLike =
+  (tool: 'dig' | 'kdig') =>
+  async (...args: string[]) =>
+    (await run(tool, [...target, '+norec', '+time=2', '+retry=0', ...args], { timeout: 10_000 })).stdout;
 
 for (const tool of ['dig', 'kdig'] as const) {
   describe.skipIf(!tools[tool] && !process.env.CI)(`${tool} against a POP`, () => {

@@ -14,7 +14,12 @@ afterEach(async () => {
 });
 
 const writeCanary = (n: SimNetwork, serial: number) =>
-  call(`${n.apiUrl}/zones/${n.zoneId}/dns_records`, n.apiToken, 'POST', { type: 'TXT', name: RECORD, content: `propwatch=1 serial=${serial} probe=p1`, ttl: 60 });
+  call(`${n.apiUrl}/zones/${n.zoneId}/dns_records`, n.apiToken, 'POST', {
+    type: 'TXT',
+    name: RECORD,
+    content: `propwatch=1 serial=${serial} probe=p1`,
+    ttl: 60,
+  });
 
 describe('propagation through the sim', () => {
   it('serves each change at every POP after exactly the seeded model delay (ground truth exact to the microsecond)', async () => {
@@ -50,8 +55,10 @@ describe('propagation through the sim', () => {
     const n = net;
     expect((await writeCanary(n, 5)).status).toBe(200);
     // With real-scale delays (>= 250 ms) nobody has it yet right after the commit.
-    for (const pop of n.pops) expect(soaSerial((await queryUdp(pop.address, pop.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(1);
+    for (const pop of n.pops)
+      expect(soaSerial((await queryUdp(pop.address, pop.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(1);
     await waitFor(() => n.popStatus().every((p) => p.appliedVersion === 1), 'both POPs on version 1', 8000);
-    for (const pop of n.pops) expect(soaSerial((await queryTcp(pop.address, pop.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(2);
+    for (const pop of n.pops)
+      expect(soaSerial((await queryTcp(pop.address, pop.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(2);
   });
 });

@@ -19,7 +19,17 @@ function round(probe: string, fields: Partial<StoredRound> = {}, pops: Partial<P
     state: 'complete',
     elapsedMs: 5000,
     write: { submitToAckMs: 10 },
-    pops: pops.map((p, i) => ({ pop: `P${i}`, target: `t${i}`, state: 'propagated', lowerMs: 100, upperMs: 300, estimateMs: 200, queries: 1, failures: 0, ...p })),
+    pops: pops.map((p, i) => ({
+      pop: `P${i}`,
+      target: `t${i}`,
+      state: 'propagated',
+      lowerMs: 100,
+      upperMs: 300,
+      estimateMs: 200,
+      queries: 1,
+      failures: 0,
+      ...p,
+    })),
     firstReceivedAt: NOW - 5000,
     receivedAt: NOW - 5000,
     ...fields,
@@ -49,12 +59,18 @@ describe('observations', () => {
   });
 
   test('timeout is censored at lowerMs', () => {
-    const [o] = observeRound(round('a', {}, [{ state: 'timeout', lowerMs: 60_000, upperMs: undefined, estimateMs: undefined }]), NOW, 60_000);
+    const [o] = observeRound(
+      round('a', {}, [{ state: 'timeout', lowerMs: 60_000, upperMs: undefined, estimateMs: undefined }]),
+      NOW,
+      60_000,
+    );
     expect(o).toMatchObject({ kind: 'censored', ms: 60_000 });
   });
 
   test('pending in a running round grows with the time since the report, up to the cap', () => {
-    const r = round('a', { state: 'running', receivedAt: NOW - 4_000 }, [{ state: 'pending', lowerMs: 30_000, upperMs: undefined, estimateMs: undefined }]);
+    const r = round('a', { state: 'running', receivedAt: NOW - 4_000 }, [
+      { state: 'pending', lowerMs: 30_000, upperMs: undefined, estimateMs: undefined },
+    ]);
     expect(observeRound(r, NOW, 60_000)[0]).toMatchObject({ kind: 'lower-bound', ms: 34_000 });
     expect(observeRound(r, NOW + 100_000, 60_000)[0]!.ms).toBe(90_000);
     // a clock that went backwards never shrinks the bound below what the probe said
@@ -76,13 +92,21 @@ describe('observations', () => {
   });
 
   test('extrapolation stops maxExtrapolationMs after the last report: a silent probe is not evidence', () => {
-    const r = round('a', { state: 'running', receivedAt: NOW - 90_000 }, [{ state: 'pending', lowerMs: 10_000, upperMs: undefined, estimateMs: undefined }]);
+    const r = round('a', { state: 'running', receivedAt: NOW - 90_000 }, [
+      { state: 'pending', lowerMs: 10_000, upperMs: undefined, estimateMs: undefined },
+    ]);
     expect(observeRound(r, NOW, 5_000)[0]!.ms).toBe(15_000);
   });
 
   test('a running round carries over a larger figure from the previous complete round for POPs it has not resolved', () => {
-    const previous = round('a', { id: 'a-0' }, [{ state: 'timeout', lowerMs: 60_000, upperMs: undefined, estimateMs: undefined }, { estimateMs: 800 }]);
-    const running = round('a', { id: 'a-1', state: 'running', receivedAt: NOW }, [{ state: 'pending', lowerMs: 1_000, upperMs: undefined, estimateMs: undefined }, { estimateMs: 500 }]);
+    const previous = round('a', { id: 'a-0' }, [
+      { state: 'timeout', lowerMs: 60_000, upperMs: undefined, estimateMs: undefined },
+      { estimateMs: 800 },
+    ]);
+    const running = round('a', { id: 'a-1', state: 'running', receivedAt: NOW }, [
+      { state: 'pending', lowerMs: 1_000, upperMs: undefined, estimateMs: undefined },
+      { estimateMs: 500 },
+    ]);
     expect(observeProbe(running, previous, NOW, 5_000).map((o) => [o.roundId, o.ms])).toEqual([
       ['a-0', 60_000],
       ['a-1', 500],
@@ -92,18 +116,29 @@ describe('observations', () => {
 
 describe('worst case and summary', () => {
   test('worst prefers the larger figure, and on a tie the uncertain one', () => {
-    const observations = observeRound(round('a', {}, [{ estimateMs: 500 }, { state: 'timeout', lowerMs: 500 }, { estimateMs: 100 }]), NOW, 0);
+    const observations = observeRound(
+      round('a', {}, [{ estimateMs: 500 }, { state: 'timeout', lowerMs: 500 }, { estimateMs: 100 }]),
+      NOW,
+      0,
+    );
     expect(findWorst(observations)).toMatchObject({ pop: 'P1', kind: 'censored' });
     expect(findWorst([])).toBeNull();
   });
 
   test('summary: percentiles overall, per POP and per probe; slowest pair over the window; worst case of the current (status) observations', () => {
-    const oldSlow = round('a', { id: 'a-old', startedAt: new Date(NOW - 60_000).toISOString() }, [{ estimateMs: 9_000 }]);
+    const oldSlow = round('a', { id: 'a-old', startedAt: new Date(NOW - 60_000).toISOString() }, [
+      { estimateMs: 9_000 },
+    ]);
     const a = round('a', {}, [{ estimateMs: 1_000 }, { estimateMs: 3_000 }]);
     const b = round('b', {}, [{ estimateMs: 2_000 }, { state: 'timeout', lowerMs: 4_000 }]);
     const outside = round('c', { receivedAt: NOW - 700_000 }, [{ estimateMs: 50_000 }]);
     const current = [...observeRound(a, NOW, 5_000), ...observeRound(b, NOW, 5_000)];
-    const s = summarizePropagation([oldSlow, a, b, outside], { now: NOW, windowMs: 600_000, maxExtrapolationMs: 5_000, current });
+    const s = summarizePropagation([oldSlow, a, b, outside], {
+      now: NOW,
+      windowMs: 600_000,
+      maxExtrapolationMs: 5_000,
+      current,
+    });
     expect(s.rounds).toBe(3);
     expect(s.overall).toMatchObject({ count: 5, max: 9_000, timeouts: 1 });
     expect(s.perPop.map((g) => [g.key, g.count, g.max])).toEqual([

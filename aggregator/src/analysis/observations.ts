@@ -40,7 +40,15 @@ export interface Observation {
 }
 
 export function observePop(round: StoredRound, pop: PopResult, now: number, maxExtrapolationMs: number): Observation {
-  const base = { probe: round.probe.id, pop: pop.pop, target: pop.target, roundId: round.id, serial: round.serial, state: pop.state, lowerMs: pop.lowerMs };
+  const base = {
+    probe: round.probe.id,
+    pop: pop.pop,
+    target: pop.target,
+    roundId: round.id,
+    serial: round.serial,
+    state: pop.state,
+    lowerMs: pop.lowerMs,
+  };
   if (pop.state === 'propagated') {
     const upper = pop.upperMs ?? pop.lowerMs;
     const ms = pop.estimateMs ?? (pop.lowerMs + upper) / 2;
@@ -65,7 +73,12 @@ export function observeRound(round: StoredRound, now: number, maxExtrapolationMs
  * round would start all POPs at "pending, 0 s" and a stuck POP would flap the
  * alarm off at each round start.
  */
-export function observeProbe(latest: StoredRound, previousComplete: StoredRound | null, now: number, maxExtrapolationMs: number): Observation[] {
+export function observeProbe(
+  latest: StoredRound,
+  previousComplete: StoredRound | null,
+  now: number,
+  maxExtrapolationMs: number,
+): Observation[] {
   const current = observeRound(latest, now, maxExtrapolationMs);
   if (latest.state !== 'running' || !previousComplete) return current;
   const before = new Map(observeRound(previousComplete, now, maxExtrapolationMs).map((o) => [o.pop, o]));

@@ -32,4 +32,8 @@ async function dashboardPlugin(app: FastifyInstance, options: DashboardPluginOpt
   await app.register(historyRoute);
 }
 
-export default fp(dashboardPlugin, { name: 'propwatch-dashboard', fastify: '5.x', dependencies: ['propwatch-auth', 'propwatch-storage', 'propwatch-status'] });
+export default fp(dashboardPlugin, {
+  name: 'propwatch-dashboard',
+  fastify: '5.x',
+  dependencies: ['propwatch-auth', 'propwatch-storage', 'propwatch-status'],
+});

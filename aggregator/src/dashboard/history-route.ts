@@ -39,7 +39,14 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Worst-case propagation per round over a window (dashboard chart)',
         querystring: Type.Object(
-          { window: Type.Optional(Type.String({ maxLength: 32, description: 'milliseconds, or 90s / 30m / 6h; default 30m, at most 1 day' })) },
+          {
+            window: Type.Optional(
+              Type.String({
+                maxLength: 32,
+                description: 'milliseconds, or 90s / 30m / 6h; default 30m, at most 1 day',
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: HistoryResponse, '4xx': ErrorResponse },
@@ -49,11 +56,17 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
       const raw = request.query.window;
       const windowMs = raw === undefined ? DEFAULT_HISTORY_WINDOW_MS : parseDuration(raw);
       if (windowMs === null || windowMs < 1_000 || windowMs > maxWindowMs) {
-        throw badQuery(`query.window: expected a duration from 1s to ${maxWindowMs / 3_600_000} h, e.g. 90s, 30m, 6h (got ${JSON.stringify(raw)})`);
+        throw badQuery(
+          `query.window: expected a duration from 1s to ${maxWindowMs / 3_600_000} h, e.g. 90s, 30m, 6h (got ${JSON.stringify(raw)})`,
+        );
       }
       const now = app.clock.now();
       const rounds = await app.store.roundsSince(now - windowMs);
-      const points = buildWorstHistory(rounds, { now, maxExtrapolationMs: status.maxExtrapolationMs, maxPoints: MAX_HISTORY_POINTS });
+      const points = buildWorstHistory(rounds, {
+        now,
+        maxExtrapolationMs: status.maxExtrapolationMs,
+        maxPoints: MAX_HISTORY_POINTS,
+      });
       return { windowMs, alarmAboveMs: status.alarmAboveMs, clearBelowMs: status.clearBelowMs, points };
     },
   );

@@ -47,7 +47,9 @@ export function loadAssets(publicDir: string = DEFAULT_PUBLIC_DIR): Map<string, 
   try {
     entries = readdirSync(publicDir);
   } catch (error) {
-    throw new Error(`dashboard: cannot read the public directory ${publicDir} (${(error as Error).message}); it ships with the aggregator package`);
+    throw new Error(
+      `dashboard: cannot read the public directory ${publicDir} (${(error as Error).message}); it ships with the aggregator package`,
+    );
   }
   for (const name of entries) {
     if (!(extname(name) in CONTENT_TYPES)) continue;

@@ -21,12 +21,23 @@ export interface HistoryPoint {
 }
 
 /** Points in time order, at most `maxPoints` (the newest are kept). */
-export function buildWorstHistory(rounds: readonly StoredRound[], options: { now: number; maxExtrapolationMs: number; maxPoints: number }): HistoryPoint[] {
+export function buildWorstHistory(
+  rounds: readonly StoredRound[],
+  options: { now: number; maxExtrapolationMs: number; maxPoints: number },
+): HistoryPoint[] {
   const points: HistoryPoint[] = [];
   for (const round of rounds) {
     const worst = findWorst(observeRound(round, options.now, options.maxExtrapolationMs));
     if (worst === null) continue;
-    points.push({ at: round.firstReceivedAt, probe: round.probe.id, round: round.id, roundState: round.state, pop: worst.pop, worstMs: worst.ms, kind: worst.kind });
+    points.push({
+      at: round.firstReceivedAt,
+      probe: round.probe.id,
+      round: round.id,
+      roundState: round.state,
+      pop: worst.pop,
+      worstMs: worst.ms,
+      kind: worst.kind,
+    });
   }
   points.sort((a, b) => a.at - b.at || (a.probe < b.probe ? -1 : a.probe > b.probe ? 1 : 0));
   return points.length > options.maxPoints ? points.slice(points.length - options.maxPoints) : points;

@@ -14,14 +14,22 @@ export interface SchemaError {
 
 const MAX_PROBLEMS = 3;
 
-export function describeErrors(schema: JsonSchema, value: unknown, errors: readonly SchemaError[], dataVar: string): string {
+export function describeErrors(
+  schema: JsonSchema,
+  value: unknown,
+  errors: readonly SchemaError[],
+  dataVar: string,
+): string {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
     // TypeBox reports an unknown field twice (as `false` sub-schema and as additionalProperties).
     if (error.keyword === 'boolean') continue;
     // A failing union is also reported per branch (const, ...); describe it once by its union schema.
-    const key = error.keyword === 'additionalProperties' || error.keyword === 'required' ? `${error.keyword}${error.instancePath}` : error.instancePath;
+    const key =
+      error.keyword === 'additionalProperties' || error.keyword === 'required'
+        ? `${error.keyword}${error.instancePath}`
+        : error.instancePath;
     if (seen.has(key)) continue;
     seen.add(key);
     problems.push(describeOne(schema, value, error, dataVar));
@@ -56,7 +64,8 @@ export function formatPath(dataVar: string, pointer: string): string {
 
 function preview(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? `a list of ${value.length}` : 'an object';
+  if (typeof value === 'object' && value !== null)
+    return Array.isArray(value) ? `a list of ${value.length}` : 'an object';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -30,7 +30,10 @@ export function errorBody(statusCode: number, message: string, code?: string): E
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) {
-      void reply.code(error.statusCode).headers(error.headers).send(errorBody(error.statusCode, error.message, error.code));
+      void reply
+        .code(error.statusCode)
+        .headers(error.headers)
+        .send(errorBody(error.statusCode, error.message, error.code));
       return;
     }
     const statusCode = typeof error.statusCode === 'number' ? error.statusCode : 500;
@@ -44,6 +47,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     void reply.code(statusCode).send(errorBody(statusCode, 'internal error; see the aggregator log', error.code));
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url.split('?')[0]}; see /docs/json`));
+    void reply
+      .code(404)
+      .send(errorBody(404, `no route ${request.method} ${request.url.split('?')[0]}; see /docs/json`));
   });
 }

@@ -5,7 +5,12 @@ import { TokenMatcher, bearerToken } from './token-matcher.js';
 
 describe('token buckets', () => {
   test('allow a burst, then refill at the rate, with a retry-after for the next token', () => {
-    const clock = { ms: 0, now() { return this.ms; } };
+    const clock = {
+      ms: 0,
+      now() {
+        return this.ms;
+      },
+    };
     const buckets = new TokenBuckets(2, 3, clock);
     expect([1, 2, 3].map(() => buckets.take('p1').allowed)).toEqual([true, true, true]);
     expect(buckets.take('p1')).toEqual({ allowed: false, retryAfterMs: 500 });
@@ -17,7 +22,10 @@ describe('token buckets', () => {
 });
 
 describe('token matcher', () => {
-  const matcher = new TokenMatcher([{ id: 'p1', token: 'alpha-token-0001' }, { id: 'p2', token: 'bravo-token-0002' }]);
+  const matcher = new TokenMatcher([
+    { id: 'p1', token: 'alpha-token-0001' },
+    { id: 'p2', token: 'bravo-token-0002' },
+  ]);
   test.each([
     ['alpha-token-0001', 'p1'],
     ['bravo-token-0002', 'p2'],
@@ -29,7 +37,10 @@ describe('token matcher', () => {
   });
 
   test('1,000 probes: each token finds its own probe, and a token differing in one character finds none', () => {
-    const probes = Array.from({ length: 1000 }, (_, i) => ({ id: `probe-${i}`, token: `token-${String(i).padStart(4, '0')}-${'k'.repeat(24)}` }));
+    const probes = Array.from({ length: 1000 }, (_, i) => ({
+      id: `probe-${i}`,
+      token: `token-${String(i).padStart(4, '0')}-${'k'.repeat(24)}`,
+    }));
     const many = new TokenMatcher(probes);
     expect(probes.every(({ id, token }) => many.match(token) === id)).toBe(true);
     expect(many.match(probes[7]!.token.replace(/k$/, 'j'))).toBeNull();

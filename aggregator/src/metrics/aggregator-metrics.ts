@@ -10,7 +10,17 @@ import { findTransitions } from './round-transitions.js';
 /** 50 ms to 5 min: from a fast anycast edge to a stuck secondary. */
 export const PROPAGATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 300];
 export const ALARM_STATES: readonly AlarmState[] = ['ok', 'alarm', 'stale', 'degraded'];
-export const INGEST_RESULTS = ['inserted', 'updated', 'unchanged', 'invalid', 'unauthorized', 'forbidden', 'rate_limited', 'too_large', 'error'] as const;
+export const INGEST_RESULTS = [
+  'inserted',
+  'updated',
+  'unchanged',
+  'invalid',
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
+  'too_large',
+  'error',
+] as const;
 export type IngestResult = (typeof INGEST_RESULTS)[number];
 
 export interface MetricsSources {
@@ -74,20 +84,46 @@ export class AggregatorMetrics {
       registers,
       collect() {
         const now = sources.now();
-        for (const [probe, at] of sources.lastReports()) this.set({ probe }, at === null ? Number.POSITIVE_INFINITY : Math.max(0, now - at) / 1000);
+        for (const [probe, at] of sources.lastReports())
+          this.set({ probe }, at === null ? Number.POSITIVE_INFINITY : Math.max(0, now - at) / 1000);
       },
     });
-    this.timeouts = new Counter({ name: 'propwatch_pop_timeouts_total', help: 'POPs that never served the serial within the probe maxWaitMs.', labelNames: ['probe', 'pop'], registers });
-    this.queryFailures = new Counter({ name: 'propwatch_query_failures_total', help: 'DNS queries that timed out or got SERVFAIL/REFUSED/garbage, per probe and POP.', labelNames: ['probe', 'pop'], registers });
-    this.writeFailures = new Counter({ name: 'propwatch_write_failures_total', help: 'Rounds whose canary write failed, per probe.', labelNames: ['probe'], registers });
-    this.ingestReports = new Counter({ name: 'propwatch_ingest_reports_total', help: 'Round reports received, by result.', labelNames: ['result'], registers });
+    this.timeouts = new Counter({
+      name: 'propwatch_pop_timeouts_total',
+      help: 'POPs that never served the serial within the probe maxWaitMs.',
+      labelNames: ['probe', 'pop'],
+      registers,
+    });
+    this.queryFailures = new Counter({
+      name: 'propwatch_query_failures_total',
+      help: 'DNS queries that timed out or got SERVFAIL/REFUSED/garbage, per probe and POP.',
+      labelNames: ['probe', 'pop'],
+      registers,
+    });
+    this.writeFailures = new Counter({
+      name: 'propwatch_write_failures_total',
+      help: 'Rounds whose canary write failed, per probe.',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.ingestReports = new Counter({
+      name: 'propwatch_ingest_reports_total',
+      help: 'Round reports received, by result.',
+      labelNames: ['result'],
+      registers,
+    });
     this.ingestDuration = new Histogram({
       name: 'propwatch_ingest_duration_seconds',
       help: 'Time to validate, store and evaluate one round report.',
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
       registers,
     });
-    this.webhookDeliveries = new Counter({ name: 'propwatch_webhook_deliveries_total', help: 'Webhook deliveries by result (delivered, failed, dropped).', labelNames: ['result'], registers });
+    this.webhookDeliveries = new Counter({
+      name: 'propwatch_webhook_deliveries_total',
+      help: 'Webhook deliveries by result (delivered, failed, dropped).',
+      labelNames: ['result'],
+      registers,
+    });
     // Label values up front, so series exist (at 0) before the first event.
     for (const probe of sources.probeIds) this.writeFailures.inc({ probe }, 0);
     for (const result of INGEST_RESULTS) this.ingestReports.inc({ result }, 0);

@@ -15,7 +15,8 @@ export interface RoundTransitions {
   writeFailed: boolean;
 }
 
-const isFinal = (pop: PopResult | undefined) => pop !== undefined && (pop.state === 'propagated' || pop.state === 'timeout');
+const isFinal = (pop: PopResult | undefined) =>
+  pop !== undefined && (pop.state === 'propagated' || pop.state === 'timeout');
 const keyOf = (pop: PopResult) => `${pop.pop}\u0000${pop.target}`;
 
 export function findTransitions(result: UpsertResult): RoundTransitions {

@@ -14,9 +14,31 @@ test.each([
 });
 
 test('payload carries state, previous state, worst and a Slack text with the link', () => {
-  const base: Status = { state: 'ok', since: '2025-01-01T00:00:00.000Z', worstMs: 1000, thresholdMs: 30000, worst: { probe: 'p1', pop: 'LHR' }, probes: { fresh: 2, expected: 2 }, reason: 'fine', updatedAt: '2025-01-01T00:00:00.000Z' };
-  const alarm: Status = { ...base, state: 'alarm', worstMs: 42000, reason: 'LHR not serving serial 1 after 42.0 s (probes p1, p2)' };
+  const base: Status = {
+    state: 'ok',
+    since: '2025-01-01T00:00:00.000Z',
+    worstMs: 1000,
+    thresholdMs: 30000,
+    worst: { probe: 'p1', pop: 'LHR' },
+    probes: { fresh: 2, expected: 2 },
+    reason: 'fine',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+  };
+  const alarm: Status = {
+    ...base,
+    state: 'alarm',
+    worstMs: 42000,
+    reason: 'LHR not serving serial 1 after 42.0 s (probes p1, p2)',
+  };
   const payload = buildPayload(alarm, base, 'https://propwatch.example.com/');
-  expect(payload).toMatchObject({ state: 'alarm', previousState: 'ok', worstMs: 42000, thresholdMs: 30000, link: 'https://propwatch.example.com/api/v1/status' });
-  expect(payload.text).toBe(':rotating_light: propwatch ALARM (was ok): LHR not serving serial 1 after 42.0 s (probes p1, p2) <https://propwatch.example.com/api/v1/status|status>');
+  expect(payload).toMatchObject({
+    state: 'alarm',
+    previousState: 'ok',
+    worstMs: 42000,
+    thresholdMs: 30000,
+    link: 'https://propwatch.example.com/api/v1/status',
+  });
+  expect(payload.text).toBe(
+    ':rotating_light: propwatch ALARM (was ok): LHR not serving serial 1 after 42.0 s (probes p1, p2) <https://propwatch.example.com/api/v1/status|status>',
+  );
 });

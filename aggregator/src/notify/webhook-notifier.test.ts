@@ -6,17 +6,32 @@ const HANGING = 'https://hangs.example.net/hook/secret';
 const HEALTHY = 'https://healthy.example.net/hook/secret';
 
 function payload(state: WebhookPayload['state'], previousState: WebhookPayload['state']): WebhookPayload {
-  return { state, previousState, since: '2025-01-01T00:00:00.000Z', reason: 'r', worstMs: 1, thresholdMs: 1, worst: null, link: 'l', text: 't' };
+  return {
+    state,
+    previousState,
+    since: '2025-01-01T00:00:00.000Z',
+    reason: 'r',
+    worstMs: 1,
+    thresholdMs: 1,
+    worst: null,
+    link: 'l',
+    text: 't',
+  };
 }
 
 /** A receiver at HANGING that never answers (until released), and one at HEALTHY that answers 200 at once. */
 function fakeReceivers() {
-  const received = new Map<string, WebhookPayload[]>([[HANGING, []], [HEALTHY, []]]);
+  const received = new Map<string, WebhookPayload[]>([
+    [HANGING, []],
+    [HEALTHY, []],
+  ]);
   const hanging: (() => void)[] = [];
   const fetchStub = (async (url: string | URL | Request, init?: RequestInit) => {
     received.get(String(url))!.push(JSON.parse(String(init?.body)) as WebhookPayload);
     if (String(url) === HEALTHY) return new Response('{}', { status: 200 });
-    return new Promise<Response>((_resolve, reject) => hanging.push(() => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
+    return new Promise<Response>((_resolve, reject) =>
+      hanging.push(() => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+    );
   }) as typeof fetch;
   return { received, fetchStub, release: () => hanging.splice(0).forEach((abort) => abort()) };
 }

@@ -14,7 +14,12 @@ export interface WebhookPayload {
   text: string;
 }
 
-const EMOJI: Record<AlarmState, string> = { ok: ':large_green_circle:', alarm: ':rotating_light:', stale: ':grey_question:', degraded: ':warning:' };
+const EMOJI: Record<AlarmState, string> = {
+  ok: ':large_green_circle:',
+  alarm: ':rotating_light:',
+  stale: ':grey_question:',
+  degraded: ':warning:',
+};
 
 export function buildPayload(status: Status, previous: Status, publicUrl: string): WebhookPayload {
   const link = `${publicUrl.replace(/\/+$/, '')}/api/v1/status`;

@@ -40,7 +40,10 @@ export class WebhookQueue {
     if (this.#queue.length >= this.options.queueSize) {
       const dropped = this.#queue.shift()!;
       this.options.count('dropped');
-      this.options.log.warn({ url: maskUrl(this.url), state: dropped.state }, 'webhook queue full; dropped the oldest delivery');
+      this.options.log.warn(
+        { url: maskUrl(this.url), state: dropped.state },
+        'webhook queue full; dropped the oldest delivery',
+      );
     }
     this.#queue.push(payload);
     this.#running ??= this.#drain().finally(() => {

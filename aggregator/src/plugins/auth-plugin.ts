@@ -21,12 +21,16 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
     const token = bearerToken(request.headers.authorization);
     if (token === null) throw unauthorized('missing bearer token: send "Authorization: Bearer <probe token>"');
     const probeId = probeTokens.match(token);
-    if (probeId === null) throw unauthorized('unknown probe token: check the probe token against the aggregator probes list');
+    if (probeId === null)
+      throw unauthorized('unknown probe token: check the probe token against the aggregator probes list');
     request.probeId = probeId;
     const taken = buckets.take(probeId);
     if (!taken.allowed) {
       const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
-      throw rateLimited(`probe "${probeId}" exceeds ${ingest.reportsPerSecond} reports/s (burst ${ingest.burst}); retry after ${seconds} s`, seconds);
+      throw rateLimited(
+        `probe "${probeId}" exceeds ${ingest.reportsPerSecond} reports/s (burst ${ingest.burst}); retry after ${seconds} s`,
+        seconds,
+      );
     }
   });
   // A callback-style hook, not an async one: it runs on every read (the Pi polls /status every second, dashboards
@@ -34,7 +38,8 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
   app.decorate('requireReadToken', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     if (readTokens === null) return done();
     const token = bearerToken(request.headers.authorization);
-    if (token === null) return done(unauthorized('missing bearer token: this aggregator requires the read token (readToken)'));
+    if (token === null)
+      return done(unauthorized('missing bearer token: this aggregator requires the read token (readToken)'));
     done(readTokens.match(token) === null ? unauthorized('wrong read token') : undefined);
   });
 }

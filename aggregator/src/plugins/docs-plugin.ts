@@ -8,7 +8,11 @@ import { PROPWATCH_VERSION } from '@propwatch/shared';
 async function docsPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
-      info: { title: 'propwatch aggregator', version: PROPWATCH_VERSION, description: 'Ingests probe round reports; serves propagation figures and the alarm status.' },
+      info: {
+        title: 'propwatch aggregator',
+        version: PROPWATCH_VERSION,
+        description: 'Ingests probe round reports; serves propagation figures and the alarm status.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });

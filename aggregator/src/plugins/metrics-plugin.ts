@@ -18,4 +18,8 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
   });
 }
 
-export default fp(metricsPlugin, { name: 'propwatch-metrics', fastify: '5.x', dependencies: ['propwatch-status', 'propwatch-auth'] });
+export default fp(metricsPlugin, {
+  name: 'propwatch-metrics',
+  fastify: '5.x',
+  dependencies: ['propwatch-status', 'propwatch-auth'],
+});

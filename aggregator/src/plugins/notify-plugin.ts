@@ -31,4 +31,8 @@ declare module 'fastify' {
   }
 }
 
-export default fp(notifyPlugin, { name: 'propwatch-notify', fastify: '5.x', dependencies: ['propwatch-status', 'propwatch-metrics'] });
+export default fp(notifyPlugin, {
+  name: 'propwatch-notify',
+  fastify: '5.x',
+  dependencies: ['propwatch-status', 'propwatch-metrics'],
+});

@@ -20,7 +20,8 @@ async function statusPlugin(app: FastifyInstance): Promise<void> {
   const recent = await app.store.roundsSince(now - analysis.windowMs);
   const lastSeen = new Map((await app.store.probes()).map((probe) => [probe.id, probe.lastSeenAt]));
   const states = new Map<string, RoundState[]>();
-  for (const probe of probes) states.set(probe.id, await app.store.recentRoundStates(probe.id, status.degradedAfterWriteFailures));
+  for (const probe of probes)
+    states.set(probe.id, await app.store.recentRoundStates(probe.id, status.degradedAfterWriteFailures));
   tracker.restore(recent, lastSeen, states);
   app.decorate('statusTracker', tracker);
 

@@ -12,7 +12,14 @@ import type { IngestResult } from '../metrics/aggregator-metrics.js';
 import '../plugins/decorators.js';
 import { ErrorResponse, IngestAck } from './response-schemas.js';
 
-const RESULT_BY_STATUS: Record<number, IngestResult> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 415: 'invalid', 429: 'rate_limited' };
+const RESULT_BY_STATUS: Record<number, IngestResult> = {
+  400: 'invalid',
+  401: 'unauthorized',
+  403: 'forbidden',
+  413: 'too_large',
+  415: 'invalid',
+  429: 'rate_limited',
+};
 
 /** SQLite names its failure in `code` (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR_…); other backends may not. */
 function storageErrorCode(error: unknown): string {
@@ -28,7 +35,10 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: app.aggregatorConfig.ingest.bodyLimitBytes,
       onRequest: app.authenticateProbe,
       onResponse: async (_request, reply) => {
-        if (reply.statusCode >= 400) metrics.ingestReports.inc({ result: RESULT_BY_STATUS[reply.statusCode] ?? (reply.statusCode >= 500 ? 'error' : 'invalid') });
+        if (reply.statusCode >= 400)
+          metrics.ingestReports.inc({
+            result: RESULT_BY_STATUS[reply.statusCode] ?? (reply.statusCode >= 500 ? 'error' : 'invalid'),
+          });
       },
       schema: {
         summary: 'Ingest a round report (progress or final); idempotent by (probe id, round id)',
@@ -41,7 +51,9 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
       const started = performance.now();
       const report = request.body;
       if (report.probe.id !== request.probeId) {
-        throw forbidden(`body.probe.id is "${report.probe.id}" but the token belongs to probe "${request.probeId}"; a probe may only report for itself`);
+        throw forbidden(
+          `body.probe.id is "${report.probe.id}" but the token belongs to probe "${request.probeId}"; a probe may only report for itself`,
+        );
       }
       const receivedAt = clock.now();
       let result;
@@ -50,8 +62,13 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
       } catch (error) {
         // Disk full, read-only file, I/O error: nothing was stored. A 503 tells
         // the probe to keep the report spooled and retry; a 500 would blame it.
-        request.log.error({ reqId: request.id, err: error, probe: report.probe.id, round: report.round.id }, 'storing the report failed');
-        throw storageUnavailable(`storage refused the write (${storageErrorCode(error)}); the report was not stored, retry later; see the aggregator log and /readyz`);
+        request.log.error(
+          { reqId: request.id, err: error, probe: report.probe.id, round: report.round.id },
+          'storing the report failed',
+        );
+        throw storageUnavailable(
+          `storage refused the write (${storageErrorCode(error)}); the report was not stored, retry later; see the aggregator log and /readyz`,
+        );
       }
       metrics.recordUpsert(result);
       statusTracker.record(result, receivedAt);

@@ -8,7 +8,10 @@ export const popsRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { analysis } = app.aggregatorConfig;
   app.get(
     '/api/v1/pops',
-    { onRequest: app.requireReadToken, schema: { summary: 'POPs seen in the analysis window', response: { 200: PopsResponse, '4xx': ErrorResponse } } },
+    {
+      onRequest: app.requireReadToken,
+      schema: { summary: 'POPs seen in the analysis window', response: { 200: PopsResponse, '4xx': ErrorResponse } },
+    },
     async () => {
       const now = app.clock.now();
       const seen = await app.store.popStats(now - analysis.windowMs);

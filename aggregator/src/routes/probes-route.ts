@@ -7,7 +7,10 @@ export const probesRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { probes: configured, status } = app.aggregatorConfig;
   app.get(
     '/api/v1/probes',
-    { onRequest: app.requireReadToken, schema: { summary: 'Probes and their freshness', response: { 200: ProbesResponse, '4xx': ErrorResponse } } },
+    {
+      onRequest: app.requireReadToken,
+      schema: { summary: 'Probes and their freshness', response: { 200: ProbesResponse, '4xx': ErrorResponse } },
+    },
     async () => {
       const now = app.clock.now();
       const records = new Map((await app.store.probes()).map((record) => [record.id, record]));

@@ -19,7 +19,14 @@ export const propagationRoute: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Propagation percentiles over a window',
         querystring: Type.Object(
-          { window: Type.Optional(Type.String({ maxLength: 32, description: 'milliseconds, or 90s / 10m / 1h / 2d; default analysis.windowMs' })) },
+          {
+            window: Type.Optional(
+              Type.String({
+                maxLength: 32,
+                description: 'milliseconds, or 90s / 10m / 1h / 2d; default analysis.windowMs',
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: PropagationResponse, '4xx': ErrorResponse },
@@ -29,13 +36,20 @@ export const propagationRoute: FastifyPluginAsyncTypebox = async (app) => {
       const raw = request.query.window;
       const windowMs = raw === undefined ? analysis.windowMs : parseDuration(raw);
       if (windowMs === null || windowMs < MIN_WINDOW_MS || windowMs > maxWindowMs) {
-        throw badQuery(`query.window: expected a duration from 1s to the retention (${storage.retentionDays} d), e.g. 600000, 90s, 10m, 1h (got ${JSON.stringify(raw)})`);
+        throw badQuery(
+          `query.window: expected a duration from 1s to the retention (${storage.retentionDays} d), e.g. 600000, 90s, 10m, 1h (got ${JSON.stringify(raw)})`,
+        );
       }
       const now = app.clock.now();
       const rounds = await app.store.roundsSince(now - windowMs);
       // The worst case is the status's own (same evaluation), whatever the window: the three read routes must agree.
       const { observations } = app.statusTracker.evaluation;
-      return summarizePropagation(rounds, { now, windowMs, maxExtrapolationMs: status.maxExtrapolationMs, current: observations });
+      return summarizePropagation(rounds, {
+        now,
+        windowMs,
+        maxExtrapolationMs: status.maxExtrapolationMs,
+        current: observations,
+      });
     },
   );
 };

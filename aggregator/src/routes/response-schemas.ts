@@ -81,7 +81,9 @@ export const PopsResponse = Type.Object({
       targets: Type.Array(Type.String()),
       lastSeenAt: Type.String({ format: 'date-time' }),
       observations: Type.Integer(),
-      current: Type.Union([ObservationSchema, Type.Null()], { description: 'worst current observation over the latest round of each probe' }),
+      current: Type.Union([ObservationSchema, Type.Null()], {
+        description: 'worst current observation over the latest round of each probe',
+      }),
     }),
   ),
 });

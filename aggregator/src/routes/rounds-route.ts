@@ -9,7 +9,11 @@ import { ErrorResponse, RoundsResponse } from './response-schemas.js';
 export const MAX_ROUNDS_LIMIT = 500;
 
 export function presentRound(round: StoredRound) {
-  return { ...round, firstReceivedAt: new Date(round.firstReceivedAt).toISOString(), receivedAt: new Date(round.receivedAt).toISOString() };
+  return {
+    ...round,
+    firstReceivedAt: new Date(round.firstReceivedAt).toISOString(),
+    receivedAt: new Date(round.receivedAt).toISOString(),
+  };
 }
 
 export const roundsRoute: FastifyPluginAsyncTypebox = async (app) => {

@@ -10,7 +10,10 @@ export const statusRoute: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/status',
     {
       onRequest: app.requireReadToken,
-      schema: { summary: 'Current alarm status (what the alarm-pi polls)', response: { 200: Status, '4xx': ErrorResponse } },
+      schema: {
+        summary: 'Current alarm status (what the alarm-pi polls)',
+        response: { 200: Status, '4xx': ErrorResponse },
+      },
     },
     async () => tracker.status,
   );

@@ -17,7 +17,11 @@ const SETTINGS: StatusSettings = {
 
 type PopSpec = { pop: string; state?: PopResult['state']; ms: number };
 
-function probe(id: string, pops: PopSpec[], extra: Partial<ProbeView> & { running?: boolean; reportAgoMs?: number } = {}): ProbeView {
+function probe(
+  id: string,
+  pops: PopSpec[],
+  extra: Partial<ProbeView> & { running?: boolean; reportAgoMs?: number } = {},
+): ProbeView {
   const receivedAt = NOW - (extra.reportAgoMs ?? 1_000);
   const round: StoredRound = {
     probe: { id, region: 'r', version: '1' },
@@ -41,11 +45,21 @@ function probe(id: string, pops: PopSpec[], extra: Partial<ProbeView> & { runnin
     firstReceivedAt: receivedAt,
     receivedAt,
   };
-  return { id, lastReportAt: receivedAt, latestMeasured: pops.length ? round : null, consecutiveWriteFailures: 0, ...extra };
+  return {
+    id,
+    lastReportAt: receivedAt,
+    latestMeasured: pops.length ? round : null,
+    consecutiveWriteFailures: 0,
+    ...extra,
+  };
 }
 
 const fast = (id: string) => probe(id, [{ pop: 'LHR', ms: 1_000 }]);
-const slow = (id: string, ms = 42_000, state: PopResult['state'] = 'propagated') => probe(id, [{ pop: 'LHR', ms, state }, { pop: 'SIN', ms: 500 }]);
+const slow = (id: string, ms = 42_000, state: PopResult['state'] = 'propagated') =>
+  probe(id, [
+    { pop: 'LHR', ms, state },
+    { pop: 'SIN', ms: 500 },
+  ]);
 
 function run(probes: ProbeView[], previous: Status | null = null, settings: Partial<StatusSettings> = {}, now = NOW) {
   return evaluateStatus(previous, probes, { ...SETTINGS, ...settings }, now);
@@ -57,21 +71,48 @@ describe('status state machine', () => {
     ['breach by one probe with quorum 2 stays ok', [slow('p1'), fast('p2'), fast('p3')], 'ok'],
     ['breach by two probes → alarm', [slow('p1'), slow('p2'), fast('p3')], 'alarm'],
     ['timeouts count as breaches', [slow('p1', 60_000, 'timeout'), slow('p2', 60_000, 'timeout'), fast('p3')], 'alarm'],
-    ['pending lower bounds count as breaches', [slow('p1', 31_000, 'pending'), slow('p2', 31_000, 'failing'), fast('p3')], 'alarm'],
+    [
+      'pending lower bounds count as breaches',
+      [slow('p1', 31_000, 'pending'), slow('p2', 31_000, 'failing'), fast('p3')],
+      'alarm',
+    ],
     ['at exactly the threshold is not a breach', [slow('p1', 30_000), slow('p2', 30_000)], 'ok'],
     ['all probes silent → stale', [fast('p1'), fast('p2')].map((p) => ({ ...p, lastReportAt: NOW - 61_000 })), 'stale'],
-    ['never reported → stale, never ok on missing data', [probe('p1', []), probe('p2', [])].map((p) => ({ ...p, lastReportAt: null })), 'stale'],
+    [
+      'never reported → stale, never ok on missing data',
+      [probe('p1', []), probe('p2', [])].map((p) => ({ ...p, lastReportAt: null })),
+      'stale',
+    ],
     ['one fresh of minFresh 2 → stale', [fast('p1'), { ...fast('p2'), lastReportAt: NOW - 120_000 }], 'stale'],
-    ['writes failing on enough probes → degraded', [fast('p1'), { ...fast('p2'), consecutiveWriteFailures: 3 }], 'degraded'],
+    [
+      'writes failing on enough probes → degraded',
+      [fast('p1'), { ...fast('p2'), consecutiveWriteFailures: 3 }],
+      'degraded',
+    ],
     ['fewer write failures than the limit → ok', [fast('p1'), { ...fast('p2'), consecutiveWriteFailures: 2 }], 'ok'],
-    ['alarm wins over stale (evidence from quorum, others silent)', [slow('p1'), slow('p2'), { ...fast('p3'), lastReportAt: null }].map((p) => ({ ...p, lastReportAt: NOW - 90_000 })), 'alarm'],
-    ['rounds outside the window do not count (no data → stale)', [slow('p1', 42_000), slow('p2', 42_000)].map((p) => ({ ...p, latestMeasured: { ...p.latestMeasured!, receivedAt: NOW - 700_000 } })), 'stale'],
+    [
+      'alarm wins over stale (evidence from quorum, others silent)',
+      [slow('p1'), slow('p2'), { ...fast('p3'), lastReportAt: null }].map((p) => ({
+        ...p,
+        lastReportAt: NOW - 90_000,
+      })),
+      'alarm',
+    ],
+    [
+      'rounds outside the window do not count (no data → stale)',
+      [slow('p1', 42_000), slow('p2', 42_000)].map((p) => ({
+        ...p,
+        latestMeasured: { ...p.latestMeasured!, receivedAt: NOW - 700_000 },
+      })),
+      'stale',
+    ],
   ])('%s', (_name, probes, expected) => {
     expect(run(probes).status.state).toBe(expected);
   });
 
   test('running round already past the threshold → alarm before it completes (lower bound grows with time)', () => {
-    const running = (id: string) => probe(id, [{ pop: 'LHR', state: 'pending', ms: 27_000 }], { running: true, reportAgoMs: 0 });
+    const running = (id: string) =>
+      probe(id, [{ pop: 'LHR', state: 'pending', ms: 27_000 }], { running: true, reportAgoMs: 0 });
     const probes = [running('p1'), running('p2')];
     const first = run(probes);
     expect(first.status.state).toBe('ok');
@@ -105,21 +146,42 @@ describe('status state machine', () => {
 
   test('status fields: worst pair, fresh/expected, threshold, reasons naming probes and POPs', () => {
     const { status } = run([slow('p1', 42_000), slow('p2', 50_000, 'timeout'), fast('p3')]);
-    expect(status).toMatchObject({ state: 'alarm', worstMs: 50_000, worst: { probe: 'p2', pop: 'LHR' }, thresholdMs: 30_000, probes: { fresh: 3, expected: 3 } });
+    expect(status).toMatchObject({
+      state: 'alarm',
+      worstMs: 50_000,
+      worst: { probe: 'p2', pop: 'LHR' },
+      thresholdMs: 30_000,
+      probes: { fresh: 3, expected: 3 },
+    });
     expect(status.reason).toBe('LHR did not serve serial 1735689600000 within 50.0 s (timeout) (probes p1, p2)');
     const stale = run([fast('p1'), { ...fast('p2'), lastReportAt: null }]).status;
     expect(stale.reason).toBe('only 1 of 2 probes reported within 60.0 s, 2 needed (silent: p2)');
-    const degraded = run([fast('p1'), { ...fast('p2'), consecutiveWriteFailures: 4, lastWriteError: 'HTTP 403 from provider' }]).status;
+    const degraded = run([
+      fast('p1'),
+      { ...fast('p2'), consecutiveWriteFailures: 4, lastWriteError: 'HTTP 403 from provider' },
+    ]).status;
     expect(degraded.reason).toBe('canary writes failing on probe p2: HTTP 403 from provider');
     const empty = run([probe('p1', []), probe('p2', [])]).status;
-    expect(empty).toMatchObject({ state: 'stale', worstMs: null, worst: null, reason: 'no propagation data in the last 600.0 s although 2 probes report' });
+    expect(empty).toMatchObject({
+      state: 'stale',
+      worstMs: null,
+      worst: null,
+      reason: 'no propagation data in the last 600.0 s although 2 probes report',
+    });
   });
 });
 
 describe('a POP stays as late as last seen until a new round resolves it', () => {
   // p1 and p2 saw LHR time out at 60 s in their last complete round; their next round has just started.
   const withNewRound = (id: string, lhr: PopSpec) => {
-    const previous = probe(id, [{ pop: 'LHR', ms: 60_000, state: 'timeout' }, { pop: 'SIN', ms: 500 }], { reportAgoMs: 20_000 }).latestMeasured!;
+    const previous = probe(
+      id,
+      [
+        { pop: 'LHR', ms: 60_000, state: 'timeout' },
+        { pop: 'SIN', ms: 500 },
+      ],
+      { reportAgoMs: 20_000 },
+    ).latestMeasured!;
     const view = probe(id, [lhr, { pop: 'SIN', ms: 400 }], { running: true });
     view.latestMeasured = { ...view.latestMeasured!, id: `${id}-r2`, startedAt: new Date(NOW - 2_000).toISOString() };
     return { ...view, previousComplete: previous };
@@ -127,7 +189,13 @@ describe('a POP stays as late as last seen until a new round resolves it', () =>
   const alarm = run([slow('p1', 60_000, 'timeout'), slow('p2', 60_000, 'timeout')]).status;
 
   test('the alarm holds while the new round still has LHR pending', () => {
-    const next = run([withNewRound('p1', { pop: 'LHR', ms: 900, state: 'pending' }), withNewRound('p2', { pop: 'LHR', ms: 900, state: 'pending' })], alarm);
+    const next = run(
+      [
+        withNewRound('p1', { pop: 'LHR', ms: 900, state: 'pending' }),
+        withNewRound('p2', { pop: 'LHR', ms: 900, state: 'pending' }),
+      ],
+      alarm,
+    );
     expect(next.status.state).toBe('alarm');
     expect(next.worst).toMatchObject({ pop: 'LHR', ms: 60_000, kind: 'censored' });
   });
@@ -148,7 +216,15 @@ describe('a POP stays as late as last seen until a new round resolves it', () =>
 
 describe('a silent probe does not turn into an alarm', () => {
   // The probe's last report (90 s ago) said LHR was pending at 10 s; since then nothing: network cut, or the aggregator refusing writes.
-  const silent = (id: string) => probe(id, [{ pop: 'LHR', state: 'pending', ms: 10_000 }, { pop: 'SIN', ms: 500 }], { running: true, reportAgoMs: 90_000 });
+  const silent = (id: string) =>
+    probe(
+      id,
+      [
+        { pop: 'LHR', state: 'pending', ms: 10_000 },
+        { pop: 'SIN', ms: 500 },
+      ],
+      { running: true, reportAgoMs: 90_000 },
+    );
   const single = { quorum: 1, minFreshProbes: 1 };
 
   test('the pending bound grows at most maxExtrapolationMs past the last report; the only probe being silent → stale, not alarm', () => {
@@ -163,7 +239,8 @@ describe('a silent probe does not turn into an alarm', () => {
 
   test('a probe reporting every second keeps its bound growing between reports, so the alarm still fires during the round', () => {
     // Reports at 1 s intervals: the last one 900 ms ago said LHR pending at 29.5 s.
-    const live = (id: string) => probe(id, [{ pop: 'LHR', state: 'pending', ms: 29_500 }], { running: true, reportAgoMs: 900 });
+    const live = (id: string) =>
+      probe(id, [{ pop: 'LHR', state: 'pending', ms: 29_500 }], { running: true, reportAgoMs: 900 });
     const { status, worst } = run([live('p1')], null, single);
     expect(worst?.ms).toBe(30_400);
     expect(status.state).toBe('alarm');
@@ -171,12 +248,31 @@ describe('a silent probe does not turn into an alarm', () => {
 });
 
 describe('quorum is counted per POP', () => {
-  const slowOn = (id: string, slowPop: string, ms = 42_000) => probe(id, ['LHR', 'SIN', 'NRT'].map((pop) => ({ pop, ms: pop === slowPop ? ms : 800 })));
+  const slowOn = (id: string, slowPop: string, ms = 42_000) =>
+    probe(
+      id,
+      ['LHR', 'SIN', 'NRT'].map((pop) => ({ pop, ms: pop === slowPop ? ms : 800 })),
+    );
 
   test.each<[string, ProbeView[], Status['state'], string[]]>([
-    ['different slow POPs per probe (LHR by p1, SIN by p2) with quorum 2 → ok', [slowOn('p1', 'LHR'), slowOn('p2', 'SIN'), fast('p3')], 'ok', []],
-    ['the same slow POP seen by two probes → alarm', [slowOn('p1', 'LHR'), slowOn('p2', 'LHR'), fast('p3')], 'alarm', ['p1', 'p2']],
-    ['only the probes that see the alarm POP are breaching', [slowOn('p1', 'LHR'), slowOn('p2', 'LHR'), slowOn('p3', 'SIN')], 'alarm', ['p1', 'p2']],
+    [
+      'different slow POPs per probe (LHR by p1, SIN by p2) with quorum 2 → ok',
+      [slowOn('p1', 'LHR'), slowOn('p2', 'SIN'), fast('p3')],
+      'ok',
+      [],
+    ],
+    [
+      'the same slow POP seen by two probes → alarm',
+      [slowOn('p1', 'LHR'), slowOn('p2', 'LHR'), fast('p3')],
+      'alarm',
+      ['p1', 'p2'],
+    ],
+    [
+      'only the probes that see the alarm POP are breaching',
+      [slowOn('p1', 'LHR'), slowOn('p2', 'LHR'), slowOn('p3', 'SIN')],
+      'alarm',
+      ['p1', 'p2'],
+    ],
   ])('%s', (_name, probes, state, breaching) => {
     const evaluation = run(probes);
     expect(evaluation.status.state).toBe(state);
@@ -187,23 +283,36 @@ describe('quorum is counted per POP', () => {
     // p3 is the slowest on SIN alone: the worst overall, but not confirmed by a second probe.
     const evaluation = run([slowOn('p1', 'LHR', 40_000), slowOn('p2', 'LHR', 45_000), slowOn('p3', 'SIN', 90_000)]);
     expect(evaluation.alarmPop).toBe('LHR');
-    expect(evaluation.status.reason).toBe('LHR took 45.0 s (45.0 s–45.0 s) to serve serial 1735689600000 (probes p1, p2)');
+    expect(evaluation.status.reason).toBe(
+      'LHR took 45.0 s (45.0 s–45.0 s) to serve serial 1735689600000 (probes p1, p2)',
+    );
   });
 
   test('several POPs at quorum: the worst one is named', () => {
     const probes = [
-      probe('p1', [{ pop: 'LHR', ms: 40_000 }, { pop: 'SIN', ms: 50_000 }]),
-      probe('p2', [{ pop: 'LHR', ms: 41_000 }, { pop: 'SIN', ms: 35_000 }]),
+      probe('p1', [
+        { pop: 'LHR', ms: 40_000 },
+        { pop: 'SIN', ms: 50_000 },
+      ]),
+      probe('p2', [
+        { pop: 'LHR', ms: 41_000 },
+        { pop: 'SIN', ms: 35_000 },
+      ]),
     ];
     expect(run(probes)).toMatchObject({ alarmPop: 'SIN', breaching: ['p1', 'p2'] });
   });
 
   test('below quorum the ok reason says which POP each probe sees over', () => {
-    expect(run([slowOn('p1', 'LHR'), slowOn('p2', 'SIN', 50_000), fast('p3')]).status.reason).toMatch(/; below quorum 2: SIN seen by probe p2, LHR seen by probe p1$/);
+    expect(run([slowOn('p1', 'LHR'), slowOn('p2', 'SIN', 50_000), fast('p3')]).status.reason).toMatch(
+      /; below quorum 2: SIN seen by probe p2, LHR seen by probe p1$/,
+    );
   });
 
   test('a POP listed under two targets by one probe counts once', () => {
-    const twice = probe('p1', [{ pop: 'LHR', ms: 42_000 }, { pop: 'LHR', ms: 43_000 }]);
+    const twice = probe('p1', [
+      { pop: 'LHR', ms: 42_000 },
+      { pop: 'LHR', ms: 43_000 },
+    ]);
     expect(run([twice, fast('p2')]).status.state).toBe('ok');
   });
 

@@ -66,12 +66,17 @@ export interface StatusEvaluation {
  * the previous complete round. The status, `/api/v1/pops` and the worst case of
  * `/api/v1/propagation` all use these figures.
  */
-export function observeCurrent(probes: readonly ProbeView[], settings: Pick<StatusSettings, 'windowMs' | 'maxExtrapolationMs'>, now: number): Observation[] {
+export function observeCurrent(
+  probes: readonly ProbeView[],
+  settings: Pick<StatusSettings, 'windowMs' | 'maxExtrapolationMs'>,
+  now: number,
+): Observation[] {
   const since = now - settings.windowMs;
   return probes.flatMap((probe) => {
     const round = probe.latestMeasured;
     if (!round || round.receivedAt < since) return [];
-    const previous = probe.previousComplete && probe.previousComplete.receivedAt >= since ? probe.previousComplete : null;
+    const previous =
+      probe.previousComplete && probe.previousComplete.receivedAt >= since ? probe.previousComplete : null;
     return observeProbe(round, previous, now, settings.maxExtrapolationMs);
   });
 }
@@ -91,13 +96,28 @@ export interface ObservedFigures {
 }
 
 /** The status from scratch: every probe's observations are computed anew. */
-export function evaluateStatus(previous: Status | null, probes: readonly ProbeView[], settings: StatusSettings, now: number): StatusEvaluation {
+export function evaluateStatus(
+  previous: Status | null,
+  probes: readonly ProbeView[],
+  settings: StatusSettings,
+  now: number,
+): StatusEvaluation {
   const observations = observeCurrent(probes, settings, now);
-  return decideStatus(previous, probes, settings, now, { observations: () => observations, worst: findWorst(observations), candidates: observations });
+  return decideStatus(previous, probes, settings, now, {
+    observations: () => observations,
+    worst: findWorst(observations),
+    candidates: observations,
+  });
 }
 
 /** The state machine over figures already gathered (see ObservedFigures). */
-export function decideStatus(previous: Status | null, probes: readonly ProbeView[], settings: StatusSettings, now: number, figures: ObservedFigures): StatusEvaluation {
+export function decideStatus(
+  previous: Status | null,
+  probes: readonly ProbeView[],
+  settings: StatusSettings,
+  now: number,
+  figures: ObservedFigures,
+): StatusEvaluation {
   const { worst, candidates } = figures;
   const holding = previous?.state === 'alarm';
   const over = (o: Observation) => (holding ? o.ms >= settings.clearBelowMs : o.ms > settings.alarmAboveMs);

@@ -114,7 +114,10 @@ export class ObservationCache {
 
   #compute(inputs: EntryInputs, now: number): ProbeEntry {
     const { latest, previous, latestInWindow, previousInWindow } = inputs;
-    const observations = latest && latestInWindow ? observeProbe(latest, previousInWindow ? previous : null, now, this.settings.maxExtrapolationMs) : [];
+    const observations =
+      latest && latestInWindow
+        ? observeProbe(latest, previousInWindow ? previous : null, now, this.settings.maxExtrapolationMs)
+        : [];
     const { alarmAboveMs, clearBelowMs } = this.settings;
     return {
       ...inputs,

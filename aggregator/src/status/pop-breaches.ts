@@ -28,7 +28,9 @@ export function findPopBreaches(observations: Iterable<Observation>, isOver: (o:
   }
   return [...byPop.entries()]
     .map(([pop, list]) => ({ pop, probes: [...new Set(list.map((o) => o.probe))].sort(), worst: findWorst(list)! }))
-    .sort((a, b) => (isWorse(a.worst, b.worst) ? -1 : isWorse(b.worst, a.worst) ? 1 : a.pop < b.pop ? -1 : a.pop > b.pop ? 1 : 0));
+    .sort((a, b) =>
+      isWorse(a.worst, b.worst) ? -1 : isWorse(b.worst, a.worst) ? 1 : a.pop < b.pop ? -1 : a.pop > b.pop ? 1 : 0,
+    );
 }
 
 /** The number of distinct probes that see `pop` over `thresholdMs` (strictly). */

@@ -23,12 +23,20 @@ function listProbes(ids: readonly string[]): string {
   return `${ids.length === 1 ? 'probe' : 'probes'} ${ids.join(', ')}`;
 }
 
-export function describeAlarm(worst: Observation, breaching: readonly string[], holdingAboveClearMs: number | null): string {
+export function describeAlarm(
+  worst: Observation,
+  breaching: readonly string[],
+  holdingAboveClearMs: number | null,
+): string {
   const hold = holdingAboveClearMs === null ? '' : `; holding until below ${formatSeconds(holdingAboveClearMs)}`;
   return `${describeObservation(worst)} (${listProbes(breaching)})${hold}`;
 }
 
-export function describeStale(fresh: readonly ProbeView[], probes: readonly ProbeView[], settings: StatusSettings): string {
+export function describeStale(
+  fresh: readonly ProbeView[],
+  probes: readonly ProbeView[],
+  settings: StatusSettings,
+): string {
   const freshIds = new Set(fresh.map((p) => p.id));
   const silent = probes.filter((p) => !freshIds.has(p.id)).map((p) => p.id);
   const missing = silent.length ? ` (silent: ${silent.join(', ')})` : '';
@@ -43,7 +51,13 @@ export function describeDegraded(writeFailing: readonly ProbeView[]): string {
 
 const MAX_LISTED_BREACHES = 3;
 
-export function describeOk(worst: Observation | null, fresh: number, expected: number, breaches: readonly PopBreach[], quorum: number): string {
+export function describeOk(
+  worst: Observation | null,
+  fresh: number,
+  expected: number,
+  breaches: readonly PopBreach[],
+  quorum: number,
+): string {
   const probes = `${fresh} of ${expected} probes fresh`;
   if (!worst) return `no propagation data; ${probes}`;
   return `worst ${describeObservation(worst)} (probe ${worst.probe}); ${probes}${describeBelowQuorum(breaches, quorum)}`;
@@ -52,7 +66,9 @@ export function describeOk(worst: Observation | null, fresh: number, expected: n
 /** "; below quorum 2: LHR seen by probe p1, SIN seen by probe p2": breaches that one probe alone cannot confirm. */
 function describeBelowQuorum(breaches: readonly PopBreach[], quorum: number): string {
   if (breaches.length === 0) return '';
-  const listed = breaches.slice(0, MAX_LISTED_BREACHES).map((breach) => `${breach.pop} seen by ${listProbes(breach.probes)}`);
+  const listed = breaches
+    .slice(0, MAX_LISTED_BREACHES)
+    .map((breach) => `${breach.pop} seen by ${listProbes(breach.probes)}`);
   const more = breaches.length > MAX_LISTED_BREACHES ? ` and ${breaches.length - MAX_LISTED_BREACHES} more POPs` : '';
   return `; below quorum ${quorum}: ${listed.join(', ')}${more}`;
 }

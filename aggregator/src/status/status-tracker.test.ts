@@ -4,7 +4,16 @@ import type { StoredRound } from '../storage/round-store.js';
 import { StatusTracker } from './status-tracker.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
-const settings = { alarmAboveMs: 30_000, clearBelowMs: 20_000, quorum: 1, minFreshProbes: 1, staleAfterMs: 60_000, maxExtrapolationMs: 5_000, windowMs: 600_000, degradedAfterWriteFailures: 3 };
+const settings = {
+  alarmAboveMs: 30_000,
+  clearBelowMs: 20_000,
+  quorum: 1,
+  minFreshProbes: 1,
+  staleAfterMs: 60_000,
+  maxExtrapolationMs: 5_000,
+  windowMs: 600_000,
+  degradedAfterWriteFailures: 3,
+};
 
 function round(probe: string, serial: number, lhrMs: number): StoredRound {
   return {
@@ -17,7 +26,18 @@ function round(probe: string, serial: number, lhrMs: number): StoredRound {
     state: 'complete',
     elapsedMs: lhrMs,
     write: { submitToAckMs: 1 },
-    pops: [{ pop: 'LHR', target: 'LHR:53', state: 'propagated', lowerMs: lhrMs, upperMs: lhrMs, estimateMs: lhrMs, queries: 3, failures: 0 }],
+    pops: [
+      {
+        pop: 'LHR',
+        target: 'LHR:53',
+        state: 'propagated',
+        lowerMs: lhrMs,
+        upperMs: lhrMs,
+        estimateMs: lhrMs,
+        queries: 3,
+        failures: 0,
+      },
+    ],
     firstReceivedAt: NOW,
     receivedAt: NOW,
   };
@@ -31,7 +51,15 @@ describe('StatusTracker', () => {
     let evaluations = 0;
     const evaluate = tracker.evaluate.bind(tracker);
     tracker.evaluate = () => (evaluations++, evaluate());
-    for (let serial = 1; serial <= 50; serial++) tracker.record({ outcome: 'inserted', previous: null, current: round(serial % 2 ? 'p1' : 'p2', serial, serial === 50 ? 45_000 : 500) }, NOW);
+    for (let serial = 1; serial <= 50; serial++)
+      tracker.record(
+        {
+          outcome: 'inserted',
+          previous: null,
+          current: round(serial % 2 ? 'p1' : 'p2', serial, serial === 50 ? 45_000 : 500),
+        },
+        NOW,
+      );
     expect(evaluations).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(evaluations).toBe(1);
@@ -45,7 +73,12 @@ describe('StatusTracker', () => {
   });
 
   describe('write-failure streak after an outage: the probe delivers its newest round first, then the backlog', () => {
-    const writeFailed = (probe: string, serial: number): StoredRound => ({ ...round(probe, serial, 0), state: 'write_failed', pops: [], write: { submitToAckMs: 1, error: `403 on ${serial}` } });
+    const writeFailed = (probe: string, serial: number): StoredRound => ({
+      ...round(probe, serial, 0),
+      state: 'write_failed',
+      pops: [],
+      write: { submitToAckMs: 1, error: `403 on ${serial}` },
+    });
     const deliver = (tracker: StatusTracker, rounds: StoredRound[]) => {
       for (const current of rounds) tracker.record({ outcome: 'inserted', previous: null, current }, NOW);
     };

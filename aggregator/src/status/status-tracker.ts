@@ -37,7 +37,8 @@ export class StatusTracker {
     probeIds: readonly string[],
     private readonly clock: Clock,
   ) {
-    for (const id of probeIds) this.#views.set(id, { id, lastReportAt: null, latestMeasured: null, consecutiveWriteFailures: 0 });
+    for (const id of probeIds)
+      this.#views.set(id, { id, lastReportAt: null, latestMeasured: null, consecutiveWriteFailures: 0 });
     this.#cache = new ObservationCache(settings);
     this.#evaluation = this.#evaluateAt(null, clock.now());
   }
@@ -67,7 +68,11 @@ export class StatusTracker {
   }
 
   /** Seeds the views from storage at start: recent rounds, last report times, write-failure streaks. */
-  restore(rounds: readonly StoredRound[], lastSeen: ReadonlyMap<string, number>, recentStates: ReadonlyMap<string, readonly RoundState[]>): void {
+  restore(
+    rounds: readonly StoredRound[],
+    lastSeen: ReadonlyMap<string, number>,
+    recentStates: ReadonlyMap<string, readonly RoundState[]>,
+  ): void {
     for (const view of this.#views.values()) {
       view.lastReportAt = lastSeen.get(view.id) ?? null;
       const states = recentStates.get(view.id) ?? [];
@@ -97,7 +102,8 @@ export class StatusTracker {
         // Only the probe's newest round (by its startedAt) moves the streak. After an outage the probe delivers
         // its newest round first, then the backlog: a replayed older round says nothing about the provider now.
         if (this.#isNewest(result.current)) {
-          const becameWriteFailed = result.current.state === 'write_failed' && result.previous?.state !== 'write_failed';
+          const becameWriteFailed =
+            result.current.state === 'write_failed' && result.previous?.state !== 'write_failed';
           if (becameWriteFailed) {
             view.consecutiveWriteFailures += 1;
             view.lastWriteError = result.current.write.error;
@@ -140,7 +146,10 @@ export class StatusTracker {
     } else if (isLater(round, current)) {
       if (current.state === 'complete') view.previousComplete = current;
       view.latestMeasured = round;
-    } else if (round.state === 'complete' && (!view.previousComplete || view.previousComplete.id === round.id || isLater(round, view.previousComplete))) {
+    } else if (
+      round.state === 'complete' &&
+      (!view.previousComplete || view.previousComplete.id === round.id || isLater(round, view.previousComplete))
+    ) {
       // A late final report of an older round (reports arrive newest first after an outage).
       view.previousComplete = round;
     }

@@ -67,7 +67,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: "probes: remember when the last round started, so a replayed older round cannot replace it",
+    name: 'probes: remember when the last round started, so a replayed older round cannot replace it',
     sql: `
       ALTER TABLE probes ADD COLUMN last_round_started_at_ms INTEGER NOT NULL DEFAULT 0;
       UPDATE probes SET last_round_started_at_ms = COALESCE(
@@ -80,11 +80,15 @@ export const MIGRATIONS: readonly Migration[] = [
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((row) => row.version));
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((row) => row.version),
+  );
   const newest = Math.max(0, ...migrations.map((m) => m.version));
   const unknown = [...applied].filter((version) => version > newest);
   if (unknown.length) {
-    throw new Error(`database schema version ${Math.max(...unknown)} is newer than this aggregator knows (${newest}); upgrade the aggregator`);
+    throw new Error(
+      `database schema version ${Math.max(...unknown)} is newer than this aggregator knows (${newest}); upgrade the aggregator`,
+    );
   }
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const ran: number[] = [];

@@ -12,5 +12,7 @@ test.each<[RoundState, number, RoundState, number, boolean]>([
   ['running', 100, 'write_failed', 50, true],
   ['write_failed', 100, 'running', 500, false],
 ])('stored %s@%d, incoming %s@%d → replace: %s', (storedState, storedMs, inState, inMs, expected) => {
-  expect(isFurtherAlong({ state: storedState, elapsedMs: storedMs }, { state: inState, elapsedMs: inMs })).toBe(expected);
+  expect(isFurtherAlong({ state: storedState, elapsedMs: storedMs }, { state: inState, elapsedMs: inMs })).toBe(
+    expected,
+  );
 });

@@ -37,7 +37,14 @@ export interface PopRow {
 }
 
 export function popFromRow(row: PopRow): PopResult {
-  const pop: PopResult = { pop: row.pop, target: row.target, state: row.state, lowerMs: row.lower_ms, queries: row.queries, failures: row.failures };
+  const pop: PopResult = {
+    pop: row.pop,
+    target: row.target,
+    state: row.state,
+    lowerMs: row.lower_ms,
+    queries: row.queries,
+    failures: row.failures,
+  };
   if (row.nsid !== null) pop.nsid = row.nsid;
   if (row.upper_ms !== null) pop.upperMs = row.upper_ms;
   if (row.estimate_ms !== null) pop.estimateMs = row.estimate_ms;

@@ -57,7 +57,8 @@ export class SqliteRoundStore implements RoundStore {
     );
     this.#sql = {
       findRound: db.prepare('SELECT * FROM rounds WHERE probe_id = ? AND round_id = ?'),
-      insertRound: db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial,
+      insertRound:
+        db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial,
         started_at, started_at_ms, state, elapsed_ms, submit_to_ack_ms, write_error, first_received_at, received_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateRound: db.prepare(`UPDATE rounds SET probe_region = ?, probe_version = ?, zone = ?, record = ?, serial = ?,
@@ -68,7 +69,8 @@ export class SqliteRoundStore implements RoundStore {
         estimate_ms, queries, failures, rtt_ms, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       // A probe's spool replays older rounds after an outage: they prove the probe is alive (last_seen_at) but must
       // not replace its latest round, region or version. (Every SET expression reads the row as it was.)
-      upsertProbe: db.prepare(`INSERT INTO probes (id, region, version, first_seen_at, last_seen_at, last_round_id, last_round_state, last_round_started_at_ms)
+      upsertProbe:
+        db.prepare(`INSERT INTO probes (id, region, version, first_seen_at, last_seen_at, last_round_id, last_round_state, last_round_started_at_ms)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
         last_seen_at = MAX(probes.last_seen_at, excluded.last_seen_at),
         region = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.region, probes.region),
@@ -87,11 +89,14 @@ export class SqliteRoundStore implements RoundStore {
       popsSince: db.prepare(`SELECT p.* FROM pop_results p JOIN rounds r ON r.id = p.round_ref
         WHERE r.received_at >= ? ORDER BY p.round_ref, p.position`),
       states: db.prepare('SELECT state FROM rounds WHERE probe_id = ? ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
-      popStats: db.prepare(`SELECT p.pop AS pop, group_concat(DISTINCT p.target) AS targets, MAX(r.received_at) AS last_seen_at,
+      popStats:
+        db.prepare(`SELECT p.pop AS pop, group_concat(DISTINCT p.target) AS targets, MAX(r.received_at) AS last_seen_at,
         COUNT(*) AS observations FROM pop_results p JOIN rounds r ON r.id = p.round_ref WHERE r.received_at >= ?
         GROUP BY p.pop ORDER BY p.pop`),
       probes: db.prepare('SELECT * FROM probes ORDER BY id'),
-      touch: db.prepare('INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at'),
+      touch: db.prepare(
+        'INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
+      ),
       prune: db.prepare('DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE received_at < ? LIMIT ?)'),
       pruneProbes: db.prepare('DELETE FROM probes WHERE last_seen_at < ?'),
     };
@@ -109,12 +114,30 @@ export class SqliteRoundStore implements RoundStore {
     const { probe, round } = report;
     const existing = this.#sql.findRound.get(probe.id, round.id) as RoundRow | undefined;
     const startedAtMs = Date.parse(round.startedAt);
-    const common = [round.zone, round.record, round.serial, round.startedAt, startedAtMs, round.state, round.elapsedMs, round.write.submitToAckMs, round.write.error ?? null];
+    const common = [
+      round.zone,
+      round.record,
+      round.serial,
+      round.startedAt,
+      startedAtMs,
+      round.state,
+      round.elapsedMs,
+      round.write.submitToAckMs,
+      round.write.error ?? null,
+    ];
     let outcome: UpsertResult['outcome'];
     let previous: StoredRound | null = null;
     let ref: number;
     if (!existing) {
-      const info = this.#sql.insertRound.run(probe.id, round.id, probe.region, probe.version, ...common, receivedAt, receivedAt);
+      const info = this.#sql.insertRound.run(
+        probe.id,
+        round.id,
+        probe.region,
+        probe.version,
+        ...common,
+        receivedAt,
+        receivedAt,
+      );
       ref = Number(info.lastInsertRowid);
       this.#writePops(ref, round.pops);
       outcome = 'inserted';
@@ -129,7 +152,16 @@ export class SqliteRoundStore implements RoundStore {
       this.#writePops(ref, round.pops);
       outcome = 'updated';
     }
-    this.#sql.upsertProbe.run(probe.id, probe.region, probe.version, receivedAt, receivedAt, round.id, round.state, startedAtMs);
+    this.#sql.upsertProbe.run(
+      probe.id,
+      probe.region,
+      probe.version,
+      receivedAt,
+      receivedAt,
+      round.id,
+      round.state,
+      startedAtMs,
+    );
     const current: StoredRound = {
       probe: { ...probe },
       ...round,
@@ -174,14 +206,20 @@ export class SqliteRoundStore implements RoundStore {
     // One read transaction, so rounds and their POP results come from the same snapshot.
     return this.#db.transaction(() => {
       const { probe, limit } = options;
-      const rows = (probe === undefined ? this.#sql.latest.all(limit) : this.#sql.latestOfProbe.all(probe, limit)) as RoundRow[];
-      const pops = (probe === undefined ? this.#sql.latestPops.all(limit) : this.#sql.latestPopsOfProbe.all(probe, limit)) as PopRow[];
+      const rows = (
+        probe === undefined ? this.#sql.latest.all(limit) : this.#sql.latestOfProbe.all(probe, limit)
+      ) as RoundRow[];
+      const pops = (
+        probe === undefined ? this.#sql.latestPops.all(limit) : this.#sql.latestPopsOfProbe.all(probe, limit)
+      ) as PopRow[];
       return withPops(rows, pops);
     })();
   }
 
   async roundsSince(since: number): Promise<StoredRound[]> {
-    return this.#db.transaction(() => withPops(this.#sql.since.all(since) as RoundRow[], this.#sql.popsSince.all(since) as PopRow[]))();
+    return this.#db.transaction(() =>
+      withPops(this.#sql.since.all(since) as RoundRow[], this.#sql.popsSince.all(since) as PopRow[]),
+    )();
   }
 
   async recentRoundStates(probe: string, limit: number): Promise<RoundState[]> {
@@ -189,12 +227,30 @@ export class SqliteRoundStore implements RoundStore {
   }
 
   async popStats(since: number): Promise<PopRecord[]> {
-    const rows = this.#sql.popStats.all(since) as { pop: string; targets: string; last_seen_at: number; observations: number }[];
-    return rows.map((row) => ({ pop: row.pop, targets: row.targets.split(','), lastSeenAt: row.last_seen_at, observations: row.observations }));
+    const rows = this.#sql.popStats.all(since) as {
+      pop: string;
+      targets: string;
+      last_seen_at: number;
+      observations: number;
+    }[];
+    return rows.map((row) => ({
+      pop: row.pop,
+      targets: row.targets.split(','),
+      lastSeenAt: row.last_seen_at,
+      observations: row.observations,
+    }));
   }
 
   async probes(): Promise<ProbeRecord[]> {
-    const rows = this.#sql.probes.all() as { id: string; region: string; version: string; first_seen_at: number; last_seen_at: number; last_round_id: string; last_round_state: RoundState }[];
+    const rows = this.#sql.probes.all() as {
+      id: string;
+      region: string;
+      version: string;
+      first_seen_at: number;
+      last_seen_at: number;
+      last_round_id: string;
+      last_round_state: RoundState;
+    }[];
     return rows.map((row) => ({
       id: row.id,
       region: row.region,

@@ -21,19 +21,32 @@ export interface LedgerComparison {
   storedRounds: number;
 }
 
-export function compareLedgers(ledgers: ReadonlyMap<string, ProbeLedger>, stored: readonly StoredRoundState[]): LedgerComparison {
+export function compareLedgers(
+  ledgers: ReadonlyMap<string, ProbeLedger>,
+  stored: readonly StoredRoundState[],
+): LedgerComparison {
   const byId = new Map(stored.map((round) => [round.id, round]));
-  const result: LedgerComparison = { lostAcks: [], undelivered: [], unfinished: [], acknowledgedRounds: 0, acknowledgedReports: 0, finishedRounds: 0, storedRounds: 0 };
+  const result: LedgerComparison = {
+    lostAcks: [],
+    undelivered: [],
+    unfinished: [],
+    acknowledgedRounds: 0,
+    acknowledgedReports: 0,
+    finishedRounds: 0,
+    storedRounds: 0,
+  };
   for (const [probe, ledger] of ledgers) {
     result.acknowledgedReports += ledger.acks;
     result.acknowledgedRounds += ledger.acked.size;
     result.finishedRounds += ledger.finished.size;
     for (const [id, state] of ledger.acked) {
       const round = byId.get(id);
-      if (!round || !isAtLeast(round.state, state)) result.lostAcks.push(`${id} acknowledged ${state}, stored ${round?.state ?? 'nothing'}`);
+      if (!round || !isAtLeast(round.state, state))
+        result.lostAcks.push(`${id} acknowledged ${state}, stored ${round?.state ?? 'nothing'}`);
     }
     for (const [id, state] of ledger.finished) {
-      if (byId.get(id)?.state !== state) result.undelivered.push(`${id} finished ${state}, stored ${byId.get(id)?.state ?? 'nothing'}`);
+      if (byId.get(id)?.state !== state)
+        result.undelivered.push(`${id} finished ${state}, stored ${byId.get(id)?.state ?? 'nothing'}`);
     }
     for (const round of stored) {
       if (round.probe !== probe) continue;

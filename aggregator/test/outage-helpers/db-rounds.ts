@@ -17,10 +17,12 @@ export function readDbRounds(path: string): DbRound[] {
   const db = new Database(path, { readonly: true });
   try {
     const rows = db
-      .prepare(`SELECT r.probe_id AS probe, r.round_id AS id, r.serial AS serial, r.state AS state, r.elapsed_ms AS elapsedMs,
+      .prepare(
+        `SELECT r.probe_id AS probe, r.round_id AS id, r.serial AS serial, r.state AS state, r.elapsed_ms AS elapsedMs,
         (SELECT COUNT(*) FROM pop_results p WHERE p.round_ref = r.id) AS pops,
         (SELECT COUNT(*) FROM pop_results p WHERE p.round_ref = r.id AND (p.upper_ms < p.lower_ms OR p.estimate_ms < p.lower_ms OR p.estimate_ms > p.upper_ms)) AS badPops
-        FROM rounds r ORDER BY r.probe_id, r.started_at_ms, r.id`)
+        FROM rounds r ORDER BY r.probe_id, r.started_at_ms, r.id`,
+      )
       .all() as (Omit<DbRound, 'serial'> & { serial: string })[];
     return rows.map((row) => ({ ...row, serial: BigInt(row.serial) }));
   } finally {

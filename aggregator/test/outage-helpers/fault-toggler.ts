@@ -16,7 +16,12 @@ export interface FaultTogglerOptions {
 }
 
 /** At time scale 0.05 a slow POP's 20 s become 1 s: enough to cross an alarm threshold of 0.9 s. */
-const FAULTS = [{ kind: 'stuck' }, { kind: 'slow', extraMs: 20_000 }, { kind: 'flaky', dropRate: 0.5 }, { kind: 'down' }] as const;
+const FAULTS = [
+  { kind: 'stuck' },
+  { kind: 'slow', extraMs: 20_000 },
+  { kind: 'flaky', dropRate: 0.5 },
+  { kind: 'down' },
+] as const;
 
 export function startFaultToggler(options: FaultTogglerOptions) {
   const faulted = new Map<string, string>();
@@ -26,7 +31,10 @@ export function startFaultToggler(options: FaultTogglerOptions) {
   const admin = async (pop: string, body: object | null) => {
     const response = await fetch(`${options.adminUrl}/pops/${pop}/fault`, {
       method: body ? 'PUT' : 'DELETE',
-      headers: { authorization: `Bearer ${options.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${options.adminToken}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     if (!response.ok) throw new Error(`admin API: HTTP ${response.status} ${await response.text()}`);
@@ -37,7 +45,14 @@ export function startFaultToggler(options: FaultTogglerOptions) {
     const calm = tick++ % options.cycleTicks >= options.cycleTicks - options.calmTicks;
     if (calm) {
       if (faulted.size === 0) return;
-      await Promise.all([...faulted.keys()].map((pop) => admin(pop, null).then(() => faulted.delete(pop), () => (failures += 1))));
+      await Promise.all(
+        [...faulted.keys()].map((pop) =>
+          admin(pop, null).then(
+            () => faulted.delete(pop),
+            () => (failures += 1),
+          ),
+        ),
+      );
       counts.set('calm', (counts.get('calm') ?? 0) + 1);
       return;
     }

@@ -36,11 +36,18 @@ export interface LedgerStack {
   close(): Promise<void>;
 }
 
-export async function startLedgerStack(options: { probes: number; store?: (dbPath: string) => RoundStore; aggregator?: Record<string, unknown> }): Promise<LedgerStack> {
+export async function startLedgerStack(options: {
+  probes: number;
+  store?: (dbPath: string) => RoundStore;
+  aggregator?: Record<string, unknown>;
+}): Promise<LedgerStack> {
   const dir = mkdtempSync(join(tmpdir(), 'propwatch-outage-'));
   const dbPath = join(dir, 'aggregator.db');
   const sim = await startSimNetwork({ seed: 11, timeScale: 0.02 });
-  const ids = Array.from({ length: options.probes }, (_, i) => ({ id: `out-${i + 1}`, token: randomBytes(16).toString('hex') }));
+  const ids = Array.from({ length: options.probes }, (_, i) => ({
+    id: `out-${i + 1}`,
+    token: randomBytes(16).toString('hex'),
+  }));
   const config = resolveConfig({
     listen: { host: '127.0.0.1', port: 0 },
     storage: { path: dbPath },
@@ -58,7 +65,10 @@ export async function startLedgerStack(options: { probes: number; store?: (dbPat
       values: {
         probe: { id, region: 'test' },
         zone: sim.zone,
-        writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId } },
+        writer: {
+          kind: 'cloudflare',
+          cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId },
+        },
         targets: sim.pops.map((p) => ({ name: p.name, address: p.address, port: p.port })),
         round: { intervalMs: 600, pollIntervalMs: 20, maxWaitMs: 500, progressMs: 150 },
         report: { url, token, spoolDir, backoffBaseMs: 50, backoffMaxMs: 300 },
@@ -79,7 +89,11 @@ export async function startLedgerStack(options: { probes: number; store?: (dbPat
     dir,
     dbPath,
     probes,
-    spooledFiles: () => probes.reduce((sum, p) => sum + readdirSync(p.spoolDir).filter((f) => f.startsWith('round-') && f.endsWith('.json')).length, 0),
+    spooledFiles: () =>
+      probes.reduce(
+        (sum, p) => sum + readdirSync(p.spoolDir).filter((f) => f.startsWith('round-') && f.endsWith('.json')).length,
+        0,
+      ),
     async stopRounds() {
       stop.abort();
       await Promise.all(running);

@@ -22,7 +22,11 @@ export interface PrewarmOptions {
   concurrency?: number;
 }
 
-const POPS = Array.from({ length: 14 }, (_, i) => ({ pop: `WARM${i}`, target: `127.0.0.1:${5300 + i}`, nsid: `warm-${i}` }));
+const POPS = Array.from({ length: 14 }, (_, i) => ({
+  pop: `WARM${i}`,
+  target: `127.0.0.1:${5300 + i}`,
+  nsid: `warm-${i}`,
+}));
 
 export async function prewarmAggregator(options: PrewarmOptions): Promise<{ posted: number; failed: number }> {
   const limit = pLimit(options.concurrency ?? 16);
@@ -47,7 +51,16 @@ export async function prewarmAggregator(options: PrewarmOptions): Promise<{ post
         write: { submitToAckMs: 10 },
         pops: POPS.map((pop, i) =>
           complete
-            ? { ...pop, state: 'propagated', lowerMs: 100 + i, upperMs: 150 + i, estimateMs: 125 + i, queries: 3, failures: 0, rttMs: 0.2 }
+            ? {
+                ...pop,
+                state: 'propagated',
+                lowerMs: 100 + i,
+                upperMs: 150 + i,
+                estimateMs: 125 + i,
+                queries: 3,
+                failures: 0,
+                rttMs: 0.2,
+              }
             : { ...pop, state: 'pending', lowerMs: 100 + i, queries: 2, failures: 0 },
         ),
       },
@@ -63,7 +76,9 @@ export async function prewarmAggregator(options: PrewarmOptions): Promise<{ post
           });
           await response.arrayBuffer();
           if (response.status === 429) {
-            await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+            await new Promise((resolve) =>
+              setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000),
+            );
             continue;
           }
           if (!response.ok) failed += 1;

@@ -33,8 +33,10 @@ export class ProbeLedger {
       this.junk.push(line);
       return;
     }
-    if (record.msg?.startsWith('aggregator answered HTTP')) this.refusals.set(record.msg, (this.refusals.get(record.msg) ?? 0) + 1);
-    if (record.msg === 'round finished' && record.roundId && record.state) this.finished.set(record.roundId, record.state);
+    if (record.msg?.startsWith('aggregator answered HTTP'))
+      this.refusals.set(record.msg, (this.refusals.get(record.msg) ?? 0) + 1);
+    if (record.msg === 'round finished' && record.roundId && record.state)
+      this.finished.set(record.roundId, record.state);
     if (record.msg === 'report delivered' && record.roundId) {
       this.acks += 1;
       // The answer's state is what the aggregator says it now stores for that round.

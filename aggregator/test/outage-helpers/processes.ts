@@ -14,7 +14,10 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 
 /** Builds every package (tsc -b is incremental, so this is quick when nothing changed). */
 export function buildAll(): void {
-  const built = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: ROOT, encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (built.status !== 0) throw new Error(`tsc -b failed: ${built.stdout}${built.stderr}`);
 }
 
@@ -60,7 +63,9 @@ export function startComponent(name: string, script: string, args: string[], opt
     log.write(`${line}\n`);
     options.onLine?.(line);
   });
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)),
+  );
   if (child.pid === undefined) throw new Error(`${name} did not start`);
   return {
     name,
@@ -88,7 +93,10 @@ export interface SimInfo {
 }
 
 /** Starts propwatch-sim and waits for its --json ready line. */
-export async function startSim(args: string[], options: StartOptions): Promise<{ component: Component; info: SimInfo }> {
+export async function startSim(
+  args: string[],
+  options: StartOptions,
+): Promise<{ component: Component; info: SimInfo }> {
   let ready!: (info: SimInfo) => void;
   const info = new Promise<SimInfo>((resolve) => (ready = resolve));
   const component = startComponent('sim', 'sim/dist/cli.js', ['--json', ...args], {
@@ -97,20 +105,35 @@ export async function startSim(args: string[], options: StartOptions): Promise<{
       if (line.includes('"propwatch-sim.ready"')) ready(JSON.parse(line) as SimInfo);
     },
   });
-  return { component, info: await Promise.race([info, component.exited.then((how) => Promise.reject(new Error(`sim exited (${how}); see ${options.logFile}`)))]) };
+  return {
+    component,
+    info: await Promise.race([
+      info,
+      component.exited.then((how) => Promise.reject(new Error(`sim exited (${how}); see ${options.logFile}`))),
+    ]),
+  };
 }
 
 /** Throws naming the first component that has exited (call it inside a wait, so a crash fails fast with its log). */
 export function failIfExited(components: readonly Component[], logDir: string): void {
   const dead = components.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
-  if (dead) throw new Error(`${dead.name} exited (${dead.child.signalCode ?? `exit ${dead.child.exitCode}`}); see ${logDir}/${dead.name}.log`);
+  if (dead)
+    throw new Error(
+      `${dead.name} exited (${dead.child.signalCode ?? `exit ${dead.child.exitCode}`}); see ${logDir}/${dead.name}.log`,
+    );
 }
 
 /** Polls `url` until it answers 2xx. */
 export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
@@ -123,14 +146,26 @@ export function writeConfig(file: string, config: unknown): string {
 }
 
 /** A probe config pointed at a sim and an aggregator, with fast rounds and a debug log (the ledger reads it). */
-export function probeConfig(sim: SimInfo, probe: { id: string; token: string; dir: string }, aggregatorUrl: string, round: Record<string, number>): Record<string, unknown> {
+export function probeConfig(
+  sim: SimInfo,
+  probe: { id: string; token: string; dir: string },
+  aggregatorUrl: string,
+  round: Record<string, number>,
+): Record<string, unknown> {
   return {
     probe: { id: probe.id, region: 'test' },
     zone: sim.zone,
     writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId } },
     targets: sim.pops.map((p) => ({ name: p.name, address: p.address, port: p.port })),
     round,
-    report: { url: aggregatorUrl, token: probe.token, spoolDir: join(probe.dir, 'spool'), backoffBaseMs: 50, backoffMaxMs: 500, timeoutMs: 3000 },
+    report: {
+      url: aggregatorUrl,
+      token: probe.token,
+      spoolDir: join(probe.dir, 'spool'),
+      backoffBaseMs: 50,
+      backoffMaxMs: 500,
+      timeoutMs: 3000,
+    },
     stateDir: join(probe.dir, 'state'),
     logLevel: 'debug',
   };

@@ -5,7 +5,11 @@ import type { Component } from './processes.js';
 import { ROOT } from './processes.js';
 
 /** Node flags that load the sampler into a component. */
-export const SAMPLER_ARGS = ['--expose-gc', '--import', join(ROOT, 'aggregator', 'test', 'outage-helpers', 'sampler.mjs')];
+export const SAMPLER_ARGS = [
+  '--expose-gc',
+  '--import',
+  join(ROOT, 'aggregator', 'test', 'outage-helpers', 'sampler.mjs'),
+];
 
 /** Memory figures the preloaded sampler reports, in bytes, after a full GC. */
 export interface MemorySample {
@@ -62,7 +66,11 @@ let nextId = 0;
 export async function sampleProcess(component: Component, timeoutMs = 10_000): Promise<ProcessSample> {
   const id = ++nextId;
   const memory = await new Promise<MemorySample>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${component.name} (pid ${component.pid}) did not answer the sampler within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`${component.name} (pid ${component.pid}) did not answer the sampler within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onMessage = (message: MemorySample & { type?: string; id?: number }) => {
       if (message?.type !== 'sample' || message.id !== id) return;
       clearTimeout(timer);

@@ -22,7 +22,18 @@ if (process.send) {
     setTimeout(() => {
       const status = readFileSync('/proc/self/status', 'utf8');
       const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-      process.send({ type: 'sample', id: message.id, heapUsed: heap.heapUsed, heapTotal: heap.heapTotal, external: heap.external, newSpace: spaces.new_space ?? 0, rss: kib('VmRSS'), rssAnon: kib('RssAnon'), rssFile: kib('RssFile'), rssShmem: kib('RssShmem') });
+      process.send({
+        type: 'sample',
+        id: message.id,
+        heapUsed: heap.heapUsed,
+        heapTotal: heap.heapTotal,
+        external: heap.external,
+        newSpace: spaces.new_space ?? 0,
+        rss: kib('VmRSS'),
+        rssAnon: kib('RssAnon'),
+        rssFile: kib('RssFile'),
+        rssShmem: kib('RssShmem'),
+      });
     }, SETTLE_MS);
   });
   // The listener must not keep a component alive that wants to exit.

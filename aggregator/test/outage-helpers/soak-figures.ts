@@ -16,7 +16,15 @@ const MiB = 1024 * 1024;
  * 100 (a leak of one per report or round would pass that within a minute),
  * and no socket may linger in CLOSE_WAIT.
  */
-export const BOUNDS = { heapGrowth: 0.2, heapSlack: 1 * MiB, rssGrowth: 0.3, rssSlack: 8 * MiB, fdSlack: 5, maxConnections: 100, maxCloseWait: 2 };
+export const BOUNDS = {
+  heapGrowth: 0.2,
+  heapSlack: 1 * MiB,
+  rssGrowth: 0.3,
+  rssSlack: 8 * MiB,
+  fdSlack: 5,
+  maxConnections: 100,
+  maxCloseWait: 2,
+};
 
 /** Samples taken every ~30 s after warm-up, one array per sampling, in `names` order. Needs at least two samplings. */
 export function soakVerdicts(names: readonly string[], samples: readonly (readonly ProcessSample[])[]): string[] {
@@ -27,12 +35,15 @@ export function soakVerdicts(names: readonly string[], samples: readonly (readon
   names.forEach((name, i) => {
     const a = start[i]!;
     const b = end[i]!;
-    if (b.heapUsed - a.heapUsed > Math.max(a.heapUsed * BOUNDS.heapGrowth, BOUNDS.heapSlack)) verdicts.push(`${name}: heapUsed ${mib(a.heapUsed)} → ${mib(b.heapUsed)} MiB`);
+    if (b.heapUsed - a.heapUsed > Math.max(a.heapUsed * BOUNDS.heapGrowth, BOUNDS.heapSlack))
+      verdicts.push(`${name}: heapUsed ${mib(a.heapUsed)} → ${mib(b.heapUsed)} MiB`);
     const rssFloorStart = Math.min(...samples.slice(0, 2).map((sample) => sample[i]!.rss));
     const rssFloorEnd = Math.min(...samples.slice(-2).map((sample) => sample[i]!.rss));
-    if (rssFloorEnd - rssFloorStart > Math.max(rssFloorStart * BOUNDS.rssGrowth, BOUNDS.rssSlack)) verdicts.push(`${name}: RSS floor ${mib(rssFloorStart)} → ${mib(rssFloorEnd)} MiB`);
+    if (rssFloorEnd - rssFloorStart > Math.max(rssFloorStart * BOUNDS.rssGrowth, BOUNDS.rssSlack))
+      verdicts.push(`${name}: RSS floor ${mib(rssFloorStart)} → ${mib(rssFloorEnd)} MiB`);
     const other = (s: ProcessSample) => s.fds - s.connections;
-    if (Math.abs(other(b) - other(a)) > BOUNDS.fdSlack) verdicts.push(`${name}: fds other than connections ${other(a)} → ${other(b)}`);
+    if (Math.abs(other(b) - other(a)) > BOUNDS.fdSlack)
+      verdicts.push(`${name}: fds other than connections ${other(a)} → ${other(b)}`);
     if (b.connections > BOUNDS.maxConnections) verdicts.push(`${name}: ${b.connections} TCP connections`);
     if (b.closeWait > BOUNDS.maxCloseWait) verdicts.push(`${name}: ${b.closeWait} sockets in CLOSE_WAIT`);
   });
@@ -50,7 +61,8 @@ export function formatSoakTable(names: readonly string[], samples: readonly (rea
     return `| ${name} | ${mib(a.rss)} | ${mib(b.rss)} | ${pct(a.rss, b.rss)} | ${mib(a.heapUsed)} | ${mib(b.heapUsed)} | ${pct(a.heapUsed, b.heapUsed)} | ${mib(heapMax)} | ${a.fds} (${a.connections}) | ${b.fds} (${b.connections}) | ${b.closeWait} |`;
   });
   // heapUsed at every sample: a leak climbs steadily, warm-up effects level off.
-  const series = (label: string, pick: (sample: readonly ProcessSample[]) => number) => `| ${label} | ${samples.map((sample) => mib(pick(sample), 2)).join(' | ')} |`;
+  const series = (label: string, pick: (sample: readonly ProcessSample[]) => number) =>
+    `| ${label} | ${samples.map((sample) => mib(pick(sample), 2)).join(' | ')} |`;
   const probeIndexes = names.flatMap((name, i) => (name !== 'sim' && name !== 'aggregator' ? [i] : []));
   const servers = names.flatMap((name, i) => (name === 'sim' || name === 'aggregator' ? [{ name, i }] : []));
   const trend = [
@@ -66,7 +78,14 @@ export function formatSoakTable(names: readonly string[], samples: readonly (rea
       series(`${name} new space`, (sample) => sample[i]!.newSpace),
       series(`${name} external`, (sample) => sample[i]!.external),
     ]),
-    ...(probeIndexes.length ? [series(`probes (mean of ${probeIndexes.length})`, (sample) => probeIndexes.reduce((sum, i) => sum + sample[i]!.heapUsed, 0) / probeIndexes.length)] : []),
+    ...(probeIndexes.length
+      ? [
+          series(
+            `probes (mean of ${probeIndexes.length})`,
+            (sample) => probeIndexes.reduce((sum, i) => sum + sample[i]!.heapUsed, 0) / probeIndexes.length,
+          ),
+        ]
+      : []),
   ];
   return [
     '| process | RSS start MiB | RSS end MiB | RSS Δ | heapUsed start MiB | heapUsed end MiB | heap Δ | heap max MiB | fds start (TCP conns) | fds end (TCP conns) | CLOSE_WAIT end |',

@@ -17,7 +17,9 @@ export function tryMountTmpfs(sizeKiB: number): { dir: string; unmount: () => vo
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', dir], { encoding: 'utf8' });
   if (mounted.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    return { reason: `mount -t tmpfs failed (${(mounted.stderr || mounted.error?.message || '').trim()}); no CAP_SYS_ADMIN?` };
+    return {
+      reason: `mount -t tmpfs failed (${(mounted.stderr || mounted.error?.message || '').trim()}); no CAP_SYS_ADMIN?`,
+    };
   }
   return {
     dir,

@@ -14,6 +14,8 @@ describe('ConsoleDriver', () => {
     driver.set(true);
     driver.note('ok', 'all POPs within threshold');
     await driver.close();
-    expect(text).toBe('state → alarm: LHR 45 s\n● BEACON ON   alarm: LHR 45 s\nstate → ok: all POPs within threshold\n○ beacon off  ok: all POPs within threshold\n');
+    expect(text).toBe(
+      'state → alarm: LHR 45 s\n● BEACON ON   alarm: LHR 45 s\nstate → ok: all POPs within threshold\n○ beacon off  ok: all POPs within threshold\n',
+    );
   });
 });

@@ -21,7 +21,8 @@ export interface GpioDriverOptions {
 }
 
 export function defaultLineOpener(sysfsRoot: string): OpenGpioLine {
-  if (sysfsRoot !== DEFAULT_SYSFS_ROOT) return (line, direction, options) => new SysfsGpioLine(sysfsRoot, line, direction, options);
+  if (sysfsRoot !== DEFAULT_SYSFS_ROOT)
+    return (line, direction, options) => new SysfsGpioLine(sysfsRoot, line, direction, options);
   return async (line, direction, options) => {
     // Imported lazily: onoff loads a native module (epoll) that the console and gpioset drivers never need.
     const { Gpio } = await import('onoff');
@@ -31,7 +32,12 @@ export function defaultLineOpener(sysfsRoot: string): OpenGpioLine {
 }
 
 export async function openGpioDriver(options: GpioDriverOptions): Promise<BeaconDriver> {
-  const { line, chip } = resolveSysfsLine({ pin: options.pin, sysfsRoot: options.sysfsRoot, override: options.sysfsLineOverride, devDir: options.devDir });
+  const { line, chip } = resolveSysfsLine({
+    pin: options.pin,
+    sysfsRoot: options.sysfsRoot,
+    override: options.sysfsLineOverride,
+    devDir: options.devDir,
+  });
   // The kernel applies active_low to value writes but not to the "high"/"low"
   // direction, which sets the raw level. An active-low relay is off when the
   // pin is high, so it must be opened "high"; otherwise it clicks on at start.
@@ -68,5 +74,10 @@ export async function openGpioDriver(options: GpioDriverOptions): Promise<Beacon
 
 export function openGpioDriverFromConfig(context: DriverContext): Promise<BeaconDriver> {
   const { config } = context;
-  return openGpioDriver({ pin: config.pin, activeLow: config.activeLow, sysfsRoot: config.gpio.sysfsRoot, sysfsLineOverride: config.gpio.sysfsLineOverride });
+  return openGpioDriver({
+    pin: config.pin,
+    activeLow: config.activeLow,
+    sysfsRoot: config.gpio.sysfsRoot,
+    sysfsLineOverride: config.gpio.sysfsLineOverride,
+  });
 }

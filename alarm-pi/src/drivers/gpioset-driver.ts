@@ -30,16 +30,28 @@ export async function detectGpiosetVersion(binary: string): Promise<GpiosetVersi
     output = `${stdout}${stderr}`;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? ': not found (install the Debian package "gpiod", or set gpioset.binary)' : `: ${(error as Error).message}`;
+    const hint =
+      code === 'ENOENT'
+        ? ': not found (install the Debian package "gpiod", or set gpioset.binary)'
+        : `: ${(error as Error).message}`;
     throw new Error(`cannot run "${binary} --version"${hint}`);
   }
   const major = /v(\d+)\.\d+/.exec(output)?.[1];
   if (major === '1') return 'v1';
   if (major === '2') return 'v2';
-  throw new Error(`cannot tell the libgpiod version from "${binary} --version" output ${JSON.stringify(output.trim().slice(0, 80))}; set gpioset.version to v1 or v2`);
+  throw new Error(
+    `cannot tell the libgpiod version from "${binary} --version" output ${JSON.stringify(output.trim().slice(0, 80))}; set gpioset.version to v1 or v2`,
+  );
 }
 
-export function gpiosetArgs(version: GpiosetVersion, chip: string, line: number, value: 0 | 1, activeLow: boolean, hold: boolean): string[] {
+export function gpiosetArgs(
+  version: GpiosetVersion,
+  chip: string,
+  line: number,
+  value: 0 | 1,
+  activeLow: boolean,
+  hold: boolean,
+): string[] {
   const low = activeLow ? ['-l'] : [];
   if (version === 'v2') return ['-c', chip, ...low, `${line}=${value}`];
   return [...(hold ? ['--mode=signal'] : []), ...low, chip, `${line}=${value}`];
@@ -49,9 +61,7 @@ export class GpiosetDriver implements BeaconDriver {
   readonly name = 'gpioset';
   private holder: ChildProcess | undefined;
 
-  constructor(
-    private readonly options: GpiosetOptions & { version: GpiosetVersion },
-  ) {}
+  constructor(private readonly options: GpiosetOptions & { version: GpiosetVersion }) {}
 
   async set(on: boolean): Promise<void> {
     await this.release();
@@ -84,13 +94,20 @@ export class GpiosetDriver implements BeaconDriver {
     child.once('exit', (code, signal) => {
       if (this.holder !== child) return;
       this.holder = undefined;
-      this.options.logger?.error({ args, code, signal, stderr: stderr.trim() }, 'gpioset exited on its own: the line is no longer held');
+      this.options.logger?.error(
+        { args, code, signal, stderr: stderr.trim() },
+        'gpioset exited on its own: the line is no longer held',
+      );
     });
     return new Promise((resolve, reject) => {
       child.once('spawn', () => resolve());
       child.once('error', (error) => {
         if (this.holder === child) this.holder = undefined;
-        reject(new Error(`cannot run ${this.options.binary} ${args.join(' ')}: ${error.message} (install the Debian package "gpiod", or set gpioset.binary)`));
+        reject(
+          new Error(
+            `cannot run ${this.options.binary} ${args.join(' ')}: ${error.message} (install the Debian package "gpiod", or set gpioset.binary)`,
+          ),
+        );
       });
     });
   }
@@ -111,7 +128,8 @@ export class GpiosetDriver implements BeaconDriver {
     const args = this.args(value, false);
     return new Promise((resolve, reject) => {
       execFile(this.options.binary, args, { timeout: 5_000 }, (error, _stdout, stderr) => {
-        if (error) reject(new Error(`${this.options.binary} ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
+        if (error)
+          reject(new Error(`${this.options.binary} ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
         else resolve();
       });
     });
@@ -128,5 +146,10 @@ export async function openGpiosetDriver(options: GpiosetOptions): Promise<Gpiose
 
 export function openGpiosetDriverFromConfig(context: DriverContext): Promise<BeaconDriver> {
   const { config } = context;
-  return openGpiosetDriver({ ...config.gpioset, line: config.pin, activeLow: config.activeLow, logger: context.logger });
+  return openGpiosetDriver({
+    ...config.gpioset,
+    line: config.pin,
+    activeLow: config.activeLow,
+    logger: context.logger,
+  });
 }

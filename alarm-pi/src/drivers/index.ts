@@ -14,6 +14,12 @@ export const DRIVERS: Readonly<Record<DriverName, DriverFactory>> = {
 export type { BeaconDriver, DriverContext, DriverFactory } from './driver.js';
 export { ConsoleDriver, openConsoleDriver } from './console-driver.js';
 export { openGpioDriver, type GpioDriverOptions } from './gpio-driver.js';
-export { GpiosetDriver, detectGpiosetVersion, gpiosetArgs, openGpiosetDriver, type GpiosetOptions } from './gpioset-driver.js';
+export {
+  GpiosetDriver,
+  detectGpiosetVersion,
+  gpiosetArgs,
+  openGpiosetDriver,
+  type GpiosetOptions,
+} from './gpioset-driver.js';
 export { GpioUnavailableError, PI_GPIO_LABELS, listGpioChips, resolveSysfsLine } from './sysfs-base.js';
 export { SysfsGpioLine, type GpioLine, type OpenGpioLine, type SysfsIo } from './sysfs-line.js';

@@ -68,7 +68,9 @@ export function resolveSysfsLine(options: ResolveLineOptions): { line: number; c
   const chips = listGpioChips(options.sysfsRoot);
   const devDir = options.devDir ?? '/dev';
   if (chips.length === 0) {
-    throw new GpioUnavailableError(`no sysfs GPIO under ${options.sysfsRoot} (no gpiochip*/label and base found); ${suggestDriver(devDir)}`);
+    throw new GpioUnavailableError(
+      `no sysfs GPIO under ${options.sysfsRoot} (no gpiochip*/label and base found); ${suggestDriver(devDir)}`,
+    );
   }
   const chip = chips.find((candidate) => (PI_GPIO_LABELS as readonly string[]).includes(candidate.label));
   if (!chip) {

@@ -18,7 +18,11 @@ export interface LineOptions {
 }
 
 /** Opens (exports and configures) a line; onoff's Gpio constructor has this shape. */
-export type OpenGpioLine = (line: number, direction: 'high' | 'low', options: LineOptions) => GpioLine | Promise<GpioLine>;
+export type OpenGpioLine = (
+  line: number,
+  direction: 'high' | 'low',
+  options: LineOptions,
+) => GpioLine | Promise<GpioLine>;
 
 /** File access, injected so tests can put a fake kernel behind the tree. */
 export interface SysfsIo {

@@ -65,7 +65,11 @@ export const COMPONENTS: Record<ComponentName, Component> = {
   aggregator: {
     schema: AggregatorConfigSchema,
     acceptsArgs: async (args) => {
-      const outcome = await runAggregatorCli([...args, '--help'], { env: {}, stdout: () => undefined, stderr: () => undefined });
+      const outcome = await runAggregatorCli([...args, '--help'], {
+        env: {},
+        stdout: () => undefined,
+        stderr: () => undefined,
+      });
       return 'exitCode' in outcome && outcome.exitCode === 0;
     },
     load: (file, env) => loadAggregatorConfig({ file, env }).config as Record<string, unknown>,
@@ -73,7 +77,8 @@ export const COMPONENTS: Record<ComponentName, Component> = {
   'alarm-pi': {
     schema: AlarmPiConfigSchema,
     acceptsArgs: async (args) => (await runAlarmMain([...args, '--help'], { env: {}, ...silentIo() })) === 0,
-    load: (file, env, args) => loadAlarmConfig({ file, env, driver: flagValue(args, '--driver', '-d') }).config as Record<string, unknown>,
+    load: (file, env, args) =>
+      loadAlarmConfig({ file, env, driver: flagValue(args, '--driver', '-d') }).config as Record<string, unknown>,
   },
 };
 
@@ -84,7 +89,10 @@ export function envNamesOf(component: ComponentName): Set<string> {
 }
 
 /** `node <pkg>/dist/cli.js …` → the component and its arguments. */
-export function parseCommand(command: readonly string[] | undefined): { component: ComponentName; entry: string; args: string[] } | undefined {
-  const match = command && command[0] === 'node' ? /^(sim|probe|aggregator|alarm-pi)\/dist\/cli\.js$/.exec(command[1] ?? '') : null;
+export function parseCommand(
+  command: readonly string[] | undefined,
+): { component: ComponentName; entry: string; args: string[] } | undefined {
+  const match =
+    command && command[0] === 'node' ? /^(sim|probe|aggregator|alarm-pi)\/dist\/cli\.js$/.exec(command[1] ?? '') : null;
   return match ? { component: match[1] as ComponentName, entry: command![1]!, args: command!.slice(2) } : undefined;
 }

@@ -45,15 +45,19 @@ type Raw = Record<string, unknown>;
 /** `${NAME:-default}`, `${NAME-default}`, `${NAME}` and `$$`, against `env`. */
 export function interpolate<T>(value: T, env: Record<string, string> = {}): T {
   if (typeof value === 'string') {
-    return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g, (match, name?: string, colon?: string, fallback?: string) => {
-      if (match === '$$') return '$';
-      const set = env[name!];
-      if (set !== undefined && !(colon === ':' && set === '')) return set;
-      return fallback ?? '';
-    }) as T;
+    return value.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g,
+      (match, name?: string, colon?: string, fallback?: string) => {
+        if (match === '$$') return '$';
+        const set = env[name!];
+        if (set !== undefined && !(colon === ':' && set === '')) return set;
+        return fallback ?? '';
+      },
+    ) as T;
   }
   if (Array.isArray(value)) return value.map((item) => interpolate(item, env)) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)])) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)])) as T;
   return value;
 }
 
@@ -122,14 +126,17 @@ export function hostPathOf(service: Service, containerPath: string): string | un
   for (const mount of service.volumes) {
     if (mount.named) continue;
     if (containerPath === mount.target) return mount.source;
-    if (containerPath.startsWith(`${mount.target}/`)) return join(mount.source, containerPath.slice(mount.target.length + 1));
+    if (containerPath.startsWith(`${mount.target}/`))
+      return join(mount.source, containerPath.slice(mount.target.length + 1));
   }
   return undefined;
 }
 
 /** The named volume mounted at `containerPath` or above it. */
 export function namedVolumeHolding(service: Service, containerPath: string): Mount | undefined {
-  return service.volumes.find((m) => m.named && (containerPath === m.target || containerPath.startsWith(`${m.target}/`)));
+  return service.volumes.find(
+    (m) => m.named && (containerPath === m.target || containerPath.startsWith(`${m.target}/`)),
+  );
 }
 
 /** Container port of a `HOST:CONTAINER` (or `IP:HOST:CONTAINER`) mapping. */

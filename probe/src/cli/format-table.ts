@@ -7,12 +7,27 @@ export function formatRoundTable(report: RoundReport): string {
   if (!round.pops.length) return `${header}\n`;
   const rows = [['POP', 'TARGET', 'NSID', 'STATE', 'ESTIMATE', '± ERROR', 'QUERIES', 'FAILURES']];
   for (const pop of [...round.pops].sort((a, b) => (b.estimateMs ?? b.lowerMs) - (a.estimateMs ?? a.lowerMs))) {
-    const estimate = pop.estimateMs !== undefined ? `${pop.estimateMs.toFixed(1)} ms` : `> ${pop.lowerMs.toFixed(0)} ms`;
+    const estimate =
+      pop.estimateMs !== undefined ? `${pop.estimateMs.toFixed(1)} ms` : `> ${pop.lowerMs.toFixed(0)} ms`;
     const error = pop.upperMs !== undefined ? `${((pop.upperMs - pop.lowerMs) / 2).toFixed(1)} ms` : '-';
-    rows.push([pop.pop, pop.target, sanitize(pop.nsid ?? '-'), pop.state, estimate, error, String(pop.queries), String(pop.failures)]);
+    rows.push([
+      pop.pop,
+      pop.target,
+      sanitize(pop.nsid ?? '-'),
+      pop.state,
+      estimate,
+      error,
+      String(pop.queries),
+      String(pop.failures),
+    ]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
   return `${header}\n${lines.join('\n')}\n`;
 }
 

@@ -42,7 +42,9 @@ export class Cursor {
   /** Fails unless `count` more bytes exist before `limit` (default: the buffer end). */
   need(count: number, what: string, limit = this.end): void {
     if (this.pos + count > limit) {
-      throw new DecodeError(`${what} at offset ${this.pos} needs ${count} bytes, only ${Math.max(0, limit - this.pos)} left`);
+      throw new DecodeError(
+        `${what} at offset ${this.pos} needs ${count} bytes, only ${Math.max(0, limit - this.pos)} left`,
+      );
     }
   }
 

@@ -75,11 +75,14 @@ export function buildSections(buf: Buffer): MessageSections {
  * may be cut anywhere after the question (RFC 2181 §9), so the TCP fallback
  * must not depend on the rest being well-formed.
  */
-export function decodeQuestionPrefix(buf: Buffer): { ok: true; header: DnsHeader; questions: DnsQuestion[] } | { ok: false; error: string } {
+export function decodeQuestionPrefix(
+  buf: Buffer,
+): { ok: true; header: DnsHeader; questions: DnsQuestion[] } | { ok: false; error: string } {
   try {
     const header = readHeader(buf, undefined);
     const qdcount = buf.readUInt16BE(4);
-    if (qdcount * MIN_QUESTION_LENGTH > buf.length - HEADER_LENGTH) throw new DecodeError(`question count ${qdcount} does not fit the message`);
+    if (qdcount * MIN_QUESTION_LENGTH > buf.length - HEADER_LENGTH)
+      throw new DecodeError(`question count ${qdcount} does not fit the message`);
     const questions: DnsQuestion[] = [];
     readQuestions(new Cursor(buf, HEADER_LENGTH), qdcount, questions);
     return { ok: true, header, questions };
@@ -90,7 +93,8 @@ export function decodeQuestionPrefix(buf: Buffer): { ok: true; header: DnsHeader
 
 /** The header; with a layout, RCODE includes the OPT's extended bits (RFC 6891 §6.1.3). */
 export function readHeader(buf: Buffer, layout: MessageLayout | undefined): DnsHeader {
-  if (buf.length < HEADER_LENGTH) throw new DecodeError(`message is ${buf.length} bytes, shorter than the 12-byte header`);
+  if (buf.length < HEADER_LENGTH)
+    throw new DecodeError(`message is ${buf.length} bytes, shorter than the 12-byte header`);
   const flags = u16At(buf, 2);
   const extendedRcode = layout !== undefined && layout.optStart >= 0 ? layout.optTtl >>> 24 : 0;
   return {
@@ -123,9 +127,19 @@ function walkMessage(buf: Buffer, out: MessageSections | undefined): MessageLayo
   const arcount = u16At(buf, 10);
   const minimum = qdcount * MIN_QUESTION_LENGTH + (ancount + nscount + arcount) * MIN_RECORD_LENGTH;
   if (minimum > length - HEADER_LENGTH) {
-    throw new DecodeError(`section counts (${qdcount}/${ancount}/${nscount}/${arcount}) need at least ${minimum} bytes, message has ${length - HEADER_LENGTH}`);
+    throw new DecodeError(
+      `section counts (${qdcount}/${ancount}/${nscount}/${arcount}) need at least ${minimum} bytes, message has ${length - HEADER_LENGTH}`,
+    );
   }
-  const layout: MessageLayout = { questionEnd: 0, optStart: -1, optEnd: -1, optClass: 0, optTtl: 0, nsidStart: -1, nsidEnd: -1 };
+  const layout: MessageLayout = {
+    questionEnd: 0,
+    optStart: -1,
+    optEnd: -1,
+    optClass: 0,
+    optTtl: 0,
+    nsidStart: -1,
+    nsidEnd: -1,
+  };
   const cur = new Cursor(buf, HEADER_LENGTH);
   readQuestions(cur, qdcount, out?.questions);
   layout.questionEnd = cur.pos;
@@ -142,7 +156,12 @@ function readQuestions(cur: Cursor, qdcount: number, out: DnsQuestion[] | undefi
     const at = cur.pos;
     const name = readName(cur, out !== undefined);
     // Remember the first question name if it is uncompressed (ends in the root byte, not in a pointer).
-    if (i === 0 && out !== undefined && cur.buf[cur.pos - 1] === 0 && (cur.pos - at === 1 || (cur.buf[cur.pos - 2]! & 0xc0) !== 0xc0)) {
+    if (
+      i === 0 &&
+      out !== undefined &&
+      cur.buf[cur.pos - 1] === 0 &&
+      (cur.pos - at === 1 || (cur.buf[cur.pos - 2]! & 0xc0) !== 0xc0)
+    ) {
       cur.memoAt = at;
       cur.memoName = name;
     }
@@ -152,7 +171,13 @@ function readQuestions(cur: Cursor, qdcount: number, out: DnsQuestion[] | undefi
   }
 }
 
-function readRecords(cur: Cursor, count: number, section: string, out: ResourceRecord[] | undefined, layout: MessageLayout): void {
+function readRecords(
+  cur: Cursor,
+  count: number,
+  section: string,
+  out: ResourceRecord[] | undefined,
+  layout: MessageLayout,
+): void {
   const buf = cur.buf;
   const build = out !== undefined;
   for (let i = 0; i < count; i++) {
@@ -169,7 +194,10 @@ function readRecords(cur: Cursor, count: number, section: string, out: ResourceR
     if (type === RRType.OPT) {
       // RFC 6891 §6.1.1: one OPT, owner root, additional section only.
       if (section !== 'additional') throw new DecodeError(`OPT record in the ${section} section`);
-      if (name !== '.') throw new DecodeError(`OPT record owned by ${JSON.stringify(readName(new Cursor(buf, nameAt)))}, expected the root`);
+      if (name !== '.')
+        throw new DecodeError(
+          `OPT record owned by ${JSON.stringify(readName(new Cursor(buf, nameAt)))}, expected the root`,
+        );
       if (layout.optStart >= 0) throw new DecodeError('more than one OPT record');
       layout.optStart = start;
       layout.optEnd = end;

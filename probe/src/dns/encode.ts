@@ -12,7 +12,16 @@ export type RecordDataToEncode =
   | { kind: 'a' | 'aaaa'; address: string }
   | { kind: 'ns' | 'cname'; target: string }
   | { kind: 'txt'; strings: ReadonlyArray<Buffer | string> }
-  | { kind: 'soa'; mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number }
+  | {
+      kind: 'soa';
+      mname: string;
+      rname: string;
+      serial: number;
+      refresh: number;
+      retry: number;
+      expire: number;
+      minimum: number;
+    }
   | { kind: 'raw'; rdata: Buffer };
 
 export interface RecordToEncode {
@@ -50,8 +59,15 @@ export function encodeMessage(message: MessageToEncode): Buffer {
   const header = Buffer.alloc(12);
   header.writeUInt16BE(message.id & 0xffff, 0);
   header.writeUInt16BE(
-    (f.qr ? 0x8000 : 0) | (((f.opcode ?? 0) & 0xf) << 11) | (f.aa ? 0x0400 : 0) | (f.tc ? 0x0200 : 0) | (f.rd ? 0x0100 : 0) |
-      (f.ra ? 0x0080 : 0) | (f.ad ? 0x0020 : 0) | (f.cd ? 0x0010 : 0) | (rcode & 0xf),
+    (f.qr ? 0x8000 : 0) |
+      (((f.opcode ?? 0) & 0xf) << 11) |
+      (f.aa ? 0x0400 : 0) |
+      (f.tc ? 0x0200 : 0) |
+      (f.rd ? 0x0100 : 0) |
+      (f.ra ? 0x0080 : 0) |
+      (f.ad ? 0x0020 : 0) |
+      (f.cd ? 0x0010 : 0) |
+      (rcode & 0xf),
     2,
   );
   const questions = message.questions ?? [];
@@ -71,8 +87,15 @@ function optRecord(edns: EdnsToEncode, extendedRcode: number): RecordToEncode {
   const options = edns.options ?? [];
   const rdata = Buffer.concat(options.flatMap((o) => [u16pair(o.code, o.data.length), o.data]));
   // The OPT TTL is not a TTL: extended rcode, version, DO bit (RFC 6891 §6.1.3).
-  const ttl = ((extendedRcode & 0xff) * 0x1000000 + ((edns.version ?? 0) & 0xff) * 0x10000 + (edns.dnssecOk ? 0x8000 : 0)) >>> 0;
-  return { name: '.', type: RRType.OPT, class: edns.payloadSize ?? DEFAULT_EDNS_PAYLOAD_SIZE, ttl, data: { kind: 'raw', rdata } };
+  const ttl =
+    ((extendedRcode & 0xff) * 0x1000000 + ((edns.version ?? 0) & 0xff) * 0x10000 + (edns.dnssecOk ? 0x8000 : 0)) >>> 0;
+  return {
+    name: '.',
+    type: RRType.OPT,
+    class: edns.payloadSize ?? DEFAULT_EDNS_PAYLOAD_SIZE,
+    ttl,
+    data: { kind: 'raw', rdata },
+  };
 }
 
 function encodeRecord(rr: RecordToEncode): Buffer[] {
@@ -90,7 +113,8 @@ function encodeRdata(data: RecordDataToEncode): Buffer {
   switch (data.kind) {
     case 'a': {
       const octets = data.address.split('.').map(Number);
-      if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`${JSON.stringify(data.address)} is not an IPv4 address`);
+      if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255))
+        throw new Error(`${JSON.stringify(data.address)} is not an IPv4 address`);
       return Buffer.from(octets);
     }
     case 'aaaa':
@@ -102,13 +126,16 @@ function encodeRdata(data: RecordDataToEncode): Buffer {
       return Buffer.concat(
         data.strings.map((s) => {
           const bytes = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
-          if (bytes.length > 255) throw new Error(`TXT character-string of ${bytes.length} bytes is over 255; split it`);
+          if (bytes.length > 255)
+            throw new Error(`TXT character-string of ${bytes.length} bytes is over 255; split it`);
           return Buffer.concat([Buffer.from([bytes.length]), bytes]);
         }),
       );
     case 'soa': {
       const counters = Buffer.alloc(20);
-      [data.serial, data.refresh, data.retry, data.expire, data.minimum].forEach((v, i) => counters.writeUInt32BE(v >>> 0, i * 4));
+      [data.serial, data.refresh, data.retry, data.expire, data.minimum].forEach((v, i) =>
+        counters.writeUInt32BE(v >>> 0, i * 4),
+      );
       return Buffer.concat([nameToWire(data.mname), nameToWire(data.rname), counters]);
     }
     case 'raw':
@@ -118,7 +145,8 @@ function encodeRdata(data: RecordDataToEncode): Buffer {
 
 function ipv6ToBytes(address: string): Buffer {
   const halves = address.split('::');
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)));
+  const parse = (part: string) =>
+    part === '' ? [] : part.split(':').map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
   const head = parse(halves[0]!);
   const tail = halves.length === 2 ? parse(halves[1]!) : [];
   const fill = 8 - head.length - tail.length;
@@ -186,7 +214,8 @@ export function prepareQuery(params: Omit<QueryParams, 'id'>): PreparedQuery {
   const nameLength = nameToWire(params.name).length;
   // Length octets are at most 63, below 'A', so lower-casing touches only label bytes.
   const questionWire = Buffer.from(wire.subarray(12, 12 + nameLength + 4));
-  for (let i = 0; i < nameLength; i++) if (questionWire[i]! >= 0x41 && questionWire[i]! <= 0x5a) questionWire[i]! |= 0x20;
+  for (let i = 0; i < nameLength; i++)
+    if (questionWire[i]! >= 0x41 && questionWire[i]! <= 0x5a) questionWire[i]! |= 0x20;
   return Object.freeze({ wire, question, canonicalName: canonicalName(params.name), questionWire });
 }
 

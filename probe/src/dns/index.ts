@@ -4,7 +4,14 @@ export { buildSections, decodeMessage, decodeQuestionPrefix, HEADER_LENGTH, scan
 export type { MessageLayout, MessageSections } from './decode.js';
 export { LazyMessage } from './lazy-message.js';
 export { encodeMessage, encodeQuery, prepareQuery, stampQuery } from './encode.js';
-export type { EdnsToEncode, MessageToEncode, PreparedQuery, QueryParams, RecordDataToEncode, RecordToEncode } from './encode.js';
+export type {
+  EdnsToEncode,
+  MessageToEncode,
+  PreparedQuery,
+  QueryParams,
+  RecordDataToEncode,
+  RecordToEncode,
+} from './encode.js';
 export { canonicalName, nameToWire, namesEqual, MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from './name.js';
 export { formatIpv6 } from './rdata.js';
 export { describeNsid, renderNsid, renderNsidAt } from './nsid.js';

@@ -25,7 +25,9 @@ export class LazyMessage implements DnsMessage {
   /** Validates `buf` in full; the lazy message, or why it is malformed. */
   static decode(buf: Buffer): { ok: true; message: LazyMessage } | { ok: false; error: string } {
     const layout = scanMessage(buf);
-    return typeof layout === 'string' ? { ok: false, error: layout } : { ok: true, message: new LazyMessage(buf, layout) };
+    return typeof layout === 'string'
+      ? { ok: false, error: layout }
+      : { ok: true, message: new LazyMessage(buf, layout) };
   }
 
   get questions(): DnsQuestion[] {

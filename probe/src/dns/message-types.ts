@@ -32,7 +32,16 @@ export type RecordData =
   | { kind: 'cname'; target: string }
   /** Character-strings as raw bytes: TXT is binary-safe and the canary parser decides what is text. */
   | { kind: 'txt'; strings: Buffer[] }
-  | { kind: 'soa'; mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number }
+  | {
+      kind: 'soa';
+      mname: string;
+      rname: string;
+      serial: number;
+      refresh: number;
+      retry: number;
+      expire: number;
+      minimum: number;
+    }
   | { kind: 'raw' };
 
 export interface ResourceRecord {

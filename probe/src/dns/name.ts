@@ -21,7 +21,13 @@ export function readName(cur: Cursor, build = true): string {
   const buf = cur.buf;
   const length = cur.end;
   let pos = cur.pos;
-  if (build && cur.memoAt >= 0 && pos + 1 < length && buf[pos] === (0xc0 | (cur.memoAt >> 8)) && buf[pos + 1] === (cur.memoAt & 0xff)) {
+  if (
+    build &&
+    cur.memoAt >= 0 &&
+    pos + 1 < length &&
+    buf[pos] === (0xc0 | (cur.memoAt >> 8)) &&
+    buf[pos + 1] === (cur.memoAt & 0xff)
+  ) {
     // A bare pointer to the uncompressed name remembered in the cursor (an
     // answer owned by the question name, as servers write it): one hop, to a
     // name already checked from that same offset with that same limit.
@@ -45,8 +51,10 @@ export function readName(cur: Cursor, build = true): string {
     if (kind === 0xc0) {
       if (pos + 1 >= length) throw new DecodeError(`compression pointer at offset ${pos} is cut off`);
       const target = ((len & 0x3f) << 8) | buf[pos + 1]!;
-      if (target >= limit) throw new DecodeError(`compression pointer at offset ${pos} points forward or loops (to ${target})`);
-      if (++hops > MAX_POINTER_HOPS) throw new DecodeError(`name at offset ${cur.pos} has more than ${MAX_POINTER_HOPS} compression pointers`);
+      if (target >= limit)
+        throw new DecodeError(`compression pointer at offset ${pos} points forward or loops (to ${target})`);
+      if (++hops > MAX_POINTER_HOPS)
+        throw new DecodeError(`name at offset ${cur.pos} has more than ${MAX_POINTER_HOPS} compression pointers`);
       if (end < 0) end = pos + 2;
       limit = target;
       pos = target;
@@ -55,7 +63,8 @@ export function readName(cur: Cursor, build = true): string {
     if (kind !== 0) throw new DecodeError(`label at offset ${pos} uses reserved label type 0x${kind.toString(16)}`);
     if (pos + 1 + len > length) throw new DecodeError(`label at offset ${pos} runs past the end of the message`);
     wireLength += len + 1;
-    if (wireLength > MAX_NAME_LENGTH) throw new DecodeError(`name at offset ${cur.pos} is longer than ${MAX_NAME_LENGTH} bytes`);
+    if (wireLength > MAX_NAME_LENGTH)
+      throw new DecodeError(`name at offset ${cur.pos} is longer than ${MAX_NAME_LENGTH} bytes`);
     if (build) {
       if (text > 0) TEXT[text++] = 0x2e;
       text = writeLabelText(buf, pos + 1, pos + 1 + len, text);
@@ -127,10 +136,12 @@ export function nameToWire(name: string): Buffer {
   if (labels[labels.length - 1]!.length === 0) labels.pop(); // trailing dot
   let size = 1;
   for (const label of labels) {
-    if (label.length > MAX_LABEL_LENGTH) throw new Error(`name ${JSON.stringify(name)} has a label longer than ${MAX_LABEL_LENGTH} bytes`);
+    if (label.length > MAX_LABEL_LENGTH)
+      throw new Error(`name ${JSON.stringify(name)} has a label longer than ${MAX_LABEL_LENGTH} bytes`);
     size += label.length + 1;
   }
-  if (size > MAX_NAME_LENGTH) throw new Error(`name ${JSON.stringify(name)} is longer than ${MAX_NAME_LENGTH} bytes on the wire`);
+  if (size > MAX_NAME_LENGTH)
+    throw new Error(`name ${JSON.stringify(name)} is longer than ${MAX_NAME_LENGTH} bytes on the wire`);
   const out = Buffer.alloc(size);
   let pos = 0;
   for (const label of labels) {

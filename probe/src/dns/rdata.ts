@@ -18,7 +18,9 @@ export function decodeRdata(buf: Buffer, type: number, start: number, end: numbe
   switch (type) {
     case RRType.A:
       expectLength(type, start, end, 4);
-      return build ? { kind: 'a', address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` } : RAW;
+      return build
+        ? { kind: 'a', address: `${buf[start]}.${buf[start + 1]}.${buf[start + 2]}.${buf[start + 3]}` }
+        : RAW;
     case RRType.AAAA:
       expectLength(type, start, end, 16);
       return build ? { kind: 'aaaa', address: formatIpv6(buf, start) } : RAW;
@@ -38,14 +40,23 @@ export function decodeRdata(buf: Buffer, type: number, start: number, end: numbe
 }
 
 function expectLength(type: number, start: number, end: number, length: number): void {
-  if (end - start !== length) throw new DecodeError(`type ${type} rdata at offset ${start} is ${end - start} bytes, expected ${length}`);
+  if (end - start !== length)
+    throw new DecodeError(`type ${type} rdata at offset ${start} is ${end - start} bytes, expected ${length}`);
 }
 
 /** A name inside rdata: its in-place bytes must stay inside the rdata (pointers may reach back anywhere earlier). */
-function readNameWithin(buf: Buffer, start: number, end: number, fillsRdata: boolean, build: boolean, cur = new Cursor(buf, start)): string {
+function readNameWithin(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fillsRdata: boolean,
+  build: boolean,
+  cur = new Cursor(buf, start),
+): string {
   const name = readName(cur, build);
   if (cur.pos > end) throw new DecodeError(`name in rdata at offset ${start} runs past RDLENGTH`);
-  if (fillsRdata && cur.pos !== end) throw new DecodeError(`rdata at offset ${start} has ${end - cur.pos} bytes after its name`);
+  if (fillsRdata && cur.pos !== end)
+    throw new DecodeError(`rdata at offset ${start} has ${end - cur.pos} bytes after its name`);
   return name;
 }
 
@@ -53,7 +64,8 @@ function decodeSoa(buf: Buffer, start: number, end: number, build: boolean): Rec
   const cur = new Cursor(buf, start);
   const mname = readNameWithin(buf, start, end, false, build, cur);
   const rname = readNameWithin(buf, start, end, false, build, cur);
-  if (end - cur.pos !== 20) throw new DecodeError(`SOA rdata at offset ${start} has ${end - cur.pos} bytes of counters, expected 20`);
+  if (end - cur.pos !== 20)
+    throw new DecodeError(`SOA rdata at offset ${start} has ${end - cur.pos} bytes of counters, expected 20`);
   if (!build) return RAW;
   const at = cur.pos;
   return {
@@ -88,7 +100,7 @@ export function formatIpv6(buf: Buffer, start: number): string {
   for (let i = 0; i < 8; i++) groups.push(buf.readUInt16BE(start + i * 2));
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -10,7 +10,12 @@ type SocketStats = QuerierStats['sockets'];
 
 export class ProbeMetrics {
   readonly registry = new Registry();
-  readonly rounds = new Counter({ name: 'propwatch_probe_rounds_total', help: 'Rounds finished, by final state.', labelNames: ['state'], registers: [this.registry] });
+  readonly rounds = new Counter({
+    name: 'propwatch_probe_rounds_total',
+    help: 'Rounds finished, by final state.',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
   readonly propagation = new Histogram({
     name: 'propwatch_probe_propagation_seconds',
     help: 'Estimated propagation time per POP (midpoint of the bounds) of finished rounds.',
@@ -18,25 +23,70 @@ export class ProbeMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300],
     registers: [this.registry],
   });
-  readonly timeouts = new Counter({ name: 'propwatch_probe_pop_timeouts_total', help: 'POPs not seen serving the serial within maxWaitMs.', labelNames: ['pop'], registers: [this.registry] });
-  readonly queries = new Counter({ name: 'propwatch_probe_queries_total', help: 'Canary queries sent.', labelNames: ['pop'], registers: [this.registry] });
-  readonly queryFailures = new Counter({ name: 'propwatch_probe_query_failures_total', help: 'Canary queries without a usable answer (timeout, SERVFAIL, REFUSED, garbage).', labelNames: ['pop'], registers: [this.registry] });
-  readonly writeSeconds = new Histogram({ name: 'propwatch_probe_write_duration_seconds', help: 'Provider API latency of successful canary writes.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [this.registry] });
-  readonly spooled = new Gauge({ name: 'propwatch_probe_spool_reports', help: 'Reports waiting in the on-disk spool.', registers: [this.registry] });
-  readonly spoolDropped = new Counter({ name: 'propwatch_probe_spool_dropped_total', help: 'Reports dropped because the spool was full (oldest first).', registers: [this.registry] });
+  readonly timeouts = new Counter({
+    name: 'propwatch_probe_pop_timeouts_total',
+    help: 'POPs not seen serving the serial within maxWaitMs.',
+    labelNames: ['pop'],
+    registers: [this.registry],
+  });
+  readonly queries = new Counter({
+    name: 'propwatch_probe_queries_total',
+    help: 'Canary queries sent.',
+    labelNames: ['pop'],
+    registers: [this.registry],
+  });
+  readonly queryFailures = new Counter({
+    name: 'propwatch_probe_query_failures_total',
+    help: 'Canary queries without a usable answer (timeout, SERVFAIL, REFUSED, garbage).',
+    labelNames: ['pop'],
+    registers: [this.registry],
+  });
+  readonly writeSeconds = new Histogram({
+    name: 'propwatch_probe_write_duration_seconds',
+    help: 'Provider API latency of successful canary writes.',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  readonly spooled = new Gauge({
+    name: 'propwatch_probe_spool_reports',
+    help: 'Reports waiting in the on-disk spool.',
+    registers: [this.registry],
+  });
+  readonly spoolDropped = new Counter({
+    name: 'propwatch_probe_spool_dropped_total',
+    help: 'Reports dropped because the spool was full (oldest first).',
+    registers: [this.registry],
+  });
   readonly notSpooled = new Counter({
     name: 'propwatch_probe_reports_not_spooled_total',
     help: 'Reports lost before the spool: invalid = failed the wire schema (a probe bug), spool_error = the spool write failed (disk full, permissions).',
     labelNames: ['reason'],
     registers: [this.registry],
   });
-  readonly deliveries = new Counter({ name: 'propwatch_probe_report_deliveries_total', help: 'Report delivery attempts, by result.', labelNames: ['result'], registers: [this.registry] });
-  readonly lastRound = new Gauge({ name: 'propwatch_probe_last_round_timestamp_seconds', help: 'Unix time when the last round finished.', registers: [this.registry] });
+  readonly deliveries = new Counter({
+    name: 'propwatch_probe_report_deliveries_total',
+    help: 'Report delivery attempts, by result.',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly lastRound = new Gauge({
+    name: 'propwatch_probe_last_round_timestamp_seconds',
+    help: 'Unix time when the last round finished.',
+    registers: [this.registry],
+  });
 
   #sockets: () => SocketStats = () => ({ opened: 0, closed: 0, rotated: 0, bindFailures: 0 });
   // Read from the querier's own counters at scrape time (collect), so the hot path counts nothing twice.
-  readonly socketRotations = this.#fromSockets('propwatch_probe_udp_socket_rotations_total', 'UDP sockets retired for source-port rotation (RFC 5452) and replaced by one on a new random port.', (s) => s.rotated);
-  readonly socketBindFailures = this.#fromSockets('propwatch_probe_udp_socket_bind_failures_total', 'Replacement UDP sockets that could not be bound (the old socket kept serving; retried after 1 s).', (s) => s.bindFailures);
+  readonly socketRotations = this.#fromSockets(
+    'propwatch_probe_udp_socket_rotations_total',
+    'UDP sockets retired for source-port rotation (RFC 5452) and replaced by one on a new random port.',
+    (s) => s.rotated,
+  );
+  readonly socketBindFailures = this.#fromSockets(
+    'propwatch_probe_udp_socket_bind_failures_total',
+    'Replacement UDP sockets that could not be bound (the old socket kept serving; retried after 1 s).',
+    (s) => s.bindFailures,
+  );
   readonly socketsOpen = new Gauge({
     name: 'propwatch_probe_udp_sockets_open',
     help: 'UDP sockets open: in service plus retired ones still waiting for answers to their queries.',
@@ -80,7 +130,8 @@ export class ProbeMetrics {
     for (const pop of report.round.pops) {
       this.queries.labels(pop.pop).inc(pop.queries);
       this.queryFailures.labels(pop.pop).inc(pop.failures);
-      if (pop.state === 'propagated' && pop.estimateMs !== undefined) this.propagation.labels(pop.pop).observe(pop.estimateMs / 1000);
+      if (pop.state === 'propagated' && pop.estimateMs !== undefined)
+        this.propagation.labels(pop.pop).observe(pop.estimateMs / 1000);
       if (pop.state === 'timeout') this.timeouts.labels(pop.pop).inc();
     }
   }

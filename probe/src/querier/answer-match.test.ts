@@ -1,20 +1,41 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, prepareQuery, RRClass, RRType, scanMessage, type MessageLayout, type PreparedQuery } from '../dns/index.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  prepareQuery,
+  RRClass,
+  RRType,
+  scanMessage,
+  type MessageLayout,
+  type PreparedQuery,
+} from '../dns/index.js';
 import { answersPrepared, mismatchReason } from './answer-match.js';
 
 const NAME = 'p1._Propwatch.propwatch.test';
 const prepared = prepareQuery({ name: NAME, type: RRType.TXT, edns: { nsid: true } });
 
-function response(question: { name: string; type: number; class: number }, flags: { qr?: boolean; opcode?: number } = {}, extraQuestion = false): { buf: Buffer; layout: MessageLayout } {
-  const buf = encodeMessage({ id: 1, flags: { qr: flags.qr ?? true, opcode: flags.opcode ?? 0, aa: true }, questions: extraQuestion ? [question, question] : [question], edns: {} });
+function response(
+  question: { name: string; type: number; class: number },
+  flags: { qr?: boolean; opcode?: number } = {},
+  extraQuestion = false,
+): { buf: Buffer; layout: MessageLayout } {
+  const buf = encodeMessage({
+    id: 1,
+    flags: { qr: flags.qr ?? true, opcode: flags.opcode ?? 0, aa: true },
+    questions: extraQuestion ? [question, question] : [question],
+    edns: {},
+  });
   const layout = scanMessage(buf);
   if (typeof layout === 'string') throw new Error(layout);
   return { buf, layout };
 }
 
 /** The hot path's verdict and the full comparison's, for the same bytes. */
-function verdicts(r: { buf: Buffer; layout: MessageLayout }, query: PreparedQuery = prepared): { fast: boolean; full: boolean } {
+function verdicts(
+  r: { buf: Buffer; layout: MessageLayout },
+  query: PreparedQuery = prepared,
+): { fast: boolean; full: boolean } {
   const decoded = decodeMessage(r.buf);
   if (!decoded.ok) throw new Error(decoded.error);
   return { fast: answersPrepared(r.buf, r.layout, query), full: mismatchReason(decoded.message, query) === undefined };
@@ -23,8 +44,14 @@ function verdicts(r: { buf: Buffer; layout: MessageLayout }, query: PreparedQuer
 describe('answersPrepared', () => {
   it('accepts our question echoed exactly or in any letter case (DNS 0x20)', () => {
     expect(verdicts(response({ name: NAME, type: RRType.TXT, class: RRClass.IN }))).toEqual({ fast: true, full: true });
-    expect(verdicts(response({ name: NAME.toUpperCase(), type: RRType.TXT, class: RRClass.IN }))).toEqual({ fast: true, full: true });
-    expect(verdicts(response({ name: 'P1._pROPWATCH.PropWatch.TEST', type: RRType.TXT, class: RRClass.IN }))).toEqual({ fast: true, full: true });
+    expect(verdicts(response({ name: NAME.toUpperCase(), type: RRType.TXT, class: RRClass.IN }))).toEqual({
+      fast: true,
+      full: true,
+    });
+    expect(verdicts(response({ name: 'P1._pROPWATCH.PropWatch.TEST', type: RRType.TXT, class: RRClass.IN }))).toEqual({
+      fast: true,
+      full: true,
+    });
   });
 
   it('never folds case in type and class: 0x41 is not 0x61', () => {
@@ -50,14 +77,20 @@ describe('answersPrepared', () => {
     const base = response({ name: NAME, type: RRType.TXT, class: RRClass.IN });
     const questionEnd = base.layout.questionEnd;
     fc.assert(
-      fc.property(fc.array(fc.record({ at: fc.integer({ min: 2, max: questionEnd - 1 }), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 3 }), (flips) => {
-        const buf = Buffer.from(base.buf);
-        for (const { at, value } of flips) buf[at] = value;
-        const layout = scanMessage(buf);
-        if (typeof layout === 'string') return;
-        const { fast, full } = verdicts({ buf, layout });
-        if (fast) expect(full).toBe(true);
-      }),
+      fc.property(
+        fc.array(
+          fc.record({ at: fc.integer({ min: 2, max: questionEnd - 1 }), value: fc.integer({ min: 0, max: 255 }) }),
+          { maxLength: 3 },
+        ),
+        (flips) => {
+          const buf = Buffer.from(base.buf);
+          for (const { at, value } of flips) buf[at] = value;
+          const layout = scanMessage(buf);
+          if (typeof layout === 'string') return;
+          const { fast, full } = verdicts({ buf, layout });
+          if (fast) expect(full).toBe(true);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

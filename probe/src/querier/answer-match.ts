@@ -3,7 +3,16 @@
  * and question must all match; ID and source are checked before decoding).
  * Pure, so the rules are tested without sockets.
  */
-import { canonicalName, className, HEADER_LENGTH, Opcode, typeName, type DnsMessage, type MessageLayout, type PreparedQuery } from '../dns/index.js';
+import {
+  canonicalName,
+  className,
+  HEADER_LENGTH,
+  Opcode,
+  typeName,
+  type DnsMessage,
+  type MessageLayout,
+  type PreparedQuery,
+} from '../dns/index.js';
 
 /** `undefined` when the message answers `prepared`, else why it does not. */
 export function mismatchReason(message: DnsMessage, prepared: PreparedQuery): string | undefined {
@@ -16,7 +25,11 @@ export function mismatchReason(message: DnsMessage, prepared: PreparedQuery): st
   const q = questions[0]!;
   const want = prepared.question;
   // Exact match first: most servers echo the name byte for byte, and lower-casing allocates.
-  if (q.type !== want.type || q.class !== want.class || (q.name !== want.name && canonicalName(q.name) !== prepared.canonicalName)) {
+  if (
+    q.type !== want.type ||
+    q.class !== want.class ||
+    (q.name !== want.name && canonicalName(q.name) !== prepared.canonicalName)
+  ) {
     return `question ${q.name} ${className(q.class)} ${typeName(q.type)} is not ${want.name} ${className(want.class)} ${typeName(want.type)}`;
   }
   return undefined;

@@ -7,14 +7,27 @@ import type { QueryResult } from './results.js';
 /** A querier that answers every question with one CH TXT record of these strings. */
 function answering(...strings: Buffer[]): Pick<Querier, 'query'> {
   const answer = { name: 'id.server', type: RRType.TXT, class: RRClass.CH, ttl: 0, data: { kind: 'txt', strings } };
-  return { query: async () => ({ kind: 'answer', transport: 'udp', rttMs: 1, sentAt: 0, receivedAt: 1, message: { answers: [answer], authorities: [], additionals: [] } }) as unknown as QueryResult };
+  return {
+    query: async () =>
+      ({
+        kind: 'answer',
+        transport: 'udp',
+        rttMs: 1,
+        sentAt: 0,
+        receivedAt: 1,
+        message: { answers: [answer], authorities: [], additionals: [] },
+      }) as unknown as QueryResult,
+  };
 }
 
 const target = { address: '192.0.2.1', port: 53 };
 
 describe('identifyByChaos', () => {
   it('caps the identity at the wire bound of 512 characters', async () => {
-    const identity = await identifyByChaos(answering(...Array.from({ length: 20 }, () => Buffer.alloc(255, 'x'))), target);
+    const identity = await identifyByChaos(
+      answering(...Array.from({ length: 20 }, () => Buffer.alloc(255, 'x'))),
+      target,
+    );
     expect(identity).toMatchObject({ kind: 'identified', identity: 'x'.repeat(512) });
   });
 
@@ -24,6 +37,8 @@ describe('identifyByChaos', () => {
   });
 
   it('escapes bytes outside printable ASCII', async () => {
-    expect(await identifyByChaos(answering(Buffer.from('fra\\1\n')), target)).toMatchObject({ identity: 'fra\\0921\\010' });
+    expect(await identifyByChaos(answering(Buffer.from('fra\\1\n')), target)).toMatchObject({
+      identity: 'fra\\0921\\010',
+    });
   });
 });

@@ -20,14 +20,25 @@ export interface ChaosOptions {
   timeoutMs?: number;
 }
 
-export async function identifyByChaos(querier: Pick<Querier, 'query'>, target: QueryTarget, options: ChaosOptions = {}): Promise<ChaosIdentity> {
+export async function identifyByChaos(
+  querier: Pick<Querier, 'query'>,
+  target: QueryTarget,
+  options: ChaosOptions = {},
+): Promise<ChaosIdentity> {
   const name = options.name ?? 'id.server';
-  const result = await querier.query(target, { name, type: RRType.TXT, class: RRClass.CH }, { timeoutMs: options.timeoutMs, nsid: false });
+  const result = await querier.query(
+    target,
+    { name, type: RRType.TXT, class: RRClass.CH },
+    { timeoutMs: options.timeoutMs, nsid: false },
+  );
   if (result.kind === 'failure') return { kind: 'failure', reason: result.reason, detail: result.detail };
   const txt = result.message.answers.find((rr) => rr.type === RRType.TXT && rr.data.kind === 'txt');
-  if (!txt || txt.data.kind !== 'txt') return { kind: 'failure', reason: 'no-identity', detail: `${target.address}#${target.port} has no CH TXT ${name}` };
+  if (!txt || txt.data.kind !== 'txt')
+    return { kind: 'failure', reason: 'no-identity', detail: `${target.address}#${target.port} has no CH TXT ${name}` };
   const identity = printable(Buffer.concat(txt.data.strings), MAX_IDENTITY_TEXT);
-  return result.nsid === undefined ? { kind: 'identified', identity, rttMs: result.rttMs } : { kind: 'identified', identity, rttMs: result.rttMs, nsid: result.nsid };
+  return result.nsid === undefined
+    ? { kind: 'identified', identity, rttMs: result.rttMs }
+    : { kind: 'identified', identity, rttMs: result.rttMs, nsid: result.nsid };
 }
 
 /**

@@ -4,7 +4,11 @@ import { DeadlineHeap, type HeapEntry } from './deadline-heap.js';
 
 describe('DeadlineHeap', () => {
   it('pops in deadline order whatever was pushed and removed before', () => {
-    const op = fc.oneof(fc.record({ push: fc.integer({ min: 0, max: 1000 }) }), fc.record({ remove: fc.nat() }), fc.record({ pop: fc.constant(true) }));
+    const op = fc.oneof(
+      fc.record({ push: fc.integer({ min: 0, max: 1000 }) }),
+      fc.record({ remove: fc.nat() }),
+      fc.record({ pop: fc.constant(true) }),
+    );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
         const heap = new DeadlineHeap<HeapEntry>();

@@ -35,13 +35,22 @@ export type Discovery = { ok: true; targets: DiscoveredTarget[]; warnings: strin
 export async function discoverTargets(querier: Pick<Querier, 'query'>, options: DiscoverOptions): Promise<Discovery> {
   const zone = canonicalName(options.zone);
   const port = options.port ?? 53;
-  const ask = (name: string, type: number) => querier.query(options.resolver, { name, type, class: RRClass.IN }, { timeoutMs: options.timeoutMs, rd: true, nsid: false });
+  const ask = (name: string, type: number) =>
+    querier.query(
+      options.resolver,
+      { name, type, class: RRClass.IN },
+      { timeoutMs: options.timeoutMs, rd: true, nsid: false },
+    );
   const where = `${options.resolver.address}#${options.resolver.port}`;
   const ns = await ask(zone, RRType.NS);
-  if (ns.kind === 'failure') return { ok: false, error: `NS query for ${zone} at ${where} failed (${ns.reason}): ${ns.detail}` };
+  if (ns.kind === 'failure')
+    return { ok: false, error: `NS query for ${zone} at ${where} failed (${ns.reason}): ${ns.detail}` };
   const hosts = nsHosts(ns.message, zone);
   if (hosts.length === 0) {
-    return { ok: false, error: `${where} returned no NS records for ${zone} (rcode ${rcodeName(ns.message.header.rcode)}); check the zone name and that the server is authoritative for it` };
+    return {
+      ok: false,
+      error: `${where} returned no NS records for ${zone} (rcode ${rcodeName(ns.message.header.rcode)}); check the zone name and that the server is authoritative for it`,
+    };
   }
   const warnings: string[] = [];
   const found = new Map<string, DiscoveredTarget>();
@@ -51,7 +60,9 @@ export async function discoverTargets(querier: Pick<Querier, 'query'>, options: 
     found.set(`${name} ${target.address}`, target);
   };
   for (const host of hosts) {
-    const glue = ns.message.additionals.filter((rr) => canonicalName(rr.name) === host && (rr.type === RRType.A || rr.type === RRType.AAAA));
+    const glue = ns.message.additionals.filter(
+      (rr) => canonicalName(rr.name) === host && (rr.type === RRType.A || rr.type === RRType.AAAA),
+    );
     if (glue.length > 0) {
       for (const rr of glue) add(host, rr);
       continue;
@@ -60,7 +71,9 @@ export async function discoverTargets(querier: Pick<Querier, 'query'>, options: 
     for (const type of [RRType.A, RRType.AAAA]) {
       const result = await ask(host, type);
       if (result.kind === 'failure') {
-        warnings.push(`${type === RRType.A ? 'A' : 'AAAA'} query for NS host ${host} failed (${result.reason}): ${result.detail}`);
+        warnings.push(
+          `${type === RRType.A ? 'A' : 'AAAA'} query for NS host ${host} failed (${result.reason}): ${result.detail}`,
+        );
         continue;
       }
       for (const rr of result.message.answers) {
@@ -72,7 +85,8 @@ export async function discoverTargets(querier: Pick<Querier, 'query'>, options: 
     }
     if (!any) warnings.push(`NS host ${host} has no A or AAAA record; it is not polled`);
   }
-  const order = (a: DiscoveredTarget, b: DiscoveredTarget) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.family - b.family || (a.address < b.address ? -1 : 1));
+  const order = (a: DiscoveredTarget, b: DiscoveredTarget) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.family - b.family || (a.address < b.address ? -1 : 1);
   const targets = [...found.values()].sort(order);
   return { ok: true, targets, warnings };
 }
@@ -80,7 +94,11 @@ export async function discoverTargets(querier: Pick<Querier, 'query'>, options: 
 /** NS hosts of `zone` from the answer, or from the authority section of a referral. */
 function nsHosts(message: DnsMessage, zone: string): string[] {
   const pick = (records: ResourceRecord[]) =>
-    records.flatMap((rr) => (rr.type === RRType.NS && rr.data.kind === 'ns' && canonicalName(rr.name) === zone ? [canonicalName(rr.data.target)] : []));
+    records.flatMap((rr) =>
+      rr.type === RRType.NS && rr.data.kind === 'ns' && canonicalName(rr.name) === zone
+        ? [canonicalName(rr.data.target)]
+        : [],
+    );
   const hosts = pick(message.answers);
   return [...new Set(hosts.length > 0 ? hosts : pick(message.authorities))];
 }

@@ -8,4 +8,12 @@ export { discoverTargets } from './discover-targets.js';
 export type { DiscoveredTarget, DiscoverOptions, Discovery } from './discover-targets.js';
 export { mismatchReason } from './answer-match.js';
 export { FAILURE_REASONS, emptyStats } from './results.js';
-export type { FailureReason, QuerierStats, QueryAnswer, QueryFailure, QueryResult, QueryTarget, Transport } from './results.js';
+export type {
+  FailureReason,
+  QuerierStats,
+  QueryAnswer,
+  QueryFailure,
+  QueryResult,
+  QueryTarget,
+  Transport,
+} from './results.js';

@@ -33,10 +33,20 @@ export interface PooledSocket<P> {
 }
 
 /** Opens a socket; returns the reason instead when it cannot be bound. */
-export type OpenPoolSocket = <P>(family: 4 | 6, options: PoolSocketOptions, onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void) => PooledSocket<P> | string;
+export type OpenPoolSocket = <P>(
+  family: 4 | 6,
+  options: PoolSocketOptions,
+  onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void,
+) => PooledSocket<P> | string;
 
-export const openPoolSocket: OpenPoolSocket = <P>(family: 4 | 6, options: PoolSocketOptions, onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void) => {
-  const socket = dgram.createSocket(family === 4 ? { type: 'udp4', lookup: passLiteral } : { type: 'udp6', ipv6Only: true, lookup: passLiteral });
+export const openPoolSocket: OpenPoolSocket = <P>(
+  family: 4 | 6,
+  options: PoolSocketOptions,
+  onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void,
+) => {
+  const socket = dgram.createSocket(
+    family === 4 ? { type: 'udp4', lookup: passLiteral } : { type: 'udp6', ipv6Only: true, lookup: passLiteral },
+  );
   socket.on('message', onMessage);
   let bindError: Error | undefined;
   // Unconnected UDP sockets report errors only for bind and for our own
@@ -62,7 +72,17 @@ export const openPoolSocket: OpenPoolSocket = <P>(family: 4 | 6, options: PoolSo
   }
   // Idle sockets must not keep the process alive; the pool's timer does while queries are in flight.
   socket.unref();
-  return { socket, family, inFlight: new Map<number, P>(), quarantineUntil: undefined, sent: 0, budget: Infinity, retireAt: Infinity, retired: false, retryAt: 0 };
+  return {
+    socket,
+    family,
+    inFlight: new Map<number, P>(),
+    quarantineUntil: undefined,
+    sent: 0,
+    budget: Infinity,
+    retireAt: Infinity,
+    retired: false,
+    retryAt: 0,
+  };
 };
 
 /**
@@ -72,6 +92,10 @@ export const openPoolSocket: OpenPoolSocket = <P>(family: 4 | 6, options: PoolSo
  * 100,000 sends a second. A literal is returned as it is, synchronously; if it
  * were not one, the send itself would fail and report it.
  */
-function passLiteral(address: string, _options: unknown, callback: (error: null, address: string, family: number) => void): void {
+function passLiteral(
+  address: string,
+  _options: unknown,
+  callback: (error: null, address: string, family: number) => void,
+): void {
   callback(null, address, address.includes(':') ? 6 : 4);
 }

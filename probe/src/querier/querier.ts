@@ -4,12 +4,30 @@
  * the monotonic clock from the UDP send to the final answer.
  */
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_EDNS_PAYLOAD_SIZE, LazyMessage, prepareQuery, Rcode, rcodeName, renderNsid, type DnsMessage, type DnsQuestion, type PreparedQuery } from '../dns/index.js';
+import {
+  DEFAULT_EDNS_PAYLOAD_SIZE,
+  LazyMessage,
+  prepareQuery,
+  Rcode,
+  rcodeName,
+  renderNsid,
+  type DnsMessage,
+  type DnsQuestion,
+  type PreparedQuery,
+} from '../dns/index.js';
 import { checkCanary, type CanaryCheck, type CanarySpec } from './canary-check.js';
 import { identifyByChaos, type ChaosIdentity, type ChaosOptions } from './chaos-identity.js';
 import { discoverTargets, type DiscoverOptions, type Discovery } from './discover-targets.js';
 import { RandomIds } from './random-ids.js';
-import { emptyStats, type QuerierStats, type QueryAnswer, type QueryFailure, type QueryResult, type QueryTarget, type Transport } from './results.js';
+import {
+  emptyStats,
+  type QuerierStats,
+  type QueryAnswer,
+  type QueryFailure,
+  type QueryResult,
+  type QueryTarget,
+  type Transport,
+} from './results.js';
 import { resolveTarget, type ResolvedTarget } from './target-address.js';
 import { exchangeTcp } from './tcp-exchange.js';
 import { UdpPool, type UdpOutcome, type UdpPoolOptions } from './udp-pool.js';
@@ -54,7 +72,11 @@ export class Querier {
     const key = `${question.type}/${question.class}/${nsid ? 1 : 0}/${rd ? 1 : 0}/${question.name}`;
     let prepared = this.prepared.get(key);
     if (!prepared) {
-      prepared = prepareQuery({ ...question, rd, edns: { nsid, payloadSize: this.options.payloadSize ?? DEFAULT_EDNS_PAYLOAD_SIZE } });
+      prepared = prepareQuery({
+        ...question,
+        rd,
+        edns: { nsid, payloadSize: this.options.payloadSize ?? DEFAULT_EDNS_PAYLOAD_SIZE },
+      });
       if (this.prepared.size >= 4096) this.prepared.clear();
       this.prepared.set(key, prepared);
     }
@@ -73,10 +95,17 @@ export class Querier {
     try {
       prepared = 'wire' in question ? question : this.prepare(question, options);
     } catch (error) {
-      return Promise.resolve(this.count({ kind: 'failure', reason: 'invalid-target', detail: `cannot encode the question: ${(error as Error).message}` }));
+      return Promise.resolve(
+        this.count({
+          kind: 'failure',
+          reason: 'invalid-target',
+          detail: `cannot encode the question: ${(error as Error).message}`,
+        }),
+      );
     }
     const resolved = resolveTarget(target);
-    if (typeof resolved === 'string') return Promise.resolve(this.count({ kind: 'failure', reason: 'invalid-target', detail: resolved }));
+    if (typeof resolved === 'string')
+      return Promise.resolve(this.count({ kind: 'failure', reason: 'invalid-target', detail: resolved }));
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 1000;
     const tcpFallback = options.tcpFallback ?? true;
     return new Promise<QueryResult>((resolve, reject) => {
@@ -124,28 +153,66 @@ export class Querier {
     return result;
   }
 
-  private afterUdp(udp: UdpOutcome, target: ResolvedTarget, prepared: PreparedQuery, timeoutMs: number, tcpFallback: boolean): QueryResult | Promise<QueryResult> {
+  private afterUdp(
+    udp: UdpOutcome,
+    target: ResolvedTarget,
+    prepared: PreparedQuery,
+    timeoutMs: number,
+    tcpFallback: boolean,
+  ): QueryResult | Promise<QueryResult> {
     switch (udp.kind) {
       case 'error':
-        return this.count({ kind: 'failure', reason: udp.reason, detail: udp.detail, transport: 'udp', sentAt: udp.sentAt });
+        return this.count({
+          kind: 'failure',
+          reason: udp.reason,
+          detail: udp.detail,
+          transport: 'udp',
+          sentAt: udp.sentAt,
+        });
       case 'timeout':
         return this.count(
           udp.rejected === undefined
-            ? { kind: 'failure', reason: 'timeout', detail: `no answer from ${target.label} within ${timeoutMs} ms`, transport: 'udp', sentAt: udp.sentAt }
-            : { kind: 'failure', reason: 'garbage', detail: `no valid answer from ${target.label} within ${timeoutMs} ms; last ${udp.rejected}`, transport: 'udp', sentAt: udp.sentAt },
+            ? {
+                kind: 'failure',
+                reason: 'timeout',
+                detail: `no answer from ${target.label} within ${timeoutMs} ms`,
+                transport: 'udp',
+                sentAt: udp.sentAt,
+              }
+            : {
+                kind: 'failure',
+                reason: 'garbage',
+                detail: `no valid answer from ${target.label} within ${timeoutMs} ms; last ${udp.rejected}`,
+                transport: 'udp',
+                sentAt: udp.sentAt,
+              },
         );
       case 'answer':
         if (!udp.message.header.tc) return this.count(classify(udp.message, target, 'udp', udp.sentAt, udp.receivedAt));
     }
     // TC=1: the answer did not fit; only TCP can give it whole.
     if (!tcpFallback) {
-      return this.count({ kind: 'failure', reason: 'truncated', detail: `${target.label} set TC=1 and TCP fallback is off`, transport: 'udp', sentAt: udp.sentAt, receivedAt: udp.receivedAt, rttMs: udp.receivedAt - udp.sentAt });
+      return this.count({
+        kind: 'failure',
+        reason: 'truncated',
+        detail: `${target.label} set TC=1 and TCP fallback is off`,
+        transport: 'udp',
+        sentAt: udp.sentAt,
+        receivedAt: udp.receivedAt,
+        rttMs: udp.receivedAt - udp.sentAt,
+      });
     }
     return this.retryOverTcp(target, prepared, udp.sentAt, udp.sentAt + timeoutMs).then((result) => this.count(result));
   }
 
-  private async retryOverTcp(target: ResolvedTarget, prepared: PreparedQuery, sentAt: number, deadline: number): Promise<QueryResult> {
-    if (this.closed) return { kind: 'failure', reason: 'closed', detail: 'querier is closed', transport: 'tcp', sentAt };
+  private async retryOverTcp(
+    target: ResolvedTarget,
+    prepared: PreparedQuery,
+    sentAt: number,
+    deadline: number,
+  ): Promise<QueryResult> {
+    if (this.closed)
+      return { kind: 'failure', reason: 'closed', detail: 'querier is closed', transport: 'tcp', sentAt };
     this.counters.tcpQueries++;
     const tcp = await exchangeTcp({
       target,
@@ -158,18 +225,38 @@ export class Querier {
         return () => this.aborts.delete(abort);
       },
     });
-    if (tcp.kind === 'failure') return { kind: 'failure', reason: tcp.reason, detail: tcp.detail, transport: 'tcp', sentAt };
+    if (tcp.kind === 'failure')
+      return { kind: 'failure', reason: tcp.reason, detail: tcp.detail, transport: 'tcp', sentAt };
     if (tcp.message.header.tc) {
-      return { kind: 'failure', reason: 'truncated', detail: `${target.label} set TC=1 over TCP`, transport: 'tcp', sentAt, receivedAt: tcp.receivedAt, rttMs: tcp.receivedAt - sentAt };
+      return {
+        kind: 'failure',
+        reason: 'truncated',
+        detail: `${target.label} set TC=1 over TCP`,
+        transport: 'tcp',
+        sentAt,
+        receivedAt: tcp.receivedAt,
+        rttMs: tcp.receivedAt - sentAt,
+      };
     }
     return classify(tcp.message, target, 'tcp', sentAt, tcp.receivedAt);
   }
 }
 
 /** NOERROR and NXDOMAIN are answers (the caller judges them); other RCODEs are failures. */
-function classify(message: DnsMessage, target: ResolvedTarget, transport: Transport, sentAt: number, receivedAt: number): QueryResult {
+function classify(
+  message: DnsMessage,
+  target: ResolvedTarget,
+  transport: Transport,
+  sentAt: number,
+  receivedAt: number,
+): QueryResult {
   // A lazy message renders NSID straight from the packet, without building its EDNS object.
-  const nsid = message instanceof LazyMessage ? message.renderNsid() : message.edns?.nsid === undefined ? undefined : renderNsid(message.edns.nsid);
+  const nsid =
+    message instanceof LazyMessage
+      ? message.renderNsid()
+      : message.edns?.nsid === undefined
+        ? undefined
+        : renderNsid(message.edns.nsid);
   const rcode = message.header.rcode;
   const rttMs = receivedAt - sentAt;
   if (rcode === Rcode.NOERROR || rcode === Rcode.NXDOMAIN) {
@@ -178,7 +265,16 @@ function classify(message: DnsMessage, target: ResolvedTarget, transport: Transp
     return answer;
   }
   const reason = rcode === Rcode.SERVFAIL ? 'servfail' : rcode === Rcode.REFUSED ? 'refused' : 'rcode';
-  const failure: QueryFailure = { kind: 'failure', reason, detail: `${target.label} answered ${rcodeName(rcode)}`, transport, message, sentAt, receivedAt, rttMs };
+  const failure: QueryFailure = {
+    kind: 'failure',
+    reason,
+    detail: `${target.label} answered ${rcodeName(rcode)}`,
+    transport,
+    message,
+    sentAt,
+    receivedAt,
+    rttMs,
+  };
   if (nsid !== undefined) failure.nsid = nsid;
   return failure;
 }

@@ -19,7 +19,18 @@ export type FailureReason =
   | 'busy'
   | 'invalid-target';
 
-export const FAILURE_REASONS: readonly FailureReason[] = ['timeout', 'servfail', 'refused', 'rcode', 'garbage', 'truncated', 'network', 'closed', 'busy', 'invalid-target'];
+export const FAILURE_REASONS: readonly FailureReason[] = [
+  'timeout',
+  'servfail',
+  'refused',
+  'rcode',
+  'garbage',
+  'truncated',
+  'network',
+  'closed',
+  'busy',
+  'invalid-target',
+];
 
 export interface QueryTarget {
   address: string;

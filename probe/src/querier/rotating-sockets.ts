@@ -124,7 +124,9 @@ export class RotatingSockets<P> {
   }
 
   private openSlot(family: 4 | 6, now: number): PooledSocket<P> | string {
-    const slot: PooledSocket<P> | string = this.open<P>(family, this.options, (msg, rinfo) => this.onMessage(slot as PooledSocket<P>, msg, rinfo));
+    const slot: PooledSocket<P> | string = this.open<P>(family, this.options, (msg, rinfo) =>
+      this.onMessage(slot as PooledSocket<P>, msg, rinfo),
+    );
     if (typeof slot === 'string') {
       this.stats.bindFailures++;
       return slot;

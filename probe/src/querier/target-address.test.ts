@@ -11,7 +11,11 @@ describe('resolveTarget', () => {
   });
 
   it('canonicalises IPv6 text so it equals what Node reports as a source', () => {
-    expect(resolveTarget({ address: '0:0:0:0:0:0:0:1', port: 53 })).toMatchObject({ address: '::1', family: 6, label: '::1#53' });
+    expect(resolveTarget({ address: '0:0:0:0:0:0:0:1', port: 53 })).toMatchObject({
+      address: '::1',
+      family: 6,
+      label: '::1#53',
+    });
   });
 
   it('explains unusable ports and addresses', () => {

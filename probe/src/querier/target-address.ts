@@ -33,11 +33,17 @@ export function resolveTarget(target: QueryTarget): ResolvedTarget | string {
     if (cache.size > 10_000) cache.clear(); // targets are few; this only bounds misuse
     cache.set(address, parsed);
   }
-  if (parsed === null) return `target address ${JSON.stringify(address)} is not an IPv4 or IPv6 address (host names are not resolved here)`;
+  if (parsed === null)
+    return `target address ${JSON.stringify(address)} is not an IPv4 or IPv6 address (host names are not resolved here)`;
   let resolved = parsed.byPort.get(port);
   if (resolved === undefined) {
     if (parsed.byPort.size > 1_000) parsed.byPort.clear();
-    resolved = Object.freeze({ address: parsed.address, port, family: parsed.family, label: `${parsed.address}#${port}` });
+    resolved = Object.freeze({
+      address: parsed.address,
+      port,
+      family: parsed.family,
+      label: `${parsed.address}#${port}`,
+    });
     parsed.byPort.set(port, resolved);
   }
   return resolved;
@@ -46,6 +52,7 @@ export function resolveTarget(target: QueryTarget): ResolvedTarget | string {
 function canonicalize(address: string): Canonical | null {
   const family = isIP(address);
   if (family === 4) return { address, family: 4, byPort: new Map() };
-  if (family === 6) return { address: new SocketAddress({ address, family: 'ipv6' }).address, family: 6, byPort: new Map() };
+  if (family === 6)
+    return { address: new SocketAddress({ address, family: 'ipv6' }).address, family: 6, byPort: new Map() };
   return null;
 }

@@ -7,8 +7,18 @@ const at = (name: string, address: string) => ({ name, address, port: 53 });
 
 describe('nameDiscoveredTargets', () => {
   it('numbers further addresses of one NS host with -2, -3 (valid identifiers, unlike #2)', () => {
-    const named = nameDiscoveredTargets([at('lhr.ns.example.com', '192.0.2.1'), at('lhr.ns.example.com', '192.0.2.2'), at('lhr.ns.example.com', '2001:db8::1'), at('syd.ns.example.com', '192.0.2.3')]);
-    expect(named.map((t) => t.name)).toEqual(['lhr.ns.example.com', 'lhr.ns.example.com-2', 'lhr.ns.example.com-3', 'syd.ns.example.com']);
+    const named = nameDiscoveredTargets([
+      at('lhr.ns.example.com', '192.0.2.1'),
+      at('lhr.ns.example.com', '192.0.2.2'),
+      at('lhr.ns.example.com', '2001:db8::1'),
+      at('syd.ns.example.com', '192.0.2.3'),
+    ]);
+    expect(named.map((t) => t.name)).toEqual([
+      'lhr.ns.example.com',
+      'lhr.ns.example.com-2',
+      'lhr.ns.example.com-3',
+      'syd.ns.example.com',
+    ]);
     expect(named.map((t) => t.address)).toEqual(['192.0.2.1', '192.0.2.2', '2001:db8::1', '192.0.2.3']);
     for (const { name } of named) expect(name).toMatch(identifier);
   });
@@ -26,8 +36,12 @@ describe('nameDiscoveredTargets', () => {
     expect(nameDiscoveredTargets(input).map((t) => t.name)).toEqual(names);
   });
 
-  it('keeps a host literally named like another host\'s numbered form apart', () => {
-    const named = nameDiscoveredTargets([at('ns1.example.com', '192.0.2.1'), at('ns1.example.com', '192.0.2.2'), at('ns1.example.com-2', '192.0.2.9')]);
+  it("keeps a host literally named like another host's numbered form apart", () => {
+    const named = nameDiscoveredTargets([
+      at('ns1.example.com', '192.0.2.1'),
+      at('ns1.example.com', '192.0.2.2'),
+      at('ns1.example.com-2', '192.0.2.9'),
+    ]);
     expect(new Set(named.map((t) => t.name)).size).toBe(3);
     for (const { name } of named) expect(name).toMatch(identifier);
   });

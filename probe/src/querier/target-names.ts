@@ -22,7 +22,9 @@ const MAX_BASE_LENGTH = 63 - SUFFIX_ROOM;
  * would not fit the identifier pattern are shortened by {@link fitIdentifier}.
  * Input order decides the numbering, so pass the sorted discovery result.
  */
-export function nameDiscoveredTargets<T extends Pick<DiscoveredTarget, 'name' | 'address' | 'port'>>(targets: readonly T[]): Array<{ name: string; address: string; port: number }> {
+export function nameDiscoveredTargets<T extends Pick<DiscoveredTarget, 'name' | 'address' | 'port'>>(
+  targets: readonly T[],
+): Array<{ name: string; address: string; port: number }> {
   const perHost = new Map<string, number>();
   const used = new Set<string>();
   return targets.map((target) => {
@@ -33,7 +35,8 @@ export function nameDiscoveredTargets<T extends Pick<DiscoveredTarget, 'name' | 
     // Only a host literally named like another's numbered or shortened form
     // (`ns1.example.com-2`), or a host with over 999 addresses, gets here;
     // the address makes it unique.
-    for (let attempt = 0; used.has(name) || !IDENTIFIER.test(name); attempt++) name = shortenWithHash(target.name, `${target.name} ${target.address} ${attempt}`);
+    for (let attempt = 0; used.has(name) || !IDENTIFIER.test(name); attempt++)
+      name = shortenWithHash(target.name, `${target.name} ${target.address} ${attempt}`);
     used.add(name);
     return { name, address: target.address, port: target.port };
   });
@@ -53,7 +56,11 @@ export function fitIdentifier(name: string): string {
 function shortenWithHash(name: string, hashed: string): string {
   const hash = createHash('sha256').update(hashed).digest('hex').slice(0, HASH_LENGTH);
   const room = MAX_BASE_LENGTH - HASH_LENGTH - 1;
-  const labels = name.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').split('.').filter((label) => label !== '');
+  const labels = name
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .split('.')
+    .filter((label) => label !== '');
   let kept = '';
   for (const label of labels) {
     const next = kept === '' ? label : `${kept}.${label}`;

@@ -28,7 +28,13 @@ export interface TcpExchangeOptions {
 export function exchangeTcp(options: TcpExchangeOptions): Promise<TcpOutcome> {
   const { target, prepared, id, deadline } = options;
   return new Promise((resolve) => {
-    const socket = net.connect({ host: target.address, port: target.port, family: target.family, localAddress: options.localAddress, noDelay: true });
+    const socket = net.connect({
+      host: target.address,
+      port: target.port,
+      family: target.family,
+      localAddress: options.localAddress,
+      noDelay: true,
+    });
     let settled = false;
     let received: Buffer = Buffer.alloc(0);
     const finish = (outcome: TcpOutcome): void => {
@@ -39,9 +45,16 @@ export function exchangeTcp(options: TcpExchangeOptions): Promise<TcpOutcome> {
       socket.destroy();
       resolve(outcome);
     };
-    const untrack = options.register(() => finish({ kind: 'failure', reason: 'closed', detail: 'querier closed while the TCP query was in flight' }));
+    const untrack = options.register(() =>
+      finish({ kind: 'failure', reason: 'closed', detail: 'querier closed while the TCP query was in flight' }),
+    );
     const timer = setTimeout(
-      () => finish({ kind: 'failure', reason: 'timeout', detail: `no complete TCP answer from ${target.label} in time (${received.length} bytes received)` }),
+      () =>
+        finish({
+          kind: 'failure',
+          reason: 'timeout',
+          detail: `no complete TCP answer from ${target.label} in time (${received.length} bytes received)`,
+        }),
       Math.max(0, Math.ceil(deadline - performance.now())),
     );
     socket.on('connect', () => {
@@ -60,18 +73,45 @@ export function exchangeTcp(options: TcpExchangeOptions): Promise<TcpOutcome> {
       const receivedAt = performance.now();
       finish(judge(received.subarray(2, 2 + length), id, prepared, target, receivedAt));
     });
-    socket.on('error', (error) => finish({ kind: 'failure', reason: 'network', detail: `TCP to ${target.label}: ${error.message}` }));
+    socket.on('error', (error) =>
+      finish({ kind: 'failure', reason: 'network', detail: `TCP to ${target.label}: ${error.message}` }),
+    );
     socket.on('close', () =>
-      finish({ kind: 'failure', reason: 'network', detail: `TCP connection to ${target.label} closed after ${received.length} bytes, before a complete answer` }),
+      finish({
+        kind: 'failure',
+        reason: 'network',
+        detail: `TCP connection to ${target.label} closed after ${received.length} bytes, before a complete answer`,
+      }),
     );
   });
 }
 
-function judge(frame: Buffer, id: number, prepared: PreparedQuery, target: ResolvedTarget, receivedAt: number): TcpOutcome {
+function judge(
+  frame: Buffer,
+  id: number,
+  prepared: PreparedQuery,
+  target: ResolvedTarget,
+  receivedAt: number,
+): TcpOutcome {
   const decoded = decodeMessage(frame);
-  if (!decoded.ok) return { kind: 'failure', reason: 'garbage', detail: `malformed TCP response from ${target.label}: ${decoded.error}` };
-  if (decoded.message.header.id !== id) return { kind: 'failure', reason: 'garbage', detail: `TCP response from ${target.label} has ID ${decoded.message.header.id}, expected ${id}` };
+  if (!decoded.ok)
+    return {
+      kind: 'failure',
+      reason: 'garbage',
+      detail: `malformed TCP response from ${target.label}: ${decoded.error}`,
+    };
+  if (decoded.message.header.id !== id)
+    return {
+      kind: 'failure',
+      reason: 'garbage',
+      detail: `TCP response from ${target.label} has ID ${decoded.message.header.id}, expected ${id}`,
+    };
   const reason = mismatchReason(decoded.message, prepared);
-  if (reason !== undefined) return { kind: 'failure', reason: 'garbage', detail: `TCP response from ${target.label} does not match the query: ${reason}` };
+  if (reason !== undefined)
+    return {
+      kind: 'failure',
+      reason: 'garbage',
+      detail: `TCP response from ${target.label} does not match the query: ${reason}`,
+    };
   return { kind: 'answer', message: decoded.message, receivedAt };
 }

@@ -75,7 +75,12 @@ export class UdpPool {
     private readonly options: UdpPoolOptions = {},
     open?: OpenPoolSocket,
   ) {
-    this.sockets = new RotatingSockets<Pending>(options, stats.sockets, (slot, msg, rinfo) => this.receive(slot, msg, rinfo), open);
+    this.sockets = new RotatingSockets<Pending>(
+      options,
+      stats.sockets,
+      (slot, msg, rinfo) => this.receive(slot, msg, rinfo),
+      open,
+    );
   }
 
   /**
@@ -84,16 +89,37 @@ export class UdpPool {
    * promise: the querier wraps the whole exchange in one promise, and a second
    * one per query is measurable at 100,000 queries a second.
    */
-  exchange(target: ResolvedTarget, prepared: PreparedQuery, timeoutMs: number, done: (outcome: UdpOutcome) => void): void {
+  exchange(
+    target: ResolvedTarget,
+    prepared: PreparedQuery,
+    timeoutMs: number,
+    done: (outcome: UdpOutcome) => void,
+  ): void {
     if (this.closed) return done({ kind: 'error', reason: 'closed', detail: 'querier is closed' });
     const sentAt = performance.now();
     const slot = this.pickSocket(target.family, sentAt);
     const id = this.pickedId;
     if (!slot || id < 0) {
-      if (this.pickError !== undefined) return done({ kind: 'error', reason: 'network', detail: `cannot query ${target.label}: ${this.pickError}` });
-      return done({ kind: 'error', reason: 'busy', detail: `too many queries in flight on every IPv${target.family} socket` });
+      if (this.pickError !== undefined)
+        return done({ kind: 'error', reason: 'network', detail: `cannot query ${target.label}: ${this.pickError}` });
+      return done({
+        kind: 'error',
+        reason: 'busy',
+        detail: `too many queries in flight on every IPv${target.family} socket`,
+      });
     }
-    const pending: Pending = { id, slot, target, prepared, sentAt, deadline: sentAt + timeoutMs, heapIndex: -1, done: false, rejected: undefined, resolve: done };
+    const pending: Pending = {
+      id,
+      slot,
+      target,
+      prepared,
+      sentAt,
+      deadline: sentAt + timeoutMs,
+      heapIndex: -1,
+      done: false,
+      rejected: undefined,
+      resolve: done,
+    };
     slot.inFlight.set(id, pending);
     this.heap.push(pending);
     this.armTimer(pending.deadline);
@@ -101,7 +127,13 @@ export class UdpPool {
     const wire = this.wires.take(prepared, id);
     slot.socket.send(wire, target.port, target.address, (error) => {
       this.wires.release(prepared, wire);
-      if (error) this.finish(pending, { kind: 'error', reason: 'network', detail: `sending to ${target.label} failed: ${error.message}`, sentAt });
+      if (error)
+        this.finish(pending, {
+          kind: 'error',
+          reason: 'network',
+          detail: `sending to ${target.label} failed: ${error.message}`,
+          sentAt,
+        });
     });
   }
 
@@ -112,7 +144,13 @@ export class UdpPool {
     clearTimeout(this.timer);
     this.heap.clear();
     for (const slot of [...this.sockets.all()]) {
-      for (const pending of [...slot.inFlight.values()]) this.finish(pending, { kind: 'error', reason: 'closed', detail: 'querier closed while the query was in flight', sentAt: pending.sentAt });
+      for (const pending of [...slot.inFlight.values()])
+        this.finish(pending, {
+          kind: 'error',
+          reason: 'closed',
+          detail: 'querier closed while the query was in flight',
+          sentAt: pending.sentAt,
+        });
     }
     this.sockets.closeAll();
   }
@@ -189,7 +227,10 @@ export class UdpPool {
     // A truncated answer may be cut anywhere after the question (RFC 2181 §9).
     const prefix = (msg[2]! & 0x02) !== 0 ? decodeQuestionPrefix(msg) : undefined;
     if (prefix?.ok && prefix.header.qr && prefix.questions.length === 1) {
-      const reason = mismatchReason({ header: prefix.header, questions: prefix.questions, answers: [], authorities: [], additionals: [] }, pending.prepared);
+      const reason = mismatchReason(
+        { header: prefix.header, questions: prefix.questions, answers: [], authorities: [], additionals: [] },
+        pending.prepared,
+      );
       if (reason === undefined) return this.finish(pending, { kind: 'truncated', sentAt: pending.sentAt, receivedAt });
     }
     this.stats.dropped.malformed++;
@@ -229,7 +270,12 @@ export class UdpPool {
     for (let top = this.heap.peek(); top && top.deadline <= now; top = this.heap.peek()) {
       this.heap.remove(top); // before finish(), so the loop advances whatever state `top` is in
       this.quarantine(top.slot, top.id, now);
-      this.finish(top, top.rejected === undefined ? { kind: 'timeout', sentAt: top.sentAt } : { kind: 'timeout', sentAt: top.sentAt, rejected: top.rejected });
+      this.finish(
+        top,
+        top.rejected === undefined
+          ? { kind: 'timeout', sentAt: top.sentAt }
+          : { kind: 'timeout', sentAt: top.sentAt, rejected: top.rejected },
+      );
     }
     const next = this.heap.peek();
     if (next && !this.closed) this.armTimer(next.deadline);

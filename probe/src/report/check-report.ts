@@ -25,7 +25,11 @@ export function findReportProblems(report: unknown): ReportProblem[] {
   if (validator.Check(report)) return [];
   const problems: ReportProblem[] = [];
   for (const error of validator.Errors(report)) {
-    problems.push({ path: error.instancePath || '/', value: describeValue(valueAt(report, error.instancePath)), message: error.message });
+    problems.push({
+      path: error.instancePath || '/',
+      value: describeValue(valueAt(report, error.instancePath)),
+      message: error.message,
+    });
     if (problems.length >= MAX_PROBLEMS) break;
   }
   return problems;

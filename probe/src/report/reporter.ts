@@ -34,7 +34,9 @@ export class Reporter {
     deps: SenderDeps & ReporterEvents,
     private readonly logger?: Logger,
   ) {
-    this.spool = new Spool(options.spoolDir, options.maxSpoolFiles, (file, reason) => logger?.error({ file, reason }, 'spooled report unreadable; renamed to .corrupt'));
+    this.spool = new Spool(options.spoolDir, options.maxSpoolFiles, (file, reason) =>
+      logger?.error({ file, reason }, 'spooled report unreadable; renamed to .corrupt'),
+    );
     this.sender = new ReportSender(this.spool, options, deps);
     this.events = deps;
   }
@@ -52,7 +54,10 @@ export class Reporter {
     if (problems.length > 0) {
       // Not spooled: the aggregator would refuse it with a 400. The round's
       // previous report (if any) stays in the spool and is still delivered.
-      this.logger?.error({ roundId, state: report.round.state, problems }, `report fails the wire schema at ${problems[0]!.path} (value ${problems[0]!.value}); not sent. This is a probe bug: please report it`);
+      this.logger?.error(
+        { roundId, state: report.round.state, problems },
+        `report fails the wire schema at ${problems[0]!.path} (value ${problems[0]!.value}); not sent. This is a probe bug: please report it`,
+      );
       this.events.onNotSpooled?.('invalid');
       return 'invalid';
     }
@@ -60,13 +65,19 @@ export class Reporter {
     try {
       ({ dropped } = this.spool.put(report));
     } catch (error) {
-      this.logger?.error({ roundId, state: report.round.state, spoolDir: this.spool.dir, err: error }, 'could not write the report to the spool (disk full? permissions?); this report is lost, the probe goes on');
+      this.logger?.error(
+        { roundId, state: report.round.state, spoolDir: this.spool.dir, err: error },
+        'could not write the report to the spool (disk full? permissions?); this report is lost, the probe goes on',
+      );
       this.events.onNotSpooled?.('spool_error');
       return 'spool_error';
     }
     if (dropped.length) {
       this.events.onDropped?.(dropped.length);
-      this.logger?.warn({ dropped: dropped.length, oldest: dropped[0], spooled: this.spool.size }, 'report spool full: dropped the oldest rounds');
+      this.logger?.warn(
+        { dropped: dropped.length, oldest: dropped[0], spooled: this.spool.size },
+        'report spool full: dropped the oldest rounds',
+      );
     }
     this.sender.notify();
     return 'spooled';

@@ -74,7 +74,10 @@ export class ReportSender {
         // the rejection would end the process). Back off like after a failed
         // delivery, so a persistent failure does not spin.
         this.failures += 1;
-        this.deps.logger?.error({ err: error, failures: this.failures, spooled: this.spool.size }, 'report delivery loop failed; retrying after a backoff');
+        this.deps.logger?.error(
+          { err: error, failures: this.failures, spooled: this.spool.size },
+          'report delivery loop failed; retrying after a backoff',
+        );
         await this.deps.sleep(this.backoffMs(), this.stopped.signal);
       }
     }
@@ -99,10 +102,17 @@ export class ReportSender {
 
   /** Exponential backoff with full jitter, from the current failure count. */
   private backoffMs(): number {
-    return backoffDelayMs(Math.max(this.failures, 1), this.options.backoffBaseMs, this.options.backoffMaxMs, this.random);
+    return backoffDelayMs(
+      Math.max(this.failures, 1),
+      this.options.backoffBaseMs,
+      this.options.backoffMaxMs,
+      this.random,
+    );
   }
 
-  private async deliver(entry: SpoolEntry): Promise<{ result: 'delivered' | 'retry' | 'rejected'; retryAfterMs?: number }> {
+  private async deliver(
+    entry: SpoolEntry,
+  ): Promise<{ result: 'delivered' | 'retry' | 'rejected'; retryAfterMs?: number }> {
     let body: string;
     try {
       body = this.spool.read(entry);
@@ -123,7 +133,10 @@ export class ReportSender {
       });
       answer = await response.text().catch(() => '');
     } catch (error) {
-      this.logFailure(entry, `aggregator unreachable: ${request.timedOut ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message}`);
+      this.logFailure(
+        entry,
+        `aggregator unreachable: ${request.timedOut ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message}`,
+      );
       return { result: 'retry' };
     } finally {
       request.dispose();
@@ -131,23 +144,38 @@ export class ReportSender {
     if (response.ok) {
       this.spool.acknowledge(entry);
       // What the aggregator acknowledged, for debugging (and for the crash tests, which check each one was kept).
-      this.deps.logger?.debug({ roundId: entry.roundId, status: response.status, answer: answer.slice(0, 300) }, 'report delivered');
+      this.deps.logger?.debug(
+        { roundId: entry.roundId, status: response.status, answer: answer.slice(0, 300) },
+        'report delivered',
+      );
       this.deps.onDelivered?.(entry.roundId);
       return { result: 'delivered' };
     }
-    if (response.status === 429 || response.status >= 500 || response.status === 401 || response.status === 403 || response.status === 408) {
+    if (
+      response.status === 429 ||
+      response.status >= 500 ||
+      response.status === 401 ||
+      response.status === 403 ||
+      response.status === 408
+    ) {
       const level = response.status === 401 || response.status === 403 ? 'error' : 'warn';
       this.logFailure(entry, `aggregator answered HTTP ${response.status}`, level);
       const retryAfter = Number(response.headers.get('retry-after'));
-      return Number.isFinite(retryAfter) && retryAfter > 0 ? { result: 'retry', retryAfterMs: Math.min(retryAfter * 1000, this.options.backoffMaxMs) } : { result: 'retry' };
+      return Number.isFinite(retryAfter) && retryAfter > 0
+        ? { result: 'retry', retryAfterMs: Math.min(retryAfter * 1000, this.options.backoffMaxMs) }
+        : { result: 'retry' };
     }
-    this.deps.logger?.error({ roundId: entry.roundId, status: response.status }, 'aggregator rejected the report for good; kept in spool/rejected');
+    this.deps.logger?.error(
+      { roundId: entry.roundId, status: response.status },
+      'aggregator rejected the report for good; kept in spool/rejected',
+    );
     this.spool.reject(entry);
     return { result: 'rejected' };
   }
 
   private logFailure(entry: SpoolEntry, message: string, level: 'warn' | 'error' = 'warn'): void {
     // One line per failure streak start, then every 10th, so hours of outage do not flood the log.
-    if (this.failures === 0 || this.failures % 10 === 0) this.deps.logger?.[level]({ roundId: entry.roundId, failures: this.failures, spooled: this.spool.size }, message);
+    if (this.failures === 0 || this.failures % 10 === 0)
+      this.deps.logger?.[level]({ roundId: entry.roundId, failures: this.failures, spooled: this.spool.size }, message);
   }
 }

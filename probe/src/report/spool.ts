@@ -10,7 +10,17 @@
  * The spool is bounded: past `maxFiles` the oldest rounds are dropped, and
  * the caller is told how many so it can count and warn.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { RoundReport } from '@propwatch/shared';
 
@@ -56,7 +66,11 @@ export class Spool {
       if (!file.startsWith(PREFIX) || !file.endsWith(SUFFIX)) continue;
       try {
         const report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as RoundReport;
-        this.entries.set(report.round.id, { roundId: report.round.id, serial: BigInt(report.round.serial), generation: ++this.generationCounter });
+        this.entries.set(report.round.id, {
+          roundId: report.round.id,
+          serial: BigInt(report.round.serial),
+          generation: ++this.generationCounter,
+        });
       } catch (error) {
         renameSync(join(dir, file), join(dir, `${file}.corrupt`));
         onCorrupt(file, (error as Error).message);
@@ -113,7 +127,9 @@ export class Spool {
     const rejectedDir = join(this.dir, 'rejected');
     mkdirSync(rejectedDir, { recursive: true });
     this.entries.delete(entry.roundId);
-    ignoreMissing(() => renameSync(this.pathOf(entry.roundId), join(rejectedDir, `${PREFIX}${safeName(entry.roundId)}${SUFFIX}`)));
+    ignoreMissing(() =>
+      renameSync(this.pathOf(entry.roundId), join(rejectedDir, `${PREFIX}${safeName(entry.roundId)}${SUFFIX}`)),
+    );
   }
 
   private enforceBound(): string[] {

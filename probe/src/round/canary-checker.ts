@@ -16,9 +16,16 @@ export interface CanaryCheckerOptions {
 export function createCanaryChecker(querier: Querier, options: CanaryCheckerOptions): CheckCanary {
   const chaosNames = new Map<string, { serial: bigint; identity: string | undefined }>();
   return async (target, question): Promise<CheckOutcome> => {
-    const result = await checkCanary(querier, target, { name: question.name, serial: question.serial, probeId: question.probeId, timeoutMs: options.timeoutMs, nsid: options.nsid });
+    const result = await checkCanary(querier, target, {
+      name: question.name,
+      serial: question.serial,
+      probeId: question.probeId,
+      timeoutMs: options.timeoutMs,
+      nsid: options.nsid,
+    });
     const timing = { sentAt: result.sentAt, receivedAt: result.receivedAt };
-    if (result.kind === 'failure') return { kind: 'failure', reason: `${result.reason}: ${result.detail}`, rttMs: result.rttMs, ...timing };
+    if (result.kind === 'failure')
+      return { kind: 'failure', reason: `${result.reason}: ${result.detail}`, rttMs: result.rttMs, ...timing };
     let nsid = result.nsid;
     if (nsid === undefined && options.chaosIdentity) {
       const key = `${target.address}#${target.port}`;
@@ -30,7 +37,8 @@ export function createCanaryChecker(querier: Querier, options: CanaryCheckerOpti
       }
       nsid = cached.identity;
     }
-    if (result.kind === 'hit') return { kind: 'hit', servedSerial: result.servedSerial, nsid, rttMs: result.rttMs, ...timing };
+    if (result.kind === 'hit')
+      return { kind: 'hit', servedSerial: result.servedSerial, nsid, rttMs: result.rttMs, ...timing };
     return { kind: 'miss', why: result.why, nsid, rttMs: result.rttMs, ...timing };
   };
 }

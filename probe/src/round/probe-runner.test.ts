@@ -7,13 +7,27 @@ import { systemClock } from './types.js';
 describe('ProbeRunner', () => {
   it('still finishes the round and hands it to onRound when submitting its report throws', async () => {
     const logged: string[] = [];
-    const logger = createLogger({ name: 'test', level: 'error', destination: { write: (line: string) => void logged.push(line) } });
+    const logger = createLogger({
+      name: 'test',
+      level: 'error',
+      destination: { write: (line: string) => void logged.push(line) },
+    });
     const submit = vi.fn((_report: RoundReport) => {
       throw new Error('EACCES: permission denied, open spool/round-p1-5.json.tmp');
     });
     const rounds: RoundOutcome[] = [];
     const runner = new ProbeRunner(
-      { probe: { id: 'p1', region: 'test', version: '0' }, zone: 'z.test', record: 'p1._propwatch.z.test', ttl: 60, pollIntervalMs: 10, maxWaitMs: 1000, progressMs: 1000, concurrency: 4, intervalMs: 1000 },
+      {
+        probe: { id: 'p1', region: 'test', version: '0' },
+        zone: 'z.test',
+        record: 'p1._propwatch.z.test',
+        ttl: 60,
+        pollIntervalMs: 10,
+        maxWaitMs: 1000,
+        progressMs: 1000,
+        concurrency: 4,
+        intervalMs: 1000,
+      },
       {
         writer: { kind: 'fake', write: async () => ({ ok: true, submitToAckMs: 1, ackAt: performance.now() }) },
         check: async (_target, question) => ({ kind: 'hit', servedSerial: question.serial, rttMs: 1 }),

@@ -27,11 +27,20 @@ export class ProbeRunner {
   async runOnce(signal?: AbortSignal): Promise<RoundOutcome> {
     const targets = await this.deps.resolveTargets();
     const serial = this.deps.serials.next();
-    const outcome = await runRound(this.settings, targets, serial, { ...this.deps, onProgress: (report) => this.submit(report) }, signal);
+    const outcome = await runRound(
+      this.settings,
+      targets,
+      serial,
+      { ...this.deps, onProgress: (report) => this.submit(report) },
+      signal,
+    );
     if (signal?.aborted) {
       // Interrupted by shutdown: a "complete" report now would call unseen
       // POPs timeouts they never were. The last progress report stands.
-      this.deps.logger?.info({ roundId: outcome.report.round.id }, 'round interrupted by shutdown; final report not sent');
+      this.deps.logger?.info(
+        { roundId: outcome.report.round.id },
+        'round interrupted by shutdown; final report not sent',
+      );
       return outcome;
     }
     this.submit(outcome.report);
@@ -43,7 +52,10 @@ export class ProbeRunner {
     try {
       this.deps.submit(report);
     } catch (error) {
-      this.deps.logger?.error({ roundId: report.round.id, state: report.round.state, err: error }, 'report could not be submitted; the probe goes on');
+      this.deps.logger?.error(
+        { roundId: report.round.id, state: report.round.state, err: error },
+        'report could not be submitted; the probe goes on',
+      );
     }
   }
 

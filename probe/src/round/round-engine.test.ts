@@ -49,7 +49,9 @@ function popModel(visibleAt: Record<string, number | 'never' | 'down'>, rttMs = 
 }
 
 describe('runRound', () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] }));
+  beforeEach(() =>
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] }),
+  );
   afterEach(() => vi.useRealTimers());
 
   it('brackets the moment each POP starts serving between the last miss and the first hit', async () => {
@@ -81,7 +83,11 @@ describe('runRound', () => {
   it('censors unseen POPs as timeout at maxWaitMs and keeps failures counted', async () => {
     const start = performance.now();
     const check = popModel({ LHR: start + 100, SYD: 'down' });
-    const done = runRound({ ...settings, maxWaitMs: 3000 }, targets, 7n, { writer: okWriter(0), check, clock: systemClock });
+    const done = runRound({ ...settings, maxWaitMs: 3000 }, targets, 7n, {
+      writer: okWriter(0),
+      check,
+      clock: systemClock,
+    });
     await vi.advanceTimersByTimeAsync(6000);
     const { report } = await done;
     const syd = report.round.pops.find((p) => p.pop === 'SYD')!;
@@ -130,16 +136,33 @@ describe('runRound', () => {
 
   it('ends as write_failed without polling when the write is refused', async () => {
     const check = vi.fn<CheckCanary>();
-    const writer: CanaryWriter = { kind: 'fake', write: async () => ({ ok: false, submitToAckMs: 3, error: 'REFUSED: no update rights', code: 'REFUSED', retryable: false }) };
+    const writer: CanaryWriter = {
+      kind: 'fake',
+      write: async () => ({
+        ok: false,
+        submitToAckMs: 3,
+        error: 'REFUSED: no update rights',
+        code: 'REFUSED',
+        retryable: false,
+      }),
+    };
     const { report, ackAt } = await runRound(settings, targets, 1n, { writer, check, clock: systemClock });
     expect(ackAt).toBeUndefined();
     expect(check).not.toHaveBeenCalled();
-    expect(report.round).toMatchObject({ state: 'write_failed', pops: [], write: { submitToAckMs: 3, error: 'REFUSED: no update rights' } });
+    expect(report.round).toMatchObject({
+      state: 'write_failed',
+      pops: [],
+      write: { submitToAckMs: 3, error: 'REFUSED: no update rights' },
+    });
   });
 
   it('spaces queries by the per-target budget when it is tighter than the poll interval', async () => {
     const check = popModel({ LHR: 'never', SYD: 'never' });
-    const done = runRound({ ...settings, pollIntervalMs: 10, perTargetQps: 5, maxWaitMs: 2000 }, targets, 1n, { writer: okWriter(0), check, clock: systemClock });
+    const done = runRound({ ...settings, pollIntervalMs: 10, perTargetQps: 5, maxWaitMs: 2000 }, targets, 1n, {
+      writer: okWriter(0),
+      check,
+      clock: systemClock,
+    });
     await vi.advanceTimersByTimeAsync(3000);
     const { report } = await done;
     for (const pop of report.round.pops) expect(pop.queries).toBe(10);
@@ -155,12 +178,22 @@ describe('runRound', () => {
 
   it('goes on measuring when a progress report cannot be submitted (disk full), and logs it', async () => {
     const logged: string[] = [];
-    const logger = createLogger({ name: 'test', level: 'error', destination: { write: (line: string) => void logged.push(line) } });
+    const logger = createLogger({
+      name: 'test',
+      level: 'error',
+      destination: { write: (line: string) => void logged.push(line) },
+    });
     const start = performance.now();
     const onProgress = vi.fn(() => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     });
-    const done = runRound({ ...settings, maxWaitMs: 3500 }, targets, 11n, { writer: okWriter(0), check: popModel({ LHR: start + 2500, SYD: 'never' }), clock: systemClock, onProgress, logger });
+    const done = runRound({ ...settings, maxWaitMs: 3500 }, targets, 11n, {
+      writer: okWriter(0),
+      check: popModel({ LHR: start + 2500, SYD: 'never' }),
+      clock: systemClock,
+      onProgress,
+      logger,
+    });
     await vi.advanceTimersByTimeAsync(5000);
     const { report } = await done;
     expect(onProgress).toHaveBeenCalledTimes(3);
@@ -169,13 +202,19 @@ describe('runRound', () => {
     expect(logged[0]).toContain('ENOSPC');
   });
 
-  it('stops its timers and leaves the caller\'s signal alone when a poller throws', async () => {
+  it("stops its timers and leaves the caller's signal alone when a poller throws", async () => {
     const outer = new AbortController();
     const onProgress = vi.fn();
     const check: CheckCanary = async () => {
       throw new Error('bug in the checker');
     };
-    const done = runRound({ ...settings, progressMs: 100 }, targets, 12n, { writer: okWriter(0), check, clock: systemClock, onProgress }, outer.signal);
+    const done = runRound(
+      { ...settings, progressMs: 100 },
+      targets,
+      12n,
+      { writer: okWriter(0), check, clock: systemClock, onProgress },
+      outer.signal,
+    );
     const failed = expect(done).rejects.toThrow('bug in the checker');
     await vi.advanceTimersByTimeAsync(50);
     await failed;

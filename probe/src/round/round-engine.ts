@@ -41,25 +41,62 @@ export interface RoundOutcome {
   ackAt: number | undefined;
 }
 
-export async function runRound(settings: RoundSettings, targets: readonly Target[], serial: bigint, deps: RoundDeps, signal?: AbortSignal): Promise<RoundOutcome> {
+export async function runRound(
+  settings: RoundSettings,
+  targets: readonly Target[],
+  serial: bigint,
+  deps: RoundDeps,
+  signal?: AbortSignal,
+): Promise<RoundOutcome> {
   const { clock } = deps;
   const startedAt = clock.wallNow().toISOString();
-  const base = (state: RoundReport['round']['state'], elapsedMs: number, write: RoundReport['round']['write'], pops: RoundReport['round']['pops']): RoundReport => ({
+  const base = (
+    state: RoundReport['round']['state'],
+    elapsedMs: number,
+    write: RoundReport['round']['write'],
+    pops: RoundReport['round']['pops'],
+  ): RoundReport => ({
     wireVersion: WIRE_VERSION,
     probe: { ...settings.probe },
-    round: { id: `${settings.probe.id}-${serial}`, zone: settings.zone, record: settings.record, serial: serial.toString(), startedAt, state, elapsedMs: Math.round(elapsedMs * 1000) / 1000, write, pops },
+    round: {
+      id: `${settings.probe.id}-${serial}`,
+      zone: settings.zone,
+      record: settings.record,
+      serial: serial.toString(),
+      startedAt,
+      state,
+      elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+      write,
+      pops,
+    },
   });
 
-  const written = await deps.writer.write({ name: settings.record, zone: settings.zone, content: buildCanaryTxt({ serial, probeId: settings.probe.id }), ttl: settings.ttl }, signal);
+  const written = await deps.writer.write(
+    {
+      name: settings.record,
+      zone: settings.zone,
+      content: buildCanaryTxt({ serial, probeId: settings.probe.id }),
+      ttl: settings.ttl,
+    },
+    signal,
+  );
   const submitToAckMs = Math.round(written.submitToAckMs * 1000) / 1000;
   if (!written.ok) {
-    return { report: base('write_failed', 0, { submitToAckMs, error: written.error.slice(0, 1000) }, []), ackAt: undefined };
+    return {
+      report: base('write_failed', 0, { submitToAckMs, error: written.error.slice(0, 1000) }, []),
+      ackAt: undefined,
+    };
   }
   const ackAt = written.ackAt;
   const trackers = targets.map((target) => new TargetTracker(target));
   const elapsed = () => clock.now() - ackAt;
   const snapshot = (final: boolean) =>
-    base(final ? 'complete' : 'running', final ? Math.min(elapsed(), settings.maxWaitMs) : elapsed(), { submitToAckMs }, trackers.map((t) => t.toPopResult(elapsed(), final ? { maxWaitMs: settings.maxWaitMs } : undefined)));
+    base(
+      final ? 'complete' : 'running',
+      final ? Math.min(elapsed(), settings.maxWaitMs) : elapsed(),
+      { submitToAckMs },
+      trackers.map((t) => t.toPopResult(elapsed(), final ? { maxWaitMs: settings.maxWaitMs } : undefined)),
+    );
 
   const deadline = new AbortController();
   // Every target's sleep listens on this one signal; that is by design, not a leak.
@@ -84,7 +121,8 @@ export async function runRound(settings: RoundSettings, targets: readonly Target
           // before the send and after the receive, so the bounds are tighter.
           const sent = outcome.sentAt ?? sentAt;
           const received = outcome.receivedAt ?? receivedAt;
-          if (!deadline.signal.aborted || outcome.kind !== 'failure') tracker.record(outcome, sent - ackAt, received - ackAt);
+          if (!deadline.signal.aborted || outcome.kind !== 'failure')
+            tracker.record(outcome, sent - ackAt, received - ackAt);
           nextSendAt = sentAt + intervalMs;
         });
       }
@@ -98,7 +136,10 @@ export async function runRound(settings: RoundSettings, targets: readonly Target
         try {
           deps.onProgress?.(snapshot(false));
         } catch (error) {
-          deps.logger?.error({ roundId: `${settings.probe.id}-${serial}`, err: error }, 'progress report failed; the round goes on');
+          deps.logger?.error(
+            { roundId: `${settings.probe.id}-${serial}`, err: error },
+            'progress report failed; the round goes on',
+          );
         }
       }
     })();

@@ -23,7 +23,11 @@ export type CheckOutcome = (
   receivedAt?: number | undefined;
 };
 
-export type CheckCanary = (target: Target, question: { name: string; serial: bigint; probeId: string }, signal?: AbortSignal) => Promise<CheckOutcome>;
+export type CheckCanary = (
+  target: Target,
+  question: { name: string; serial: bigint; probeId: string },
+  signal?: AbortSignal,
+) => Promise<CheckOutcome>;
 
 /** Monotonic time and waiting, injected so tests run on fake timers. */
 export interface Clock {

@@ -9,7 +9,11 @@ export interface LogLine {
 
 export function captureLogger(): { logger: Logger; lines: LogLine[]; errors: () => LogLine[] } {
   const lines: LogLine[] = [];
-  const logger = createLogger({ name: 'test', level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) } });
+  const logger = createLogger({
+    name: 'test',
+    level: 'debug',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) },
+  });
   // pino levels: 50 = error.
   return { logger, lines, errors: () => lines.filter((line) => line.level >= 50) };
 }

@@ -25,11 +25,25 @@ export async function startStub(onReceive: (report: RoundReport) => void = () =>
   return { app, store, received, state, url: `http://127.0.0.1:${port}/api/v1/rounds` };
 }
 
-export function report(serial: number, state: RoundReport['round']['state'] = 'complete', elapsedMs = 100): RoundReport {
+export function report(
+  serial: number,
+  state: RoundReport['round']['state'] = 'complete',
+  elapsedMs = 100,
+): RoundReport {
   return {
     wireVersion: 1,
     probe: { id: 'p1', region: 'test', version: '0.1.0' },
-    round: { id: `p1-${serial}`, zone: 'z.test', record: 'p1._propwatch.z.test', serial: String(serial), startedAt: new Date(serial).toISOString(), state, elapsedMs, write: { submitToAckMs: 1 }, pops: [] },
+    round: {
+      id: `p1-${serial}`,
+      zone: 'z.test',
+      record: 'p1._propwatch.z.test',
+      serial: String(serial),
+      startedAt: new Date(serial).toISOString(),
+      state,
+      elapsedMs,
+      write: { submitToAckMs: 1 },
+      pops: [],
+    },
   };
 }
 
@@ -38,4 +52,3 @@ export const until = async (condition: () => boolean) => {
   for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   if (!condition()) throw new Error('condition not reached');
 };
-

@@ -24,7 +24,10 @@ function primaryParts(zone: string, role: Extract<KnotRole, { kind: 'primary' }>
   return {
     key: role.keys.map((key) => `  - id: ${key.name}\n    algorithm: ${key.algorithm}\n    secret: ${key.secret}`),
     remote: remotes,
-    acl: [`  - id: probe-update\n    key: ${list(updaters)}\n    action: update`, `  - id: transfer\n    address: 127.0.0.1\n    action: transfer`],
+    acl: [
+      `  - id: probe-update\n    key: ${list(updaters)}\n    action: update`,
+      `  - id: transfer\n    address: 127.0.0.1\n    action: transfer`,
+    ],
     zone: `  - domain: ${zone}\n    file: ${zone}.zone\n    acl: [probe-update, transfer]${remotes.length > 0 ? `\n    notify: ${list(role.notifyPorts.map((_, i) => `secondary-${i}`))}` : ''}`,
   };
 }
@@ -40,8 +43,10 @@ function secondaryParts(zone: string, role: Extract<KnotRole, { kind: 'secondary
 }
 
 export function knotConf(dir: string, port: number, spec: KnotSpec): string {
-  const parts = spec.role.kind === 'primary' ? primaryParts(spec.zone, spec.role) : secondaryParts(spec.zone, spec.role);
-  const section = (name: string, entries: readonly string[]) => (entries.length > 0 ? `${name}:\n${entries.join('\n')}\n` : '');
+  const parts =
+    spec.role.kind === 'primary' ? primaryParts(spec.zone, spec.role) : secondaryParts(spec.zone, spec.role);
+  const section = (name: string, entries: readonly string[]) =>
+    entries.length > 0 ? `${name}:\n${entries.join('\n')}\n` : '';
   return `server:
   rundir: "${dir}"
   listen: 127.0.0.1@${port}

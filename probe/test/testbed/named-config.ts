@@ -5,7 +5,11 @@
 import type { TestKey } from './zone-file.js';
 
 export type NamedRole =
-  | { kind: 'primary'; keys: readonly TestKey[]; /** secondaries to NOTIFY (127.0.0.1) */ notifyPorts: readonly number[] }
+  | {
+      kind: 'primary';
+      keys: readonly TestKey[];
+      /** secondaries to NOTIFY (127.0.0.1) */ notifyPorts: readonly number[];
+    }
   | {
       kind: 'secondary';
       primaryPort: number;
@@ -39,7 +43,8 @@ function zoneClause(spec: NamedSpec): string {
   update-policy { ${grants.join(' ')} };
 };`;
   }
-  const floor = role.minRefreshS === undefined ? '' : `min-refresh-time ${role.minRefreshS}; min-retry-time ${role.minRefreshS};`;
+  const floor =
+    role.minRefreshS === undefined ? '' : `min-refresh-time ${role.minRefreshS}; min-retry-time ${role.minRefreshS};`;
   return `zone "${zone}" {
   type secondary;
   file "${zone}.bk";

@@ -32,7 +32,14 @@ export function testbedProbeConfig(options: TestbedProbeOptions): ProbeConfig {
     ttl: 5,
     writer: {
       kind: 'rfc2136',
-      rfc2136: { server: '127.0.0.1', port: options.primary.port, transport: 'udp', timeoutMs: 2000, retries: 1, tsig: { name: options.key.name, algorithm: options.key.algorithm, secret: options.key.secret } },
+      rfc2136: {
+        server: '127.0.0.1',
+        port: options.primary.port,
+        transport: 'udp',
+        timeoutMs: 2000,
+        retries: 1,
+        tsig: { name: options.key.name, algorithm: options.key.algorithm, secret: options.key.secret },
+      },
     },
     targets: options.targets.map((server) => ({ name: server.nsid, address: '127.0.0.1', port: server.port })),
     query: { timeoutMs: 500, ...options.query },

@@ -120,7 +120,9 @@ async function launchOnce(launch: ServerLaunch, port: number): Promise<ServerPro
     if (BIND_FAILURE.test(log)) break;
     if (exitedEarly || Date.now() > deadline) {
       await kill(true);
-      throw new Error(`${launch.label} ${exitedEarly ? `exited with ${child.exitCode}` : `did not start within ${timeoutMs} ms`}:\n${log}`);
+      throw new Error(
+        `${launch.label} ${exitedEarly ? `exited with ${child.exitCode}` : `did not start within ${timeoutMs} ms`}:\n${log}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -155,7 +157,9 @@ export async function startServerProcess(launch: ServerLaunch, port?: number): P
     if (port !== undefined) break;
   }
   rmSync(launch.dir, { recursive: true, force: true });
-  throw new PortTakenError(`${launch.label}: ${port === undefined ? 'lost the race for a free port 5 times' : `port ${port} was taken before it could bind`}`);
+  throw new PortTakenError(
+    `${launch.label}: ${port === undefined ? 'lost the race for a free port 5 times' : `port ${port} was taken before it could bind`}`,
+  );
 }
 
 /**

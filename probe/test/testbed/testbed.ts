@@ -41,26 +41,75 @@ async function startAll(options: TestbedOptions, started: DnsServer[]): Promise<
     started.push(server);
     return server;
   };
-  const [bindSecondaryPort, knotSecondaryPort, knotPrimarySecondaryPort] = [await freePort(), await freePort(), await freePort()];
+  const [bindSecondaryPort, knotSecondaryPort, knotPrimarySecondaryPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const timers = { refreshS: options.lagRefreshS, retryS: options.lagRefreshS };
   const bindPrimary = keep(
-    await startNamed({ zone: options.bindZone, serverId: 'bind-primary', role: { kind: 'primary', keys: options.keys, notifyPorts: [bindSecondaryPort, knotSecondaryPort] } }, { timers }),
+    await startNamed(
+      {
+        zone: options.bindZone,
+        serverId: 'bind-primary',
+        role: { kind: 'primary', keys: options.keys, notifyPorts: [bindSecondaryPort, knotSecondaryPort] },
+      },
+      { timers },
+    ),
   );
-  const knotPrimary = keep(await startKnot({ zone: options.knotZone, nsid: 'knot-primary', role: { kind: 'primary', keys: options.keys, notifyPorts: [knotPrimarySecondaryPort] } }));
+  const knotPrimary = keep(
+    await startKnot({
+      zone: options.knotZone,
+      nsid: 'knot-primary',
+      role: { kind: 'primary', keys: options.keys, notifyPorts: [knotPrimarySecondaryPort] },
+    }),
+  );
   // Secondaries start in parallel (each waits for its first transfer); allSettled
   // so that on a failure every one that did start is known and stopped.
   const settled = await Promise.allSettled([
-    startNamed({ zone: options.bindZone, serverId: 'bind-secondary', role: { kind: 'secondary', primaryPort: bindPrimary.port } }, { port: bindSecondaryPort }),
-    startKnot({ zone: options.bindZone, nsid: 'knot-secondary', role: { kind: 'secondary', primaryPort: bindPrimary.port } }, { port: knotSecondaryPort }),
-    startNamed({ zone: options.bindZone, serverId: 'bind-lagging', role: { kind: 'secondary', primaryPort: bindPrimary.port, minRefreshS: 1 } }),
-    startNamed({ zone: options.knotZone, serverId: 'knot-primary-secondary', role: { kind: 'secondary', primaryPort: knotPrimary.port } }, { port: knotPrimarySecondaryPort }),
+    startNamed(
+      {
+        zone: options.bindZone,
+        serverId: 'bind-secondary',
+        role: { kind: 'secondary', primaryPort: bindPrimary.port },
+      },
+      { port: bindSecondaryPort },
+    ),
+    startKnot(
+      { zone: options.bindZone, nsid: 'knot-secondary', role: { kind: 'secondary', primaryPort: bindPrimary.port } },
+      { port: knotSecondaryPort },
+    ),
+    startNamed({
+      zone: options.bindZone,
+      serverId: 'bind-lagging',
+      role: { kind: 'secondary', primaryPort: bindPrimary.port, minRefreshS: 1 },
+    }),
+    startNamed(
+      {
+        zone: options.knotZone,
+        serverId: 'knot-primary-secondary',
+        role: { kind: 'secondary', primaryPort: knotPrimary.port },
+      },
+      { port: knotPrimarySecondaryPort },
+    ),
   ]);
   for (const result of settled) if (result.status === 'fulfilled') keep(result.value);
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
-  const [bindSecondary, knotSecondary, laggingSecondary, knotPrimarySecondary] = settled.map((result) => (result as PromiseFulfilledResult<DnsServer>).value) as [DnsServer, DnsServer, DnsServer, DnsServer];
+  const [bindSecondary, knotSecondary, laggingSecondary, knotPrimarySecondary] = settled.map(
+    (result) => (result as PromiseFulfilledResult<DnsServer>).value,
+  ) as [DnsServer, DnsServer, DnsServer, DnsServer];
   const all = () => [bindPrimary, bindSecondary, knotSecondary, laggingSecondary, knotPrimary, knotPrimarySecondary];
-  return { bindPrimary, bindSecondary, knotSecondary, laggingSecondary, knotPrimary, knotPrimarySecondary, all, stop: () => stopAll(started) };
+  return {
+    bindPrimary,
+    bindSecondary,
+    knotSecondary,
+    laggingSecondary,
+    knotPrimary,
+    knotPrimarySecondary,
+    all,
+    stop: () => stopAll(started),
+  };
 }
 
 async function stopAll(servers: readonly DnsServer[]): Promise<void> {

@@ -18,6 +18,6 @@ export const HIDDEN_VALUE = Symbol('hidden config value');
 function describeValue(value: unknown): string {
   if (value === undefined) return 'is missing';
   if (value === HIDDEN_VALUE) return 'is set (value not shown)';
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return `has value ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
 }

@@ -64,7 +64,12 @@ function typesOf(schema: JsonSchema): string[] {
 function convert(raw: string, schema: JsonSchema, envName: string, key: string): unknown {
   const types = typesOf(schema);
   const fail = (): never => {
-    throw new ConfigError(key, schema.secret ? '***' : raw, describeExpected(schema), `environment variable ${envName}`);
+    throw new ConfigError(
+      key,
+      schema.secret ? '***' : raw,
+      describeExpected(schema),
+      `environment variable ${envName}`,
+    );
   };
   if (types.includes('integer') || types.includes('number')) {
     if (raw.trim() === '') fail();

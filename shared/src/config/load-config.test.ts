@@ -44,7 +44,12 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('loadConfig', () => {
   it('reads YAML, applies defaults and freezes the result', () => {
     const { config } = loadConfig(Schema, { file: yamlFile('probeId: p1\nround:\n  pollIntervalMs: 20\n') });
-    expect(config).toEqual({ probeId: 'p1', writer: 'cloudflare', round: { pollIntervalMs: 20, enabled: true }, tags: [] });
+    expect(config).toEqual({
+      probeId: 'p1',
+      writer: 'cloudflare',
+      round: { pollIntervalMs: 20, enabled: true },
+      tags: [],
+    });
     expect(Object.isFrozen(config.round)).toBe(true);
   });
 
@@ -57,7 +62,11 @@ describe('loadConfig', () => {
       PROPWATCH_TYPO: 'x',
     };
     const loaded = loadConfig(Schema, { file: yamlFile('probeId: p1\n'), env });
-    expect(loaded.config).toMatchObject({ probeId: 'p2', round: { pollIntervalMs: 100, enabled: false }, tags: ['a', 'b'] });
+    expect(loaded.config).toMatchObject({
+      probeId: 'p2',
+      round: { pollIntervalMs: 100, enabled: false },
+      tags: ['a', 'b'],
+    });
     expect(loaded.unknownEnv).toEqual(['PROPWATCH_TYPO']);
     expect(loaded.appliedEnv).toContain('PROPWATCH_ROUND__POLL_INTERVAL_MS');
   });
@@ -71,7 +80,13 @@ describe('loadConfig', () => {
     ['probeId: p1\nround:\n  pollIntervalMs: 0\n', {}, 'round.pollIntervalMs', 0, 'an integer from 1 to 60000'],
     ['probeId: p1\nwriter: route53\n', {}, 'writer', 'route53', 'one of cloudflare, rfc2136'],
     ['round: {}\n', {}, 'probeId', undefined, 'a string matching ^[a-z0-9-]+$'],
-    ['probeId: p1\nroudn: {}\n', {}, 'roudn', HIDDEN_VALUE, 'no such key (known keys here: probeId, writer, round, tags, apiToken)'],
+    [
+      'probeId: p1\nroudn: {}\n',
+      {},
+      'roudn',
+      HIDDEN_VALUE,
+      'no such key (known keys here: probeId, writer, round, tags, apiToken)',
+    ],
   ])('reports the key, value and expectation for %j', (yaml, env, key, value, expected) => {
     const error = errorOf(() => loadConfig(Schema, { file: yamlFile(yaml), env }));
     expect(error.key).toBe(key);
@@ -81,8 +96,12 @@ describe('loadConfig', () => {
   });
 
   it('says which environment variable held a bad value', () => {
-    const error = errorOf(() => loadConfig(Schema, { env: { PROPWATCH_PROBE_ID: 'p1', PROPWATCH_ROUND__POLL_INTERVAL_MS: 'fast' } }));
-    expect(error.message).toBe('config key "round.pollIntervalMs" (environment variable PROPWATCH_ROUND__POLL_INTERVAL_MS) has value "fast": expected an integer from 1 to 60000');
+    const error = errorOf(() =>
+      loadConfig(Schema, { env: { PROPWATCH_PROBE_ID: 'p1', PROPWATCH_ROUND__POLL_INTERVAL_MS: 'fast' } }),
+    );
+    expect(error.message).toBe(
+      'config key "round.pollIntervalMs" (environment variable PROPWATCH_ROUND__POLL_INTERVAL_MS) has value "fast": expected an integer from 1 to 60000',
+    );
   });
 
   it('rejects unreadable files and invalid YAML with the file name', () => {
@@ -103,17 +122,27 @@ describe('loadConfig', () => {
 });
 
 describe('env overrides of keys that take a word or an object', () => {
-  const Pattern = Type.Object({ stale: Type.Union([Type.Literal('off'), Type.Literal('steady'), Type.Object({ onMs: Type.Integer(), offMs: Type.Integer() })], { default: 'off' }) });
+  const Pattern = Type.Object({
+    stale: Type.Union(
+      [Type.Literal('off'), Type.Literal('steady'), Type.Object({ onMs: Type.Integer(), offMs: Type.Integer() })],
+      { default: 'off' },
+    ),
+  });
   it('takes the bare word and the JSON object', () => {
     expect(loadConfig(Pattern, { env: { PROPWATCH_STALE: 'steady' } }).config.stale).toBe('steady');
-    expect(loadConfig(Pattern, { env: { PROPWATCH_STALE: '{"onMs":500,"offMs":500}' } }).config.stale).toEqual({ onMs: 500, offMs: 500 });
+    expect(loadConfig(Pattern, { env: { PROPWATCH_STALE: '{"onMs":500,"offMs":500}' } }).config.stale).toEqual({
+      onMs: 500,
+      offMs: 500,
+    });
   });
 });
 
 describe('values that must not be echoed', () => {
   it('does not print the value of an unknown (misspelt) key', () => {
     const error = errorOf(() => loadConfig(Schema, { values: { probeId: 'p1', apiTokne: 'tok-secret-value-123' } }));
-    expect(error.message).toBe('config key "apiTokne" (given values) is set (value not shown): expected no such key (known keys here: probeId, writer, round, tags, apiToken)');
+    expect(error.message).toBe(
+      'config key "apiTokne" (given values) is set (value not shown): expected no such key (known keys here: probeId, writer, round, tags, apiToken)',
+    );
   });
 
   it('masks a secret that fails conversion from the environment', () => {

@@ -34,15 +34,27 @@ export interface LoadedConfig<T> {
 
 export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOptions = {}): LoadedConfig<Static<S>> {
   const prefix = options.envPrefix ?? DEFAULT_ENV_PREFIX;
-  const fromFile = { ...(options.file ? readYaml(options.file) : {}), ...(options.values ? structuredClone(options.values) : {}) };
-  const { merged, applied, unknown } = applyEnvOverrides(schema as unknown as JsonSchema, fromFile, options.env ?? {}, prefix, [
-    `${prefix}CONFIG`,
-    ...(options.envIgnore ?? []),
-  ]);
+  const fromFile = {
+    ...(options.file ? readYaml(options.file) : {}),
+    ...(options.values ? structuredClone(options.values) : {}),
+  };
+  const { merged, applied, unknown } = applyEnvOverrides(
+    schema as unknown as JsonSchema,
+    fromFile,
+    options.env ?? {},
+    prefix,
+    [`${prefix}CONFIG`, ...(options.envIgnore ?? [])],
+  );
   const withDefaults = Value.Default(schema, merged) as unknown;
   const validator = Compile(schema);
   const source = (pointer: string) => {
-    const envName = envNameFor(pointer.split('/').slice(1).filter((s) => !/^[0-9]+$/.test(s)), prefix);
+    const envName = envNameFor(
+      pointer
+        .split('/')
+        .slice(1)
+        .filter((s) => !/^[0-9]+$/.test(s)),
+      prefix,
+    );
     if (applied.includes(envName)) return `environment variable ${envName}`;
     return options.file ? `file ${options.file}` : options.values ? 'given values' : 'defaults';
   };
@@ -59,10 +71,17 @@ interface ValidationError {
   message: string;
 }
 
-function toConfigError(schema: JsonSchema, data: unknown, error: ValidationError, source: (pointer: string) => string): ConfigError {
+function toConfigError(
+  schema: JsonSchema,
+  data: unknown,
+  error: ValidationError,
+  source: (pointer: string) => string,
+): ConfigError {
   let pointer = error.instancePath;
   if (error.keyword === 'required') {
-    const missing = (error.params.requiredProperties as string[] | undefined)?.[0] ?? (error.params.missingProperty as string | undefined);
+    const missing =
+      (error.params.requiredProperties as string[] | undefined)?.[0] ??
+      (error.params.missingProperty as string | undefined);
     if (missing) pointer = `${pointer}/${missing}`;
   }
   // TypeBox reports an unknown key either as `additionalProperties` on the
@@ -77,7 +96,12 @@ function toConfigError(schema: JsonSchema, data: unknown, error: ValidationError
     const parentPointer = unknownKeyPointer.split('/').slice(0, -1).join('/');
     const known = Object.keys(schemaAt(schema, parentPointer)?.properties ?? {}).join(', ');
     // The value of an unknown key is never echoed: it may be a secret under a misspelt name.
-    return new ConfigError(keyOf(unknownKeyPointer), HIDDEN_VALUE, `no such key (known keys here: ${known})`, source(parentPointer));
+    return new ConfigError(
+      keyOf(unknownKeyPointer),
+      HIDDEN_VALUE,
+      `no such key (known keys here: ${known})`,
+      source(parentPointer),
+    );
   }
   const target = schemaAt(schema, pointer);
   const value = target?.secret ? '***' : valueAt(data, pointer);
@@ -87,7 +111,6 @@ function toConfigError(schema: JsonSchema, data: unknown, error: ValidationError
 function keyOf(pointer: string): string {
   return pointer.split('/').slice(1).join('.') || '(root)';
 }
-
 
 function readYaml(file: string): Record<string, unknown> {
   let text: string;
@@ -129,7 +152,11 @@ function mask(schema: JsonSchema | undefined, value: unknown): unknown {
     return Object.fromEntries(
       Object.entries(value).map(([key, child]) => [
         key,
-        mask(schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as JsonSchema) : undefined), child),
+        mask(
+          schema.properties?.[key] ??
+            (typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as JsonSchema) : undefined),
+          child,
+        ),
       ]),
     );
   }
@@ -145,7 +172,11 @@ export function collectSecrets(schema: TSchema, config: unknown): string[] {
     else if (Array.isArray(value)) value.forEach((item) => walk(node.items, item));
     else if (typeof value === 'object' && value !== null)
       for (const [key, child] of Object.entries(value))
-        walk(node.properties?.[key] ?? (typeof node.additionalProperties === 'object' ? (node.additionalProperties as JsonSchema) : undefined), child);
+        walk(
+          node.properties?.[key] ??
+            (typeof node.additionalProperties === 'object' ? (node.additionalProperties as JsonSchema) : undefined),
+          child,
+        );
   };
   walk(schema as unknown as JsonSchema, config);
   return found;

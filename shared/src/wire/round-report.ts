@@ -10,7 +10,10 @@ const Counter = (description: string) => Type.Integer({ minimum: 0, maximum: MAX
 
 export const PopState = Type.Union(
   [Type.Literal('pending'), Type.Literal('propagated'), Type.Literal('timeout'), Type.Literal('failing')],
-  { description: 'pending: not seen yet, round running; propagated: served the serial; timeout: not seen by maxWaitMs (censored); failing: only errors so far' },
+  {
+    description:
+      'pending: not seen yet, round running; propagated: served the serial; timeout: not seen by maxWaitMs (censored); failing: only errors so far',
+  },
 );
 export type PopState = Static<typeof PopState>;
 
@@ -23,9 +26,16 @@ export const PopResult = Type.Object(
   {
     pop: Identifier('POP name from configuration, e.g. LHR'),
     target: Type.String({ minLength: 1, maxLength: 300, description: 'address:port that was queried' }),
-    nsid: Type.Optional(Type.String({ maxLength: 512, description: 'identity of the instance that answered (NSID or CHAOS id.server); display as text' })),
+    nsid: Type.Optional(
+      Type.String({
+        maxLength: 512,
+        description: 'identity of the instance that answered (NSID or CHAOS id.server); display as text',
+      }),
+    ),
     state: PopState,
-    lowerMs: DurationMs('send time of the last query that missed (0 if the first query hit); for pending/timeout, how long the POP has been seen missing'),
+    lowerMs: DurationMs(
+      'send time of the last query that missed (0 if the first query hit); for pending/timeout, how long the POP has been seen missing',
+    ),
     upperMs: Type.Optional(DurationMs('receive time of the first query that hit')),
     estimateMs: Type.Optional(DurationMs('midpoint of [lowerMs, upperMs]')),
     queries: Counter('queries sent to this target in this round'),
@@ -53,11 +63,17 @@ export const RoundReport = Type.Object(
     ),
     round: Type.Object(
       {
-        id: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', description: 'unique per probe and round; the upsert key' }),
+        id: Type.String({
+          pattern: '^[A-Za-z0-9_.:-]{1,128}$',
+          description: 'unique per probe and round; the upsert key',
+        }),
         zone: Type.String({ minLength: 1, maxLength: 255 }),
         record: Type.String({ minLength: 1, maxLength: 255, description: 'canary owner name' }),
         serial: Type.String({ pattern: SERIAL_PATTERN, description: 'decimal serial written in this round' }),
-        startedAt: Type.String({ format: 'date-time', description: 'wall clock at the start of the round, for display and ordering only' }),
+        startedAt: Type.String({
+          format: 'date-time',
+          description: 'wall clock at the start of the round, for display and ordering only',
+        }),
         state: RoundState,
         elapsedMs: DurationMs('time since the write was acknowledged when this report was built'),
         write: Type.Object(

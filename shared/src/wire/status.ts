@@ -1,6 +1,11 @@
 import Type, { type Static } from 'typebox';
 
-export const AlarmState = Type.Union([Type.Literal('ok'), Type.Literal('alarm'), Type.Literal('stale'), Type.Literal('degraded')]);
+export const AlarmState = Type.Union([
+  Type.Literal('ok'),
+  Type.Literal('alarm'),
+  Type.Literal('stale'),
+  Type.Literal('degraded'),
+]);
 export type AlarmState = Static<typeof AlarmState>;
 
 /** What `GET /api/v1/status` returns: compact, so a Pi Zero can poll it every second. */
@@ -8,10 +13,18 @@ export const Status = Type.Object(
   {
     state: AlarmState,
     since: Type.String({ format: 'date-time', description: 'when the current state began' }),
-    worstMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: 'worst-case propagation in the window, null without data' }),
+    worstMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description: 'worst-case propagation in the window, null without data',
+    }),
     thresholdMs: Type.Number({ minimum: 0 }),
-    worst: Type.Union([Type.Object({ probe: Type.String(), pop: Type.String() }, { additionalProperties: false }), Type.Null()]),
-    probes: Type.Object({ fresh: Type.Integer({ minimum: 0 }), expected: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+    worst: Type.Union([
+      Type.Object({ probe: Type.String(), pop: Type.String() }, { additionalProperties: false }),
+      Type.Null(),
+    ]),
+    probes: Type.Object(
+      { fresh: Type.Integer({ minimum: 0 }), expected: Type.Integer({ minimum: 0 }) },
+      { additionalProperties: false },
+    ),
     reason: Type.String(),
     updatedAt: Type.String({ format: 'date-time' }),
   },

@@ -49,7 +49,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: SimApiDeps): voi
 
   app.get<{ Querystring: { name?: string; serial?: string } }>('/truth', async (request) => {
     const { name, serial } = request.query;
-    if (!name || !serial || !/^[0-9]{1,20}$/.test(serial)) throw cfErrors.badRequest('query needs name=<record FQDN> and serial=<decimal canary serial>');
+    if (!name || !serial || !/^[0-9]{1,20}$/.test(serial))
+      throw cfErrors.badRequest('query needs name=<record FQDN> and serial=<decimal canary serial>');
     const pops = deps.listPops().map((p) => p.name);
     const served = deps.truth.servedAt(name, BigInt(serial), pops);
     return ok({ name, serial, servedAt: Object.fromEntries(served), commits: deps.truth.commits() });
@@ -61,11 +62,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: SimApiDeps): voi
 export function parseApiFault(body: unknown): ApiFault {
   const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const status = input.status;
-  if (typeof status !== 'number' || !API_FAULT_STATUSES.has(status)) throw new Error(`status must be one of 429, 500, 502, 503, got ${JSON.stringify(status)}`);
+  if (typeof status !== 'number' || !API_FAULT_STATUSES.has(status))
+    throw new Error(`status must be one of 429, 500, 502, 503, got ${JSON.stringify(status)}`);
   const count = input.count ?? 1;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1_000_000) throw new Error(`count must be an integer from 1 to 1000000, got ${JSON.stringify(count)}`);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1_000_000)
+    throw new Error(`count must be an integer from 1 to 1000000, got ${JSON.stringify(count)}`);
   const retryAfterS = input.retryAfterS ?? (status === 429 ? 1 : undefined);
-  if (retryAfterS !== undefined && (typeof retryAfterS !== 'number' || !Number.isInteger(retryAfterS) || retryAfterS < 0 || retryAfterS > 3600)) {
+  if (
+    retryAfterS !== undefined &&
+    (typeof retryAfterS !== 'number' || !Number.isInteger(retryAfterS) || retryAfterS < 0 || retryAfterS > 3600)
+  ) {
     throw new Error(`retryAfterS must be an integer from 0 to 3600, got ${JSON.stringify(retryAfterS)}`);
   }
   return retryAfterS === undefined ? { status, count } : { status, count, retryAfterS };

@@ -47,12 +47,21 @@ export function buildApi(deps: SimApiDeps, options: BuildApiOptions = {}): Fasti
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => sendError(reply, toApiError(error, request)));
-  app.setNotFoundHandler((request, reply) => sendError(reply, request.url.startsWith(ADMIN_PREFIX) ? cfErrors.notFound(`no admin route ${request.method} ${request.url.split('?')[0]}`) : cfErrors.noRoute()));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      request.url.startsWith(ADMIN_PREFIX)
+        ? cfErrors.notFound(`no admin route ${request.method} ${request.url.split('?')[0]}`)
+        : cfErrors.noRoute(),
+    ),
+  );
 
   // Routes read each query parameter as one string; a repeated key (`?name=a&name=b`)
   // would arrive as an array, so it is refused here, once, for every route.
   app.addHook('preValidation', async (request) => {
-    const repeated = Object.entries((request.query ?? {}) as Record<string, unknown>).find(([, value]) => Array.isArray(value));
+    const repeated = Object.entries((request.query ?? {}) as Record<string, unknown>).find(([, value]) =>
+      Array.isArray(value),
+    );
     if (repeated) throw cfErrors.badRequest(`query parameter ${JSON.stringify(repeated[0])} is given more than once`);
   });
 
@@ -66,7 +75,8 @@ export function buildApi(deps: SimApiDeps, options: BuildApiOptions = {}): Fasti
       api.addHook('onRequest', async (request) => {
         if (!bearerMatches(request, deps.apiToken)) throw cfErrors.authentication();
         const fault = deps.apiFault.take();
-        if (fault) throw fault.status === 429 ? cfErrors.throttled(fault.retryAfterS ?? 1) : cfErrors.injected(fault.status);
+        if (fault)
+          throw fault.status === 429 ? cfErrors.throttled(fault.retryAfterS ?? 1) : cfErrors.injected(fault.status);
       });
       registerRecordRoutes(api, deps);
     },

@@ -18,7 +18,9 @@ export interface Envelope<T> {
 }
 
 export function ok<T>(result: T, resultInfo?: ResultInfo): Envelope<T> {
-  return resultInfo ? { success: true, errors: [], messages: [], result, result_info: resultInfo } : { success: true, errors: [], messages: [], result };
+  return resultInfo
+    ? { success: true, errors: [], messages: [], result, result_info: resultInfo }
+    : { success: true, errors: [], messages: [], result };
 }
 
 export function fail(errors: CfError[]): Envelope<null> {
@@ -26,14 +28,30 @@ export function fail(errors: CfError[]): Envelope<null> {
 }
 
 /** Slices one page; `page`/`per_page` are clamped like Cloudflare's list endpoints do. */
-export function paginate<T>(items: readonly T[], pageText: unknown, perPageText: unknown, defaultPerPage = 100, maxPerPage = 5000): { items: T[]; info: ResultInfo } {
+export function paginate<T>(
+  items: readonly T[],
+  pageText: unknown,
+  perPageText: unknown,
+  defaultPerPage = 100,
+  maxPerPage = 5000,
+): { items: T[]; info: ResultInfo } {
   const perPage = clampInt(perPageText, defaultPerPage, 5, maxPerPage);
   const page = clampInt(pageText, 1, 1, Number.MAX_SAFE_INTEGER);
   const slice = items.slice((page - 1) * perPage, page * perPage);
-  return { items: slice, info: { page, per_page: perPage, count: slice.length, total_count: items.length, total_pages: Math.max(1, Math.ceil(items.length / perPage)) } };
+  return {
+    items: slice,
+    info: {
+      page,
+      per_page: perPage,
+      count: slice.length,
+      total_count: items.length,
+      total_pages: Math.max(1, Math.ceil(items.length / perPage)),
+    },
+  };
 }
 
 function clampInt(value: unknown, fallback: number, min: number, max: number): number {
-  const number = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : typeof value === 'number' ? value : fallback;
+  const number =
+    typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : typeof value === 'number' ? value : fallback;
   return Math.min(max, Math.max(min, Math.floor(number)));
 }

@@ -41,7 +41,8 @@ export function registerRecordRoutes(app: FastifyInstance, deps: SimApiDeps): vo
     return record;
   };
   const rejectIdentical = (fields: RecordFields, exceptId?: string) => {
-    if (deps.store.list().some((r) => r.id !== exceptId && r.name === fields.name && r.content === fields.content)) throw cfErrors.identicalRecord();
+    if (deps.store.list().some((r) => r.id !== exceptId && r.name === fields.name && r.content === fields.content))
+      throw cfErrors.identicalRecord();
   };
 
   app.get<{ Querystring: Query }>('/zones', async (request) => {
@@ -64,7 +65,12 @@ export function registerRecordRoutes(app: FastifyInstance, deps: SimApiDeps): vo
     const content = q['content.exact'] ?? q.content;
     const matches = deps.store
       .list()
-      .filter((r) => (type === undefined || r.type === type) && (name === undefined || r.name === name) && (content === undefined || r.content === content))
+      .filter(
+        (r) =>
+          (type === undefined || r.type === type) &&
+          (name === undefined || r.name === name) &&
+          (content === undefined || r.content === content),
+      )
       .sort((a, b) => a.created_on.localeCompare(b.created_on) || a.id.localeCompare(b.id));
     const { items, info } = paginate(matches, q.page, q.per_page);
     return ok(items.map(view), info);
@@ -87,7 +93,11 @@ export function registerRecordRoutes(app: FastifyInstance, deps: SimApiDeps): vo
   const update = (partial: boolean) => async (request: { params: RecordParams; body: unknown; url: string }) => {
     checkZone(request.params.zoneId, request.url);
     const current = findRecord(request.params.id);
-    const fields = parseRecordInput(request.body, { zone: deps.zone, minTtl: deps.minTtl }, partial ? current : undefined);
+    const fields = parseRecordInput(
+      request.body,
+      { zone: deps.zone, minTtl: deps.minTtl },
+      partial ? current : undefined,
+    );
     rejectIdentical(fields, current.id);
     const record = deps.store.replace(current.id, fields, now());
     deps.commit();

@@ -16,7 +16,15 @@ export interface CloudflareError {
 
 export type ApiOutcome<T> =
   | { ok: true; result: T; status: number; sentAt: number; receivedAt: number }
-  | { ok: false; status: number; errors: CloudflareError[]; message: string; retryable: boolean; sentAt: number; receivedAt: number };
+  | {
+      ok: false;
+      status: number;
+      errors: CloudflareError[];
+      message: string;
+      retryable: boolean;
+      sentAt: number;
+      receivedAt: number;
+    };
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -54,13 +62,22 @@ export class CloudflareApiClient {
     }
   }
 
-  private retryDelay(outcome: Extract<ApiOutcome<unknown>, { ok: false }> & { retryAfterMs?: number }, attempt: number): number | undefined {
-    if (outcome.retryAfterMs !== undefined) return outcome.retryAfterMs > this.options.maxRetryAfterMs ? undefined : outcome.retryAfterMs;
+  private retryDelay(
+    outcome: Extract<ApiOutcome<unknown>, { ok: false }> & { retryAfterMs?: number },
+    attempt: number,
+  ): number | undefined {
+    if (outcome.retryAfterMs !== undefined)
+      return outcome.retryAfterMs > this.options.maxRetryAfterMs ? undefined : outcome.retryAfterMs;
     // Full jitter (AWS architecture blog): spreads retries of many probes.
     return backoffDelayMs(attempt + 1, 250, 10_000, this.random);
   }
 
-  private async once<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<ApiOutcome<T> & { retryAfterMs?: number }> {
+  private async once<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<ApiOutcome<T> & { retryAfterMs?: number }> {
     const request = createRequestSignal(this.options.timeoutMs, signal);
     const sentAt = performance.now();
     let response: Response;
@@ -68,7 +85,10 @@ export class CloudflareApiClient {
     try {
       response = await this.fetch(`${this.options.baseUrl.replace(/\/$/, '')}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: request.signal,
       });
@@ -76,18 +96,40 @@ export class CloudflareApiClient {
     } catch (error) {
       const receivedAt = performance.now();
       const reason = request.timedOut ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message;
-      return { ok: false, status: 0, errors: [], message: `${method} ${path}: ${reason}`, retryable: !signal?.aborted, sentAt, receivedAt };
+      return {
+        ok: false,
+        status: 0,
+        errors: [],
+        message: `${method} ${path}: ${reason}`,
+        retryable: !signal?.aborted,
+        sentAt,
+        receivedAt,
+      };
     } finally {
       request.dispose();
     }
     const receivedAt = performance.now();
     const envelope = parseEnvelope(text);
-    if (response.ok && envelope?.success === true) return { ok: true, result: envelope.result as T, status: response.status, sentAt, receivedAt };
+    if (response.ok && envelope?.success === true)
+      return { ok: true, result: envelope.result as T, status: response.status, sentAt, receivedAt };
     const errors = envelope?.errors ?? [];
     const retryable = response.status === 429 || response.status >= 500;
     const retryAfterMs = response.status === 429 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
-    const detail = errors.length ? errors.map((e) => `${e.code} ${e.message}`).join('; ') : envelope ? 'no error detail' : `non-JSON body ${JSON.stringify(text.slice(0, 80))}`;
-    return { ok: false, status: response.status, errors, message: `${method} ${path}: HTTP ${response.status}: ${detail}`, retryable, sentAt, receivedAt, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    const detail = errors.length
+      ? errors.map((e) => `${e.code} ${e.message}`).join('; ')
+      : envelope
+        ? 'no error detail'
+        : `non-JSON body ${JSON.stringify(text.slice(0, 80))}`;
+    return {
+      ok: false,
+      status: response.status,
+      errors,
+      message: `${method} ${path}: HTTP ${response.status}: ${detail}`,
+      retryable,
+      sentAt,
+      receivedAt,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   }
 }
 
@@ -96,7 +138,12 @@ function parseEnvelope(text: string): { success: boolean; errors: CloudflareErro
     const value = JSON.parse(text) as Record<string, unknown>;
     if (typeof value !== 'object' || value === null || typeof value.success !== 'boolean') return undefined;
     const errors = Array.isArray(value.errors)
-      ? value.errors.filter((e): e is CloudflareError => typeof e === 'object' && e !== null && typeof (e as CloudflareError).code === 'number').map((e) => ({ code: e.code, message: String(e.message) }))
+      ? value.errors
+          .filter(
+            (e): e is CloudflareError =>
+              typeof e === 'object' && e !== null && typeof (e as CloudflareError).code === 'number',
+          )
+          .map((e) => ({ code: e.code, message: String(e.message) }))
       : [];
     return { success: value.success, errors, result: value.result };
   } catch {

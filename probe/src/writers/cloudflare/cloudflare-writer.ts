@@ -61,16 +61,39 @@ export class CloudflareWriter implements CanaryWriter {
 
   private async resolveZoneId(zone: string, signal?: AbortSignal): Promise<string | WriteResult> {
     if (this.zoneId) return this.zoneId;
-    const outcome = await this.api.request<Array<{ id: string; name: string }>>('GET', `/zones?name=${encodeURIComponent(zone)}`, undefined, signal);
+    const outcome = await this.api.request<Array<{ id: string; name: string }>>(
+      'GET',
+      `/zones?name=${encodeURIComponent(zone)}`,
+      undefined,
+      signal,
+    );
     if (!outcome.ok) return failure(outcome);
-    const match = Array.isArray(outcome.result) ? outcome.result.find((z) => z.name.toLowerCase() === zone.toLowerCase()) : undefined;
-    if (!match) return { ok: false, submitToAckMs: 0, error: `cloudflare: zone ${zone} not found for this token (set writer.cloudflare.zoneId or grant Zone.Zone:Read)`, code: 'cloudflare:zone_not_found', retryable: false };
+    const match = Array.isArray(outcome.result)
+      ? outcome.result.find((z) => z.name.toLowerCase() === zone.toLowerCase())
+      : undefined;
+    if (!match)
+      return {
+        ok: false,
+        submitToAckMs: 0,
+        error: `cloudflare: zone ${zone} not found for this token (set writer.cloudflare.zoneId or grant Zone.Zone:Read)`,
+        code: 'cloudflare:zone_not_found',
+        retryable: false,
+      };
     this.zoneId = match.id;
     return match.id;
   }
 
-  private async findRecord(zoneId: string, name: string, signal?: AbortSignal): Promise<ApiOutcome<DnsRecord | undefined>> {
-    const outcome = await this.api.request<DnsRecord[]>('GET', `/zones/${zoneId}/dns_records?type=TXT&name=${encodeURIComponent(name)}`, undefined, signal);
+  private async findRecord(
+    zoneId: string,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<ApiOutcome<DnsRecord | undefined>> {
+    const outcome = await this.api.request<DnsRecord[]>(
+      'GET',
+      `/zones/${zoneId}/dns_records?type=TXT&name=${encodeURIComponent(name)}`,
+      undefined,
+      signal,
+    );
     if (!outcome.ok) return outcome;
     const records = Array.isArray(outcome.result) ? outcome.result : [];
     // Prefer our own canary if other TXT records share the name.
@@ -80,6 +103,16 @@ export class CloudflareWriter implements CanaryWriter {
 }
 
 function failure(outcome: Extract<ApiOutcome<unknown>, { ok: false }>): WriteResult {
-  const code = outcome.errors[0] ? `cloudflare:${outcome.errors[0].code}` : outcome.status ? `http:${outcome.status}` : 'network';
-  return { ok: false, submitToAckMs: outcome.receivedAt - outcome.sentAt, error: `cloudflare: ${outcome.message}`, code, retryable: outcome.retryable };
+  const code = outcome.errors[0]
+    ? `cloudflare:${outcome.errors[0].code}`
+    : outcome.status
+      ? `http:${outcome.status}`
+      : 'network';
+  return {
+    ok: false,
+    submitToAckMs: outcome.receivedAt - outcome.sentAt,
+    error: `cloudflare: ${outcome.message}`,
+    code,
+    retryable: outcome.retryable,
+  };
 }

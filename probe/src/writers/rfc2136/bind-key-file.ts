@@ -20,7 +20,9 @@ export interface BindKey {
 
 function stripComments(text: string): string {
   // Comments outside quoted strings only: BIND allows /* */, // and #.
-  return text.replace(/"(?:[^"\\]|\\.)*"|\/\*[\s\S]*?\*\/|\/\/[^\n]*|#[^\n]*/g, (match) => (match.startsWith('"') ? match : ' '));
+  return text.replace(/"(?:[^"\\]|\\.)*"|\/\*[\s\S]*?\*\/|\/\/[^\n]*|#[^\n]*/g, (match) =>
+    match.startsWith('"') ? match : ' ',
+  );
 }
 
 /** Every key in the text, in order. Throws when a key statement is incomplete or uses an algorithm we do not speak. */
@@ -36,7 +38,9 @@ export function parseBindKeys(text: string): BindKey[] {
     if (secret === undefined) throw new Error(`key "${name}" has no "secret "...";" line`);
     const algorithm = algorithmText.toLowerCase().replace(/\.$/, '');
     if (!(algorithm in TSIG_ALGORITHMS)) {
-      throw new Error(`key "${name}" uses algorithm ${algorithmText}; supported: ${Object.keys(TSIG_ALGORITHMS).join(', ')}`);
+      throw new Error(
+        `key "${name}" uses algorithm ${algorithmText}; supported: ${Object.keys(TSIG_ALGORITHMS).join(', ')}`,
+      );
     }
     if (!new RegExp(BASE64_PATTERN).test(secret)) throw new Error(`key "${name}" has a secret that is not base64`);
     keys.push({ name, algorithm: algorithm as TsigAlgorithm, secret });

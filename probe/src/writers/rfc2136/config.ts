@@ -11,13 +11,22 @@ export const BASE64_PATTERN = '^[A-Za-z0-9+/]+={0,2}$';
 
 export const Rfc2136TsigSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 253, description: 'TSIG key name, as in the server config (`key "<name>"`)' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description: 'TSIG key name, as in the server config (`key "<name>"`)',
+    }),
     // Spelled out (not mapped from TSIG_ALGORITHMS) so the static type is the literal union, not never.
     algorithm: Type.Union([Type.Literal('hmac-sha256'), Type.Literal('hmac-sha512'), Type.Literal('hmac-sha1')], {
       default: 'hmac-sha256',
       description: 'HMAC algorithm of the key',
     }),
-    secret: Type.String({ minLength: 4, pattern: BASE64_PATTERN, secret: true, description: 'base64 key secret (as printed by tsig-keygen / keymgr -t)' }),
+    secret: Type.String({
+      minLength: 4,
+      pattern: BASE64_PATTERN,
+      secret: true,
+      description: 'base64 key secret (as printed by tsig-keygen / keymgr -t)',
+    }),
   },
   { additionalProperties: false },
 );
@@ -28,9 +37,17 @@ export const Rfc2136ConfigSchema = Type.Object(
       description: 'IP address of the primary that accepts updates',
     }),
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 53 }),
-    transport: Type.Union([Type.Literal('udp'), Type.Literal('tcp')], { default: 'udp', description: 'udp falls back to tcp on truncation' }),
+    transport: Type.Union([Type.Literal('udp'), Type.Literal('tcp')], {
+      default: 'udp',
+      description: 'udp falls back to tcp on truncation',
+    }),
     timeoutMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 2000, description: 'per attempt' }),
-    retries: Type.Integer({ minimum: 0, maximum: 10, default: 2, description: 'extra attempts after a timeout (only after a timeout)' }),
+    retries: Type.Integer({
+      minimum: 0,
+      maximum: 10,
+      default: 2,
+      description: 'extra attempts after a timeout (only after a timeout)',
+    }),
     tsig: Rfc2136TsigSchema,
   },
   { additionalProperties: false },

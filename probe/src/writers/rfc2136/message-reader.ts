@@ -37,7 +37,8 @@ export interface ParsedMessage {
 }
 
 export function readHeader(message: Buffer): MessageHeader {
-  if (message.length < HEADER_LENGTH) throw new RangeError(`message of ${message.length} bytes is shorter than a DNS header`);
+  if (message.length < HEADER_LENGTH)
+    throw new RangeError(`message of ${message.length} bytes is shorter than a DNS header`);
   const flags = message.readUInt16BE(2);
   return {
     id: message.readUInt16BE(0),

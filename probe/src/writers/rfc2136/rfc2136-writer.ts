@@ -27,7 +27,9 @@ export interface Rfc2136Deps {
 /** Validates what the schema cannot (address family, secret bytes) and builds the writer. */
 export function createRfc2136Writer(config: Rfc2136Config, deps: Rfc2136Deps = {}): CanaryWriter {
   if (net.isIP(config.server) === 0) {
-    throw new Error(`rfc2136.server: ${JSON.stringify(config.server)} is not an IPv4 or IPv6 address (give the primary's address, not its name)`);
+    throw new Error(
+      `rfc2136.server: ${JSON.stringify(config.server)} is not an IPv4 or IPv6 address (give the primary's address, not its name)`,
+    );
   }
   const secret = Buffer.from(config.tsig.secret, 'base64');
   if (secret.length === 0) throw new Error('rfc2136.tsig.secret: expected a non-empty base64 secret');
@@ -39,17 +41,36 @@ export function createRfc2136Writer(config: Rfc2136Config, deps: Rfc2136Deps = {
   const attempts = 1 + config.retries;
 
   async function write(change: CanaryWrite, signal?: AbortSignal): Promise<WriteResult> {
-    const context = { server: config.server, zone: change.zone, name: change.name, keyName: key.name, algorithm: key.algorithm };
+    const context = {
+      server: config.server,
+      zone: change.zone,
+      name: change.name,
+      keyName: key.name,
+      algorithm: key.algorithm,
+    };
     const id = randomId();
     let signed;
     try {
       const unsigned = encodeTxtReplaceUpdate(change, id);
       signed = signMessage(unsigned, key, { timeSigned: Math.floor(wallClockMs() / 1000) });
     } catch (error) {
-      return { ok: false, submitToAckMs: 0, error: `cannot build the update: ${(error as Error).message}`, code: 'INVALID', retryable: false };
+      return {
+        ok: false,
+        submitToAckMs: 0,
+        error: `cannot build the update: ${(error as Error).message}`,
+        code: 'INVALID',
+        retryable: false,
+      };
     }
     const startedAt = now();
-    const options: ExchangeOptions = { address: config.server, port: config.port, transport: config.transport, timeoutMs: config.timeoutMs, signal, now };
+    const options: ExchangeOptions = {
+      address: config.server,
+      port: config.port,
+      transport: config.transport,
+      timeoutMs: config.timeoutMs,
+      signal,
+      now,
+    };
     let result: ExchangeResult = { kind: 'timeout', via: config.transport };
     // Only timeouts are retried: the same signed bytes again, as nsupdate does.
     // Replaying them is harmless because the update is idempotent.
@@ -61,11 +82,23 @@ export function createRfc2136Writer(config: Rfc2136Config, deps: Rfc2136Deps = {
     const where = `${config.server} port ${config.port}`;
     switch (result.kind) {
       case 'timeout':
-        return { ok: false, submitToAckMs: elapsed(), error: `no answer from ${where} over ${result.via} after ${attempts} attempt(s) of ${config.timeoutMs} ms`, code: 'TIMEOUT', retryable: true };
+        return {
+          ok: false,
+          submitToAckMs: elapsed(),
+          error: `no answer from ${where} over ${result.via} after ${attempts} attempt(s) of ${config.timeoutMs} ms`,
+          code: 'TIMEOUT',
+          retryable: true,
+        };
       case 'aborted':
         return { ok: false, submitToAckMs: elapsed(), error: 'write aborted', code: 'ABORTED', retryable: true };
       case 'network':
-        return { ok: false, submitToAckMs: elapsed(), error: `cannot reach ${where} over ${result.via}: ${result.message}`, code: 'NETWORK', retryable: true };
+        return {
+          ok: false,
+          submitToAckMs: elapsed(),
+          error: `cannot reach ${where} over ${result.via}: ${result.message}`,
+          code: 'NETWORK',
+          retryable: true,
+        };
       case 'response': {
         const submitToAckMs = result.receivedAt - startedAt;
         const outcome = interpretUpdateResponse({

@@ -40,7 +40,11 @@ export async function exchange(request: Buffer, options: ExchangeOptions): Promi
 }
 
 /** Runs `start` with a timer and abort handling that all settle exactly once. */
-function settleOnce(options: ExchangeOptions, via: TransportKind, start: (done: Done) => () => void): Promise<ExchangeResult> {
+function settleOnce(
+  options: ExchangeOptions,
+  via: TransportKind,
+  start: (done: Done) => () => void,
+): Promise<ExchangeResult> {
   return new Promise((resolve) => {
     if (options.signal?.aborted) return resolve({ kind: 'aborted' });
     let cleanup: () => void = () => {};
@@ -97,7 +101,9 @@ function exchangeTcp(request: Buffer, options: ExchangeOptions): Promise<Exchang
     const socket = net.connect({ host: options.address, port: options.port });
     let buffered = Buffer.alloc(0);
     socket.on('error', (error) => done({ kind: 'network', via: 'tcp', message: error.message }));
-    socket.on('close', () => done({ kind: 'network', via: 'tcp', message: 'connection closed before a response arrived' }));
+    socket.on('close', () =>
+      done({ kind: 'network', via: 'tcp', message: 'connection closed before a response arrived' }),
+    );
     socket.on('connect', () => {
       const length = Buffer.alloc(2);
       length.writeUInt16BE(request.length, 0);

@@ -92,7 +92,11 @@ const sameName = (a: string, b: string) => a.replace(/\.$/, '').toLowerCase() ==
  * a response; `nowSeconds` is our clock, for the fudge window. Never throws:
  * malformed input is `bad` with a reason.
  */
-export function verifyTsig(message: Buffer, key: TsigKey, options: { requestMac?: Buffer; nowSeconds: number }): TsigCheck {
+export function verifyTsig(
+  message: Buffer,
+  key: TsigKey,
+  options: { requestMac?: Buffer; nowSeconds: number },
+): TsigCheck {
   let parsed;
   try {
     parsed = parseMessage(message);
@@ -100,7 +104,8 @@ export function verifyTsig(message: Buffer, key: TsigKey, options: { requestMac?
     return { kind: 'bad', reason: `malformed message: ${(error as Error).message}` };
   }
   const last = parsed.records[parsed.records.length - 1];
-  if (parsed.records.slice(0, -1).some((record) => record.type === TYPE_TSIG)) return { kind: 'bad', reason: 'TSIG record is not the last record' };
+  if (parsed.records.slice(0, -1).some((record) => record.type === TYPE_TSIG))
+    return { kind: 'bad', reason: 'TSIG record is not the last record' };
   if (!last || last.type !== TYPE_TSIG || parsed.header.counts[3] === 0) return { kind: 'unsigned' };
   let fields: TsigFields;
   try {
@@ -108,14 +113,24 @@ export function verifyTsig(message: Buffer, key: TsigKey, options: { requestMac?
   } catch (error) {
     return { kind: 'bad', reason: `malformed TSIG record: ${(error as Error).message}` };
   }
-  if (!sameName(last.name, key.name)) return { kind: 'bad', reason: `signed with key ${JSON.stringify(last.name)}, expected ${JSON.stringify(key.name)}` };
-  if (!sameName(fields.algorithm, key.algorithm)) return { kind: 'bad', reason: `signed with algorithm ${fields.algorithm}, expected ${key.algorithm}` };
+  if (!sameName(last.name, key.name))
+    return {
+      kind: 'bad',
+      reason: `signed with key ${JSON.stringify(last.name)}, expected ${JSON.stringify(key.name)}`,
+    };
+  if (!sameName(fields.algorithm, key.algorithm))
+    return { kind: 'bad', reason: `signed with algorithm ${fields.algorithm}, expected ${key.algorithm}` };
   if (fields.mac.length === 0) {
-    return fields.error !== 0 ? { kind: 'unsigned-error', fields } : { kind: 'bad', reason: 'TSIG record carries no MAC' };
+    return fields.error !== 0
+      ? { kind: 'unsigned-error', fields }
+      : { kind: 'bad', reason: 'TSIG record carries no MAC' };
   }
   // RFC 8945 §5.2.2.1 allows truncated MACs; we never ask for them, so only the full length is accepted.
   if (fields.mac.length !== TSIG_ALGORITHMS[key.algorithm].macLength) {
-    return { kind: 'bad', reason: `MAC is ${fields.mac.length} bytes, expected ${TSIG_ALGORITHMS[key.algorithm].macLength}` };
+    return {
+      kind: 'bad',
+      reason: `MAC is ${fields.mac.length} bytes, expected ${TSIG_ALGORITHMS[key.algorithm].macLength}`,
+    };
   }
   const stripped = Buffer.from(message.subarray(0, last.start));
   stripped.writeUInt16BE(fields.originalId, 0);

@@ -51,11 +51,18 @@ export function describeRcode(rcode: number, ctx: UpdateContext): Failure {
     case 9:
       return fail(`NOTAUTH: server is not authoritative for ${ctx.zone} or rejected the TSIG key "${ctx.keyName}"`);
     case 5:
-      return fail(`REFUSED: key ${ctx.keyName} has no update rights for ${ctx.name} (check update-policy / allow-update)`);
+      return fail(
+        `REFUSED: key ${ctx.keyName} has no update rights for ${ctx.name} (check update-policy / allow-update)`,
+      );
     case 10:
-      return fail(`NOTZONE: ${ctx.name} is not inside zone ${ctx.zone} as the server at ${ctx.server} sees it (check the zone setting)`);
+      return fail(
+        `NOTZONE: ${ctx.name} is not inside zone ${ctx.zone} as the server at ${ctx.server} sees it (check the zone setting)`,
+      );
     case 2:
-      return fail(`SERVFAIL: the server at ${ctx.server} failed to apply the update to ${ctx.zone} (see its log; journal or zone file not writable?)`, true);
+      return fail(
+        `SERVFAIL: the server at ${ctx.server} failed to apply the update to ${ctx.zone} (see its log; journal or zone file not writable?)`,
+        true,
+      );
     case 1:
       return fail(`FORMERR: the server at ${ctx.server} could not parse the update`);
     case 4:

@@ -22,7 +22,12 @@ export interface OutcomeInput {
   context: UpdateContext;
 }
 
-const failure = (error: string, code: string, retryable = false): UpdateOutcome => ({ ok: false, error, code, retryable });
+const failure = (error: string, code: string, retryable = false): UpdateOutcome => ({
+  ok: false,
+  error,
+  code,
+  retryable,
+});
 
 export function interpretUpdateResponse(input: OutcomeInput): UpdateOutcome {
   const { response, context: ctx } = input;
@@ -33,7 +38,11 @@ export function interpretUpdateResponse(input: OutcomeInput): UpdateOutcome {
     return failure(`malformed response from ${ctx.server}: ${(error as Error).message}`, 'BAD_RESPONSE', true);
   }
   if (header.id !== input.requestId || !header.qr || header.opcode !== OPCODE_UPDATE) {
-    return failure(`response from ${ctx.server} is not an answer to our UPDATE (id ${header.id}, opcode ${header.opcode})`, 'BAD_RESPONSE', true);
+    return failure(
+      `response from ${ctx.server} is not an answer to our UPDATE (id ${header.id}, opcode ${header.opcode})`,
+      'BAD_RESPONSE',
+      true,
+    );
   }
   const check = verifyTsig(response, input.key, { requestMac: input.requestMac, nowSeconds: input.nowSeconds });
   const rcode = rcodeName(header.rcode);
@@ -41,13 +50,23 @@ export function interpretUpdateResponse(input: OutcomeInput): UpdateOutcome {
     case 'bad':
       return failure(`response TSIG did not verify: ${check.reason} (server said ${rcode})`, 'TSIG_VERIFY');
     case 'unsigned':
-      if (header.rcode === 0) return failure('response TSIG did not verify: the NOERROR response is unsigned', 'TSIG_VERIFY');
+      if (header.rcode === 0)
+        return failure('response TSIG did not verify: the NOERROR response is unsigned', 'TSIG_VERIFY');
       return { ok: false, ...withNote(describeRcode(header.rcode, ctx), 'response unsigned') };
     case 'unsigned-error':
-      return { ok: false, ...describeTsigError(check.fields.error, header.rcode, ctx, { ...check.fields, nowSeconds: input.nowSeconds }) };
+      return {
+        ok: false,
+        ...describeTsigError(check.fields.error, header.rcode, ctx, { ...check.fields, nowSeconds: input.nowSeconds }),
+      };
     case 'verified':
       if (check.fields.error !== 0) {
-        return { ok: false, ...describeTsigError(check.fields.error, header.rcode, ctx, { ...check.fields, nowSeconds: input.nowSeconds }) };
+        return {
+          ok: false,
+          ...describeTsigError(check.fields.error, header.rcode, ctx, {
+            ...check.fields,
+            nowSeconds: input.nowSeconds,
+          }),
+        };
       }
       if (Math.abs(check.timeSkewSeconds) > check.fields.fudge) {
         return failure(
