@@ -88,23 +88,19 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       return setAt(v, objects[n % objects.length]!, (old) => ({ ...(old as object), [key || 'x']: value }));
     },
   })),
-  fc
-    .constantFrom(0, 1, 1000, 20_000)
-    .map((count) => ({
-      kind: `pops×${count}`,
-      apply: (v: RoundReport) => ({
-        ...v,
-        round: { ...v.round, pops: Array.from({ length: count }, (_, i) => ({ ...v.round.pops[0]!, pop: `P${i}` })) },
-      }),
-    })),
+  fc.constantFrom(0, 1, 1000, 20_000).map((count) => ({
+    kind: `pops×${count}`,
+    apply: (v: RoundReport) => ({
+      ...v,
+      round: { ...v.round, pops: Array.from({ length: count }, (_, i) => ({ ...v.round.pops[0]!, pop: `P${i}` })) },
+    }),
+  })),
   deepNesting.map((text) => ({ kind: 'deep', apply: () => text })),
-  fc
-    .tuple(fc.nat(), deepNesting)
-    .map(([n, text]) => ({
-      kind: 'deep-inside',
-      apply: (v: RoundReport) =>
-        JSON.stringify(setAt(v, pathsOf(v)[n % pathsOf(v).length]!, () => '__DEEP__')).replace('"__DEEP__"', text),
-    })),
+  fc.tuple(fc.nat(), deepNesting).map(([n, text]) => ({
+    kind: 'deep-inside',
+    apply: (v: RoundReport) =>
+      JSON.stringify(setAt(v, pathsOf(v)[n % pathsOf(v).length]!, () => '__DEEP__')).replace('"__DEEP__"', text),
+  })),
   fc.constant({ kind: 'valid', apply: (v: RoundReport) => v }),
 );
 

@@ -22,25 +22,21 @@ async function startCloudflareStub(token = 'cf-token-123456') {
   app.addHook('onRequest', async (request, reply) => {
     calls.push(`${request.method} ${request.url.split('?')[0]}`);
     if (request.headers.authorization !== `Bearer ${token}`)
-      return reply
-        .code(403)
-        .send({
-          success: false,
-          errors: [{ code: 10000, message: 'Authentication error' }],
-          messages: [],
-          result: null,
-        });
+      return reply.code(403).send({
+        success: false,
+        errors: [{ code: 10000, message: 'Authentication error' }],
+        messages: [],
+        result: null,
+      });
     const failure = failures.shift();
     if (failure) {
       if (failure.retryAfter) reply.header('retry-after', failure.retryAfter);
-      return reply
-        .code(failure.status)
-        .send({
-          success: false,
-          errors: [{ code: failure.code, message: failure.message }],
-          messages: [],
-          result: null,
-        });
+      return reply.code(failure.status).send({
+        success: false,
+        errors: [{ code: failure.code, message: failure.message }],
+        messages: [],
+        result: null,
+      });
     }
   });
   app.get('/client/v4/zones', async () => envelope([{ id: 'zone123', name: 'propwatch.test' }]));
@@ -57,14 +53,12 @@ async function startCloudflareStub(token = 'cf-token-123456') {
     async (request, reply) => {
       const rec = records.get(request.params.id);
       if (!rec)
-        return reply
-          .code(404)
-          .send({
-            success: false,
-            errors: [{ code: 81044, message: 'Record does not exist.' }],
-            messages: [],
-            result: null,
-          });
+        return reply.code(404).send({
+          success: false,
+          errors: [{ code: 81044, message: 'Record does not exist.' }],
+          messages: [],
+          result: null,
+        });
       Object.assign(rec, request.body);
       return envelope(rec);
     },
