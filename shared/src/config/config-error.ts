@@ -12,12 +12,51 @@ export class ConfigError extends Error {
   }
 }
 
-/** Stands for a value that must not be echoed: a secret, or anything under a key we do not know (a misspelt `apiTokne:`). */
-export const HIDDEN_VALUE = Symbol('hidden config value');
+/**
+ * Stands for a value that must not be echoed — a secret, anything that holds
+ * one (a list of probes with their tokens), anything under a key we do not
+ * know (a misspelt `apiTokne:`), text that did not parse. It says what kind of
+ * value was there, never what it said; it keeps nothing of the value itself,
+ * so serialising the error (a logger's `err`) cannot leak it either.
+ */
+export class HiddenValue {
+  constructor(
+    /** "a string", "a list", "text that is not valid JSON (it breaks at character 31)". */
+    readonly kind: string,
+    /** Why it is not shown: "it is a secret", "it holds secrets", "the key is unknown". */
+    readonly why: string,
+  ) {}
+
+  toJSON(): string {
+    return `[${this.kind}, not shown: ${this.why}]`;
+  }
+}
+
+/** A HiddenValue that says what kind of value `value` is. */
+export function hideValue(value: unknown, why: string): HiddenValue {
+  return new HiddenValue(kindOf(value), why);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'true or false';
+    case 'object':
+      return 'an object';
+    default:
+      return 'set';
+  }
+}
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'is missing';
-  if (value === HIDDEN_VALUE) return 'is set (value not shown)';
+  if (value instanceof HiddenValue) return `is ${value.kind}, not shown as ${value.why}`;
   const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return `has value ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
 }
