@@ -32,8 +32,14 @@ const run = (command: string, args: string[], cwd: string): SpawnSyncReturns<str
     cwd,
     encoding: 'utf8',
     timeout: 300_000,
-    // No CI-specific npm behaviour, no update check (it would go online), no inherited npm state.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_update_notifier: 'false' },
+    // No inherited npm state (under `npm test`, npm_config_local_prefix names this tree, not the clone)
+    // except where the cache is; no update check (it would go online).
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...(process.env.npm_config_cache ? { npm_config_cache: process.env.npm_config_cache } : {}),
+      npm_config_update_notifier: 'false',
+    },
   });
 
 const describeRun = (result: SpawnSyncReturns<string>) =>

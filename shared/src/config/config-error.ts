@@ -1,14 +1,18 @@
 /** A configuration problem a person can act on: which key, which value, what was expected, where it came from. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  /** The value as given, without URL credentials (a HiddenValue when it must not be shown at all). */
+  readonly value: unknown;
 
   constructor(
     readonly key: string,
-    readonly value: unknown,
+    value: unknown,
     readonly expected: string,
     readonly source: string,
   ) {
-    super(`config key "${key}" (${source}) ${describeValue(value)}: expected ${expected}`);
+    const shown = withoutUrlCredentials(value);
+    super(`config key "${key}" (${source}) ${describeValue(shown)}: expected ${expected}`);
+    this.value = shown;
   }
 }
 
@@ -52,6 +56,17 @@ function kindOf(value: unknown): string {
     default:
       return 'set';
   }
+}
+
+/** Credentials in a URL (`https://user:password@host`) are never shown, whatever key holds the URL. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s"]*@/gi;
+
+function withoutUrlCredentials(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(URL_CREDENTIALS, '$1***@');
+  if (typeof value !== 'object' || value === null || value instanceof HiddenValue) return value;
+  // The pattern never spans a quote, so the JSON stays valid.
+  const json = JSON.stringify(value);
+  return json === undefined ? value : (JSON.parse(json.replace(URL_CREDENTIALS, '$1***@')) as unknown);
 }
 
 function describeValue(value: unknown): string {

@@ -5,7 +5,8 @@ import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, HiddenValue } from './config-error.js';
 import { envNameFor } from './env-overrides.js';
-import { collectSecrets, loadConfig, maskSecrets } from './load-config.js';
+import { loadConfig } from './load-config.js';
+import { collectSecrets, maskSecrets } from './mask-secrets.js';
 
 const Schema = Type.Object(
   {

@@ -4,13 +4,12 @@
  * The result is deep-frozen. Any problem is a ConfigError naming the key, the
  * value and what was expected; secrets are never echoed.
  */
-import { readFileSync } from 'node:fs';
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
-import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError, HiddenValue, hideValue } from './config-error.js';
+import { ConfigError, hideValue } from './config-error.js';
 import { DEFAULT_ENV_PREFIX, applyEnvOverrides, envNameFor, secretWhy } from './env-overrides.js';
+import { readYamlFile } from './read-yaml-file.js';
 import { type JsonSchema, describeExpected, holdsSecret, leafPaths, schemaAt, valueAt } from './schema-walk.js';
 
 export interface LoadConfigOptions {
@@ -41,7 +40,7 @@ export interface LoadedConfig<T> {
 export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOptions = {}): LoadedConfig<Static<S>> {
   const prefix = options.envPrefix ?? DEFAULT_ENV_PREFIX;
   const json = schema as unknown as JsonSchema;
-  const fileValues = options.file ? readYaml(options.file, json) : {};
+  const fileValues = options.file ? readYamlFile(options.file, json) : {};
   const fromFile = { ...fileValues, ...(options.values ? structuredClone(options.values) : {}) };
   const { merged, applied, unknown } = applyEnvOverrides(json, fromFile, options.env ?? {}, prefix, [
     `${prefix}CONFIG`,
@@ -128,91 +127,12 @@ function keyOf(pointer: string): string {
   return pointer.split('/').slice(1).join('.') || '(root)';
 }
 
-function readYaml(file: string, schema: JsonSchema): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError('(file)', file, 'a readable YAML file', `${(error as Error).message}`);
-  }
-  const lineCounter = new LineCounter();
-  // prettyErrors would quote the offending line, which may be a secret: only its position is reported.
-  const document = parseDocument(text, { prettyErrors: false, lineCounter });
-  const [first] = document.errors;
-  if (first) {
-    const { line, col } = lineCounter.linePos(first.pos[0]);
-    throw new ConfigError(
-      '(file)',
-      new HiddenValue(
-        `YAML that does not parse at line ${line}, column ${col} (${first.message})`,
-        'it may hold secrets',
-      ),
-      'valid YAML',
-      `file ${file}`,
-    );
-  }
-  const value = document.toJS() as unknown;
-  if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(
-      '(root)',
-      holdsSecret(schema) ? hideValue(value, 'it may hold secrets') : value,
-      'a YAML mapping of keys to values',
-      `file ${file}`,
-    );
-  }
-  return value as Record<string, unknown>;
-}
-
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
-}
-
-/** A copy of the config with every `secret: true` key replaced by "***", for dumps and logs. */
-export function maskSecrets<T>(schema: TSchema, config: T): T {
-  return mask(schema as unknown as JsonSchema, config) as T;
-}
-
-function mask(schema: JsonSchema | undefined, value: unknown): unknown {
-  if (!schema) return value;
-  if (schema.secret && value !== undefined && value !== '') return '***';
-  if (Array.isArray(value)) return value.map((item) => mask(schema.items, item));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, child]) => [
-        key,
-        mask(
-          schema.properties?.[key] ??
-            (typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as JsonSchema) : undefined),
-          child,
-        ),
-      ]),
-    );
-  }
-  return value;
-}
-
-/** Every non-empty secret string in the config, so the logger can scrub them from any line. */
-export function collectSecrets(schema: TSchema, config: unknown): string[] {
-  const found: string[] = [];
-  const walk = (node: JsonSchema | undefined, value: unknown) => {
-    if (!node) return;
-    if (node.secret && typeof value === 'string' && value.length > 0) found.push(value);
-    else if (Array.isArray(value)) value.forEach((item) => walk(node.items, item));
-    else if (typeof value === 'object' && value !== null)
-      for (const [key, child] of Object.entries(value))
-        walk(
-          node.properties?.[key] ??
-            (typeof node.additionalProperties === 'object' ? (node.additionalProperties as JsonSchema) : undefined),
-          child,
-        );
-  };
-  walk(schema as unknown as JsonSchema, config);
-  return found;
 }
 
 export { describeExpected };

@@ -31,6 +31,7 @@ const Schema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     targets: Type.Array(Type.Object({ host: Type.String() }), { default: [] }),
+    url: Type.String({ pattern: '^https://', default: 'https://example.test' }),
     limits: Type.Object(
       { max: Type.Integer({ minimum: 1, default: 5 }), min: Type.Integer({ minimum: 0, default: 1 }) },
       { default: {}, additionalProperties: false },
@@ -90,6 +91,18 @@ describe('an env value under a key that holds secrets is never echoed', () => {
     const error = errorOf(() => loadConfig(Schema, { env: { PROPWATCH_TARGETS: '[{"host":"a"' } }));
     expect(error.message).toBe(
       'config key "targets" (environment variable PROPWATCH_TARGETS) has value "[{\\"host\\":\\"a\\"": expected valid JSON (it breaks at character 13) holding a list of an object with keys host',
+    );
+  });
+});
+
+describe('a URL with credentials under a key that is not secret', () => {
+  it('is shown without them', () => {
+    const error = errorOf(() =>
+      loadConfig(Schema, { env: { PROPWATCH_URL: `http://probe:${SECRET}@aggregator.example:8080/x` } }),
+    );
+    expect(allTextOf(error)).not.toContain(SECRET);
+    expect(error.message).toBe(
+      'config key "url" (environment variable PROPWATCH_URL) has value "http://***@aggregator.example:8080/x": expected a string matching ^https://',
     );
   });
 });
