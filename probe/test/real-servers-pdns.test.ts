@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe } from '../src/create-probe.js';
 import { createRfc2136Writer } from '../src/writers/rfc2136/index.js';
 import { observeWriter } from './testbed/observed-writer.js';
+import { startPdns } from './testbed/pdns-server.js';
 import { type PdnsTestbed, startPdnsTestbed } from './testbed/pdns-testbed.js';
 import { removeProbeDirs, testbedProbeConfig, type TestbedProbeOptions } from './testbed/probe-config.js';
 import { popResult, randomSecret } from './testbed/test-values.js';
@@ -25,6 +26,13 @@ const KEYS: TestKey[] = [
   { name: 'probe-key-sha1', algorithm: 'hmac-sha1', secret: randomSecret(20), canUpdate: true },
   { name: 'reader-key', algorithm: 'hmac-sha256', secret: randomSecret(32), canUpdate: false },
 ];
+
+/** The server's log once it contains `text`, or as it is after 5 s. */
+async function logged(server: PdnsTestbed['primary'], text: string): Promise<string> {
+  for (const until = Date.now() + 5000; !server.log().includes(text) && Date.now() < until;)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  return server.log();
+}
 
 const missing = [pdnsUnavailable(), namedUnavailable()];
 const skip = skipReason('real-server tests (PowerDNS primary)', ...missing);
@@ -157,9 +165,34 @@ describe.skipIf(skip !== undefined)('probe against a PowerDNS primary with a BIN
       // Answered, not timed out.
       expect(round.write.submitToAckMs).toBeLessThan(config.writer.rfc2136!.timeoutMs);
       expect(bed.primary.queryTxt(probe.record)).toEqual([]);
-      expect(bed.primary.log()).toContain(log);
+      // The answer can overtake the log line on its way through the pipe from pdns_server.
+      expect(await logged(bed.primary, log)).toContain(log);
     } finally {
       await probe.close();
+    }
+  });
+
+  it('with dnsupdate=no it refuses, signed: the message points at the setting', async () => {
+    const off = await startPdns({
+      zone: ZONE,
+      serverId: 'pdns-no-update',
+      keys: KEYS,
+      notifyPorts: [],
+      dnsupdate: false,
+    });
+    try {
+      const result = await createRfc2136Writer({
+        server: '127.0.0.1',
+        port: off.port,
+        transport: 'udp',
+        timeoutMs: 2000,
+        retries: 0,
+        tsig: { name: PROBE_KEY.name, algorithm: PROBE_KEY.algorithm, secret: PROBE_KEY.secret },
+      }).write({ zone: ZONE, name: `off._propwatch.${ZONE}`, content: 'x', ttl: 5 });
+      expect(result).toMatchObject({ ok: false, code: 'REFUSED', retryable: false });
+      expect(!result.ok && result.error).toMatch(/^REFUSED \(signed\): .* with dnsupdate=yes and this probe's address/);
+    } finally {
+      await off.stop();
     }
   });
 });

@@ -16,6 +16,8 @@ export interface PdnsSpec {
   keys: readonly TestKey[];
   /** Secondaries on 127.0.0.1 to NOTIFY after each update. */
   notifyPorts: readonly number[];
+  /** `dnsupdate=no` turns DNS UPDATE off (default on). */
+  dnsupdate?: boolean;
 }
 
 export function pdnsConf(dir: string, port: number, spec: PdnsSpec): string {
@@ -26,7 +28,7 @@ local-address=127.0.0.1
 local-port=${port}
 socket-dir=${dir}
 server-id=${spec.serverId}
-dnsupdate=yes
+dnsupdate=${spec.dnsupdate === false ? 'no' : 'yes'}
 allow-dnsupdate-from=127.0.0.0/8
 primary=yes
 # Only the listed secondaries: by default PowerDNS also NOTIFYs the NS host, 127.0.0.1 port 53, not ours.

@@ -17,6 +17,7 @@
  * | wrong algorithm                | NOTAUTH, BADKEY      | NOTAUTH, BADKEY      | REFUSED, unsigned  |
  * | key without update rights      | REFUSED, signed      | NOTAUTH, BADKEY      | REFUSED, signed    |
  * | zone not served                | NOTAUTH, signed      | NOTAUTH, unsigned    | NOTAUTH, signed    |
+ * | PowerDNS with dnsupdate=no     |                      |                      | REFUSED, signed    |
  *
  * (measured against the real servers: probe/test/real-servers-*.test.ts).
  * PowerDNS logs the real cause of its unsigned REFUSED; the answer alone
@@ -106,7 +107,7 @@ export function describeRcode(rcode: number, signature: AnswerSignature, ctx: Up
     case 1:
       return fail(`the server at ${ctx.server} could not parse the update`);
     case 4:
-      return fail(`the server at ${ctx.server} does not implement DNS UPDATE (PowerDNS: dnsupdate=no?)`);
+      return fail(`the server at ${ctx.server} does not implement DNS UPDATE`);
     case 7:
     case 8:
     case 6:
