@@ -6,6 +6,7 @@
 import Type, { type Static } from 'typebox';
 import {
   ConfigError,
+  HiddenValue,
   IDENTIFIER_PATTERN,
   LogLevel,
   MAX_DURATION_MS,
@@ -151,22 +152,24 @@ export type AggregatorConfig = Static<typeof AggregatorConfigSchema>;
 /** Loads YAML + PROPWATCH_* env, applies defaults, validates (schema and cross-field). */
 export function loadAggregatorConfig(options: LoadConfigOptions = {}): LoadedConfig<AggregatorConfig> {
   const loaded = loadConfig(AggregatorConfigSchema, options);
-  checkConfig(
-    loaded.config,
-    options.file ? `file ${options.file}` : options.values ? 'given values' : 'environment/defaults',
-  );
+  checkConfig(loaded.config, loaded.sourceOf);
   return loaded;
 }
 
-/** Checks what the schema cannot: relations between keys. Throws ConfigError. */
-export function checkConfig(config: AggregatorConfig, source = 'options'): void {
+/**
+ * Checks what the schema cannot: relations between keys. Throws ConfigError.
+ * `source` names where values came from: one description for all keys, or
+ * the loader's per-key `sourceOf` (an env variable, the file, a default).
+ */
+export function checkConfig(config: AggregatorConfig, source: string | ((key: string) => string) = 'options'): void {
+  const from = typeof source === 'string' ? () => source : source;
   const { status, probes } = config;
   if (status.clearBelowMs > status.alarmAboveMs) {
     throw new ConfigError(
       'status.clearBelowMs',
       status.clearBelowMs,
       `a value <= status.alarmAboveMs (${status.alarmAboveMs}) for hysteresis`,
-      source,
+      from('status.clearBelowMs'),
     );
   }
   if (probes.length > 0 && status.quorum > probes.length) {
@@ -174,7 +177,7 @@ export function checkConfig(config: AggregatorConfig, source = 'options'): void 
       'status.quorum',
       status.quorum,
       `at most the number of configured probes (${probes.length}), or no alarm could ever fire`,
-      source,
+      from('status.quorum'),
     );
   }
   if (probes.length > 0 && status.minFreshProbes > probes.length) {
@@ -182,18 +185,20 @@ export function checkConfig(config: AggregatorConfig, source = 'options'): void 
       'status.minFreshProbes',
       status.minFreshProbes,
       `at most the number of configured probes (${probes.length})`,
-      source,
+      from('status.minFreshProbes'),
     );
   }
   const ids = new Set<string>();
   const tokens = new Set<string>();
+  const hidden = new HiddenValue('a string', 'it is a secret');
   probes.forEach((probe, index) => {
+    const key = (field: string) => `probes.${index}.${field}`;
     if (ids.has(probe.id))
-      throw new ConfigError(`probes.${index}.id`, probe.id, 'a probe id not used by another probe', source);
+      throw new ConfigError(key('id'), probe.id, 'a probe id not used by another probe', from(key('id')));
     if (tokens.has(probe.token))
-      throw new ConfigError(`probes.${index}.token`, '***', 'a token not shared with another probe', source);
+      throw new ConfigError(key('token'), hidden, 'a token not shared with another probe', from(key('token')));
     if (config.readToken !== undefined && probe.token === config.readToken) {
-      throw new ConfigError(`probes.${index}.token`, '***', 'a token different from readToken', source);
+      throw new ConfigError(key('token'), hidden, 'a token different from readToken', from(key('token')));
     }
     ids.add(probe.id);
     tokens.add(probe.token);

@@ -65,7 +65,7 @@ describe('config', () => {
           { id: 'p2', token: 'a'.repeat(16) },
         ],
       },
-      /probes\.1\.token.*has value "\*\*\*"/,
+      /probes\.1\.token.*is a string, not shown as it is a secret/,
     ],
     ['short token', { probes: [{ id: 'p1', token: 'short' }] }, /probes\.0\.token/],
     ['unknown key', { stauts: {} }, /stauts.*no such key \(known keys here: .*status/],
@@ -90,7 +90,10 @@ describe('config', () => {
     expect(config.status).toMatchObject({ alarmAboveMs: 45_000, clearBelowMs: 40_000, maxExtrapolationMs: 3_000 });
     expect(config.listen.port).toBe(9100);
     const bad = yaml('bad.yaml', 'probes:\n  - { id: p1, token: tiny }\n');
-    expect(() => loadAggregatorConfig({ file: bad })).toThrow(/probes\.0\.token.*has value "\*\*\*"/);
+    expect(() => loadAggregatorConfig({ file: bad })).toThrow(
+      /probes\.0\.token.*is a string, not shown as it is a secret/,
+    );
+    expect(() => loadAggregatorConfig({ file: bad })).not.toThrow(/tiny/);
   });
 });
 

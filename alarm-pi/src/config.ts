@@ -31,6 +31,11 @@ export const AlarmPiConfigSchema = Type.Object(
         }),
         readToken: Type.String({
           default: '',
+          maxLength: 512,
+          // It goes into an Authorization header: a stray space, CR or newline (a token file
+          // saved with CRLF) would only fail at the first poll, as an unreachable aggregator.
+          pattern: '^[\\x21-\\x7e]*$',
+          expected: 'a token of visible ASCII characters (no spaces or line breaks), at most 512',
           secret: true,
           description: 'bearer token for GET /api/v1/status, if the aggregator requires one',
         }),
@@ -136,7 +141,7 @@ export function loadAlarmConfig(options: LoadAlarmConfigOptions = {}): LoadedCon
       'poll.backoffMaxMs',
       poll.backoffMaxMs,
       `a value >= poll.backoffBaseMs (${poll.backoffBaseMs})`,
-      options.file ? `file ${options.file}` : 'defaults',
+      loaded.sourceOf('poll.backoffMaxMs'),
     );
   }
   return loaded;

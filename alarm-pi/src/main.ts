@@ -11,6 +11,7 @@ import { DRIVERS } from './drivers/index.js';
 import type { BeaconDriver } from './drivers/driver.js';
 import { GpioUnavailableError } from './drivers/sysfs-base.js';
 import { createStatusFetcher } from './status-fetcher.js';
+import { terminalText } from './terminal-text.js';
 
 /** sysexits.h EX_CONFIG: systemd's RestartPreventExitStatus keeps a bad config from crash-looping. */
 export const EXIT_CONFIG = 78;
@@ -111,10 +112,10 @@ async function pollOnce(config: AlarmPiConfig, io: MainIo): Promise<number> {
     timeoutMs: config.aggregator.timeoutMs,
   })();
   if (!result.ok) {
-    io.stdout.write(`unreachable: ${result.reason}\n`);
+    io.stdout.write(`unreachable: ${terminalText(result.reason)}\n`);
     return 2;
   }
-  io.stdout.write(`${result.status.state}: ${result.status.reason}\n`);
+  io.stdout.write(`${result.status.state}: ${terminalText(result.status.reason)}\n`);
   return result.status.state === 'ok' ? 0 : result.status.state === 'alarm' ? 1 : 2;
 }
 

@@ -7,7 +7,6 @@ import { isIP } from 'node:net';
 import {
   canaryName,
   ConfigError,
-  envNameFor,
   IDENTIFIER_PATTERN,
   type LoadConfigOptions,
   loadConfig,
@@ -176,32 +175,31 @@ export type ProbeConfig = Static<typeof ProbeConfig>;
 export function loadProbeConfig(options: LoadConfigOptions) {
   const loaded = loadConfig(ProbeConfig, options);
   const { config } = loaded;
-  // Where a key's value came from, worded like the shared loader's messages.
-  const sourceOf = (path: readonly string[]) => {
-    const envName = envNameFor(path, options.envPrefix);
-    if (loaded.appliedEnv.includes(envName)) return `environment variable ${envName}`;
-    return options.file ? `file ${options.file}` : options.values ? 'given values' : 'environment';
-  };
-  const source = sourceOf([]);
+  const { sourceOf } = loaded;
   const section = config.writer.kind;
   if (!config.writer[section])
     throw new ConfigError(
       `writer.${section}`,
       undefined,
-      `a "${section}" section because writer.kind is "${section}"`,
-      source,
+      `a "${section}" section because writer.kind is "${section}" (${sourceOf('writer.kind')})`,
+      sourceOf(`writer.${section}`),
     );
   if (config.targets.length === 0 && !config.discovery.enabled)
-    throw new ConfigError('targets', [], 'at least one target, or discovery.enabled: true', source);
+    throw new ConfigError('targets', [], 'at least one target, or discovery.enabled: true', sourceOf('targets'));
   if (config.discovery.enabled && !config.discovery.resolverAddress)
     throw new ConfigError(
       'discovery.resolverAddress',
       undefined,
       'the address of a server to ask for the NS set',
-      source,
+      sourceOf('discovery.resolverAddress'),
     );
   if (config.report.url && !config.report.token)
-    throw new ConfigError('report.token', undefined, 'a bearer token because report.url is set', source);
+    throw new ConfigError(
+      'report.token',
+      undefined,
+      `a bearer token because report.url is set (${sourceOf('report.url')})`,
+      sourceOf('report.token'),
+    );
   // The canary owner name goes into every report (at most 255 characters on
   // the wire) and into DNS (at most 253 without the root dot).
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
@@ -210,7 +208,7 @@ export function loadProbeConfig(options: LoadConfigOptions) {
       'zone',
       config.zone,
       `a zone short enough for the canary name <probe.id>.<canaryLabel>.<zone> to stay within 253 characters (it has ${record.length})`,
-      sourceOf(['zone']),
+      sourceOf('zone'),
     );
   // Targets are queried by address (no DNS lookup per send): a host name or a
   // typo would otherwise only show up as a POP failing every round.
@@ -219,7 +217,7 @@ export function loadProbeConfig(options: LoadConfigOptions) {
       'discovery.resolverAddress',
       config.discovery.resolverAddress,
       'an IPv4 or IPv6 address (not a host name)',
-      sourceOf(['discovery', 'resolverAddress']),
+      sourceOf('discovery.resolverAddress'),
     );
   }
   const names = new Set<string>();
@@ -229,9 +227,15 @@ export function loadProbeConfig(options: LoadConfigOptions) {
         `targets.${index}.address`,
         target.address,
         'an IPv4 or IPv6 address (not a host name)',
-        sourceOf(['targets']),
+        sourceOf(`targets.${index}.address`),
       );
-    if (names.has(target.name)) throw new ConfigError('targets', target.name, 'unique target names', source);
+    if (names.has(target.name))
+      throw new ConfigError(
+        `targets.${index}.name`,
+        target.name,
+        'unique target names',
+        sourceOf(`targets.${index}.name`),
+      );
     names.add(target.name);
   }
   return loaded;

@@ -85,14 +85,21 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
       code: 'BADSIG',
       key: { ...PROBE_KEY, secret: secretOf(64) },
       zone: ZONE,
-      text: 'TSIG error BADSIG: the server knows key "probe-key"',
+      text: 'NOTAUTH (TSIG error BADSIG): the server knows key "probe-key"',
+    },
+    {
+      why: 'a wrong algorithm',
+      code: 'BADKEY',
+      key: { ...PROBE_KEY, algorithm: 'hmac-sha256' as const },
+      zone: ZONE,
+      text: 'NOTAUTH (TSIG error BADKEY): the server has no key "probe-key" with algorithm hmac-sha256',
     },
     {
       why: 'an unknown key name',
       code: 'BADKEY',
       key: { ...PROBE_KEY, name: 'nobody-key' },
       zone: ZONE,
-      text: 'the server has no key "nobody-key" with algorithm hmac-sha512',
+      text: 'NOTAUTH (TSIG error BADKEY): the server has no key "nobody-key" with algorithm hmac-sha512',
     },
     {
       why: 'a key without update rights',
@@ -106,7 +113,7 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
       code: 'NOTAUTH',
       key: PROBE_KEY,
       zone: 'other.test',
-      text: 'NOTAUTH: server is not authoritative for other.test',
+      text: 'NOTAUTH (unsigned): the server at 127.0.0.1 is not authoritative for other.test (Knot answers a zone it does not serve so)',
     },
   ];
   it.each(refusals)('$why: $code and a write_failed round', async ({ code, key, zone, text }) => {

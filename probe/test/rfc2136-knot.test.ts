@@ -77,6 +77,14 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
     });
   });
 
+  it('a wrong algorithm is BADKEY', async () => {
+    const result = await write({ ...keyConfig(KEYS[0]!), algorithm: 'hmac-sha512' }, `bad._propwatch.${ZONE}`);
+    expect(result).toMatchObject({ ok: false, code: 'BADKEY' });
+    expect(!result.ok && result.error).toContain(
+      'NOTAUTH (TSIG error BADKEY): the server has no key "probe-key" with algorithm hmac-sha512',
+    );
+  });
+
   it('a key that matches no update ACL is BADKEY (Knot answers NOTAUTH + BADKEY, not REFUSED)', async () => {
     const name = `ro._propwatch.${ZONE}`;
     const result = await write(keyConfig(KEYS[3]!), name);
@@ -87,10 +95,11 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
     expect(knot.queryTxt(name)).toEqual([]);
   });
 
-  it('a zone the server does not serve is NOTAUTH', async () => {
-    expect(await write(keyConfig(KEYS[0]!), 'x._propwatch.other.test', 'x', 'other.test')).toMatchObject({
-      ok: false,
-      code: 'NOTAUTH',
-    });
+  it('a zone the server does not serve is NOTAUTH, unsigned', async () => {
+    const result = await write(keyConfig(KEYS[0]!), 'x._propwatch.other.test', 'x', 'other.test');
+    expect(result).toMatchObject({ ok: false, code: 'NOTAUTH' });
+    expect(!result.ok && result.error).toContain(
+      'NOTAUTH (unsigned): the server at 127.0.0.1 is not authoritative for other.test (Knot answers a zone it does not serve so)',
+    );
   });
 });

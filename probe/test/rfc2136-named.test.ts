@@ -87,7 +87,20 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
       ttl: 5,
     });
     expect(result).toMatchObject({ ok: false, code: 'BADSIG', retryable: false });
-    expect(!result.ok && result.error).toContain('TSIG error BADSIG: the server knows key "probe-key"');
+    expect(!result.ok && result.error).toContain('NOTAUTH (TSIG error BADSIG): the server knows key "probe-key"');
+  });
+
+  it('a wrong algorithm is BADKEY', async () => {
+    const result = await writerFor({ ...keyConfig(KEYS[0]!), algorithm: 'hmac-sha512' }).write({
+      zone: ZONE,
+      name: `bad._propwatch.${ZONE}`,
+      content: 'x',
+      ttl: 5,
+    });
+    expect(result).toMatchObject({ ok: false, code: 'BADKEY' });
+    expect(!result.ok && result.error).toContain(
+      'NOTAUTH (TSIG error BADKEY): the server has no key "probe-key" with algorithm hmac-sha512',
+    );
   });
 
   it('an unknown key name is BADKEY', async () => {
@@ -105,8 +118,11 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
     const name = `ro._propwatch.${ZONE}`;
     const result = await writerFor(keyConfig(KEYS[3]!)).write({ zone: ZONE, name, content: 'x', ttl: 5 });
     expect(result).toMatchObject({ ok: false, code: 'REFUSED' });
+    // BIND verified the key and signed its refusal: a policy answer, not a key problem.
     expect(!result.ok && result.error).toBe(
-      `REFUSED: key reader-key has no update rights for ${name} (check update-policy / allow-update)`,
+      `REFUSED (signed): the server at 127.0.0.1 accepted key "reader-key" and refused to let it update ${name}: ` +
+        "BIND: grant it in update-policy (or allow-update); PowerDNS: name it in the zone's TSIG-ALLOW-DNSUPDATE " +
+        "metadata, with dnsupdate=yes and this probe's address in allow-dnsupdate-from",
     );
     expect(named.queryTxt(name)).toEqual([]);
   });
@@ -119,7 +135,9 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('rfc2136 writer ag
       ttl: 5,
     });
     expect(result).toMatchObject({ ok: false, code: 'NOTAUTH' });
-    expect(!result.ok && result.error).toContain('NOTAUTH: server is not authoritative for other.test');
+    expect(!result.ok && result.error).toBe(
+      'NOTAUTH (signed): the server at 127.0.0.1 accepted key "probe-key" but is not authoritative for other.test (check the zone setting and that 127.0.0.1 is its primary)',
+    );
   });
 
   it('a probe clock far off is BADTIME with the server time', async () => {

@@ -6,3 +6,4 @@ export * from './logger.js';
 export * from './version.js';
 export * from './backoff.js';
 export * from './log-level.js';
+export * from './text/index.js';

@@ -42,3 +42,24 @@ test('payload carries state, previous state, worst and a Slack text with the lin
     ':rotating_light: propwatch ALARM (was ok): LHR not serving serial 1 after 42.0 s (probes p1, p2) <https://propwatch.example.com/api/v1/status|status>',
   );
 });
+
+test('the Slack text shows a reason that quotes a probe as literal characters: no mentions, no lying links', () => {
+  const base: Status = {
+    state: 'ok',
+    since: '2025-01-01T00:00:00.000Z',
+    worstMs: null,
+    thresholdMs: 30000,
+    worst: null,
+    probes: { fresh: 1, expected: 1 },
+    reason: 'fine',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+  };
+  const reason =
+    'canary writes failing on probe p1: 403 <!channel> A&B <https://evil.example|https://dash.cloudflare.com>';
+  const payload = buildPayload({ ...base, state: 'degraded', reason }, base, 'https://propwatch.example.com');
+  expect(payload.reason).toBe(reason);
+  expect(payload.text).toBe(
+    ':warning: propwatch DEGRADED (was ok): canary writes failing on probe p1: 403 &lt;!channel&gt; A&amp;B ' +
+      '&lt;https://evil.example|https://dash.cloudflare.com&gt; <https://propwatch.example.com/api/v1/status|status>',
+  );
+});

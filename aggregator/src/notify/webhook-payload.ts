@@ -1,5 +1,5 @@
 /** The JSON sent to webhooks on a state change; `text` makes it a valid Slack incoming-webhook message. */
-import type { AlarmState, Status } from '@propwatch/shared';
+import { escapeSlackText, type AlarmState, type Status } from '@propwatch/shared';
 
 export interface WebhookPayload {
   state: AlarmState;
@@ -10,7 +10,7 @@ export interface WebhookPayload {
   thresholdMs: number;
   worst: { probe: string; pop: string } | null;
   link: string;
-  /** One line for Slack, Mattermost, Teams-compatible receivers. */
+  /** One line of Slack mrkdwn (also read by Mattermost and other Slack-compatible receivers); the reason is escaped. */
   text: string;
 }
 
@@ -32,6 +32,7 @@ export function buildPayload(status: Status, previous: Status, publicUrl: string
     thresholdMs: status.thresholdMs,
     worst: status.worst,
     link,
-    text: `${EMOJI[status.state]} propwatch ${status.state.toUpperCase()} (was ${previous.state}): ${status.reason} <${link}|status>`,
+    // The reason quotes probes (a provider's error): in Slack's mrkdwn its <…> would be mentions and links.
+    text: `${EMOJI[status.state]} propwatch ${status.state.toUpperCase()} (was ${previous.state}): ${escapeSlackText(status.reason)} <${link}|status>`,
   };
 }

@@ -1,4 +1,5 @@
 /** Human text for the status `reason`: which POP, which probes, how late. */
+import { plainText } from '@propwatch/shared';
 import type { Observation } from '../analysis/observations.js';
 import type { PopBreach } from './pop-breaches.js';
 import type { ProbeView, StatusSettings } from './evaluate-status.js';
@@ -43,9 +44,13 @@ export function describeStale(
   return `only ${fresh.length} of ${probes.length} probes reported within ${formatSeconds(settings.staleAfterMs)}, ${settings.minFreshProbes} needed${missing}`;
 }
 
+/** Probe-supplied text in a reason: enough for a provider's error sentence, short enough for one line. */
+const MAX_PROBE_TEXT = 300;
+
 export function describeDegraded(writeFailing: readonly ProbeView[]): string {
   const first = writeFailing[0];
-  const error = first?.lastWriteError ? `: ${first.lastWriteError}` : '';
+  // The error is the probe's text: plain, bounded, whatever an old or hostile probe sent.
+  const error = first?.lastWriteError ? `: ${plainText(first.lastWriteError, MAX_PROBE_TEXT)}` : '';
   return `canary writes failing on ${listProbes(writeFailing.map((p) => p.id))}${error}`;
 }
 

@@ -19,3 +19,18 @@ describe('ConsoleDriver', () => {
     );
   });
 });
+
+describe('ConsoleDriver with text it did not write', () => {
+  it('prints a reason as one plain line: no escape sequences, no fake lines, no bidi tricks', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const driver = new ConsoleDriver(out);
+    driver.note('alarm', 'LHR\x1b[2J\x1b]0;title\x07\r\n○ beacon off  ok: all fine\u202e');
+    driver.set(true);
+    expect(text).toBe(
+      'state → alarm: LHR\ufffd[2J\ufffd]0;title\ufffd ○ beacon off  ok: all fine\ufffd\n' +
+        '● BEACON ON   alarm: LHR\ufffd[2J\ufffd]0;title\ufffd ○ beacon off  ok: all fine\ufffd\n',
+    );
+  });
+});

@@ -1,5 +1,6 @@
 /** Prints the light as text: used by the demo and on machines without GPIO. */
 import type { BeaconState } from '../beacon-state.js';
+import { terminalText } from '../terminal-text.js';
 import type { BeaconDriver, DriverContext } from './driver.js';
 
 export class ConsoleDriver implements BeaconDriver {
@@ -13,8 +14,8 @@ export class ConsoleDriver implements BeaconDriver {
   note(state: BeaconState, reason: string): void {
     if (state === this.state) return;
     this.state = state;
-    this.reason = reason;
-    this.out.write(`state → ${state}: ${reason}\n`);
+    this.reason = terminalText(reason);
+    this.out.write(`state → ${state}: ${this.reason}\n`);
   }
 
   set(on: boolean): void {

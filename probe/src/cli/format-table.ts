@@ -1,9 +1,12 @@
 /** Renders a round as a plain-text table for `--once` and the demo. */
-import type { RoundReport } from '@propwatch/shared';
+import { plainText, type RoundReport } from '@propwatch/shared';
+
+/** The write error is text from a provider or server: one plain line, so it cannot drive the terminal. */
+const MAX_ERROR_SHOWN = 1000;
 
 export function formatRoundTable(report: RoundReport): string {
   const { round } = report;
-  const header = `round ${round.id}  serial ${round.serial}  ${round.state}  write ${round.write.submitToAckMs.toFixed(1)} ms${round.write.error ? `  error: ${round.write.error}` : ''}`;
+  const header = `round ${round.id}  serial ${round.serial}  ${round.state}  write ${round.write.submitToAckMs.toFixed(1)} ms${round.write.error ? `  error: ${plainText(round.write.error, MAX_ERROR_SHOWN)}` : ''}`;
   if (!round.pops.length) return `${header}\n`;
   const rows = [['POP', 'TARGET', 'NSID', 'STATE', 'ESTIMATE', '± ERROR', 'QUERIES', 'FAILURES']];
   for (const pop of [...round.pops].sort((a, b) => (b.estimateMs ?? b.lowerMs) - (a.estimateMs ?? a.lowerMs))) {

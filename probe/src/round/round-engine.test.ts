@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
-import { createLogger } from '@propwatch/shared';
+import { createLogger, RoundReport } from '@propwatch/shared';
+import { Compile } from 'typebox/compile';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CanaryWriter, WriteResult } from '../writers/writer.js';
 import { runRound, type RoundSettings } from './round-engine.js';
@@ -154,6 +155,26 @@ describe('runRound', () => {
       pops: [],
       write: { submitToAckMs: 3, error: 'REFUSED: no update rights' },
     });
+  });
+
+  it('puts a hostile provider message into the report as one line of plain text within the wire bound', async () => {
+    const hostile = `HTTP 403: \x1b[2J\x1b]0;pwned\x07<!channel> <https://evil.example|https://dash.cloudflare.com>\n\u202egnp.exe ${'x'.repeat(2000)}`;
+    const writer: CanaryWriter = {
+      kind: 'fake',
+      write: async () => ({ ok: false, submitToAckMs: 3, error: hostile, code: 'cloudflare:9109', retryable: false }),
+    };
+    const { report } = await runRound(settings, targets, 1n, {
+      writer,
+      check: vi.fn<CheckCanary>(),
+      clock: systemClock,
+    });
+    const error = report.round.write.error!;
+    expect(error).toMatch(
+      /^HTTP 403: \uFFFD\[2J\uFFFD\]0;pwned\uFFFD<!channel> <https:\/\/evil\.example\|https:\/\/dash\.cloudflare\.com> \uFFFDgnp\.exe x+…$/,
+    );
+    expect(error).toHaveLength(1000);
+    expect(error).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    expect(Compile(RoundReport).Check(report)).toBe(true);
   });
 
   it('spaces queries by the per-target budget when it is tighter than the poll interval', async () => {

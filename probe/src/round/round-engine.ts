@@ -5,11 +5,14 @@
  * exceptions.
  */
 import { setMaxListeners } from 'node:events';
-import { buildCanaryTxt, type Logger, type RoundReport, WIRE_VERSION } from '@propwatch/shared';
+import { buildCanaryTxt, type Logger, plainText, type RoundReport, WIRE_VERSION } from '@propwatch/shared';
 import pLimit from 'p-limit';
 import type { CanaryWriter } from '../writers/writer.js';
 import { TargetTracker } from './target-tracker.js';
 import type { CheckCanary, Clock, Target } from './types.js';
+
+/** The wire schema's bound on `round.write.error`. */
+const MAX_WRITE_ERROR_TEXT = 1000;
 
 export interface RoundSettings {
   probe: { id: string; region: string; version: string };
@@ -83,7 +86,8 @@ export async function runRound(
   const submitToAckMs = Math.round(written.submitToAckMs * 1000) / 1000;
   if (!written.ok) {
     return {
-      report: base('write_failed', 0, { submitToAckMs, error: written.error.slice(0, 1000) }, []),
+      // The provider's message is text from outside: one plain line within the wire bound.
+      report: base('write_failed', 0, { submitToAckMs, error: plainText(written.error, MAX_WRITE_ERROR_TEXT) }, []),
       ackAt: undefined,
     };
   }

@@ -13,4 +13,14 @@ describe('TargetTracker', () => {
     expect(result.nsid).toBe('ab'.repeat(256));
     expect(Compile(PopResult).Check(result)).toBe(true);
   });
+
+  it('keeps a failure reason from the network as one line of plain text within the wire bound', () => {
+    const tracker = new TargetTracker({ name: 'LHR', address: '192.0.2.1', port: 53 });
+    const reason = `malformed canary: TXT "\x1b[2Jpropwatch=1\u009b31m\r\nserial=\u202e1" ${'y'.repeat(400)}`;
+    tracker.record({ kind: 'failure', reason }, 0, 2);
+    const result = tracker.toPopResult(2, undefined);
+    expect(result.lastError).toMatch(/^malformed canary: TXT "\uFFFD\[2Jpropwatch=1\uFFFD31m serial=\uFFFD1" y+…$/);
+    expect(result.lastError).toHaveLength(300);
+    expect(Compile(PopResult).Check(result)).toBe(true);
+  });
 });

@@ -9,7 +9,7 @@
  * the change may have landed before the provider's ack reached us, and
  * propagation is reported as time after the ack, clamped at zero.
  */
-import type { PopResult } from '@propwatch/shared';
+import { plainText, type PopResult } from '@propwatch/shared';
 import type { CheckOutcome, Target } from './types.js';
 
 const MAX_ERROR_TEXT = 300;
@@ -38,7 +38,8 @@ export class TargetTracker {
     this.queries += 1;
     if (outcome.kind === 'failure') {
       this.failures += 1;
-      this.lastError = outcome.reason.slice(0, MAX_ERROR_TEXT);
+      // Failure reasons can quote what a server sent (a malformed TXT): plain text only.
+      this.lastError = plainText(outcome.reason, MAX_ERROR_TEXT);
       if (outcome.rttMs !== undefined) this.rttMs = outcome.rttMs;
       return;
     }

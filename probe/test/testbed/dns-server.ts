@@ -15,7 +15,7 @@ export const NAMED_PATH = '/usr/sbin/named';
 export const KNOTD_PATH = '/usr/sbin/knotd';
 
 export interface DnsServer extends ServerProcess {
-  software: 'bind' | 'knot';
+  software: 'bind' | 'knot' | 'powerdns';
   /** What the server answers as NSID. */
   nsid: string;
   dir: string;

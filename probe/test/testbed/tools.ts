@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { KNOTD_PATH, NAMED_PATH } from './dns-server.js';
+import { PDNS_PATH, PDNS_SCHEMAS, pdnsSchemaFile } from './pdns-server.js';
 
 const runs = (command: string, args: string[]) => {
   const result = spawnSync(command, args, { encoding: 'utf8' });
@@ -22,6 +23,14 @@ export function namedUnavailable(): string | undefined {
 export function knotUnavailable(): string | undefined {
   if (!runs(KNOTD_PATH, ['-V'])) return `${KNOTD_PATH} not found (install knot)`;
   if (!runs('kdig', ['-V'])) return 'kdig not found (install knot-dnsutils)';
+  return undefined;
+}
+
+/** Why PowerDNS (with its sqlite3 backend) cannot run here, or undefined when it can. */
+export function pdnsUnavailable(): string | undefined {
+  // pdns_server --version exits 99; --help exits 0.
+  if (!runs(PDNS_PATH, ['--help'])) return `${PDNS_PATH} not found (install pdns-server)`;
+  if (!pdnsSchemaFile()) return `no ${PDNS_SCHEMAS[0]} (install pdns-backend-sqlite3)`;
   return undefined;
 }
 

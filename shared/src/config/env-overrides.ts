@@ -5,8 +5,8 @@
  * schema wants; lists and objects take JSON (lists of strings also take
  * comma-separated text).
  */
-import { ConfigError } from './config-error.js';
-import { type JsonSchema, describeExpected, leafPaths } from './schema-walk.js';
+import { ConfigError, HiddenValue, hideValue } from './config-error.js';
+import { type JsonSchema, describeExpected, holdsSecret, leafPaths } from './schema-walk.js';
 
 export const DEFAULT_ENV_PREFIX = 'PROPWATCH_';
 
@@ -63,13 +63,10 @@ function typesOf(schema: JsonSchema): string[] {
 
 function convert(raw: string, schema: JsonSchema, envName: string, key: string): unknown {
   const types = typesOf(schema);
+  const secretive = holdsSecret(schema);
+  const source = `environment variable ${envName}`;
   const fail = (): never => {
-    throw new ConfigError(
-      key,
-      schema.secret ? '***' : raw,
-      describeExpected(schema),
-      `environment variable ${envName}`,
-    );
+    throw new ConfigError(key, secretive ? hideValue(raw, secretWhy(schema)) : raw, describeExpected(schema), source);
   };
   if (types.includes('integer') || types.includes('number')) {
     if (raw.trim() === '') fail();
@@ -88,8 +85,16 @@ function convert(raw: string, schema: JsonSchema, envName: string, key: string):
     if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
       try {
         return JSON.parse(trimmed) as unknown;
-      } catch {
-        fail();
+      } catch (error) {
+        // The parser's message may quote the text (newer V8 does), so only the position is kept from it.
+        const where = /at position (\d+)/.exec((error as Error).message);
+        const breaks = where ? `it breaks at character ${Number(where[1]) + 1}` : 'it does not parse';
+        throw new ConfigError(
+          key,
+          secretive ? new HiddenValue(`text that is not valid JSON (${breaks})`, secretWhy(schema)) : raw,
+          `valid JSON${secretive ? '' : ` (${breaks})`} holding ${describeExpected(schema)}`,
+          source,
+        );
       }
     }
     // A key that takes a word or an object (a blink pattern: `off` or {onMs, offMs}) takes the bare word.
@@ -100,4 +105,9 @@ function convert(raw: string, schema: JsonSchema, envName: string, key: string):
     fail();
   }
   return raw;
+}
+
+/** Why a value under `schema` is not shown. */
+export function secretWhy(schema: JsonSchema | undefined): string {
+  return schema?.secret ? 'it is a secret' : 'it holds secrets';
 }

@@ -1,4 +1,5 @@
 export * from './config-error.js';
 export * from './env-overrides.js';
 export * from './load-config.js';
+export * from './mask-secrets.js';
 export { leafPaths, schemaAt, valueAt, type JsonSchema } from './schema-walk.js';

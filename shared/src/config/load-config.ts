@@ -4,14 +4,13 @@
  * The result is deep-frozen. Any problem is a ConfigError naming the key, the
  * value and what was expected; secrets are never echoed.
  */
-import { readFileSync } from 'node:fs';
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
-import { parseDocument } from 'yaml';
-import { ConfigError, HIDDEN_VALUE } from './config-error.js';
-import { DEFAULT_ENV_PREFIX, applyEnvOverrides, envNameFor } from './env-overrides.js';
-import { type JsonSchema, describeExpected, schemaAt, valueAt } from './schema-walk.js';
+import { ConfigError, hideValue } from './config-error.js';
+import { DEFAULT_ENV_PREFIX, applyEnvOverrides, envNameFor, secretWhy } from './env-overrides.js';
+import { readYamlFile } from './read-yaml-file.js';
+import { type JsonSchema, describeExpected, holdsSecret, leafPaths, schemaAt, valueAt } from './schema-walk.js';
 
 export interface LoadConfigOptions {
   /** Path of a YAML file; omitted means environment and defaults only. */
@@ -30,38 +29,51 @@ export interface LoadedConfig<T> {
   appliedEnv: string[];
   /** Env variables with the prefix that match no key (typos): callers log a warning. */
   unknownEnv: string[];
+  /**
+   * Where the value of a key (`status.quorum`, `probes.1.token`) came from, worded for a ConfigError:
+   * "environment variable PROPWATCH_PROBES", "file probe.yaml", "given values" or "default value".
+   * Components use it for the checks the schema cannot express, so every error names the right place.
+   */
+  sourceOf(key: string): string;
 }
 
 export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOptions = {}): LoadedConfig<Static<S>> {
   const prefix = options.envPrefix ?? DEFAULT_ENV_PREFIX;
-  const fromFile = {
-    ...(options.file ? readYaml(options.file) : {}),
-    ...(options.values ? structuredClone(options.values) : {}),
-  };
-  const { merged, applied, unknown } = applyEnvOverrides(
-    schema as unknown as JsonSchema,
-    fromFile,
-    options.env ?? {},
-    prefix,
-    [`${prefix}CONFIG`, ...(options.envIgnore ?? [])],
-  );
+  const json = schema as unknown as JsonSchema;
+  const fileValues = options.file ? readYamlFile(options.file, json) : {};
+  const fromFile = { ...fileValues, ...(options.values ? structuredClone(options.values) : {}) };
+  const { merged, applied, unknown } = applyEnvOverrides(json, fromFile, options.env ?? {}, prefix, [
+    `${prefix}CONFIG`,
+    ...(options.envIgnore ?? []),
+  ]);
   const withDefaults = Value.Default(schema, merged) as unknown;
-  const validator = Compile(schema);
-  const source = (pointer: string) => {
-    const envName = envNameFor(
-      pointer
-        .split('/')
-        .slice(1)
-        .filter((s) => !/^[0-9]+$/.test(s)),
+  const appliedLeaves = leafPaths(json)
+    .map((leaf) => ({ path: leaf.path, name: envNameFor(leaf.path, prefix) }))
+    .filter((leaf) => applied.includes(leaf.name));
+  const sourceOf = (key: string): string => {
+    const path = key === '' || key === '(root)' ? [] : key.split('.');
+    // Env leaves are never inside lists, so a leaf that starts the path set the whole value (PROPWATCH_PROBES).
+    const leaf = appliedLeaves.find((candidate) => candidate.path.every((segment, i) => path[i] === segment));
+    if (leaf) return `environment variable ${leaf.name}`;
+    const pointer = path.map((segment) => `/${segment}`).join('');
+    if (options.values && valueAt(options.values, pointer) !== undefined) return 'given values';
+    if (options.file && valueAt(fileValues, pointer) !== undefined) return `file ${options.file}`;
+    if (path.length > 0 && valueAt(withDefaults, pointer) !== undefined) return 'default value';
+    // Absent: say where it can be given.
+    if (options.file) return `file ${options.file}`;
+    if (options.values) return 'given values';
+    return `environment variable ${envNameFor(
+      path.filter((segment) => !/^[0-9]+$/.test(segment)),
       prefix,
-    );
-    if (applied.includes(envName)) return `environment variable ${envName}`;
-    return options.file ? `file ${options.file}` : options.values ? 'given values' : 'defaults';
+    )}`;
   };
-  for (const error of validator.Errors(withDefaults)) {
-    throw toConfigError(schema as unknown as JsonSchema, withDefaults, error, source);
-  }
-  return { config: deepFreeze(withDefaults as Static<S>), appliedEnv: applied, unknownEnv: unknown };
+  const validator = Compile(schema);
+  const errors = [...validator.Errors(withDefaults)];
+  // A misspelt key also leaves the real one missing; the misspelling is the error worth naming.
+  const first =
+    errors.find((error) => error.keyword === 'additionalProperties' || error.keyword === 'boolean') ?? errors[0];
+  if (first) throw toConfigError(json, withDefaults, first, sourceOf);
+  return { config: deepFreeze(withDefaults as Static<S>), appliedEnv: applied, unknownEnv: unknown, sourceOf };
 }
 
 interface ValidationError {
@@ -75,7 +87,7 @@ function toConfigError(
   schema: JsonSchema,
   data: unknown,
   error: ValidationError,
-  source: (pointer: string) => string,
+  sourceOf: (key: string) => string,
 ): ConfigError {
   let pointer = error.instancePath;
   if (error.keyword === 'required') {
@@ -98,37 +110,21 @@ function toConfigError(
     // The value of an unknown key is never echoed: it may be a secret under a misspelt name.
     return new ConfigError(
       keyOf(unknownKeyPointer),
-      HIDDEN_VALUE,
+      hideValue(valueAt(data, unknownKeyPointer), 'the key is unknown (a misspelt secret?)'),
       `no such key (known keys here: ${known})`,
-      source(parentPointer),
+      sourceOf(keyOf(unknownKeyPointer)),
     );
   }
   const target = schemaAt(schema, pointer);
-  const value = target?.secret ? '***' : valueAt(data, pointer);
-  return new ConfigError(keyOf(pointer), value, describeExpected(target), source(pointer));
+  const raw = valueAt(data, pointer);
+  // Anything that is or holds a secret is described, never shown: a list of
+  // probes given as one object would otherwise print every token in it.
+  const value = raw !== undefined && holdsSecret(target) ? hideValue(raw, secretWhy(target)) : raw;
+  return new ConfigError(keyOf(pointer), value, describeExpected(target), sourceOf(keyOf(pointer)));
 }
 
 function keyOf(pointer: string): string {
   return pointer.split('/').slice(1).join('.') || '(root)';
-}
-
-function readYaml(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError('(file)', file, 'a readable YAML file', `${(error as Error).message}`);
-  }
-  const document = parseDocument(text, { prettyErrors: true });
-  if (document.errors.length) {
-    throw new ConfigError('(file)', file, 'valid YAML', document.errors[0]!.message);
-  }
-  const value = document.toJS() as unknown;
-  if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError('(root)', value, 'a YAML mapping of keys to values', `file ${file}`);
-  }
-  return value as Record<string, unknown>;
 }
 
 export function deepFreeze<T>(value: T): T {
@@ -137,49 +133,6 @@ export function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
-}
-
-/** A copy of the config with every `secret: true` key replaced by "***", for dumps and logs. */
-export function maskSecrets<T>(schema: TSchema, config: T): T {
-  return mask(schema as unknown as JsonSchema, config) as T;
-}
-
-function mask(schema: JsonSchema | undefined, value: unknown): unknown {
-  if (!schema) return value;
-  if (schema.secret && value !== undefined && value !== '') return '***';
-  if (Array.isArray(value)) return value.map((item) => mask(schema.items, item));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, child]) => [
-        key,
-        mask(
-          schema.properties?.[key] ??
-            (typeof schema.additionalProperties === 'object' ? (schema.additionalProperties as JsonSchema) : undefined),
-          child,
-        ),
-      ]),
-    );
-  }
-  return value;
-}
-
-/** Every non-empty secret string in the config, so the logger can scrub them from any line. */
-export function collectSecrets(schema: TSchema, config: unknown): string[] {
-  const found: string[] = [];
-  const walk = (node: JsonSchema | undefined, value: unknown) => {
-    if (!node) return;
-    if (node.secret && typeof value === 'string' && value.length > 0) found.push(value);
-    else if (Array.isArray(value)) value.forEach((item) => walk(node.items, item));
-    else if (typeof value === 'object' && value !== null)
-      for (const [key, child] of Object.entries(value))
-        walk(
-          node.properties?.[key] ??
-            (typeof node.additionalProperties === 'object' ? (node.additionalProperties as JsonSchema) : undefined),
-          child,
-        );
-  };
-  walk(schema as unknown as JsonSchema, config);
-  return found;
 }
 
 export { describeExpected };

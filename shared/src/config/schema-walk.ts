@@ -12,6 +12,8 @@ export type JsonSchema = Record<string, unknown> & {
   const?: unknown;
   enum?: unknown[];
   secret?: boolean;
+  /** Overrides the generated description of what the key accepts, where a pattern would read badly. */
+  expected?: string;
 };
 
 export interface LeafPath {
@@ -25,6 +27,29 @@ export function leafPaths(schema: JsonSchema, prefix: string[] = []): LeafPath[]
     return Object.entries(schema.properties).flatMap(([key, child]) => leafPaths(child, [...prefix, key]));
   }
   return prefix.length ? [{ path: prefix, schema }] : [];
+}
+
+const secretHolders = new WeakMap<JsonSchema, boolean>();
+
+/**
+ * Whether the schema or anything under it is `secret: true`. A value under
+ * such a key may carry a secret anywhere inside it (a token in a list of
+ * probes, a webhook URL in a list), so it is never echoed whole.
+ */
+export function holdsSecret(schema: JsonSchema | undefined): boolean {
+  if (!schema) return false;
+  const known = secretHolders.get(schema);
+  if (known !== undefined) return known;
+  secretHolders.set(schema, false); // a recursive schema is not secret through itself
+  const children = [
+    ...Object.values(schema.properties ?? {}),
+    ...(schema.items ? [schema.items] : []),
+    ...(schema.anyOf ?? []),
+    ...(typeof schema.additionalProperties === 'object' ? [schema.additionalProperties as JsonSchema] : []),
+  ];
+  const holds = schema.secret === true || children.some((child) => holdsSecret(child));
+  secretHolders.set(schema, holds);
+  return holds;
 }
 
 /** The sub-schema at a JSON pointer such as `/round/pollIntervalMs` or `/targets/0/port`. */
@@ -54,6 +79,7 @@ export function valueAt(value: unknown, pointer: string): unknown {
 /** What a schema accepts, in words: "an integer from 1 to 65535", "one of cloudflare, rfc2136". */
 export function describeExpected(schema: JsonSchema | undefined): string {
   if (!schema) return 'no value here (unknown key)';
+  if (typeof schema.expected === 'string') return schema.expected;
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (schema.anyOf) {
     const literals = schema.anyOf.filter((s) => s.const !== undefined).map((s) => String(s.const));

@@ -3,6 +3,25 @@
  * and TSIG errors (RFC 8945 §4.3). One catalogue, so the same failure always
  * reads the same. Messages name the zone, record and key involved — never
  * the secret.
+ *
+ * Each message starts with what the server answered — the RCODE and how the
+ * answer was signed: "(signed)" when its TSIG verified with our key (the
+ * server accepted the key), "(unsigned)" when it carried no TSIG, "(TSIG error
+ * BADKEY)" when the TSIG error field named the problem — and then says what
+ * that means on the server families that answer so, because they differ:
+ *
+ * | cause                          | BIND                 | Knot                 | PowerDNS 4.7       |
+ * |--------------------------------|----------------------|----------------------|--------------------|
+ * | unknown key name               | NOTAUTH, BADKEY      | NOTAUTH, BADKEY      | REFUSED, unsigned  |
+ * | wrong secret                   | NOTAUTH, BADSIG      | NOTAUTH, BADSIG      | REFUSED, unsigned  |
+ * | wrong algorithm                | NOTAUTH, BADKEY      | NOTAUTH, BADKEY      | REFUSED, unsigned  |
+ * | key without update rights      | REFUSED, signed      | NOTAUTH, BADKEY      | REFUSED, signed    |
+ * | zone not served                | NOTAUTH, signed      | NOTAUTH, unsigned    | NOTAUTH, signed    |
+ * | PowerDNS with dnsupdate=no     |                      |                      | REFUSED, signed    |
+ *
+ * (measured against the real servers: probe/test/real-servers-*.test.ts).
+ * PowerDNS logs the real cause of its unsigned REFUSED; the answer alone
+ * cannot tell them apart, so the message sends the operator to the log.
  */
 
 export const RCODE_NAMES: Readonly<Record<number, string>> = {
@@ -43,45 +62,67 @@ export interface Failure {
   retryable: boolean;
 }
 
+/** How the answer was signed: its TSIG verified with our key, or it had none. */
+export type AnswerSignature = 'signed' | 'unsigned';
+
 /** The failure for a non-NOERROR response RCODE (after any TSIG error was handled). */
-export function describeRcode(rcode: number, ctx: UpdateContext): Failure {
+export function describeRcode(rcode: number, signature: AnswerSignature, ctx: UpdateContext): Failure {
   const code = rcodeName(rcode);
-  const fail = (error: string, retryable = false): Failure => ({ error, code, retryable });
+  const fail = (why: string, retryable = false): Failure => ({
+    error: `${code} (${signature}): ${why}`,
+    code,
+    retryable,
+  });
+  const key = `key "${ctx.keyName}"`;
   switch (rcode) {
-    case 9:
-      return fail(`NOTAUTH: server is not authoritative for ${ctx.zone} or rejected the TSIG key "${ctx.keyName}"`);
     case 5:
-      return fail(
-        `REFUSED: key ${ctx.keyName} has no update rights for ${ctx.name} (check update-policy / allow-update)`,
-      );
+      return signature === 'signed'
+        ? fail(
+            `the server at ${ctx.server} accepted ${key} and refused to let it update ${ctx.name}: ` +
+              `BIND: grant it in update-policy (or allow-update); ` +
+              `PowerDNS: name it in the zone's TSIG-ALLOW-DNSUPDATE metadata, with dnsupdate=yes and this probe's address in allow-dnsupdate-from`,
+          )
+        : fail(
+            `the server at ${ctx.server} refused the update of ${ctx.name} without signing its answer, so it may not have accepted ${key} (${ctx.algorithm}) at all. ` +
+              `PowerDNS answers this for an unknown key, a wrong secret or a wrong algorithm; BIND and Knot report those as TSIG errors (BADKEY, BADSIG) and sign a policy refusal. ` +
+              `The server's log names the cause`,
+          );
+    case 9:
+      return signature === 'signed'
+        ? fail(
+            `the server at ${ctx.server} accepted ${key} but is not authoritative for ${ctx.zone} (check the zone setting and that ${ctx.server} is its primary)`,
+          )
+        : fail(
+            `the server at ${ctx.server} is not authoritative for ${ctx.zone} (Knot answers a zone it does not serve so), or did not accept ${key} and gave no TSIG error; check the zone setting, the key and the server's log`,
+          );
     case 10:
       return fail(
-        `NOTZONE: ${ctx.name} is not inside zone ${ctx.zone} as the server at ${ctx.server} sees it (check the zone setting)`,
+        `${ctx.name} is not inside zone ${ctx.zone} as the server at ${ctx.server} sees it (check the zone setting)`,
       );
     case 2:
       return fail(
-        `SERVFAIL: the server at ${ctx.server} failed to apply the update to ${ctx.zone} (see its log; journal or zone file not writable?)`,
+        `the server at ${ctx.server} failed to apply the update to ${ctx.zone} (see its log; journal or zone file not writable?)`,
         true,
       );
     case 1:
-      return fail(`FORMERR: the server at ${ctx.server} could not parse the update`);
+      return fail(`the server at ${ctx.server} could not parse the update`);
     case 4:
-      return fail(`NOTIMP: the server at ${ctx.server} does not implement DNS UPDATE`);
+      return fail(`the server at ${ctx.server} does not implement DNS UPDATE`);
     case 7:
     case 8:
     case 6:
     case 3:
-      return fail(`${code}: prerequisite failed at ${ctx.name} (unexpected: this writer sends no prerequisites)`);
+      return fail(`prerequisite failed at ${ctx.name} (unexpected: this writer sends no prerequisites)`);
     default:
-      return fail(`${code}: the server at ${ctx.server} rejected the update to ${ctx.name}`);
+      return fail(`the server at ${ctx.server} rejected the update to ${ctx.name}`);
   }
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
- * The failure for a TSIG error in the response. The header RCODE is NOTAUTH
- * for these, so the NOTAUTH sentence comes first and the TSIG detail after.
+ * The failure for a TSIG error in the response (the header RCODE is NOTAUTH
+ * for these): "NOTAUTH (TSIG error BADKEY): the server has no key …".
  */
 export function describeTsigError(
   error: number,
@@ -90,14 +131,13 @@ export function describeTsigError(
   detail: { other: Buffer; fudge: number; nowSeconds: number },
 ): Failure {
   const code = tsigErrorName(error);
-  const prefix = rcode === 9 ? `${describeRcode(9, ctx).error}; ` : rcode === 0 ? '' : `${rcodeName(rcode)}: `;
   let why: string;
   switch (error) {
     case 16:
-      why = `the server knows key "${ctx.keyName}" but our MAC did not verify (wrong secret or algorithm ${ctx.algorithm}?)`;
+      why = `the server knows key "${ctx.keyName}" but our MAC did not verify: a wrong secret, or an algorithm other than ${ctx.algorithm}`;
       break;
     case 17:
-      // Knot also answers BADKEY for a known key that no update ACL lets in.
+      // BIND and Knot answer BADKEY for a known name with another algorithm, and Knot for a known key no update ACL lets in.
       why = `the server has no key "${ctx.keyName}" with algorithm ${ctx.algorithm} (check the key name and algorithm in its config), or the key matches no acl with action update for ${ctx.zone} (Knot)`;
       break;
     case 18: {
@@ -115,5 +155,5 @@ export function describeTsigError(
     default:
       why = 'unknown TSIG error';
   }
-  return { error: `${prefix}TSIG error ${code}: ${why}`, code, retryable: false };
+  return { error: `${rcodeName(rcode)} (TSIG error ${code}): ${why}`, code, retryable: false };
 }

@@ -52,7 +52,7 @@ export function interpretUpdateResponse(input: OutcomeInput): UpdateOutcome {
     case 'unsigned':
       if (header.rcode === 0)
         return failure('response TSIG did not verify: the NOERROR response is unsigned', 'TSIG_VERIFY');
-      return { ok: false, ...withNote(describeRcode(header.rcode, ctx), 'response unsigned') };
+      return { ok: false, ...describeRcode(header.rcode, 'unsigned', ctx) };
     case 'unsigned-error':
       return {
         ok: false,
@@ -74,10 +74,6 @@ export function interpretUpdateResponse(input: OutcomeInput): UpdateOutcome {
           'BADTIME',
         );
       }
-      return header.rcode === 0 ? { ok: true } : { ok: false, ...describeRcode(header.rcode, ctx) };
+      return header.rcode === 0 ? { ok: true } : { ok: false, ...describeRcode(header.rcode, 'signed', ctx) };
   }
-}
-
-function withNote(failure: Failure, note: string): Failure {
-  return { ...failure, error: `${failure.error} (${note})` };
 }
