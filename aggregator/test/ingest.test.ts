@@ -57,13 +57,13 @@ describe('POST /api/v1/rounds', () => {
       'missing fields',
       () => ingest(t.app, { wireVersion: 1, probe: valid.probe }),
       400,
-      /body: missing required field "round"/,
+      /^body\.round is missing: expected an object with keys /,
     ],
     [
       'missing nested field',
       () => ingest(t.app, withRound({ serial: undefined })),
       400,
-      /body\.round: missing required field "serial"/,
+      /^body\.round\.serial is missing: expected a string matching /,
     ],
     [
       'wrong type',

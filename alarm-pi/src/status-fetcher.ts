@@ -3,7 +3,7 @@
  * connection, HTTP error, bad JSON, a body that is not a Status) is returned
  * as a failure with a reason, never thrown.
  */
-import { Status } from '@propwatch/shared';
+import { Status, describeSchemaErrors, errorMessageOf } from '@propwatch/shared';
 import { Compile } from 'typebox/compile';
 
 export type FetchResult = { ok: true; status: Status } | { ok: false; reason: string };
@@ -36,11 +36,13 @@ export function createStatusFetcher(options: StatusFetcherOptions): () => Promis
       response = await doFetch(url, { headers, signal });
       text = await response.text();
     } catch (error) {
-      return { ok: false, reason: describeFetchError(error, options.timeoutMs) };
+      return { ok: false, reason: `no answer from ${url}: ${describeFetchError(error, options.timeoutMs)}` };
     }
     if (!response.ok) {
+      // The aggregator says why ("wrong read token"); a proxy's error page says nothing worth repeating.
+      const why = errorMessageOf(text);
       const hint = response.status === 401 || response.status === 403 ? ' (check aggregator.readToken)' : '';
-      return { ok: false, reason: `HTTP ${response.status} from ${url}${hint}` };
+      return { ok: false, reason: `HTTP ${response.status} from ${url}${why ? `: ${why}` : ''}${hint}` };
     }
     let body: unknown;
     try {
@@ -48,21 +50,30 @@ export function createStatusFetcher(options: StatusFetcherOptions): () => Promis
     } catch {
       return { ok: false, reason: `invalid JSON from ${url}: ${JSON.stringify(text.slice(0, 60))}` };
     }
-    const firstError = statusValidator.Errors(body)[0];
-    if (firstError) {
+    if (!statusValidator.Check(body))
       return {
         ok: false,
-        reason: `body is not a Status: ${firstError.instancePath || '(root)'} ${firstError.message}`,
+        reason: `body is not a Status: ${describeSchemaErrors(Status, body, statusValidator.Errors(body), 'body')}`,
       };
-    }
-    return { ok: true, status: body as Status };
+    return { ok: true, status: body };
   };
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
-  const cause = err?.cause;
-  if (cause?.code) return `${cause.code}: ${cause.message ?? err.message}`;
-  return err?.message ?? String(error);
+/**
+ * Why a request got no answer, as the daemon's log and `--once` both print it:
+ * the system error (ECONNREFUSED, ENOTFOUND, …) with its message, or what
+ * fetch itself refused ("bad port": the fetch standard blocks ports such as 9).
+ */
+export function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
+  const cause: unknown = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code) return `${code}: ${cause.message}`;
+    if (cause.message === 'bad port')
+      return 'bad port: fetch refuses this port (a "bad port" of the fetch standard); use another port';
+    return `${error.message}: ${cause.message}`;
+  }
+  return error.message;
 }

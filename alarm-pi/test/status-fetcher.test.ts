@@ -27,7 +27,9 @@ beforeAll(async () => {
     if (mode === 'badshape') return { ...goodStatus, state: 'fine' };
     if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
     if (request.headers.authorization !== undefined && request.headers.authorization !== 'Bearer read-secret')
-      return reply.code(401).send({ error: 'bad token' });
+      return reply
+        .code(401)
+        .send({ statusCode: 401, error: 'Unauthorized', message: 'wrong read token', code: 'PROPWATCH_UNAUTHORIZED' });
     return goodStatus;
   });
   base = (await app.listen({ port: 0, host: '127.0.0.1' })) + '/prefix/';
@@ -58,13 +60,17 @@ describe('createStatusFetcher against a real HTTP server', () => {
   it('a rejected token is a failure that points at the config key', async () => {
     mode = 'good';
     const result = await createStatusFetcher({ url: base, readToken: 'wrong', timeoutMs: 2000 })();
-    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/HTTP 401.*readToken/) });
+    // The aggregator's own reason, then where to look.
+    expect(result).toEqual({
+      ok: false,
+      reason: `HTTP 401 from ${base}api/v1/status: wrong read token (check aggregator.readToken)`,
+    });
   });
 
   it.each([
     ['error', /HTTP 500/],
     ['badjson', /invalid JSON/],
-    ['badshape', /not a Status: \/state/],
+    ['badshape', /^body is not a Status: body\.state: expected one of ok, alarm, stale, degraded \(got "fine"\)$/],
   ] as const)('%s is a failure with a reason', async (which, reason) => {
     mode = which;
     const result = await createStatusFetcher({ url: base, timeoutMs: 2000 })();
@@ -74,7 +80,7 @@ describe('createStatusFetcher against a real HTTP server', () => {
   it('a slow server times out', async () => {
     mode = 'slow';
     const result = await createStatusFetcher({ url: base, timeoutMs: 100 })();
-    expect(result).toEqual({ ok: false, reason: 'timeout after 100 ms' });
+    expect(result).toEqual({ ok: false, reason: `no answer from ${base}api/v1/status: timeout after 100 ms` });
   });
 
   it('a closed port is a failure, not an exception', async () => {
@@ -82,6 +88,18 @@ describe('createStatusFetcher against a real HTTP server', () => {
     const address = await closed.listen({ port: 0, host: '127.0.0.1' });
     await closed.close();
     const result = await createStatusFetcher({ url: address, timeoutMs: 2000 })();
-    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/ECONNREFUSED/) });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^no answer from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/status: ECONNREFUSED: /),
+    });
+  });
+
+  it('a port fetch refuses to use says so, not just "fetch failed"', async () => {
+    const result = await createStatusFetcher({ url: 'http://127.0.0.1:9', timeoutMs: 2000 })();
+    expect(result).toEqual({
+      ok: false,
+      reason:
+        'no answer from http://127.0.0.1:9/api/v1/status: bad port: fetch refuses this port (a "bad port" of the fetch standard); use another port',
+    });
   });
 });

@@ -1,14 +1,14 @@
 /**
  * Fastify validator compiler on TypeBox's own compiler (fast, and it rejects
  * unknown fields instead of silently stripping them as fastify's default Ajv
- * setup does). Failures become one precise 400 message (see describe-errors).
+ * setup does). Failures become one precise 400 message, worded by the shared
+ * describeSchemaErrors like every other schema error in propwatch.
  */
 import type { FastifySchemaCompiler } from 'fastify';
-import type { JsonSchema } from '@propwatch/shared';
+import { describeSchemaErrors } from '@propwatch/shared';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
-import { type SchemaError, describeErrors } from './describe-errors.js';
 
 const DATA_VAR: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
 
@@ -19,7 +19,6 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     // Query strings and headers arrive as text; bodies are JSON and must already have the right types.
     const value = httpPart === 'body' ? input : Value.Convert(schema, input);
     if (check.Check(value)) return { value };
-    const errors = check.Errors(value) as unknown as SchemaError[];
-    return { error: new Error(describeErrors(schema as unknown as JsonSchema, value, errors, part)) };
+    return { error: new Error(describeSchemaErrors(schema, value, check.Errors(value), part)) };
   };
 };

@@ -3,14 +3,16 @@
  * report that fails is a probe bug (an unchecked name, an untruncated text);
  * sent anyway, the aggregator would answer 400 and the report would only end
  * up in `rejected/`, so the caller logs what failed and does not spool it.
+ * The sentences are the shared schema wording, the aggregator's own.
  */
-import { RoundReport } from '@propwatch/shared';
+import { RoundReport, describeSchemaProblem, findSchemaProblems, valueAt } from '@propwatch/shared';
 import { Compile } from 'typebox/compile';
 
-/** One schema violation: JSON pointer, the offending value (as short JSON) and the rule. */
+/** One schema violation: JSON pointer, the offending value (as short JSON) and what was expected. */
 export interface ReportProblem {
   path: string;
   value: string;
+  /** "report.round.pops[0].pop: expected a string matching … (got …)" */
   message: string;
 }
 
@@ -23,25 +25,11 @@ const validator = Compile(RoundReport);
 /** The schema violations of `report` (the first few), or an empty list when the aggregator will accept it. */
 export function findReportProblems(report: unknown): ReportProblem[] {
   if (validator.Check(report)) return [];
-  const problems: ReportProblem[] = [];
-  for (const error of validator.Errors(report)) {
-    problems.push({
-      path: error.instancePath || '/',
-      value: describeValue(valueAt(report, error.instancePath)),
-      message: error.message,
-    });
-    if (problems.length >= MAX_PROBLEMS) break;
-  }
-  return problems;
-}
-
-function valueAt(root: unknown, pointer: string): unknown {
-  let value = root;
-  for (const segment of pointer.split('/').slice(1)) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<string, unknown>)[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return value;
+  return findSchemaProblems(RoundReport, validator.Errors(report), MAX_PROBLEMS).map((problem) => ({
+    path: problem.pointer || '/',
+    value: describeValue(valueAt(report, problem.pointer)),
+    message: describeSchemaProblem(problem, report, 'report'),
+  }));
 }
 
 function describeValue(value: unknown): string {

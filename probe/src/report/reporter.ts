@@ -51,12 +51,13 @@ export class Reporter {
   submit(report: RoundReport): SubmitResult {
     const roundId = report.round.id;
     const problems = findReportProblems(report);
-    if (problems.length > 0) {
+    const [first] = problems;
+    if (first) {
       // Not spooled: the aggregator would refuse it with a 400. The round's
       // previous report (if any) stays in the spool and is still delivered.
       this.logger?.error(
         { roundId, state: report.round.state, problems },
-        `report fails the wire schema at ${problems[0]!.path} (value ${problems[0]!.value}); not sent. This is a probe bug: please report it`,
+        `report fails the wire schema: ${first.message}; not sent. This is a probe bug: please report it`,
       );
       this.events.onNotSpooled?.('invalid');
       return 'invalid';

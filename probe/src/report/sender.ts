@@ -5,7 +5,7 @@
  * rotated must not lose data) but logged as errors; other 4xx mean the
  * aggregator will never accept that report, so it is moved to `rejected/`.
  */
-import { backoffDelayMs, type Logger } from '@propwatch/shared';
+import { backoffDelayMs, errorMessageOf, type Logger } from '@propwatch/shared';
 import { createRequestSignal } from '../request-signal.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
@@ -159,7 +159,7 @@ export class ReportSender {
       response.status === 408
     ) {
       const level = response.status === 401 || response.status === 403 ? 'error' : 'warn';
-      this.logFailure(entry, `aggregator answered HTTP ${response.status}`, level);
+      this.logFailure(entry, `aggregator answered HTTP ${response.status}${reasonIn(answer)}`, level);
       const retryAfter = Number(response.headers.get('retry-after'));
       return Number.isFinite(retryAfter) && retryAfter > 0
         ? { result: 'retry', retryAfterMs: Math.min(retryAfter * 1000, this.options.backoffMaxMs) }
@@ -167,7 +167,7 @@ export class ReportSender {
     }
     this.deps.logger?.error(
       { roundId: entry.roundId, status: response.status },
-      'aggregator rejected the report for good; kept in spool/rejected',
+      `aggregator rejected the report for good${reasonIn(answer)}; kept in spool/rejected`,
     );
     this.spool.reject(entry);
     return { result: 'rejected' };
@@ -178,4 +178,10 @@ export class ReportSender {
     if (this.failures === 0 || this.failures % 10 === 0)
       this.deps.logger?.[level]({ roundId: entry.roundId, failures: this.failures, spooled: this.spool.size }, message);
   }
+}
+
+/** ": <the aggregator's message>" from an error answer, or nothing when the body is not one (a proxy's page). */
+function reasonIn(answer: string): string {
+  const message = errorMessageOf(answer);
+  return message === undefined ? '' : `: ${message}`;
 }

@@ -38,14 +38,15 @@ export function applyEnvOverrides(
     known.add(name);
     const raw = env[name];
     if (raw === undefined) continue;
-    setPath(merged, leaf.path, convert(raw, leaf.schema, name, leaf.path.join('.')));
+    setPath(merged, leaf.path, convertText(raw, leaf.schema, leaf.path.join('.'), `environment variable ${name}`));
     applied.push(name);
   }
   const unknown = Object.keys(env).filter((name) => name.startsWith(prefix) && !known.has(name));
   return { merged, applied, unknown };
 }
 
-function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+/** Sets `path` in `target`, creating the objects on the way (replacing anything that is not one). */
+export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
@@ -61,10 +62,13 @@ function typesOf(schema: JsonSchema): string[] {
   return Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
 }
 
-function convert(raw: string, schema: JsonSchema, envName: string, key: string): unknown {
+/**
+ * Text from outside a file (an environment variable, a command-line flag) as
+ * the type `schema` wants; `source` names where it came from in the error.
+ */
+export function convertText(raw: string, schema: JsonSchema, key: string, source: string): unknown {
   const types = typesOf(schema);
   const secretive = holdsSecret(schema);
-  const source = `environment variable ${envName}`;
   const fail = (): never => {
     throw new ConfigError(key, secretive ? hideValue(raw, secretWhy(schema)) : raw, describeExpected(schema), source);
   };
@@ -110,4 +114,61 @@ function convert(raw: string, schema: JsonSchema, envName: string, key: string):
 /** Why a value under `schema` is not shown. */
 export function secretWhy(schema: JsonSchema | undefined): string {
   return schema?.secret ? 'it is a secret' : 'it holds secrets';
+}
+
+/** A `PROPWATCH_*` variable that sets no config key, with the name it most likely meant. */
+export interface UnknownEnvName {
+  name: string;
+  /** A known name the variable is close to (one underscore instead of two, a letter off), if any. */
+  suggestion?: string | undefined;
+}
+
+/**
+ * The variables with `prefix` that no key of `schema` reads (typos, or a
+ * variable meant for another component), each with a suggestion when a known
+ * name is close. `ignore` lists expected non-key names (PROPWATCH_CONFIG).
+ */
+export function findUnknownEnv(
+  schema: JsonSchema,
+  env: Readonly<Record<string, string | undefined>>,
+  prefix = DEFAULT_ENV_PREFIX,
+  ignore: readonly string[] = [],
+): UnknownEnvName[] {
+  const known = leafPaths(schema).map((leaf) => envNameFor(leaf.path, prefix));
+  const expected = new Set([...known, `${prefix}CONFIG`, ...ignore]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith(prefix) && !expected.has(name) && env[name] !== undefined)
+    .sort()
+    .map((name) => ({ name, suggestion: closestName(name, known) }));
+}
+
+/** "PROPWATCH_ZONEE matches no config key and is ignored (did you mean PROPWATCH_ZONE?)" */
+export function describeUnknownEnv(unknown: UnknownEnvName): string {
+  const hint = unknown.suggestion ? ` (did you mean ${unknown.suggestion}?)` : '';
+  return `environment variable ${unknown.name} matches no config key and is ignored${hint}`;
+}
+
+function closestName(name: string, known: readonly string[]): string | undefined {
+  // The commonest slip: one underscore where nesting needs two (PROPWATCH_ROUND_POLL_INTERVAL_MS).
+  const squash = (text: string) => text.replace(/_/g, '');
+  const sameLetters = known.find((candidate) => squash(candidate) === squash(name));
+  if (sameLetters) return sameLetters;
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance (names are short: under 60 characters). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }

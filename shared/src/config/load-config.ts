@@ -9,8 +9,10 @@ import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { ConfigError, hideValue } from './config-error.js';
 import { DEFAULT_ENV_PREFIX, applyEnvOverrides, envNameFor, secretWhy } from './env-overrides.js';
+import { type FlagOverride, applyFlagOverrides, flagFor } from './flag-overrides.js';
 import { readYamlFile } from './read-yaml-file.js';
-import { type JsonSchema, describeExpected, holdsSecret, leafPaths, schemaAt, valueAt } from './schema-walk.js';
+import { type SchemaError, type SchemaProblem, findSchemaProblems } from './schema-errors.js';
+import { type JsonSchema, holdsSecret, jsonSchemaOf, leafPaths, schemaAt, valueAt } from './schema-walk.js';
 
 export interface LoadConfigOptions {
   /** Path of a YAML file; omitted means environment and defaults only. */
@@ -21,6 +23,8 @@ export interface LoadConfigOptions {
   envIgnore?: readonly string[];
   /** Values used instead of a file (tests, embedding); merged over the file's content when both are given. */
   values?: Record<string, unknown>;
+  /** Command-line flags that set keys; they win over file, values and environment. */
+  flags?: readonly FlagOverride[];
 }
 
 export interface LoadedConfig<T> {
@@ -31,27 +35,31 @@ export interface LoadedConfig<T> {
   unknownEnv: string[];
   /**
    * Where the value of a key (`status.quorum`, `probes.1.token`) came from, worded for a ConfigError:
-   * "environment variable PROPWATCH_PROBES", "file probe.yaml", "given values" or "default value".
-   * Components use it for the checks the schema cannot express, so every error names the right place.
+   * "command-line flag --driver", "environment variable PROPWATCH_PROBES", "file probe.yaml",
+   * "given values" or "default value". Components use it for the checks the schema cannot express,
+   * so every error names the right place.
    */
   sourceOf(key: string): string;
 }
 
 export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOptions = {}): LoadedConfig<Static<S>> {
   const prefix = options.envPrefix ?? DEFAULT_ENV_PREFIX;
-  const json = schema as unknown as JsonSchema;
+  const json = jsonSchemaOf(schema);
   const fileValues = options.file ? readYamlFile(options.file, json) : {};
   const fromFile = { ...fileValues, ...(options.values ? structuredClone(options.values) : {}) };
-  const { merged, applied, unknown } = applyEnvOverrides(json, fromFile, options.env ?? {}, prefix, [
+  const env = applyEnvOverrides(json, fromFile, options.env ?? {}, prefix, [
     `${prefix}CONFIG`,
     ...(options.envIgnore ?? []),
   ]);
-  const withDefaults = Value.Default(schema, merged) as unknown;
+  const flags = applyFlagOverrides(json, env.merged, options.flags ?? []);
+  const withDefaults = Value.Default(schema, flags.merged) as unknown;
   const appliedLeaves = leafPaths(json)
     .map((leaf) => ({ path: leaf.path, name: envNameFor(leaf.path, prefix) }))
-    .filter((leaf) => applied.includes(leaf.name));
+    .filter((leaf) => env.applied.includes(leaf.name));
   const sourceOf = (key: string): string => {
     const path = key === '' || key === '(root)' ? [] : key.split('.');
+    const flag = flagFor(flags.applied, path);
+    if (flag) return `command-line flag ${flag}`;
     // Env leaves are never inside lists, so a leaf that starts the path set the whole value (PROPWATCH_PROBES).
     const leaf = appliedLeaves.find((candidate) => candidate.path.every((segment, i) => path[i] === segment));
     if (leaf) return `environment variable ${leaf.name}`;
@@ -67,64 +75,55 @@ export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOpti
       prefix,
     )}`;
   };
-  const validator = Compile(schema);
-  const errors = [...validator.Errors(withDefaults)];
-  // A misspelt key also leaves the real one missing; the misspelling is the error worth naming.
-  const first =
-    errors.find((error) => error.keyword === 'additionalProperties' || error.keyword === 'boolean') ?? errors[0];
+  const errors: SchemaError[] = Compile(schema).Errors(withDefaults);
+  const [first] = findSchemaProblems(schema, errors, 1);
   if (first) throw toConfigError(json, withDefaults, first, sourceOf);
-  return { config: deepFreeze(withDefaults as Static<S>), appliedEnv: applied, unknownEnv: unknown, sourceOf };
+  return {
+    config: deepFreeze(withDefaults as Static<S>),
+    appliedEnv: env.applied,
+    unknownEnv: env.unknown,
+    sourceOf,
+  };
 }
 
-interface ValidationError {
-  keyword: string;
-  instancePath: string;
-  params: Record<string, unknown>;
-  message: string;
-}
-
+/** A validation problem as a ConfigError: the key, its value (never a secret, never under an unknown key), the source. */
 function toConfigError(
   schema: JsonSchema,
   data: unknown,
-  error: ValidationError,
+  problem: SchemaProblem,
   sourceOf: (key: string) => string,
 ): ConfigError {
-  let pointer = error.instancePath;
-  if (error.keyword === 'required') {
-    const missing =
-      (error.params.requiredProperties as string[] | undefined)?.[0] ??
-      (error.params.missingProperty as string | undefined);
-    if (missing) pointer = `${pointer}/${missing}`;
+  const key = keyOf(problem.pointer);
+  switch (problem.kind) {
+    case 'unknown':
+      // The value of an unknown key is never echoed: it may be a secret under a misspelt name.
+      return new ConfigError(
+        key,
+        hideValue(valueAt(data, problem.pointer), 'the key is unknown (a misspelt secret?)'),
+        `no such key (known keys here: ${problem.allowed.join(', ')})`,
+        sourceOf(key),
+      );
+    case 'missing':
+      return new ConfigError(key, undefined, problem.expected, sourceOf(key));
+    case 'invalid': {
+      const target = schemaAt(schema, problem.pointer);
+      const raw = valueAt(data, problem.pointer);
+      // Anything that is or holds a secret is described, never shown: a list of
+      // probes given as one object would otherwise print every token in it.
+      const value = raw !== undefined && holdsSecret(target) ? hideValue(raw, secretWhy(target)) : raw;
+      return new ConfigError(key, value, problem.expected, sourceOf(key));
+    }
   }
-  // TypeBox reports an unknown key either as `additionalProperties` on the
-  // parent or as the `false` schema on the key itself.
-  const unknownKeyPointer =
-    error.keyword === 'additionalProperties'
-      ? `${error.instancePath}/${(error.params.additionalProperties as string[] | undefined)?.[0] ?? '?'}`
-      : error.keyword === 'boolean'
-        ? error.instancePath
-        : undefined;
-  if (unknownKeyPointer !== undefined) {
-    const parentPointer = unknownKeyPointer.split('/').slice(0, -1).join('/');
-    const known = Object.keys(schemaAt(schema, parentPointer)?.properties ?? {}).join(', ');
-    // The value of an unknown key is never echoed: it may be a secret under a misspelt name.
-    return new ConfigError(
-      keyOf(unknownKeyPointer),
-      hideValue(valueAt(data, unknownKeyPointer), 'the key is unknown (a misspelt secret?)'),
-      `no such key (known keys here: ${known})`,
-      sourceOf(keyOf(unknownKeyPointer)),
-    );
-  }
-  const target = schemaAt(schema, pointer);
-  const raw = valueAt(data, pointer);
-  // Anything that is or holds a secret is described, never shown: a list of
-  // probes given as one object would otherwise print every token in it.
-  const value = raw !== undefined && holdsSecret(target) ? hideValue(raw, secretWhy(target)) : raw;
-  return new ConfigError(keyOf(pointer), value, describeExpected(target), sourceOf(keyOf(pointer)));
 }
 
 function keyOf(pointer: string): string {
-  return pointer.split('/').slice(1).join('.') || '(root)';
+  return (
+    pointer
+      .split('/')
+      .slice(1)
+      .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .join('.') || '(root)'
+  );
 }
 
 export function deepFreeze<T>(value: T): T {
@@ -134,5 +133,3 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-
-export { describeExpected };

@@ -1,10 +1,10 @@
 /** Secret values of a loaded config: masked for dumps, collected for the logger to scrub. */
 import type { TSchema } from 'typebox';
-import type { JsonSchema } from './schema-walk.js';
+import { type JsonSchema, jsonSchemaOf } from './schema-walk.js';
 
 /** A copy of the config with every `secret: true` key replaced by "***", for dumps and logs. */
 export function maskSecrets<T>(schema: TSchema, config: T): T {
-  return mask(schema as unknown as JsonSchema, config) as T;
+  return mask(jsonSchemaOf(schema), config) as T;
 }
 
 function mask(schema: JsonSchema | undefined, value: unknown): unknown {
@@ -41,6 +41,6 @@ export function collectSecrets(schema: TSchema, config: unknown): string[] {
           child,
         );
   };
-  walk(schema as unknown as JsonSchema, config);
+  walk(jsonSchemaOf(schema), config);
   return found;
 }

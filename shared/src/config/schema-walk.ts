@@ -1,8 +1,10 @@
 /**
  * Small helpers that read TypeBox (JSON Schema) objects: leaf paths for env
  * overrides, the sub-schema at a path, and a human description of what a
- * schema accepts, used in config error messages.
+ * schema accepts, used in config and validation error messages.
  */
+import type { TSchema } from 'typebox';
+
 export type JsonSchema = Record<string, unknown> & {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
@@ -15,6 +17,20 @@ export type JsonSchema = Record<string, unknown> & {
   /** Overrides the generated description of what the key accepts, where a pattern would read badly. */
   expected?: string;
 };
+
+/**
+ * The JSON Schema a TypeBox schema is: TypeBox builds plain JSON Schema
+ * objects, and its `TSchema` type is an empty interface, so this only tells
+ * the compiler what the walkers below may read.
+ */
+export function jsonSchemaOf(schema: TSchema): JsonSchema {
+  if (!isJsonSchema(schema)) throw new TypeError('a schema must be a JSON Schema object');
+  return schema;
+}
+
+function isJsonSchema(schema: TSchema): schema is JsonSchema {
+  return typeof schema === 'object' && schema !== null && !Array.isArray(schema);
+}
 
 export interface LeafPath {
   path: string[];
