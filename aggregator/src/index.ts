@@ -17,3 +17,4 @@ export { summarizePropagation, type PropagationSummary } from './analysis/propag
 export { observeRound, type Observation } from './analysis/observations.js';
 export { computePercentiles, type Percentiles } from './analysis/percentiles.js';
 export type { WebhookPayload } from './notify/webhook-payload.js';
+export { aggregatorCommand } from './run-cli.js';

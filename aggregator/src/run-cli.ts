@@ -1,88 +1,82 @@
 /**
- * The CLI's logic, separate from process globals so it can be tested:
- * parse arguments, load config (exit 78 with the ConfigError message), build
- * and listen. Returns an exit code, or the running app for the shell to stop.
+ * The aggregator command: load config, check the storage directory, build
+ * and listen, then serve until SIGTERM/SIGINT and close (HTTP server, timers,
+ * database). Flags, messages, exit codes and signals are the shared command
+ * frame's; cli.ts only runs it.
  */
-import { parseArgs } from 'node:util';
-import type { FastifyInstance } from 'fastify';
-import { ConfigError, PROPWATCH_VERSION, collectSecrets, createLogger, type Logger } from '@propwatch/shared';
+import { dirname, resolve } from 'node:path';
+import {
+  PROPWATCH_VERSION,
+  checkDirectory,
+  collectSecrets,
+  type CommandContext,
+  type CommandSpec,
+  createLogger,
+  describeUnknownEnv,
+  listenFailure,
+  stopReasonOf,
+  whenAborted,
+} from '@propwatch/shared';
 import { build } from './app.js';
-import { AggregatorConfigSchema, loadAggregatorConfig } from './config.js';
+import { type AggregatorConfig, AggregatorConfigSchema, loadAggregatorConfig } from './config.js';
 
-export const USAGE = `Usage: propwatch-aggregator [--config <file>]
+const FLAGS = {} as const;
 
-Ingests propwatch probe reports, decides the alarm state, serves REST and /metrics.
+export const aggregatorCommand: CommandSpec<AggregatorConfig, typeof FLAGS> = {
+  name: 'propwatch-aggregator',
+  summary: 'ingests propwatch probe reports, decides the alarm state, serves REST, /metrics, webhooks and a dashboard.',
+  flagLines: [],
+  notes: `Every key can be set by a PROPWATCH_<KEY> variable, e.g. PROPWATCH_LISTEN__PORT=9000.
+Logs are JSON lines on stdout. Exit codes: 0 stopped by SIGINT/SIGTERM, 1 failure (a port in use: the
+message says which and what to change), 2 bad command line, 78 bad config or storage directory.`,
+  flags: FLAGS,
+  schema: AggregatorConfigSchema,
+  needsConfig: true,
+  readme: 'aggregator/README.md',
+  load: ({ file, env }) => loadAggregatorConfig({ file, env }),
+  run: runAggregator,
+};
 
-Options:
-  -c, --config <file>  YAML config file (default: $PROPWATCH_CONFIG); every key
-                       can be overridden by PROPWATCH_<KEY> env variables,
-                       e.g. PROPWATCH_LISTEN__PORT=9000
-  -h, --help           show this help
-  -v, --version        show the version
-`;
-
-/** sysexits.h EX_CONFIG, as the probe and alarm-pi use: systemd's RestartPreventExitStatus=78 keeps a bad config from crash-looping. */
-export const EXIT_CONFIG = 78;
-
-export interface CliIo {
-  env: Readonly<Record<string, string | undefined>>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-export type CliOutcome = { exitCode: number } | { app: FastifyInstance; log: Logger };
-
-export async function runCli(argv: readonly string[], io: CliIo): Promise<CliOutcome> {
-  let values: { config?: string | undefined; help?: boolean | undefined; version?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string', short: 'c' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr(`propwatch-aggregator: ${(error as Error).message}\n\n${USAGE}`);
-    return { exitCode: 2 };
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return { exitCode: 0 };
-  }
-  if (values.version) {
-    io.stdout(`${PROPWATCH_VERSION}\n`);
-    return { exitCode: 0 };
-  }
-  let loaded;
-  try {
-    loaded = loadAggregatorConfig({ file: values.config ?? io.env.PROPWATCH_CONFIG, env: io.env });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    io.stderr(`propwatch-aggregator: ${error.message}\n`);
-    return { exitCode: EXIT_CONFIG };
-  }
-  const { config } = loaded;
+async function runAggregator({
+  config,
+  stop,
+  unknownEnv,
+  sourceOf,
+}: CommandContext<AggregatorConfig, typeof FLAGS>): Promise<number> {
+  // SQLite creates the file, not its directory: a typo'd path is found here, named, instead of a stack trace.
+  if (config.storage.path !== ':memory:')
+    checkDirectory(dirname(resolve(config.storage.path)), {
+      key: 'storage.path',
+      value: config.storage.path,
+      source: sourceOf('storage.path'),
+      expected: 'a database file in an existing, writable directory',
+      create: false,
+    });
   const log = createLogger({
     name: 'propwatch-aggregator',
-    level: config.logLevel as 'info',
+    level: config.logLevel,
     secrets: collectSecrets(AggregatorConfigSchema, config),
   });
-  for (const name of loaded.unknownEnv)
-    log.warn({ variable: name }, 'environment variable matches no config key; typo?');
+  for (const unknown of unknownEnv) log.warn({ variable: unknown.name }, describeUnknownEnv(unknown));
   const app = build({ config, logger: log });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {
     log.fatal({ err: error }, 'could not start');
     await app.close().catch(() => undefined);
-    return { exitCode: 1 };
+    throw listenFailure(error, config.listen.host, config.listen.port, 'listen.port');
   }
   log.info(
     { version: PROPWATCH_VERSION, probes: config.probes.length, storage: config.storage.path },
     'aggregator ready',
   );
-  return { app, log };
+  await whenAborted(stop);
+  log.info({ signal: stopReasonOf(stop) }, 'shutting down');
+  try {
+    await app.close();
+    return 0;
+  } catch (error) {
+    log.error({ err: error }, 'shutdown failed');
+    return 1;
+  }
 }

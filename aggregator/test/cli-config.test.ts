@@ -1,10 +1,12 @@
+import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
-import { ConfigError } from '@propwatch/shared';
+import { afterAll, describe, expect, test, vi } from 'vitest';
+import { ConfigError, runCommand } from '@propwatch/shared';
 import { loadAggregatorConfig } from '../src/config.js';
 import { resolveConfig } from '../src/resolve-config.js';
-import { type CliOutcome, runCli } from '../src/run-cli.js';
+import { aggregatorCommand } from '../src/run-cli.js';
 import { tempDir } from './helpers.js';
 
 const temp = tempDir();
@@ -13,7 +15,9 @@ afterAll(() => temp.cleanup());
 function io(env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { env, stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s) }, out, err };
+  const stdout = { write: (s: string) => out.push(s) };
+  const stderr = { write: (s: string) => err.push(s) };
+  return { io: { env, stdout, stderr, events: new EventEmitter() }, out, err };
 }
 
 function yaml(name: string, text: string): string {
@@ -97,37 +101,82 @@ describe('config', () => {
   });
 });
 
-describe('CLI', () => {
+describe('CLI (in-process, with the shared command frame)', () => {
   test('--help and --version', async () => {
     const help = io();
-    expect(await runCli(['--help'], help.io)).toEqual({ exitCode: 0 });
-    expect(help.out.join('')).toContain('Usage: propwatch-aggregator [--config <file>]');
+    expect(await runCommand(aggregatorCommand, ['--help'], help.io)).toBe(0);
+    expect(help.out.join('')).toContain('Usage: propwatch-aggregator [options]');
     const version = io();
-    expect(await runCli(['-v'], version.io)).toEqual({ exitCode: 0 });
-    expect(version.out.join('')).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(await runCommand(aggregatorCommand, ['-v'], version.io)).toBe(0);
+    expect(version.out.join('')).toMatch(/^propwatch-aggregator \d+\.\d+\.\d+\n$/);
   });
 
   test('unknown flag → exit 2 with usage; bad config → exit 78 (EX_CONFIG) with the ConfigError message', async () => {
     const flag = io();
-    expect(await runCli(['--bogus'], flag.io)).toEqual({ exitCode: 2 });
-    expect(flag.err.join('')).toContain("Unknown option '--bogus'");
+    expect(await runCommand(aggregatorCommand, ['--bogus'], flag.io)).toBe(2);
+    expect(flag.err.join('')).toMatch(
+      /^propwatch-aggregator: Unknown option '--bogus'\n\npropwatch-aggregator \S+: .*\n\nUsage: /,
+    );
     const bad = io({ PROPWATCH_STATUS__QUORUM: 'many' });
-    expect(await runCli([], bad.io)).toEqual({ exitCode: 78 });
+    expect(await runCommand(aggregatorCommand, [], bad.io)).toBe(78);
     expect(bad.err.join('')).toMatch(
       /config key "status\.quorum" \(environment variable PROPWATCH_STATUS__QUORUM\) has value "many": expected an integer/,
     );
   });
 
-  test('starts on port 0 with a config file and serves /healthz until closed', async () => {
+  test('a storage directory that does not exist is a config error naming the key, before anything starts', async () => {
+    const file = yaml('nodir.yaml', `storage: { path: ${join(temp.dir, 'no-such-dir', 'a.db')} }\n`);
+    const missing = io();
+    expect(await runCommand(aggregatorCommand, ['--config', file], missing.io)).toBe(78);
+    expect(missing.err.join('')).toBe(
+      `propwatch-aggregator: config key "storage.path" (file ${file}) has value "${join(temp.dir, 'no-such-dir', 'a.db')}": ` +
+        `expected a database file in an existing, writable directory (${join(temp.dir, 'no-such-dir')} does not exist: create it, or fix the path)\n`,
+    );
+  });
+
+  test('starts with a config file, serves /healthz, and closes on SIGTERM with exit 0', async () => {
+    const port = await freePort();
     const file = yaml(
       'run.yaml',
-      `listen: { port: 0 }\nlogLevel: silent\nstorage: { path: ${join(temp.dir, 'cli.db')} }\nprobes:\n  - { id: p1, token: cli-token-00000001 }\n`,
+      `listen: { port: ${port} }\nlogLevel: silent\nstorage: { path: ${join(temp.dir, 'cli.db')} }\nprobes:\n  - { id: p1, token: cli-token-00000001 }\n`,
     );
-    const started: CliOutcome = await runCli(['--config', file], io().io);
-    if ('exitCode' in started) throw new Error(`did not start: exit ${started.exitCode}`);
-    const address = started.app.addresses()[0]!;
-    const response = await fetch(`http://127.0.0.1:${typeof address === 'string' ? address : address.port}/healthz`);
-    expect(await response.json()).toEqual({ status: 'ok' });
-    await started.app.close();
+    const t = io();
+    const running = runCommand(aggregatorCommand, ['--config', file], t.io);
+    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200), {
+      timeout: 10_000,
+    });
+    t.io.events.emit('SIGTERM');
+    expect(await running).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  test('a port in use ends with one line saying what to change, exit 1', async () => {
+    const holder = createServer();
+    const port = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as AddressInfo).port)),
+    );
+    try {
+      const file = yaml(
+        'busy.yaml',
+        `listen: { port: ${port} }\nlogLevel: silent\nstorage: { path: ${join(temp.dir, 'busy.db')} }\n`,
+      );
+      const t = io();
+      expect(await runCommand(aggregatorCommand, ['--config', file], t.io)).toBe(1);
+      expect(t.err.join('')).toBe(
+        `propwatch-aggregator: cannot listen on 127.0.0.1:${port} is in use (EADDRINUSE): stop what listens there, or set listen.port (PROPWATCH_LISTEN__PORT) to another port (0 picks a free one)\n`,
+      );
+    } finally {
+      holder.close();
+    }
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

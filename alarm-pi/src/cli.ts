@@ -1,10 +1,6 @@
 #!/usr/bin/env node
-import { runMain } from './main.js';
+/** propwatch-alarm: the beacon client command on the process's arguments (see main.ts). */
+import { runCommandAndExit } from '@propwatch/shared';
+import { alarmCommand } from './main.js';
 
-runMain(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`propwatch-alarm: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+await runCommandAndExit(alarmCommand);

@@ -120,21 +120,13 @@ export interface LoadAlarmConfigOptions {
   driver?: string | undefined;
 }
 
-/** Loads and validates the config once; throws ConfigError naming key, value and what was expected. */
+/** Loads and validates the config once; throws ConfigError naming key, value, source and what was expected. */
 export function loadAlarmConfig(options: LoadAlarmConfigOptions = {}): LoadedConfig<AlarmPiConfig> {
-  const env = { ...(options.env ?? {}) };
-  if (options.driver !== undefined) {
-    if (!(DRIVER_NAMES as readonly string[]).includes(options.driver)) {
-      throw new ConfigError(
-        'driver',
-        options.driver,
-        `one of ${DRIVER_NAMES.join(', ')}`,
-        'command-line flag --driver',
-      );
-    }
-    env.PROPWATCH_DRIVER = options.driver;
-  }
-  const loaded = loadConfig(AlarmPiConfigSchema, { file: options.file, env });
+  const loaded = loadConfig(AlarmPiConfigSchema, {
+    file: options.file,
+    env: options.env ?? {},
+    flags: options.driver === undefined ? [] : [{ key: 'driver', flag: '--driver', value: options.driver }],
+  });
   const { poll } = loaded.config;
   if (poll.backoffMaxMs < poll.backoffBaseMs) {
     throw new ConfigError(

@@ -16,4 +16,4 @@ export { createStatusFetcher, statusUrl, type FetchResult, type StatusFetcherOpt
 export { startAlarmClient, type AlarmClient, type AlarmClientOptions } from './alarm-client.js';
 export { systemTimers, type Timers } from './timers.js';
 export * from './drivers/index.js';
-export { EXIT_CONFIG, EXIT_UNAVAILABLE, runMain } from './main.js';
+export { alarmCommand } from './main.js';

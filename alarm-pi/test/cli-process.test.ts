@@ -140,6 +140,6 @@ describe('propwatch-alarm process', () => {
 
   it('--help and --version', async () => {
     expect((await run(['--help'], env())).stdout).toMatch(/--once/);
-    expect((await run(['--version'], env())).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await run(['--version'], env())).stdout).toMatch(/^propwatch-alarm \d+\.\d+\.\d+\n$/);
   });
 });

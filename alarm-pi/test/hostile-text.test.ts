@@ -7,8 +7,9 @@
  * console output and `--once` line hold no control character. The client
  * also protects its terminal on its own, from an aggregator that does not.
  */
+import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import { createLogger, type Status } from '@propwatch/shared';
+import { createLogger, runCommand, type Status } from '@propwatch/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildTestApp, ingest, report, type TestApp } from '../../aggregator/test/helpers.js';
@@ -17,7 +18,7 @@ import type { WebhookPayload } from '../../aggregator/src/notify/webhook-payload
 import { startAlarmClient, type AlarmClient } from '../src/alarm-client.js';
 import { loadAlarmConfig } from '../src/config.js';
 import { ConsoleDriver } from '../src/drivers/console-driver.js';
-import { runMain } from '../src/main.js';
+import { alarmCommand } from '../src/main.js';
 
 const HOSTILE =
   'HTTP 403 \x1b[2J\x1b]0;pwned\x07\x9b31m <!channel> see <https://evil.example|https://dash.cloudflare.com>\r\n' +
@@ -54,10 +55,11 @@ function collect(stream: PassThrough): () => string {
 async function once(url: string): Promise<{ code: number; out: string }> {
   const stdout = new PassThrough();
   const out = collect(stdout);
-  const code = await runMain(['--once'], {
+  const code = await runCommand(alarmCommand, ['--once'], {
     env: { PROPWATCH_AGGREGATOR__URL: url, PROPWATCH_LOG_LEVEL: 'silent' },
     stdout,
     stderr: new PassThrough(),
+    events: new EventEmitter(),
   });
   return { code, out: out() };
 }

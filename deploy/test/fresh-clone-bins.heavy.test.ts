@@ -21,10 +21,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BINS = [
-  { bin: 'propwatch-sim', says: 'propwatch-sim — a simulated anycast DNS network' },
-  { bin: 'propwatch-probe', says: 'propwatch-probe' },
-  { bin: 'propwatch-aggregator', says: 'Usage: propwatch-aggregator' },
-  { bin: 'propwatch-alarm', says: 'propwatch-alarm' },
+  { bin: 'propwatch-sim', says: 'Usage: propwatch-sim [options]' },
+  { bin: 'propwatch-probe', says: 'Usage: propwatch-probe [options]' },
+  { bin: 'propwatch-aggregator', says: 'Usage: propwatch-aggregator [options]' },
+  { bin: 'propwatch-alarm', says: 'Usage: propwatch-alarm [options]' },
 ];
 
 const run = (command: string, args: string[], cwd: string): SpawnSyncReturns<string> =>

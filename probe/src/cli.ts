@@ -1,14 +1,6 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+/** propwatch-probe: the probe command on the process's arguments (see main.ts). */
+import { runCommandAndExit } from '@propwatch/shared';
+import { probeCommand } from './main.js';
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `propwatch-probe: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+await runCommandAndExit(probeCommand);

@@ -13,3 +13,4 @@ export type { CanaryWriter, CanaryWrite, WriteResult } from './writers/writer.js
 export { Querier, checkCanary, discoverTargets, identifyByChaos } from './querier/index.js';
 export { ProbeMetrics } from './metrics/probe-metrics.js';
 export { formatRoundTable } from './cli/format-table.js';
+export { probeCommand } from './main.js';

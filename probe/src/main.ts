@@ -1,80 +1,78 @@
 /**
- * The probe process: read config, assemble, run rounds until SIGTERM/SIGINT,
+ * The probe command: read config, assemble, run rounds until SIGTERM/SIGINT,
  * then stop cleanly (the round in flight is abandoned, spooled reports stay
- * on disk for the next start).
+ * on disk for the next start). Flags, messages, exit codes and signals are
+ * the shared command frame's.
  */
-import { createServer, type Server } from 'node:http';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { collectSecrets, ConfigError, createLogger, maskSecrets, PROPWATCH_VERSION } from '@propwatch/shared';
+import {
+  checkDirectory,
+  collectSecrets,
+  type CommandContext,
+  type CommandSpec,
+  createLogger,
+  describeUnknownEnv,
+} from '@propwatch/shared';
 import { formatRoundTable } from './cli/format-table.js';
 import { loadProbeConfig, ProbeConfig } from './config.js';
 import { createProbe } from './create-probe.js';
-import type { ProbeMetrics } from './metrics/probe-metrics.js';
+import { serveMetrics } from './metrics/serve-metrics.js';
 
-const HELP = `propwatch-probe ${PROPWATCH_VERSION}
-Writes a fresh serial into the canary TXT record, polls every POP until each
-serves it, and reports timings with error bounds to the aggregator.
+const FLAGS = { once: { type: 'boolean' } } as const;
 
-Usage: propwatch-probe [--config probe.yaml] [--once] [--print-config]
+type ProbeContext = CommandContext<ProbeConfig, typeof FLAGS>;
 
-Options:
-  -c, --config FILE   YAML config (also PROPWATCH_CONFIG); PROPWATCH_* variables override it
-      --once          run one round, print a table (POP, NSID, estimate ± error, queries), exit
-                      exit code: 0 all propagated, 1 write failed, 2 some POP timed out
-      --print-config  print the effective config with secrets masked, then exit
-  -h, --help          this text
-  -v, --version       print the version
+export const probeCommand: CommandSpec<ProbeConfig, typeof FLAGS> = {
+  name: 'propwatch-probe',
+  summary:
+    'writes a fresh serial into the canary TXT record, polls every POP until each serves it, ' +
+    'and reports timings with error bounds to the aggregator.',
+  flagLines: [
+    '      --once            run one round, print a table (POP, NSID, estimate ± error, queries), exit:',
+    '                        0 all propagated, 1 write failed, 2 some POP timed out',
+  ],
+  notes: `Logs are JSON lines on stdout (on stderr with --once, where stdout carries the table).
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 failure, 2 bad command line, 78 bad config or an unusable
+stateDir / report.spoolDir. See probe/README.md for every config key and its environment variable.`,
+  flags: FLAGS,
+  schema: ProbeConfig,
+  needsConfig: true,
+  readme: 'probe/README.md',
+  load: ({ file, env }) => loadProbeConfig({ file, env }),
+  run: runProbe,
+};
 
-See probe/README.md for every config key and its environment variable.
-`;
-
-export async function main(argv = process.argv.slice(2), env = process.env): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      once: { type: 'boolean' },
-      'print-config': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-    strict: true,
+async function runProbe({ config, flags, io, stop, unknownEnv, sourceOf }: ProbeContext): Promise<number> {
+  // The serial state and the spool must be writable before the first round, not found broken at it.
+  const writable = 'a directory the probe can create and write';
+  checkDirectory(config.stateDir, {
+    key: 'stateDir',
+    value: config.stateDir,
+    source: sourceOf('stateDir'),
+    expected: writable,
+    create: true,
   });
-  if (values.help) return (void process.stdout.write(HELP), 0);
-  if (values.version) return (void process.stdout.write(`${PROPWATCH_VERSION}\n`), 0);
-
-  let loaded;
-  try {
-    loaded = loadProbeConfig({ file: values.config ?? env.PROPWATCH_CONFIG, env });
-  } catch (error) {
-    if (error instanceof ConfigError) return (void process.stderr.write(`propwatch-probe: ${error.message}\n`), 78); // EX_CONFIG
-    throw error;
-  }
-  const { config } = loaded;
-  if (values['print-config'])
-    return (void process.stdout.write(`${JSON.stringify(maskSecrets(ProbeConfig, config), null, 2)}\n`), 0);
-
+  if (config.report.url)
+    checkDirectory(config.report.spoolDir, {
+      key: 'report.spoolDir',
+      value: config.report.spoolDir,
+      source: sourceOf('report.spoolDir'),
+      expected: writable,
+      create: true,
+    });
   // With --once, stdout carries the table; the JSON log goes to stderr.
   const logger = createLogger({
     name: 'propwatch-probe',
     level: config.logLevel,
     secrets: collectSecrets(ProbeConfig, config),
-    ...(values.once ? { destination: pino.destination({ dest: 2, sync: true }) } : {}),
+    ...(flags.once ? { destination: pino.destination({ dest: 2, sync: true }) } : {}),
   });
-  for (const name of loaded.unknownEnv)
-    logger.warn({ variable: name }, 'environment variable matches no config key (typo?)');
+  for (const unknown of unknownEnv) logger.warn({ variable: unknown.name }, describeUnknownEnv(unknown));
   const probe = createProbe(config, { logger });
-  const stop = new AbortController();
-  let metricsServer: Server | undefined;
-  const shutdown = (signal: string) => {
-    if (stop.signal.aborted) return;
-    logger.info({ signal }, 'stopping');
-    stop.abort();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-
+  stop.addEventListener('abort', () => logger.info({ signal: (stop.reason as { why: string }).why }, 'stopping'), {
+    once: true,
+  });
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
     if (config.metrics.port !== undefined)
       metricsServer = await serveMetrics(probe.metrics, config.metrics.host, config.metrics.port, logger);
@@ -91,9 +89,9 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       },
       'probe started',
     );
-    if (values.once) {
-      const { report } = await probe.runner.runOnce(stop.signal);
-      process.stdout.write(formatRoundTable(report));
+    if (flags.once) {
+      const { report } = await probe.runner.runOnce(stop);
+      io.stdout.write(formatRoundTable(report));
       if (probe.reporter) await waitForDelivery(probe.reporter.spool, config.report.timeoutMs);
       return report.round.state === 'write_failed'
         ? 1
@@ -101,7 +99,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
           ? 2
           : 0;
     }
-    await probe.runner.runForever(stop.signal);
+    await probe.runner.runForever(stop);
     return 0;
   } finally {
     await probe.close();
@@ -114,30 +112,4 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
 async function waitForDelivery(spool: { size: number }, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (spool.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
-function serveMetrics(
-  metrics: ProbeMetrics,
-  host: string,
-  port: number,
-  logger: { info: (o: object, m: string) => void },
-): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url !== '/metrics') return void response.writeHead(404).end('not found\n');
-    metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      (error: Error) => response.writeHead(500).end(`${error.message}\n`),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      logger.info(
-        { metrics: `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics` },
-        'metrics listening',
-      );
-      resolve(server);
-    });
-  });
 }

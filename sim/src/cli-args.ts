@@ -1,92 +1,66 @@
-/** Command-line flags of propwatch-sim; they override the config file and environment. */
-import { parseArgs } from 'node:util';
-import type { SimConfig } from './config-schema.js';
+/**
+ * The sim's own command-line flags. Each one sets a config key, so it goes
+ * through the same conversion and validation as the file and PROPWATCH_*
+ * variables, and a bad value is a config error that names the flag.
+ */
+import type { CommandFlags, FlagOverride } from '@propwatch/shared';
 
-export const HELP = `propwatch-sim — a simulated anycast DNS network on loopback
+export const SIM_FLAGS = {
+  json: { type: 'boolean' },
+  zone: { type: 'string' },
+  pops: { type: 'string' },
+  seed: { type: 'string' },
+  'time-scale': { type: 'string' },
+  'api-host': { type: 'string' },
+  'api-port': { type: 'string' },
+  'dns-address': { type: 'string' },
+  'dns-port-base': { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  'log-level': { type: 'string' },
+} as const;
 
-Usage: propwatch-sim [options]
+export const SIM_FLAG_LINES = [
+  '      --zone <name>           zone served by every POP (default propwatch.test)',
+  '      --pops <N|A,B,C>        number of POPs, spread over the regions (default 14), or a list of POP codes',
+  '      --seed <n>              seed of every random draw (default 1)',
+  '      --time-scale <x>        multiply every propagation delay (default 1)',
+  '      --api-host <addr>       loopback address of the HTTP API (default 127.0.0.1)',
+  '      --api-port <port>       HTTP port, 0 = random (default 0)',
+  '      --dns-address <addr>    loopback address of the POPs (default 127.0.0.1)',
+  '      --dns-port-base <port>  first POP port, others follow; 0 = random (default 0)',
+  '      --fault <POP=kind>      slow[:ms] | stuck | down | flaky[:fraction]; repeatable',
+  '      --json                  print one JSON line with everything needed to use the sim',
+  '      --log-level <level>     pino level for the JSON log on stderr (default info)',
+];
 
-Options:
-  --config <file>         YAML config file (also PROPWATCH_CONFIG)
-  --zone <name>           zone served by every POP (default propwatch.test)
-  --pops <N|A,B,C>        number of POPs (default 14) or a list of POP codes
-  --seed <n>              seed of every random draw (default 1)
-  --time-scale <x>        multiply every propagation delay (default 1)
-  --api-host <addr>       loopback address of the HTTP API (default 127.0.0.1)
-  --api-port <port>       HTTP port, 0 = random (default 0)
-  --dns-address <addr>    loopback address of the POPs (default 127.0.0.1)
-  --dns-port-base <port>  first POP port, others follow; 0 = random (default 0)
-  --fault <POP=kind>      slow[:ms] | stuck | down | flaky[:fraction]; repeatable
-  --json                  print one JSON line with everything needed to use the sim
-  --log-level <level>     pino level for the JSON log on stderr (default info)
-  --version               print the version
-  --help                  print this help
+/** Flag → config key, in the order they are applied. */
+const KEYS: readonly (readonly [keyof typeof SIM_FLAGS, string])[] = [
+  ['zone', 'zone'],
+  ['seed', 'seed'],
+  ['time-scale', 'timeScale'],
+  ['api-host', 'apiHost'],
+  ['api-port', 'apiPort'],
+  ['dns-address', 'dnsAddress'],
+  ['dns-port-base', 'dnsPortBase'],
+  ['log-level', 'logLevel'],
+];
 
-Environment: every config key as PROPWATCH_<KEY> (e.g. PROPWATCH_API_TOKEN,
-PROPWATCH_TIME_SCALE). Stops cleanly on SIGINT/SIGTERM.`;
-
-export interface CliArgs {
-  help: boolean;
-  version: boolean;
-  json: boolean;
-  configFile: string | undefined;
-  overrides: Partial<SimConfig>;
-}
-
-export function parseCliArgs(argv: readonly string[]): CliArgs {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-      json: { type: 'boolean' },
-      config: { type: 'string' },
-      zone: { type: 'string' },
-      pops: { type: 'string' },
-      seed: { type: 'string' },
-      'time-scale': { type: 'string' },
-      'api-host': { type: 'string' },
-      'api-port': { type: 'string' },
-      'dns-address': { type: 'string' },
-      'dns-port-base': { type: 'string' },
-      fault: { type: 'string', multiple: true },
-      'log-level': { type: 'string' },
-    },
-  });
-  const overrides: Record<string, unknown> = {};
-  const number = (flag: string, text: string | undefined, integer: boolean) => {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
-      throw new Error(`--${flag} ${JSON.stringify(text)}: expected ${integer ? 'an integer' : 'a number'}`);
-    return value;
-  };
-  const set = (key: keyof SimConfig, value: unknown) => {
-    if (value !== undefined) overrides[key] = value;
-  };
-  set('zone', values.zone);
-  if (values.pops !== undefined)
-    set(
-      'pops',
-      /^[0-9]+$/.test(values.pops)
-        ? Number(values.pops)
-        : values.pops.split(',').map((name) => ({ name: name.trim() })),
-    );
-  set('seed', number('seed', values.seed, true));
-  set('timeScale', number('time-scale', values['time-scale'], false));
-  set('apiHost', values['api-host']);
-  set('apiPort', number('api-port', values['api-port'], true));
-  set('dnsAddress', values['dns-address']);
-  set('dnsPortBase', number('dns-port-base', values['dns-port-base'], true));
-  set('faults', values.fault);
-  set('logLevel', values['log-level']);
-  return {
-    help: values.help ?? false,
-    version: values.version ?? false,
-    json: values.json ?? false,
-    configFile: values.config,
-    overrides: overrides as Partial<SimConfig>,
-  };
+/** The config keys the flags set: flags win over file and environment; `--fault` adds to `faults`. */
+export function simFlagOverrides(flags: CommandFlags<typeof SIM_FLAGS>): FlagOverride[] {
+  const overrides: FlagOverride[] = [];
+  for (const [flag, key] of KEYS) {
+    const value = flags[flag];
+    if (typeof value === 'string') overrides.push({ key, flag: `--${flag}`, value });
+  }
+  if (flags.pops !== undefined)
+    overrides.push({
+      key: 'pops',
+      flag: '--pops',
+      // A count, or a comma list of POP codes: `pops` takes either.
+      value: /^\s*[0-9]+\s*$/.test(flags.pops)
+        ? Number(flags.pops)
+        : flags.pops.split(',').map((name) => ({ name: name.trim() })),
+    });
+  if (flags.fault) overrides.push({ key: 'faults', flag: '--fault', value: flags.fault, append: true });
+  return overrides;
 }

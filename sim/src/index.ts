@@ -16,3 +16,5 @@ export type { PlannedDelay } from './propagator.js';
 export { UnknownPopError } from './propagator.js';
 export type { ApiFault, PopStatus } from './api/api-deps.js';
 export { registerNsidCodec, NSID_OPTION_CODE, findNsid, nsidOption } from './nsid-codec.js';
+export { spreadPops } from './spread-pops.js';
+export { simCommand } from './cli-command.js';

@@ -33,10 +33,12 @@ describe('propwatch-sim CLI', () => {
     expect((await run('node', [cli, '--version'])).stdout).toMatch(/^propwatch-sim \d+\.\d+\.\d+/);
   });
 
-  it('a bad flag value exits 2 naming the flag', async () => {
+  it('a bad flag value is a config error naming the flag: one line, exit 78', async () => {
     const failure = await run('node', [cli, '--seed', 'abc']).catch((error: { code: number; stderr: string }) => error);
-    expect(failure).toMatchObject({ code: 2 });
-    expect((failure as { stderr: string }).stderr).toContain('--seed "abc": expected an integer');
+    expect(failure).toMatchObject({ code: 78 });
+    expect((failure as { stderr: string }).stderr).toBe(
+      'propwatch-sim: config key "seed" (command-line flag --seed) has value "abc": expected an integer from 0 to 4294967295\n',
+    );
   });
 
   it('prints one JSON line to reach the sim, serves DNS, applies --fault, and closes on SIGTERM', async () => {
@@ -58,14 +60,18 @@ describe('propwatch-sim CLI', () => {
       apiUrl: string;
       apiToken: string;
       zone: string;
-      pops: Array<{ name: string; address: string; port: number; nsid: string }>;
+      pops: Array<{ name: string; region: string; address: string; port: number; nsid: string }>;
     };
     // A configured token is never printed (the operator has it); a generated one would be.
     expect(info).toMatchObject({ event: 'propwatch-sim.ready', zone: 'propwatch.test', apiToken: '(configured)' });
     expect(line).not.toContain('cli-token-12345');
-    expect(info.pops.map((p) => p.name)).toEqual(['SJC', 'LAX']);
-    const [sjc, lax] = info.pops;
-    expect((await queryUdp(lax!.address, lax!.port, { name: info.zone, type: Packet.TYPE.SOA }))?.header.aa).toBe(1);
+    // Two POPs from two regions, not the first two of the list (both North American).
+    expect(info.pops.map((p) => [p.name, p.region])).toEqual([
+      ['SJC', 'na'],
+      ['LHR', 'eu'],
+    ]);
+    const [sjc, lhr] = info.pops;
+    expect((await queryUdp(lhr!.address, lhr!.port, { name: info.zone, type: Packet.TYPE.SOA }))?.header.aa).toBe(1);
     expect(
       await queryUdp(sjc!.address, sjc!.port, { name: info.zone, type: Packet.TYPE.SOA, timeoutMs: 200 }),
     ).toBeNull();

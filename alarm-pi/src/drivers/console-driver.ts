@@ -1,4 +1,5 @@
 /** Prints the light as text: used by the demo and on machines without GPIO. */
+import type { TextOut } from '@propwatch/shared';
 import type { BeaconState } from '../beacon-state.js';
 import { terminalText } from '../terminal-text.js';
 import type { BeaconDriver, DriverContext } from './driver.js';
@@ -9,7 +10,7 @@ export class ConsoleDriver implements BeaconDriver {
   private reason = '';
   private on: boolean | undefined;
 
-  constructor(private readonly out: NodeJS.WritableStream) {}
+  constructor(private readonly out: TextOut) {}
 
   note(state: BeaconState, reason: string): void {
     if (state === this.state) return;

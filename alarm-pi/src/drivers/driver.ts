@@ -1,4 +1,4 @@
-import type { Logger } from '@propwatch/shared';
+import type { Logger, TextOut } from '@propwatch/shared';
 import type { AlarmPiConfig } from '../config.js';
 import type { BeaconState } from '../beacon-state.js';
 
@@ -15,7 +15,7 @@ export interface DriverContext {
   config: AlarmPiConfig;
   logger: Logger;
   /** Where the console driver writes. */
-  out: NodeJS.WritableStream;
+  out: TextOut;
 }
 
 /** Opens a driver with the light off. Throws an Error a person can act on when the hardware is not usable. */

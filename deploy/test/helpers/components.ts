@@ -4,17 +4,20 @@
  * name the PROPWATCH_* variables, the real argument parser, and the real
  * config loader.
  */
-import { PassThrough } from 'node:stream';
-import { envNameFor, leafPaths, loadConfig, type JsonSchema } from '@propwatch/shared';
-import { ProbeConfig, loadProbeConfig } from '@propwatch/probe';
-import { AggregatorConfigSchema, loadAggregatorConfig } from '@propwatch/aggregator';
-import { AlarmPiConfigSchema, loadAlarmConfig, runMain as runAlarmMain } from '@propwatch/alarm-pi';
-import { vi } from 'vitest';
-import { main as runProbeMain } from '../../../probe/src/main.js';
-import { runCli as runAggregatorCli } from '../../../aggregator/src/run-cli.js';
-import { parseCliArgs as parseSimArgs } from '../../../sim/src/cli-args.js';
-import { SimConfigSchema } from '../../../sim/src/config-schema.js';
-import { flagValue } from './compose-file.js';
+import { EventEmitter } from 'node:events';
+import {
+  type CommandSpec,
+  type FlagSpecs,
+  envNameFor,
+  leafPaths,
+  type JsonSchema,
+  parseCommandLine,
+  runCommand,
+} from '@propwatch/shared';
+import { probeCommand } from '@propwatch/probe';
+import { aggregatorCommand } from '@propwatch/aggregator';
+import { alarmCommand } from '@propwatch/alarm-pi';
+import { simCommand } from '@propwatch/sim';
 
 export type ComponentName = 'sim' | 'probe' | 'aggregator' | 'alarm-pi';
 
@@ -26,60 +29,32 @@ export interface Component {
   load(file: string | undefined, env: Record<string, string>, args: string[]): Record<string, unknown>;
 }
 
-const silentIo = () => ({ stdout: new PassThrough(), stderr: new PassThrough() });
+const silentIo = () => ({
+  env: {},
+  stdout: { write: () => true },
+  stderr: { write: () => true },
+  events: new EventEmitter(),
+});
 
-/** Appending --help makes every CLI validate its flags, then print help and exit 0, before any config is read. */
-async function exitCodeWithHelp(run: () => Promise<number>): Promise<number> {
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return await run();
-  } catch {
-    return -1;
-  } finally {
-    write.mockRestore();
-  }
+/** A component through its command spec: the same parser and loader its bin runs. */
+function component<C, F extends FlagSpecs>(command: CommandSpec<C, F>): Component {
+  return {
+    schema: command.schema,
+    // Appending --help makes every CLI validate its flags, then print help and exit 0, before any config is read.
+    acceptsArgs: async (args) => (await runCommand(command, [...args, '--help'], silentIo())) === 0,
+    load: (file, env, args) => {
+      const parsed = parseCommandLine(args, command.flags);
+      if (!parsed.ok) throw new Error(parsed.problem);
+      return command.load({ file, env, flags: parsed.flags }).config as Record<string, unknown>;
+    },
+  };
 }
 
 export const COMPONENTS: Record<ComponentName, Component> = {
-  sim: {
-    schema: SimConfigSchema,
-    acceptsArgs: async (args) => {
-      try {
-        parseSimArgs(args);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    load: (file, env, args) => {
-      const { config } = loadConfig(SimConfigSchema, { file, env });
-      const { faults, ...flags } = parseSimArgs(args).overrides;
-      return { ...config, ...flags, faults: [...config.faults, ...(faults ?? [])] };
-    },
-  },
-  probe: {
-    schema: ProbeConfig,
-    acceptsArgs: async (args) => (await exitCodeWithHelp(() => runProbeMain([...args, '--help'], {}))) === 0,
-    load: (file, env) => loadProbeConfig({ file, env }).config as Record<string, unknown>,
-  },
-  aggregator: {
-    schema: AggregatorConfigSchema,
-    acceptsArgs: async (args) => {
-      const outcome = await runAggregatorCli([...args, '--help'], {
-        env: {},
-        stdout: () => undefined,
-        stderr: () => undefined,
-      });
-      return 'exitCode' in outcome && outcome.exitCode === 0;
-    },
-    load: (file, env) => loadAggregatorConfig({ file, env }).config as Record<string, unknown>,
-  },
-  'alarm-pi': {
-    schema: AlarmPiConfigSchema,
-    acceptsArgs: async (args) => (await runAlarmMain([...args, '--help'], { env: {}, ...silentIo() })) === 0,
-    load: (file, env, args) =>
-      loadAlarmConfig({ file, env, driver: flagValue(args, '--driver', '-d') }).config as Record<string, unknown>,
-  },
+  sim: component(simCommand),
+  probe: component(probeCommand),
+  aggregator: component(aggregatorCommand),
+  'alarm-pi': component(alarmCommand),
 };
 
 /** Every PROPWATCH_* name the component reads: one per schema leaf, plus PROPWATCH_CONFIG. */

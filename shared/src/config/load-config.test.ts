@@ -154,3 +154,45 @@ describe('values that must not be echoed', () => {
     expect(error.message).toContain('is a string, not shown as it is a secret');
   });
 });
+
+describe('command-line flags over file and environment', () => {
+  const Flagged = Type.Object(
+    {
+      timeScale: Type.Number({ minimum: 0, maximum: 1000, default: 1 }),
+      faults: Type.Array(Type.String(), { default: [] }),
+      driver: Type.Union([Type.Literal('gpio'), Type.Literal('console')], { default: 'gpio' }),
+    },
+    { additionalProperties: false },
+  );
+
+  it('win over the environment, converted like it, and name themselves as the source', () => {
+    const loaded = loadConfig(Flagged, {
+      env: { PROPWATCH_TIME_SCALE: '2', PROPWATCH_DRIVER: 'gpio' },
+      flags: [
+        { key: 'timeScale', flag: '--time-scale', value: '0.5' },
+        { key: 'driver', flag: '--driver', value: 'console' },
+      ],
+    });
+    expect(loaded.config).toMatchObject({ timeScale: 0.5, driver: 'console' });
+    expect(loaded.sourceOf('timeScale')).toBe('command-line flag --time-scale');
+  });
+
+  it('add to a list when they append, and each item names where it came from', () => {
+    const loaded = loadConfig(Flagged, {
+      values: { faults: ['LHR=stuck'] },
+      flags: [{ key: 'faults', flag: '--fault', value: ['SYD=down'], append: true }],
+    });
+    expect(loaded.config.faults).toEqual(['LHR=stuck', 'SYD=down']);
+    expect(loaded.sourceOf('faults.0')).toBe('given values');
+    expect(loaded.sourceOf('faults.1')).toBe('command-line flag --fault');
+  });
+
+  it('a bad value is a ConfigError naming the flag', () => {
+    expect(
+      errorOf(() => loadConfig(Flagged, { flags: [{ key: 'timeScale', flag: '--time-scale', value: 'x' }] })).message,
+    ).toBe('config key "timeScale" (command-line flag --time-scale) has value "x": expected a number from 0 to 1000');
+    expect(
+      errorOf(() => loadConfig(Flagged, { flags: [{ key: 'driver', flag: '--driver', value: 'wiringpi' }] })).message,
+    ).toBe('config key "driver" (command-line flag --driver) has value "wiringpi": expected one of gpio, console');
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The propwatch-sim command: starts the simulated network, prints how to
+ * reach it (a table, or one JSON line with --json, on stdout), logs pino JSON
+ * on stderr, and runs until SIGINT/SIGTERM. Flags, messages, exit codes and
+ * signals are the shared command frame's.
+ */
+import {
+  type CommandContext,
+  type CommandSpec,
+  CommandError,
+  ConfigError,
+  EXIT_CONFIG,
+  collectSecrets,
+  createLogger,
+  describeUnknownEnv,
+  loadConfig,
+  type LoadedConfig,
+  stopReasonOf,
+  whenAborted,
+} from '@propwatch/shared';
+import { SIM_FLAG_LINES, SIM_FLAGS, simFlagOverrides } from './cli-args.js';
+import { describeNetwork, renderTable } from './cli-output.js';
+import { SimConfigSchema, type SimConfig } from './config-schema.js';
+import { type PopFault, parseFaultArg } from './faults.js';
+import { startSimNetwork } from './network.js';
+import { resolveSimOptions } from './sim-options.js';
+import { spreadPops } from './spread-pops.js';
+import { resolvePops } from './topology.js';
+
+type SimContext = CommandContext<SimConfig, typeof SIM_FLAGS>;
+
+export const simCommand: CommandSpec<SimConfig, typeof SIM_FLAGS> = {
+  name: 'propwatch-sim',
+  summary: 'a simulated anycast DNS network on loopback.',
+  flagLines: SIM_FLAG_LINES,
+  notes: `Environment: every config key as PROPWATCH_<KEY> (e.g. PROPWATCH_API_TOKEN, PROPWATCH_TIME_SCALE);
+flags win over the environment, which wins over the file. The JSON log goes to stderr.
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 failure, 2 bad command line, 78 bad config.`,
+  flags: SIM_FLAGS,
+  schema: SimConfigSchema,
+  needsConfig: false,
+  readme: 'sim/README.md',
+  load: ({ file, env, flags }) =>
+    checkSimConfig(loadConfig(SimConfigSchema, { file, env, flags: simFlagOverrides(flags) })),
+  run: runSim,
+};
+
+/** What the schema cannot say: fault syntax, loopback addresses, POP names; each a config error (exit 78). */
+function checkSimConfig(loaded: LoadedConfig<SimConfig>): LoadedConfig<SimConfig> {
+  const { config, sourceOf } = loaded;
+  config.faults.forEach((text, index) => {
+    try {
+      parseFaultArg(text);
+    } catch {
+      throw new ConfigError(
+        `faults.${index}`,
+        text,
+        'POP=slow[:ms] | POP=stuck | POP=down | POP=flaky[:fraction]',
+        sourceOf(`faults.${index}`),
+      );
+    }
+  });
+  try {
+    resolveSimOptions(networkOptions(config, {}));
+    resolvePops({ pops: popsOf(config), defaultAddress: config.dnsAddress, dnsPortBase: config.dnsPortBase });
+  } catch (error) {
+    // These checks word their own messages and name the key first ("apiHost "0.0.0.0": …").
+    throw new CommandError(`config: ${(error as Error).message}`, EXIT_CONFIG);
+  }
+  return loaded;
+}
+
+/** A count of POPs is spread over the regions; a list is taken as given. */
+function popsOf(config: SimConfig) {
+  return typeof config.pops === 'number' ? spreadPops(config.pops) : config.pops;
+}
+
+function networkOptions(config: SimConfig, faults: Record<string, PopFault>) {
+  return {
+    zone: config.zone,
+    ...(config.zoneId ? { zoneId: config.zoneId } : {}),
+    ...(config.apiToken ? { apiToken: config.apiToken } : {}),
+    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
+    pops: popsOf(config),
+    seed: config.seed,
+    timeScale: config.timeScale,
+    apiHost: config.apiHost,
+    apiPort: config.apiPort,
+    defaultAddress: config.dnsAddress,
+    dnsPortBase: config.dnsPortBase,
+    nsidTemplate: config.nsidTemplate,
+    minTtl: config.minTtl,
+    historyVersions: config.historyVersions,
+    faults,
+  };
+}
+
+async function runSim({ config, flags, io, stop, unknownEnv }: SimContext): Promise<number> {
+  const secrets = collectSecrets(SimConfigSchema, config);
+  const faults: Record<string, PopFault> = {};
+  for (const text of config.faults) {
+    const { pop, fault } = parseFaultArg(text);
+    faults[pop] = fault;
+  }
+  const startLogger = createLogger({ name: 'propwatch-sim', level: config.logLevel, destination: io.stderr, secrets });
+  for (const unknown of unknownEnv) startLogger.warn({ variable: unknown.name }, describeUnknownEnv(unknown));
+  const net = await startSimNetwork({ ...networkOptions(config, faults), logger: startLogger });
+  // The generated token is a secret too: scrub it from every later log line.
+  const logger = createLogger({
+    name: 'propwatch-sim',
+    level: config.logLevel,
+    destination: io.stderr,
+    secrets: [...secrets, net.apiToken, net.adminToken],
+  });
+  // A generated token is printed once, on stdout, for whoever started the sim;
+  // a configured one is already known to the operator and never printed.
+  const shown = {
+    apiToken: config.apiToken ? '(configured)' : net.apiToken,
+    adminToken: config.adminToken || config.apiToken ? '(configured)' : net.adminToken,
+  };
+  io.stdout.write(flags.json ? `${JSON.stringify({ ...describeNetwork(net), ...shown })}\n` : renderTable(net, shown));
+  logger.info({ ...describeNetwork(net), apiToken: net.apiToken, adminToken: net.adminToken }, 'propwatch-sim ready');
+  await whenAborted(stop);
+  logger.info({ signal: stopReasonOf(stop) }, 'shutting down');
+  await net.close();
+  logger.info('closed');
+  return 0;
+}
