@@ -7,14 +7,16 @@ import { isIP } from 'node:net';
 import {
   canaryName,
   ConfigError,
+  deepFreeze,
   IDENTIFIER_PATTERN,
   type LoadConfigOptions,
+  type LoadedConfig,
   loadConfig,
   LogLevel,
 } from '@propwatch/shared';
 import Type, { type Static } from 'typebox';
 import { CloudflareWriterConfig } from './writers/cloudflare/config.js';
-import { Rfc2136ConfigSchema } from './writers/rfc2136/config.js';
+import { type Rfc2136Config, Rfc2136ConfigSchema } from './writers/rfc2136/config.js';
 
 export const TargetConfig = Type.Object(
   {
@@ -171,35 +173,41 @@ export const ProbeConfig = Type.Object(
 );
 export type ProbeConfig = Static<typeof ProbeConfig>;
 
+/** The writer section as loadProbeConfig checked it: the kind, and the settings of that kind. */
+export type WriterSettings =
+  { kind: 'cloudflare'; cloudflare: CloudflareWriterConfig } | { kind: 'rfc2136'; rfc2136: Rfc2136Config };
+
+/** Where reports go: to the aggregator with this probe's token, or nowhere (only logged). */
+export type ReportSettings = Omit<ProbeConfig['report'], 'url' | 'token'> &
+  ({ url: string; token: string } | { url?: undefined; token?: string | undefined });
+
+/** NS discovery: on, with the server to ask, or off. */
+export type DiscoverySettings = Omit<ProbeConfig['discovery'], 'enabled' | 'resolverAddress'> &
+  ({ enabled: true; resolverAddress: string } | { enabled: false; resolverAddress?: string | undefined });
+
+/**
+ * The probe config after the checks the schema cannot express, with types
+ * that say what they proved: the writer's section is there, a report URL has
+ * its token, discovery has its server. Callers need no `!`.
+ */
+export type CheckedProbeConfig = Omit<ProbeConfig, 'writer' | 'report' | 'discovery'> & {
+  writer: WriterSettings;
+  report: ReportSettings;
+  discovery: DiscoverySettings;
+};
+
 /** Loads and cross-checks the probe config; what the schema cannot say is checked here. */
-export function loadProbeConfig(options: LoadConfigOptions) {
+export function loadProbeConfig(options: LoadConfigOptions): LoadedConfig<CheckedProbeConfig> {
   const loaded = loadConfig(ProbeConfig, options);
-  const { config } = loaded;
-  const { sourceOf } = loaded;
-  const section = config.writer.kind;
-  if (!config.writer[section])
-    throw new ConfigError(
-      `writer.${section}`,
-      undefined,
-      `a "${section}" section because writer.kind is "${section}" (${sourceOf('writer.kind')})`,
-      sourceOf(`writer.${section}`),
-    );
-  if (config.targets.length === 0 && !config.discovery.enabled)
+  const { config, sourceOf } = loaded;
+  const checked: CheckedProbeConfig = {
+    ...config,
+    writer: checkWriter(config.writer, sourceOf),
+    report: checkReport(config.report, sourceOf),
+    discovery: checkDiscovery(config.discovery, sourceOf),
+  };
+  if (config.targets.length === 0 && !checked.discovery.enabled)
     throw new ConfigError('targets', [], 'at least one target, or discovery.enabled: true', sourceOf('targets'));
-  if (config.discovery.enabled && !config.discovery.resolverAddress)
-    throw new ConfigError(
-      'discovery.resolverAddress',
-      undefined,
-      'the address of a server to ask for the NS set',
-      sourceOf('discovery.resolverAddress'),
-    );
-  if (config.report.url && !config.report.token)
-    throw new ConfigError(
-      'report.token',
-      undefined,
-      `a bearer token because report.url is set (${sourceOf('report.url')})`,
-      sourceOf('report.token'),
-    );
   // The canary owner name goes into every report (at most 255 characters on
   // the wire) and into DNS (at most 253 without the root dot).
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
@@ -210,18 +218,59 @@ export function loadProbeConfig(options: LoadConfigOptions) {
       `a zone short enough for the canary name <probe.id>.<canaryLabel>.<zone> to stay within 253 characters (it has ${record.length})`,
       sourceOf('zone'),
     );
+  checkTargets(config.targets, sourceOf);
+  return { ...loaded, config: deepFreeze(checked) };
+}
+
+type SourceOf = (key: string) => string;
+
+function checkWriter(writer: ProbeConfig['writer'], sourceOf: SourceOf): WriterSettings {
+  if (writer.kind === 'cloudflare' && writer.cloudflare) return { kind: 'cloudflare', cloudflare: writer.cloudflare };
+  if (writer.kind === 'rfc2136' && writer.rfc2136) return { kind: 'rfc2136', rfc2136: writer.rfc2136 };
+  throw new ConfigError(
+    `writer.${writer.kind}`,
+    undefined,
+    `a "${writer.kind}" section because writer.kind is "${writer.kind}" (${sourceOf('writer.kind')})`,
+    sourceOf(`writer.${writer.kind}`),
+  );
+}
+
+function checkReport(report: ProbeConfig['report'], sourceOf: SourceOf): ReportSettings {
+  if (report.url === undefined) return { ...report, url: undefined };
+  if (!report.token)
+    throw new ConfigError(
+      'report.token',
+      undefined,
+      `a bearer token because report.url is set (${sourceOf('report.url')})`,
+      sourceOf('report.token'),
+    );
+  return { ...report, url: report.url, token: report.token };
+}
+
+function checkDiscovery(discovery: ProbeConfig['discovery'], sourceOf: SourceOf): DiscoverySettings {
   // Targets are queried by address (no DNS lookup per send): a host name or a
   // typo would otherwise only show up as a POP failing every round.
-  if (config.discovery.resolverAddress !== undefined && isIP(config.discovery.resolverAddress) === 0) {
+  if (discovery.resolverAddress !== undefined && isIP(discovery.resolverAddress) === 0)
     throw new ConfigError(
       'discovery.resolverAddress',
-      config.discovery.resolverAddress,
+      discovery.resolverAddress,
       'an IPv4 or IPv6 address (not a host name)',
       sourceOf('discovery.resolverAddress'),
     );
-  }
+  if (!discovery.enabled) return { ...discovery, enabled: false };
+  if (discovery.resolverAddress === undefined)
+    throw new ConfigError(
+      'discovery.resolverAddress',
+      undefined,
+      'the address of a server to ask for the NS set',
+      sourceOf('discovery.resolverAddress'),
+    );
+  return { ...discovery, enabled: true, resolverAddress: discovery.resolverAddress };
+}
+
+function checkTargets(targets: ProbeConfig['targets'], sourceOf: SourceOf): void {
   const names = new Set<string>();
-  for (const [index, target] of config.targets.entries()) {
+  for (const [index, target] of targets.entries()) {
     if (isIP(target.address) === 0)
       throw new ConfigError(
         `targets.${index}.address`,
@@ -238,5 +287,4 @@ export function loadProbeConfig(options: LoadConfigOptions) {
       );
     names.add(target.name);
   }
-  return loaded;
 }

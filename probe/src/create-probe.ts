@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { canaryName, type Logger, PROPWATCH_VERSION, type RoundReport, SerialSource } from '@propwatch/shared';
-import type { ProbeConfig } from './config.js';
+import type { CheckedProbeConfig, WriterSettings } from './config.js';
 import { ProbeMetrics } from './metrics/probe-metrics.js';
 import { discoverTargets, Querier } from './querier/index.js';
 import { nameDiscoveredTargets } from './querier/target-names.js';
@@ -18,10 +18,14 @@ import { createRfc2136Writer } from './writers/rfc2136/index.js';
 import type { CanaryWriter } from './writers/writer.js';
 
 /** One constructor per writer kind; the config key picks it. */
-const WRITERS: Record<ProbeConfig['writer']['kind'], (config: ProbeConfig) => CanaryWriter> = {
-  cloudflare: (config) => new CloudflareWriter(config.writer.cloudflare!),
-  rfc2136: (config) => createRfc2136Writer(config.writer.rfc2136!),
-};
+function createWriter(writer: WriterSettings): CanaryWriter {
+  switch (writer.kind) {
+    case 'cloudflare':
+      return new CloudflareWriter(writer.cloudflare);
+    case 'rfc2136':
+      return createRfc2136Writer(writer.rfc2136);
+  }
+}
 
 /** Re-discovering the NS set every round would double the query load for no gain; NS sets change rarely. */
 const DISCOVERY_REFRESH_MS = 10 * 60_000;
@@ -47,51 +51,54 @@ export interface Probe {
   close(): Promise<void>;
 }
 
-export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
+export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): Probe {
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
   // Process metrics (CPU, heap, event-loop lag) cost timers and memory; they are only worth it when /metrics is served.
   const metrics = deps.metrics ?? new ProbeMetrics(config.metrics.port !== undefined);
-  const writer = deps.writer ?? WRITERS[config.writer.kind](config);
+  const writer = deps.writer ?? createWriter(config.writer);
   const { timeoutMs, maxQueriesPerSocket, maxSocketAgeMs } = config.query;
   const querier = new Querier({ timeoutMs, maxQueriesPerSocket, maxSocketAgeMs });
   metrics.watchSockets(() => querier.stats().sockets);
   const discover = deps.discover ?? discoverTargets;
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
-  const reporter = config.report.url
-    ? new Reporter(
-        {
-          url: new URL('/api/v1/rounds', config.report.url).toString(),
-          token: config.report.token!,
-          timeoutMs: config.report.timeoutMs,
-          backoffBaseMs: config.report.backoffBaseMs,
-          backoffMaxMs: config.report.backoffMaxMs,
-          spoolDir: config.report.spoolDir,
-          maxSpoolFiles: config.report.maxSpoolFiles,
-        },
-        {
-          sleep: clock.sleep,
-          ...(logger ? { logger } : {}),
-          onAttempt: (result) => {
-            metrics.deliveries.labels(result).inc();
-            metrics.spooled.set(reporter?.spool.size ?? 0);
+  const { report } = config;
+  const reporter =
+    report.url !== undefined
+      ? new Reporter(
+          {
+            url: new URL('/api/v1/rounds', report.url).toString(),
+            token: report.token,
+            timeoutMs: report.timeoutMs,
+            backoffBaseMs: report.backoffBaseMs,
+            backoffMaxMs: report.backoffMaxMs,
+            spoolDir: report.spoolDir,
+            maxSpoolFiles: report.maxSpoolFiles,
           },
-          onDropped: (count) => metrics.spoolDropped.inc(count),
-          onNotSpooled: (reason) => metrics.notSpooled.labels(reason).inc(),
-        },
-        logger,
-      )
-    : undefined;
+          {
+            sleep: clock.sleep,
+            ...(logger ? { logger } : {}),
+            onAttempt: (result) => {
+              metrics.deliveries.labels(result).inc();
+              metrics.spooled.set(reporter?.spool.size ?? 0);
+            },
+            onDropped: (count) => metrics.spoolDropped.inc(count),
+            onNotSpooled: (reason) => metrics.notSpooled.labels(reason).inc(),
+          },
+          logger,
+        )
+      : undefined;
 
   let discovered: { at: number; targets: Target[] } | undefined;
   const resolveTargets = async (): Promise<Target[]> => {
     const configured = config.targets.map((t) => ({ name: t.name, address: t.address, port: t.port }));
-    if (!config.discovery.enabled) return configured;
+    const { discovery } = config;
+    if (!discovery.enabled) return configured;
     if (!discovered || clock.now() - discovered.at > DISCOVERY_REFRESH_MS) {
       const found = await discover(querier, {
         zone: config.zone,
-        resolver: { address: config.discovery.resolverAddress!, port: config.discovery.resolverPort },
-        port: config.discovery.port,
+        resolver: { address: discovery.resolverAddress, port: discovery.resolverPort },
+        port: discovery.port,
         timeoutMs: config.query.timeoutMs,
       });
       if (found.ok) {

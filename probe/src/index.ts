@@ -1,5 +1,13 @@
 export { createProbe, type Probe, type ProbeDeps } from './create-probe.js';
-export { loadProbeConfig, ProbeConfig, TargetConfig } from './config.js';
+export {
+  type CheckedProbeConfig,
+  type DiscoverySettings,
+  loadProbeConfig,
+  ProbeConfig,
+  type ReportSettings,
+  TargetConfig,
+  type WriterSettings,
+} from './config.js';
 export { runRound, type RoundSettings, type RoundDeps, type RoundOutcome } from './round/round-engine.js';
 export { ProbeRunner } from './round/probe-runner.js';
 export { createCanaryChecker } from './round/canary-checker.js';

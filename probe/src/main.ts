@@ -14,15 +14,15 @@ import {
   describeUnknownEnv,
 } from '@propwatch/shared';
 import { formatRoundTable } from './cli/format-table.js';
-import { loadProbeConfig, ProbeConfig } from './config.js';
+import { type CheckedProbeConfig, loadProbeConfig, ProbeConfig } from './config.js';
 import { createProbe } from './create-probe.js';
 import { serveMetrics } from './metrics/serve-metrics.js';
 
 const FLAGS = { once: { type: 'boolean' } } as const;
 
-type ProbeContext = CommandContext<ProbeConfig, typeof FLAGS>;
+type ProbeContext = CommandContext<CheckedProbeConfig, typeof FLAGS>;
 
-export const probeCommand: CommandSpec<ProbeConfig, typeof FLAGS> = {
+export const probeCommand: CommandSpec<CheckedProbeConfig, typeof FLAGS> = {
   name: 'propwatch-probe',
   summary:
     'writes a fresh serial into the canary TXT record, polls every POP until each serves it, ' +
@@ -52,7 +52,7 @@ async function runProbe({ config, flags, io, stop, unknownEnv, sourceOf }: Probe
     expected: writable,
     create: true,
   });
-  if (config.report.url)
+  if (config.report.url !== undefined)
     checkDirectory(config.report.spoolDir, {
       key: 'report.spoolDir',
       value: config.report.spoolDir,

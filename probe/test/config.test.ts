@@ -73,3 +73,39 @@ describe('loadProbeConfig', () => {
     expect(load({ writer: { ...writer, rfc2136 }, ttl: 30 }).config.ttl).toBe(30);
   });
 });
+
+describe('the checked config', () => {
+  it('keeps only the chosen writer section, typed by its kind', () => {
+    const rfc2136 = { server: '192.0.2.53', tsig: { name: 'k', secret: 'c2VjcmV0' } };
+    const { config } = load({ writer: { ...base.writer, rfc2136 } });
+    expect(config.writer).toEqual({
+      kind: 'cloudflare',
+      cloudflare: expect.objectContaining({ apiToken: 'cf-token-123456' }),
+    });
+    // The narrowed type: no `!` needed to reach the section of the kind.
+    if (config.writer.kind === 'cloudflare') expect(config.writer.cloudflare.zoneId).toBe('z1');
+  });
+
+  it('a report URL comes with its token; discovery with its server', () => {
+    const { config } = load({
+      report: { url: 'http://aggregator:8080', token: 'probe-token-1' },
+      discovery: { enabled: true, resolverAddress: '192.0.2.53' },
+    });
+    // These assignments compile only because the types say what loadProbeConfig checked.
+    const token: string | undefined = config.report.url === undefined ? undefined : config.report.token;
+    const resolver: string | undefined = config.discovery.enabled ? config.discovery.resolverAddress : undefined;
+    expect([token, resolver]).toEqual(['probe-token-1', '192.0.2.53']);
+    expect(() => load({ report: { url: 'http://aggregator:8080' } })).toThrow(
+      'config key "report.token" (given values) is missing: expected a bearer token because report.url is set (given values)',
+    );
+    expect(() => load({ discovery: { enabled: true } })).toThrow(
+      'config key "discovery.resolverAddress" (given values) is missing: expected the address of a server to ask for the NS set',
+    );
+  });
+
+  it('is frozen', () => {
+    const { config } = load({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.writer)).toBe(true);
+  });
+});

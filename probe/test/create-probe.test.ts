@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDENTIFIER_PATTERN } from '@propwatch/shared';
 import { describe, expect, it } from 'vitest';
-import { loadProbeConfig, type ProbeConfig } from '../src/config.js';
+import { type CheckedProbeConfig, loadProbeConfig } from '../src/config.js';
 import { createProbe } from '../src/create-probe.js';
 import { RRClass, RRType } from '../src/dns/index.js';
 import type { Discovery } from '../src/querier/index.js';
 import { startRawResponder } from './dns-fixtures.js';
 
-function configWith(values: Record<string, unknown> = {}): ProbeConfig {
+function configWith(values: Record<string, unknown> = {}): CheckedProbeConfig {
   const dir = mkdtempSync(join(tmpdir(), 'propwatch-create-probe-'));
   return loadProbeConfig({
     values: {
@@ -22,7 +22,7 @@ function configWith(values: Record<string, unknown> = {}): ProbeConfig {
       report: { spoolDir: join(dir, 'spool') },
       ...values,
     },
-  }).config as ProbeConfig;
+  }).config;
 }
 
 const longHost = 'fra1.anycast-nameservers.some-very-long-provider-name.example.com';

@@ -97,7 +97,7 @@ describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and 
       round: { maxWaitMs: 1500 },
       query: { timeoutMs: 300 },
     });
-    const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136!), (result) => {
+    const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136), (result) => {
       if (result.ok) bed.bindSecondary.pause();
     });
     const probe = createProbe(config, { writer: observed.writer });
@@ -159,7 +159,7 @@ describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and 
   ];
   it.each(refusals)('$why: $code and a write_failed round', async ({ code, key, zone, text }) => {
     const config = configFor({ probeId: 'bind-refused', zone, key, targets: [bed.bindSecondary] });
-    const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136!));
+    const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136));
     const probe = createProbe(config, { writer: observed.writer });
     try {
       const { round } = (await probe.runner.runOnce()).report;
@@ -167,7 +167,7 @@ describe.skipIf(skip !== undefined)('probe against a BIND primary with BIND and 
       expect(round.write.error).toContain(text);
       expect(observed.results).toEqual([expect.objectContaining({ ok: false, code, retryable: false })]);
       // Answered, not timed out: a refusal must never cost the write timeout.
-      expect(round.write.submitToAckMs).toBeLessThan(config.writer.rfc2136!.timeoutMs);
+      expect(round.write.submitToAckMs).toBeLessThan(config.writer.rfc2136.timeoutMs);
       expect(bed.bindPrimary.queryTxt(probe.record)).toEqual([]);
     } finally {
       await probe.close();

@@ -118,14 +118,14 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
   ];
   it.each(refusals)('$why: $code and a write_failed round', async ({ code, key, zone, text }) => {
     const config = configFor({ probeId: 'knot-refused', zone, key });
-    const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136!));
+    const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136));
     const probe = createProbe(config, { writer: observed.writer });
     try {
       const { round } = (await probe.runner.runOnce()).report;
       expect(round).toMatchObject({ state: 'write_failed', pops: [] });
       expect(round.write.error).toContain(text);
       expect(observed.results).toEqual([expect.objectContaining({ ok: false, code, retryable: false })]);
-      expect(round.write.submitToAckMs).toBeLessThan(config.writer.rfc2136!.timeoutMs);
+      expect(round.write.submitToAckMs).toBeLessThan(config.writer.rfc2136.timeoutMs);
       expect(bed.knotPrimary.queryTxt(probe.record)).toEqual([]);
     } finally {
       await probe.close();

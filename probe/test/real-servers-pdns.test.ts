@@ -155,7 +155,7 @@ describe.skipIf(skip !== undefined)('probe against a PowerDNS primary with a BIN
   ];
   it.each(refusals)('$why: $code, worded by what PowerDNS answered', async ({ key, zone, code, text, log }) => {
     const config = configFor({ probeId: 'pdns-refused', zone, key, targets: [bed.secondary] });
-    const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136!));
+    const observed = observeWriter(createRfc2136Writer(config.writer.rfc2136));
     const probe = createProbe(config, { writer: observed.writer });
     try {
       const { round } = (await probe.runner.runOnce()).report;
@@ -163,7 +163,7 @@ describe.skipIf(skip !== undefined)('probe against a PowerDNS primary with a BIN
       expect(round.write.error).toContain(text);
       expect(observed.results).toEqual([expect.objectContaining({ ok: false, code, retryable: false })]);
       // Answered, not timed out.
-      expect(round.write.submitToAckMs).toBeLessThan(config.writer.rfc2136!.timeoutMs);
+      expect(round.write.submitToAckMs).toBeLessThan(config.writer.rfc2136.timeoutMs);
       expect(bed.primary.queryTxt(probe.record)).toEqual([]);
       // The answer can overtake the log line on its way through the pipe from pdns_server.
       expect(await logged(bed.primary, log)).toContain(log);

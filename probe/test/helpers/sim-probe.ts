@@ -3,9 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimNetwork } from '@propwatch/sim';
-import { loadProbeConfig, type ProbeConfig } from '../../src/config.js';
+import { type CheckedProbeConfig, loadProbeConfig } from '../../src/config.js';
 
-export function probeConfigFor(sim: SimNetwork, probeId: string, overrides: Record<string, unknown> = {}): ProbeConfig {
+export function probeConfigFor(
+  sim: SimNetwork,
+  probeId: string,
+  overrides: Record<string, unknown> = {},
+): CheckedProbeConfig {
   const dir = mkdtempSync(join(tmpdir(), `propwatch-probe-${probeId}-`));
   const values = {
     probe: { id: probeId, region: 'test' },
@@ -16,5 +20,5 @@ export function probeConfigFor(sim: SimNetwork, probeId: string, overrides: Reco
     report: { spoolDir: join(dir, 'spool') },
     ...overrides,
   };
-  return loadProbeConfig({ values }).config as ProbeConfig;
+  return loadProbeConfig({ values }).config;
 }

@@ -6,7 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadProbeConfig, type ProbeConfig } from '../../src/config.js';
+import { type CheckedProbeConfig, loadProbeConfig, type WriterSettings } from '../../src/config.js';
+
+/** A testbed probe always writes with rfc2136; its type says so. */
+export type TestbedProbeConfig = CheckedProbeConfig & { writer: Extract<WriterSettings, { kind: 'rfc2136' }> };
 import type { DnsServer } from './dns-server.js';
 import type { TestKey } from './zone-file.js';
 
@@ -23,7 +26,7 @@ export interface TestbedProbeOptions {
 
 const dirs: string[] = [];
 
-export function testbedProbeConfig(options: TestbedProbeOptions): ProbeConfig {
+export function testbedProbeConfig(options: TestbedProbeOptions): TestbedProbeConfig {
   const dir = mkdtempSync(join(tmpdir(), `propwatch-probe-${options.probeId}-`));
   dirs.push(dir);
   const values = {
@@ -47,7 +50,9 @@ export function testbedProbeConfig(options: TestbedProbeOptions): ProbeConfig {
     stateDir: join(dir, 'state'),
     report: { spoolDir: join(dir, 'spool') },
   };
-  return loadProbeConfig({ values, env: {} }).config as ProbeConfig;
+  const { config } = loadProbeConfig({ values, env: {} });
+  if (config.writer.kind !== 'rfc2136') throw new Error('a testbed probe writes with rfc2136');
+  return { ...config, writer: config.writer };
 }
 
 /** Removes the state/spool dirs of every config built so far. */
