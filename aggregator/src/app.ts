@@ -4,8 +4,7 @@
  * CLI calls `listen`. The dashboard plugin serves the page at `/`.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Logger } from '@propwatch/shared';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, type Logger, systemClock } from '@propwatch/shared';
 import type { AggregatorConfig } from './config.js';
 import dashboardPlugin from './dashboard/dashboard-plugin.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -31,7 +30,8 @@ export interface BuildOptions {
   config: AggregatorConfig;
   /** Storage; a SqliteRoundStore on `config.storage.path` when omitted. The app closes it. */
   store?: RoundStore;
-  clock?: Clock;
+  /** Wall clock for timestamps and windows, monotonic for rate limits; tests pass a fake. */
+  clock?: Pick<Clock, 'now' | 'monotonicNow'>;
   /** A pino logger (shared `createLogger`); silent when omitted. */
   logger?: Logger;
   /** fetch used for webhooks; the global one when omitted. */

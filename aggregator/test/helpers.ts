@@ -12,6 +12,8 @@ export const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 export class FakeClock {
   constructor(public ms = T0) {}
   now = () => this.ms;
+  /** Fake time moves both clocks together. */
+  monotonicNow = () => this.ms;
   advance(ms: number): void {
     this.ms += ms;
   }

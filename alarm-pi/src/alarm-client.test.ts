@@ -4,10 +4,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startAlarmClient } from './alarm-client.js';
 import { loadAlarmConfig } from './config.js';
 import type { BeaconDriver } from './drivers/driver.js';
-import type { Timers } from './timers.js';
+import type { Clock } from '@propwatch/shared';
 
-const timers: Timers = {
-  now: () => Date.now(),
+const timers: Pick<Clock, 'monotonicNow' | 'setTimeout' | 'clearTimeout'> = {
+  // Date.now() is the fake time under vi.useFakeTimers.
+  monotonicNow: () => Date.now(),
   setTimeout: (f, ms) => setTimeout(f, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
@@ -58,7 +59,14 @@ describe('startAlarmClient with a recording driver', () => {
       level: 'info',
       destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }),
     });
-    const client = await startAlarmClient({ config, logger, driver, fetch: fakeFetch, timers, random: () => 0.5 });
+    const client = await startAlarmClient({
+      config,
+      logger,
+      driver,
+      fetch: fakeFetch,
+      clock: timers,
+      random: () => 0.5,
+    });
     await vi.advanceTimersByTimeAsync(10);
     expect(edges).toEqual([false, true]);
     expect(client.state).toBe('alarm');

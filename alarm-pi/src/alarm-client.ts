@@ -2,21 +2,21 @@
  * Wires the poll loop, the beacon state machine and a driver together. No
  * process-level concerns here (signals, exit codes): those are in main.ts.
  */
-import type { Logger } from '@propwatch/shared';
+import { type Clock, type Logger, systemClock } from '@propwatch/shared';
 import type { AlarmPiConfig } from './config.js';
 import { BeaconMachine } from './beacon-machine.js';
 import type { BeaconState } from './beacon-state.js';
 import type { BeaconDriver } from './drivers/driver.js';
 import { PollLoop, type PollReport } from './poll-loop.js';
 import { createStatusFetcher } from './status-fetcher.js';
-import { systemTimers, type Timers } from './timers.js';
 
 export interface AlarmClientOptions {
   config: AlarmPiConfig;
   logger: Logger;
   driver: BeaconDriver;
   fetch?: typeof fetch;
-  timers?: Timers;
+  /** Monotonic time and timers of the beacon and the poll loop; tests pass fake ones. */
+  clock?: Pick<Clock, 'monotonicNow' | 'setTimeout' | 'clearTimeout'>;
   random?: () => number;
 }
 
@@ -29,7 +29,7 @@ export interface AlarmClient {
 
 export async function startAlarmClient(options: AlarmClientOptions): Promise<AlarmClient> {
   const { config, logger, driver } = options;
-  const timers = options.timers ?? systemTimers;
+  const clock = options.clock ?? systemClock;
   // Driver calls are serialised: an async driver (gpioset) must never see
   // "on" overtake a still-running "off".
   let chain: Promise<void> = Promise.resolve();
@@ -52,7 +52,7 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
       lampTest: config.beacon.lampTest,
     },
     output,
-    timers,
+    clock,
   );
   let state: BeaconState | undefined;
   const onReport = (report: PollReport) => {
@@ -77,7 +77,7 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
     timeoutMs: config.aggregator.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const loop = new PollLoop(config.poll, fetcher, onReport, timers, options.random);
+  const loop = new PollLoop(config.poll, fetcher, onReport, clock, options.random);
   machine.start();
   loop.start();
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BeaconMachine, LAMP_TEST_MS, type BeaconMachineOptions } from './beacon-machine.js';
 import { patternFor, type BeaconPatterns, type BeaconState } from './beacon-state.js';
-import type { Timers } from './timers.js';
+import type { Clock } from '@propwatch/shared';
 
 const patterns: BeaconPatterns = {
   stale: { onMs: 1000, offMs: 1000 },
@@ -10,8 +10,9 @@ const patterns: BeaconPatterns = {
   quietAlarm: { onMs: 250, offMs: 250 },
 };
 
-const fakeTimers: Timers = {
-  now: () => Date.now(),
+const fakeTimers: Pick<Clock, 'monotonicNow' | 'setTimeout' | 'clearTimeout'> = {
+  // Date.now() is the fake time under vi.useFakeTimers.
+  monotonicNow: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

@@ -1,11 +1,11 @@
 /**
  * The beacon state machine: turns a stream of states into on/off edges.
- * Pure apart from the injected timers; it calls `output` only when the light
+ * Pure apart from the injected clock; it calls `output` only when the light
  * actually changes.
  */
 import type { Pattern } from './config.js';
 import { type BeaconPatterns, type BeaconState, patternFor, samePattern } from './beacon-state.js';
-import type { Timers } from './timers.js';
+import type { Clock } from '@propwatch/shared';
 
 export const LAMP_TEST_MS = 1_000;
 
@@ -32,7 +32,7 @@ export class BeaconMachine {
   constructor(
     private readonly options: BeaconMachineOptions,
     private readonly output: (on: boolean) => void,
-    private readonly timers: Timers,
+    private readonly clock: Pick<Clock, 'monotonicNow' | 'setTimeout' | 'clearTimeout'>,
   ) {}
 
   get lit(): boolean {
@@ -52,7 +52,7 @@ export class BeaconMachine {
     }
     this.phase = 'lamp-test';
     this.write(true);
-    this.lampTimer = this.timers.setTimeout(() => {
+    this.lampTimer = this.clock.setTimeout(() => {
       this.lampTimer = undefined;
       this.phase = 'running';
       // The lamp test is not an alarm: it must not hold the light on via minOnMs.
@@ -75,7 +75,7 @@ export class BeaconMachine {
     this.phase = 'stopped';
     this.clearBlink();
     this.clearHold();
-    if (this.lampTimer !== undefined) this.timers.clearTimeout(this.lampTimer);
+    if (this.lampTimer !== undefined) this.clock.clearTimeout(this.lampTimer);
     this.lampTimer = undefined;
     this.write(false);
   }
@@ -90,13 +90,13 @@ export class BeaconMachine {
       return;
     }
     const holdEnd = this.litAt + this.options.minOnMs;
-    if (this.on && this.litSteady && this.timers.now() < holdEnd) {
+    if (this.on && this.litSteady && this.clock.monotonicNow() < holdEnd) {
       // Leaving a steady light early: keep it on until minOnMs has passed, then apply whatever is current.
       if (this.holdTimer === undefined) {
-        this.holdTimer = this.timers.setTimeout(() => {
+        this.holdTimer = this.clock.setTimeout(() => {
           this.holdTimer = undefined;
           this.apply();
-        }, holdEnd - this.timers.now());
+        }, holdEnd - this.clock.monotonicNow());
       }
       return;
     }
@@ -112,23 +112,23 @@ export class BeaconMachine {
 
   private blink(cycle: { onMs: number; offMs: number }, on: boolean): void {
     this.write(on);
-    this.blinkTimer = this.timers.setTimeout(() => this.blink(cycle, !on), on ? cycle.onMs : cycle.offMs);
+    this.blinkTimer = this.clock.setTimeout(() => this.blink(cycle, !on), on ? cycle.onMs : cycle.offMs);
   }
 
   private clearBlink(): void {
-    if (this.blinkTimer !== undefined) this.timers.clearTimeout(this.blinkTimer);
+    if (this.blinkTimer !== undefined) this.clock.clearTimeout(this.blinkTimer);
     this.blinkTimer = undefined;
   }
 
   private clearHold(): void {
-    if (this.holdTimer !== undefined) this.timers.clearTimeout(this.holdTimer);
+    if (this.holdTimer !== undefined) this.clock.clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
   }
 
   private write(on: boolean): void {
     if (on === this.on) return;
     this.on = on;
-    if (on) this.litAt = this.timers.now();
+    if (on) this.litAt = this.clock.monotonicNow();
     this.output(on);
   }
 }

@@ -14,6 +14,5 @@ export { backoffDelayMs } from '@propwatch/shared';
 export { PollLoop, stepPoll, type PollOptions, type PollReport } from './poll-loop.js';
 export { createStatusFetcher, statusUrl, type FetchResult, type StatusFetcherOptions } from './status-fetcher.js';
 export { startAlarmClient, type AlarmClient, type AlarmClientOptions } from './alarm-client.js';
-export { systemTimers, type Timers } from './timers.js';
 export * from './drivers/index.js';
 export { alarmCommand } from './main.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelayMs } from '@propwatch/shared';
 import { PollLoop, stepPoll, type PollOptions, type PollReport } from './poll-loop.js';
 import type { FetchResult } from './status-fetcher.js';
-import type { Timers } from './timers.js';
+import type { Clock } from '@propwatch/shared';
 
 const options: PollOptions = { intervalMs: 1000, backoffBaseMs: 500, backoffMaxMs: 8000, unreachableAfter: 3 };
 
@@ -76,8 +76,9 @@ describe('PollLoop', () => {
 
   it('polls on schedule, backs off with jitter on errors and recovers', async () => {
     vi.useFakeTimers({ now: 0 });
-    const timers: Timers = {
-      now: () => Date.now(),
+    const timers: Pick<Clock, 'monotonicNow' | 'setTimeout' | 'clearTimeout'> = {
+      // Date.now() is the fake time under vi.useFakeTimers.
+      monotonicNow: () => Date.now(),
       setTimeout: (f, ms) => setTimeout(f, ms),
       clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
     };

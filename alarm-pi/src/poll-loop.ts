@@ -4,11 +4,9 @@
  * row; with no known state yet it is `unreachable` at once, because the
  * beacon must never suggest "all fine" when it does not know.
  */
-import type { Status } from '@propwatch/shared';
-import { backoffDelayMs } from '@propwatch/shared';
+import { backoffDelayMs, type Clock, type Status } from '@propwatch/shared';
 import type { BeaconState } from './beacon-state.js';
 import type { FetchResult } from './status-fetcher.js';
-import type { Timers } from './timers.js';
 
 export interface PollOptions {
   intervalMs: number;
@@ -63,7 +61,7 @@ export class PollLoop {
     private readonly options: PollOptions,
     private readonly fetchStatus: () => Promise<FetchResult>,
     private readonly onReport: (report: PollReport) => void,
-    private readonly timers: Timers,
+    private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -75,7 +73,7 @@ export class PollLoop {
 
   stop(): void {
     this.running = false;
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -87,7 +85,7 @@ export class PollLoop {
     this.status = report.status;
     if (this.running) {
       this.onReport(report);
-      this.timer = this.timers.setTimeout(() => void this.pollNow(), report.nextPollMs);
+      this.timer = this.clock.setTimeout(() => void this.pollNow(), report.nextPollMs);
     }
     return report;
   }

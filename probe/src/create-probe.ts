@@ -4,7 +4,15 @@
  * the demo, which is why nothing here touches process signals or stdout.
  */
 import { join } from 'node:path';
-import { canaryName, type Logger, PROPWATCH_VERSION, type RoundReport, SerialSource } from '@propwatch/shared';
+import {
+  canaryName,
+  type Clock,
+  type Logger,
+  PROPWATCH_VERSION,
+  type RoundReport,
+  SerialSource,
+  systemClock,
+} from '@propwatch/shared';
 import type { CheckedProbeConfig, WriterSettings } from './config.js';
 import { ProbeMetrics } from './metrics/probe-metrics.js';
 import { discoverTargets, Querier } from './querier/index.js';
@@ -12,7 +20,7 @@ import { nameDiscoveredTargets } from './querier/target-names.js';
 import { Reporter } from './report/reporter.js';
 import { createCanaryChecker } from './round/canary-checker.js';
 import { ProbeRunner } from './round/probe-runner.js';
-import { type Clock, systemClock, type Target } from './round/types.js';
+import type { Target } from './round/types.js';
 import { CloudflareWriter } from './writers/cloudflare/cloudflare-writer.js';
 import { createRfc2136Writer } from './writers/rfc2136/index.js';
 import type { CanaryWriter } from './writers/writer.js';
@@ -94,7 +102,7 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
     const configured = config.targets.map((t) => ({ name: t.name, address: t.address, port: t.port }));
     const { discovery } = config;
     if (!discovery.enabled) return configured;
-    if (!discovered || clock.now() - discovered.at > DISCOVERY_REFRESH_MS) {
+    if (!discovered || clock.monotonicNow() - discovered.at > DISCOVERY_REFRESH_MS) {
       const found = await discover(querier, {
         zone: config.zone,
         resolver: { address: discovery.resolverAddress, port: discovery.resolverPort },
@@ -103,7 +111,7 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
       });
       if (found.ok) {
         for (const warning of found.warnings) logger?.warn({ warning }, 'target discovery');
-        discovered = { at: clock.now(), targets: nameDiscoveredTargets(found.targets) };
+        discovered = { at: clock.monotonicNow(), targets: nameDiscoveredTargets(found.targets) };
       } else {
         // Keep measuring the previous set (or the static one) rather than nothing.
         logger?.error({ error: found.error }, 'target discovery failed; using the previous target set');

@@ -11,7 +11,7 @@ export {
 export { runRound, type RoundSettings, type RoundDeps, type RoundOutcome } from './round/round-engine.js';
 export { ProbeRunner } from './round/probe-runner.js';
 export { createCanaryChecker } from './round/canary-checker.js';
-export { systemClock, type Clock, type Target, type CheckCanary, type CheckOutcome } from './round/types.js';
+export type { Target, CheckCanary, CheckOutcome } from './round/types.js';
 export { Reporter } from './report/reporter.js';
 export { Spool } from './report/spool.js';
 export { CloudflareWriter } from './writers/cloudflare/cloudflare-writer.js';

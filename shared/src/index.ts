@@ -8,3 +8,4 @@ export * from './backoff.js';
 export * from './log-level.js';
 export * from './text/index.js';
 export * from './cli/index.js';
+export * from './clock.js';

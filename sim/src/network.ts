@@ -2,13 +2,14 @@
  * startSimNetwork(): wires the zone store, propagation model, POP servers,
  * ground truth and HTTP API into one running simulated anycast network.
  */
+import { systemClock } from '@propwatch/shared';
 import type { FastifyInstance } from 'fastify';
 import type { Nameserver } from './answer-query.js';
 import type { ApiFault, PopStatus, SimApiDeps } from './api/api-deps.js';
 import { ADMIN_PREFIX, API_PREFIX, buildApi } from './api/build-api.js';
 import type { PopFault } from './faults.js';
 import { GroundTruth } from './ground-truth.js';
-import { type Moment, systemClock } from './moment.js';
+import { type Moment, momentOf } from './moment.js';
 import { PopServer } from './pop-server.js';
 import { deriveSeed, mulberry32 } from './prng.js';
 import { PropagationModel } from './propagation-model.js';
@@ -57,7 +58,7 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
   const truth = new GroundTruth();
-  const store = new ZoneStore(opts.zone, opts.initialSerial, clock());
+  const store = new ZoneStore(opts.zone, opts.initialSerial, momentOf(clock));
   truth.recordCommit(store.latest);
   const model = new PropagationModel(defs, opts.propagation, opts.seed);
   const propagator = new Propagator({
@@ -125,7 +126,7 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     minTtl: opts.minTtl,
     store,
     commit: () => {
-      const snapshot = store.commit(clock());
+      const snapshot = store.commit(momentOf(clock));
       truth.recordCommit(snapshot);
       propagator.onCommit(snapshot);
       forgetOldVersions(snapshot.version);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GroundTruth } from './ground-truth.js';
-import type { Moment } from './moment.js';
+import { momentOf } from './moment.js';
 import type { PropagationModel, PropagationPlan } from './propagation-model.js';
 import { Propagator } from './propagator.js';
 import { resolvePops } from './topology.js';
@@ -12,7 +12,8 @@ const pops = resolvePops({
     { name: 'LHR', region: 'eu' },
   ],
 });
-const clock = (): Moment => ({ monotonicMs: Date.now(), epochMs: Date.now() });
+// Under vi.useFakeTimers Date.now() is the fake time: the monotonic clock of these tests.
+const clock = { monotonicNow: () => Date.now() };
 
 /** A model whose delays the test dictates: plans[i] is for the i-th commit, catch-up is always 50 ms. */
 function scriptedModel(plans: Array<Record<string, number>>): PropagationModel {
@@ -41,7 +42,7 @@ describe('Propagator', () => {
     store = new ZoneStore(
       'propwatch.test',
       1,
-      clock(),
+      momentOf(clock),
       (() => {
         let i = 0;
         return () => `id${i++}`;
@@ -72,7 +73,7 @@ describe('Propagator', () => {
         },
         new Date().toISOString(),
       );
-      const snapshot = store.commit(clock());
+      const snapshot = store.commit(momentOf(clock));
       truth.recordCommit(snapshot);
       propagator.onCommit(snapshot);
     };

@@ -4,9 +4,10 @@
  * overtakes an earlier one, as with IXFR), enforces `slow`/`stuck`/`down`,
  * and reports the moment each POP starts serving a version to the ground truth.
  */
+import type { Clock } from '@propwatch/shared';
 import type { PopFault } from './faults.js';
 import type { GroundTruth } from './ground-truth.js';
-import type { Clock } from './moment.js';
+import { type Moment, momentOf } from './moment.js';
 import type { PropagationModel } from './propagation-model.js';
 import type { PopDefinition } from './topology.js';
 import type { ZoneSnapshot } from './zone-store.js';
@@ -35,7 +36,7 @@ export interface PropagatorDeps {
   pops: readonly PopDefinition[];
   model: PropagationModel;
   truth: GroundTruth;
-  clock: Clock;
+  clock: Pick<Clock, 'monotonicNow'>;
   timeScale: number;
   latestVersion: () => number;
 }
@@ -115,7 +116,7 @@ export class Propagator {
     state.fault = fault;
     if (previous?.kind === 'stuck' && fault?.kind !== 'stuck') this.scheduleCatchUp(state);
     if (previous?.kind === 'down' && fault?.kind !== 'down' && state.unserved)
-      this.markServed(state, this.deps.clock());
+      this.markServed(state, momentOf(this.deps.clock));
   }
 
   close(): void {
@@ -129,7 +130,7 @@ export class Propagator {
     if (target <= state.applied) return;
     const slowMs = state.fault?.kind === 'slow' ? state.fault.extraMs : 0;
     const delay = (this.deps.model.catchUpDelay(state.def) + slowMs) * this.deps.timeScale;
-    const due = this.deps.clock().monotonicMs + delay;
+    const due = this.deps.clock.monotonicNow() + delay;
     for (let version = state.applied + 1; version <= target; version++) this.deliverAt(state, version, due);
   }
 
@@ -147,7 +148,7 @@ export class Propagator {
 
   private sync(state: PopState): void {
     if (state.pending.length === 0) return;
-    const now = this.deps.clock();
+    const now = momentOf(this.deps.clock);
     const due = state.pending
       .filter((arrival) => arrival.target <= now.monotonicMs)
       .sort((a, b) => a.target - b.target);
@@ -168,7 +169,7 @@ export class Propagator {
   }
 
   /** Only the version a POP ends up answering from counts as served; a down POP serves nothing. */
-  private markServed(state: PopState, moment: ReturnType<Clock>): void {
+  private markServed(state: PopState, moment: Moment): void {
     if (state.fault?.kind === 'down') {
       state.unserved = true;
       return;
@@ -183,10 +184,10 @@ export class Propagator {
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
-        if (this.deps.clock().monotonicMs < target) this.schedule(target, run);
+        if (this.deps.clock.monotonicNow() < target) this.schedule(target, run);
         else run();
       },
-      Math.max(0, target - this.deps.clock().monotonicMs),
+      Math.max(0, target - this.deps.clock.monotonicNow()),
     );
     this.timers.add(timer);
   }

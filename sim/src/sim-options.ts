@@ -1,9 +1,8 @@
 /** Options of startSimNetwork(), their defaults and up-front validation. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Logger } from '@propwatch/shared';
+import type { Clock, Logger } from '@propwatch/shared';
 import type { PopFault } from './faults.js';
 import { validateFault } from './faults.js';
-import type { Clock } from './moment.js';
 import { DEFAULT_PROPAGATION, type PropagationSettings, type RegionHops } from './propagation-model.js';
 import { type TopologyOptions, isLoopback } from './topology.js';
 
@@ -35,7 +34,8 @@ export interface SimNetworkOptions extends TopologyOptions {
   /** Zone versions remembered (ground truth, planned delays, snapshots); older ones are forgotten so a long run stays flat in memory. Default 5000. */
   historyVersions?: number;
   logger?: Logger;
-  clock?: Clock;
+  /** Monotonic time of propagation and ground truth; tests pass a fake. */
+  clock?: Pick<Clock, 'monotonicNow'>;
 }
 
 export interface ResolvedSimOptions {

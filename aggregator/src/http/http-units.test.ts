@@ -7,7 +7,7 @@ describe('token buckets', () => {
   test('allow a burst, then refill at the rate, with a retry-after for the next token', () => {
     const clock = {
       ms: 0,
-      now() {
+      monotonicNow() {
         return this.ms;
       },
     };
@@ -18,6 +18,16 @@ describe('token buckets', () => {
     clock.ms = 500;
     expect(buckets.take('p1').allowed).toBe(true);
     expect(buckets.take('p1').allowed).toBe(false);
+  });
+
+  test('a wall clock stepping forwards refills nothing: the buckets run on monotonic time', () => {
+    const clock = { wallMs: 0, monotonicMs: 0, now: () => clock.wallMs, monotonicNow: () => clock.monotonicMs };
+    const buckets = new TokenBuckets(1, 2, clock);
+    expect([1, 2, 3].map(() => buckets.take('p1').allowed)).toEqual([true, true, false]);
+    clock.wallMs += 3_600_000; // NTP steps the wall clock an hour ahead; no time has passed
+    expect(buckets.take('p1')).toEqual({ allowed: false, retryAfterMs: 1000 });
+    clock.monotonicMs += 1000;
+    expect(buckets.take('p1').allowed).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 /** Per-key token buckets: `ratePerSecond` sustained, `burst` at once. Pure apart from the injected clock. */
-import type { Clock } from '../clock.js';
+import type { Clock } from '@propwatch/shared';
 
 export type TakeResult = { allowed: true } | { allowed: false; retryAfterMs: number };
 
@@ -9,13 +9,13 @@ export class TokenBuckets {
   constructor(
     private readonly ratePerSecond: number,
     private readonly burst: number,
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, 'monotonicNow'>,
   ) {}
 
   take(key: string): TakeResult {
-    const now = this.clock.now();
+    // Monotonic: a wall clock stepped forwards would refill every bucket at once.
+    const now = this.clock.monotonicNow();
     const bucket = this.#buckets.get(key) ?? { tokens: this.burst, at: now };
-    // A clock that steps backwards must not mint tokens.
     const refill = (Math.max(0, now - bucket.at) / 1000) * this.ratePerSecond;
     bucket.tokens = Math.min(this.burst, bucket.tokens + refill);
     bucket.at = now;

@@ -1,6 +1,6 @@
 /** Types of what the plugins decorate the fastify instance and requests with. */
 import type { onRequestHookHandler } from 'fastify';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@propwatch/shared';
 import type { AggregatorConfig } from '../config.js';
 import type { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
 import type { StatusTracker } from '../status/status-tracker.js';
@@ -9,7 +9,7 @@ import type { RoundStore } from '../storage/round-store.js';
 declare module 'fastify' {
   interface FastifyInstance {
     aggregatorConfig: AggregatorConfig;
-    clock: Clock;
+    clock: Pick<Clock, 'now' | 'monotonicNow'>;
     store: RoundStore;
     statusTracker: StatusTracker;
     metrics: AggregatorMetrics;

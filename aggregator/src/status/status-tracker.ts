@@ -8,9 +8,8 @@
  * leaves the window or a running round's bounds are still growing; the rest
  * is an O(probes) combination, identical to evaluateStatus from scratch.
  */
-import type { RoundState, Status } from '@propwatch/shared';
+import type { Clock, RoundState, Status } from '@propwatch/shared';
 import { isLater } from '../analysis/observations.js';
-import type { Clock } from '../clock.js';
 import type { StoredRound, UpsertResult } from '../storage/round-store.js';
 import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
 import { ObservationCache } from './observation-cache.js';
@@ -35,7 +34,7 @@ export class StatusTracker {
   constructor(
     readonly settings: StatusSettings,
     probeIds: readonly string[],
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, 'now'>,
   ) {
     for (const id of probeIds)
       this.#views.set(id, { id, lastReportAt: null, latestMeasured: null, consecutiveWriteFailures: 0 });

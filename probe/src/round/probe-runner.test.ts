@@ -1,8 +1,7 @@
-import { createLogger, type RoundReport } from '@propwatch/shared';
+import { createLogger, type RoundReport, systemClock } from '@propwatch/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { ProbeRunner } from './probe-runner.js';
 import type { RoundOutcome } from './round-engine.js';
-import { systemClock } from './types.js';
 
 describe('ProbeRunner', () => {
   it('still finishes the round and hands it to onRound when submitting its report throws', async () => {

@@ -62,7 +62,7 @@ export class ProbeRunner {
   /** Runs rounds until `signal` aborts. Errors of one round are logged, and the next round still runs. */
   async runForever(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const startedAt = this.deps.clock.now();
+      const startedAt = this.deps.clock.monotonicNow();
       try {
         await this.runOnce(signal);
       } catch (error) {
@@ -70,7 +70,7 @@ export class ProbeRunner {
         // keep measuring, but make it loud.
         this.deps.logger?.error({ err: error }, 'round failed unexpectedly');
       }
-      await this.deps.clock.sleep(startedAt + this.settings.intervalMs - this.deps.clock.now(), signal);
+      await this.deps.clock.sleep(startedAt + this.settings.intervalMs - this.deps.clock.monotonicNow(), signal);
     }
   }
 }

@@ -1,10 +1,10 @@
 import { getEventListeners } from 'node:events';
-import { createLogger, RoundReport } from '@propwatch/shared';
+import { createLogger, RoundReport, systemClock } from '@propwatch/shared';
 import { Compile } from 'typebox/compile';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CanaryWriter, WriteResult } from '../writers/writer.js';
 import { runRound, type RoundSettings } from './round-engine.js';
-import { systemClock, type CheckCanary, type CheckOutcome, type Target } from './types.js';
+import type { CheckCanary, CheckOutcome, Target } from './types.js';
 
 const settings: RoundSettings = {
   probe: { id: 'p1', region: 'test', version: '0.0.0' },

@@ -5,11 +5,11 @@
  * exceptions.
  */
 import { setMaxListeners } from 'node:events';
-import { buildCanaryTxt, type Logger, plainText, type RoundReport, WIRE_VERSION } from '@propwatch/shared';
+import { buildCanaryTxt, type Clock, type Logger, plainText, type RoundReport, WIRE_VERSION } from '@propwatch/shared';
 import pLimit from 'p-limit';
 import type { CanaryWriter } from '../writers/writer.js';
 import { TargetTracker } from './target-tracker.js';
-import type { CheckCanary, Clock, Target } from './types.js';
+import type { CheckCanary, Target } from './types.js';
 
 /** The wire schema's bound on `round.write.error`. */
 const MAX_WRITE_ERROR_TEXT = 1000;
@@ -32,7 +32,8 @@ export interface RoundSettings {
 export interface RoundDeps {
   writer: CanaryWriter;
   check: CheckCanary;
-  clock: Clock;
+  /** Monotonic time for every bound and wait; the wall clock only for `startedAt`. */
+  clock: Pick<Clock, 'now' | 'monotonicNow' | 'sleep'>;
   /** Called with a `running` report every progressMs; if it throws, the error is logged and the round goes on. */
   onProgress?: (report: RoundReport) => void;
   logger?: Logger | undefined;
@@ -52,7 +53,7 @@ export async function runRound(
   signal?: AbortSignal,
 ): Promise<RoundOutcome> {
   const { clock } = deps;
-  const startedAt = clock.wallNow().toISOString();
+  const startedAt = new Date(clock.now()).toISOString();
   const base = (
     state: RoundReport['round']['state'],
     elapsedMs: number,
@@ -93,7 +94,7 @@ export async function runRound(
   }
   const ackAt = written.ackAt;
   const trackers = targets.map((target) => new TargetTracker(target));
-  const elapsed = () => clock.now() - ackAt;
+  const elapsed = () => clock.monotonicNow() - ackAt;
   const snapshot = (final: boolean) =>
     base(
       final ? 'complete' : 'running',
@@ -114,13 +115,13 @@ export async function runRound(
     const pollTarget = async (tracker: TargetTracker) => {
       let nextSendAt = ackAt;
       while (!tracker.propagated && !deadline.signal.aborted) {
-        await clock.sleep(nextSendAt - clock.now(), deadline.signal);
+        await clock.sleep(nextSendAt - clock.monotonicNow(), deadline.signal);
         if (deadline.signal.aborted || elapsed() >= settings.maxWaitMs) return;
         await limit(async () => {
           // Timestamps are taken inside the limiter: queue time is not query time.
-          const sentAt = clock.now();
+          const sentAt = clock.monotonicNow();
           const outcome = await deps.check(tracker.target, question, deadline.signal);
-          const receivedAt = clock.now();
+          const receivedAt = clock.monotonicNow();
           // Prefer the socket-level timestamps: they exclude event-loop delay
           // before the send and after the receive, so the bounds are tighter.
           const sent = outcome.sentAt ?? sentAt;
@@ -148,7 +149,7 @@ export async function runRound(
       }
     })();
     const timeout = (async () => {
-      await clock.sleep(ackAt + settings.maxWaitMs - clock.now(), deadline.signal);
+      await clock.sleep(ackAt + settings.maxWaitMs - clock.monotonicNow(), deadline.signal);
       deadline.abort();
     })();
     try {

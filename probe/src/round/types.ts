@@ -28,29 +28,3 @@ export type CheckCanary = (
   question: { name: string; serial: bigint; probeId: string },
   signal?: AbortSignal,
 ) => Promise<CheckOutcome>;
-
-/** Monotonic time and waiting, injected so tests run on fake timers. */
-export interface Clock {
-  /** Milliseconds on a monotonic clock (performance.now()). */
-  now(): number;
-  /** Resolves after `ms`, or early when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** Wall clock, for display timestamps only. */
-  wallNow(): Date;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted || ms <= 0) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-  wallNow: () => new Date(),
-};

@@ -5,9 +5,8 @@
  * Cloudflare's numeric codes so an operator can look them up.
  */
 import { performance } from 'node:perf_hooks';
-import { backoffDelayMs } from '@propwatch/shared';
+import { backoffDelayMs, systemClock } from '@propwatch/shared';
 import { createRequestSignal } from '../../request-signal.js';
-import { systemClock } from '../../round/types.js';
 
 export interface CloudflareError {
   code: number;
