@@ -1,7 +1,8 @@
 /**
  * `npm start` as a newcomer sees it: the demo stack as separate processes,
  * the scripted stuck POP turning the status and the beacon on and off again,
- * and Ctrl-C stopping everything. Sped up with a small time scale.
+ * and Ctrl-C stopping everything. Sped up with a small time scale. Then what
+ * a newcomer gets wrong: a typo'd flag, a POP that is not there, a port in use.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -26,8 +27,28 @@ function freePort(): Promise<number> {
 
 let demo: ChildProcess | undefined;
 afterAll(() => {
-  if (demo && demo.exitCode === null) demo.kill('SIGKILL');
+  // The whole process group: a demo killed alone would leave its children running.
+  if (demo?.pid !== undefined && demo.exitCode === null) process.kill(-demo.pid, 'SIGKILL');
 });
+
+/** Runs `npm start` with `args` to its end; its output (both streams) and exit code. */
+function runToEnd(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['scripts/start.mjs', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      reject(new Error(`npm start ${args.join(' ')} did not end:\n${output}`));
+    }, timeoutMs);
+    child.once('close', (code) => (clearTimeout(timer), resolve({ code, output })));
+  });
+}
 
 describe('npm start', () => {
   it('runs the stack, shows the alarm cycle for the stuck POP, and stops cleanly on Ctrl-C', async () => {
@@ -54,7 +75,7 @@ describe('npm start', () => {
         '--stuck-for',
         '8',
       ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     let output = '';
     demo.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -67,12 +88,13 @@ describe('npm start', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
-    await waitFor(new RegExp(`dashboard: http://127\\.0\\.0\\.1:${port}/`), 30_000);
+    await waitFor(new RegExp(`dashboard: http://127\\.0\\.0\\.1:${port}/`), 60_000);
     const page = await fetch(`http://127.0.0.1:${port}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('propwatch');
-    await waitFor(/demo-1 +round complete +worst [A-Z]{3} /, 20_000);
-    await waitFor(/STATUS +\w+ → OK/, 20_000);
+    // Generous: on a loaded CI machine a Node process can take seconds to start.
+    await waitFor(/demo-1 +round complete +worst [A-Z]{3} /, 60_000);
+    await waitFor(/STATUS +\w+ → OK/, 60_000);
     await waitFor(/scenario: LHR is now STUCK/, 20_000);
     await waitFor(/STATUS +OK → ALARM: LHR/i, 20_000);
     await waitFor(/beacon +● BEACON ON/, 10_000);
@@ -85,5 +107,39 @@ describe('npm start', () => {
     expect(output).toContain('stopping');
     // Every component stopped with it: nothing answers on the aggregator port any more.
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-  }, 180_000);
+  }, 300_000);
+
+  it('an unknown flag prints the usage and exits 2, without a stack trace', async () => {
+    const { code, output } = await runToEnd(['--stuck-pops', 'LHR']);
+    expect(code).toBe(2);
+    expect(output).toContain("npm start: Unknown option '--stuck-pops'");
+    expect(output).toContain('--stuck-pop POP');
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it('a stuck POP that is not there exits 2 naming the POPs there are, and stops the sim', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'propwatch-demo-'));
+    const { code, output } = await runToEnd(['--pops', '5', '--stuck-pop', 'FRA', '--data-dir', dataDir]);
+    expect(code).toBe(2);
+    // Five POPs spread over the regions: not five North American ones.
+    expect(output).toContain('--stuck-pop FRA: no such POP; the 5 POPs are SJC LAX LHR AMS SIN (see --pops)');
+    expect(output).toMatch(/SJC \(na\).*LHR \(eu\).*SIN \(apac\)/);
+  });
+
+  it("a port in use: the aggregator's own message and what to change in the demo, exit 1", async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'propwatch-demo-'));
+      const { code, output } = await runToEnd(['--port', String(port), '--pops', '3', '--data-dir', dataDir]);
+      expect(code).toBe(1);
+      expect(output).toContain(`propwatch-aggregator: cannot listen on 127.0.0.1:${port} is in use (EADDRINUSE)`);
+      expect(output).toContain('aggregator exited unexpectedly (code 1)');
+      expect(output).toContain(`hint: if port ${port} is taken, npm start -- --port N runs the demo on another one`);
+    } finally {
+      blocker.close();
+    }
+  });
 });
