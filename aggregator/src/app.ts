@@ -22,6 +22,7 @@ import { probesRoute } from './routes/probes-route.js';
 import { propagationRoute } from './routes/propagation-route.js';
 import { roundsRoute } from './routes/rounds-route.js';
 import { statusRoute } from './routes/status-route.js';
+import { statusFilePath } from './status/status-file.js';
 import type { RoundStore } from './storage/round-store.js';
 import { SqliteRoundStore } from './storage/sqlite-store.js';
 
@@ -87,7 +88,10 @@ export function build(options: BuildOptions): FastifyInstance {
     pruneIntervalMs: config.storage.pruneIntervalMs,
   });
   void app.register(authPlugin);
-  void app.register(statusPlugin);
+  // The status is saved beside the database the app opens itself; an injected store (tests) has no file of ours.
+  void app.register(statusPlugin, {
+    statusFile: options.store ? null : statusFilePath(config.storage.path),
+  });
   void app.register(metricsPlugin);
   void app.register(notifyPlugin, options.fetch ? { fetch: options.fetch } : {});
   void app.register(docsPlugin);

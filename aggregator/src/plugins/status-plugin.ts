@@ -6,10 +6,16 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { RoundState } from '@propwatch/shared';
+import { createStatusSaver, readStatusFile } from '../status/status-file.js';
 import { StatusTracker } from '../status/status-tracker.js';
 import './decorators.js';
 
-async function statusPlugin(app: FastifyInstance): Promise<void> {
+export interface StatusPluginOptions {
+  /** Where the status is saved across restarts (status-file.ts); null keeps it in memory only. */
+  statusFile: string | null;
+}
+
+async function statusPlugin(app: FastifyInstance, options: StatusPluginOptions): Promise<void> {
   const { status, analysis, probes } = app.aggregatorConfig;
   const tracker = new StatusTracker(
     { ...status, windowMs: analysis.windowMs },
@@ -22,8 +28,15 @@ async function statusPlugin(app: FastifyInstance): Promise<void> {
   const states = new Map<string, RoundState[]>();
   for (const probe of probes)
     states.set(probe.id, await app.store.recentRoundStates(probe.id, status.degradedAfterWriteFailures));
-  tracker.restore(recent, lastSeen, states);
+  const saved = options.statusFile ? await readStatusFile(options.statusFile, now, app.log) : null;
+  tracker.restore(recent, lastSeen, states, saved);
   app.decorate('statusTracker', tracker);
+  if (options.statusFile) {
+    const saver = createStatusSaver(options.statusFile, app.log);
+    saver.save(tracker.status);
+    tracker.onChange(({ status: next }) => saver.save(next));
+    app.addHook('onClose', () => saver.idle());
+  }
 
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {

@@ -137,6 +137,25 @@ describe('status state machine', () => {
     expect(cleared.status.since).toBe(new Date(NOW + 2_000).toISOString());
   });
 
+  test('the ok after an alarm reads as a recovery: which POP, how long the alarm lasted, the worst now', () => {
+    const alarm = run([slow('p1', 45_000), slow('p2', 45_000), fast('p3')], null, {}, NOW - 60_000);
+    expect(alarm.status.state).toBe('alarm');
+    const recovered = run(
+      [slow('p1', 1_500), probe('p2', [{ pop: 'NRT', ms: 3_900 }]), fast('p3')],
+      alarm.status,
+      {},
+      NOW + 2_000,
+    );
+    expect(recovered.status.state).toBe('ok');
+    expect(recovered.status.reason).toBe(
+      'LHR serving again after 62 s; worst now NRT took 3.9 s (3.9 s–3.9 s) to serve serial 1735689600000 ' +
+        '(probe p2); 3 of 3 probes fresh',
+    );
+    // Once the recovery is told, an ok reads as an ok again.
+    const later = run([fast('p1'), fast('p2'), fast('p3')], recovered.status, {}, NOW + 3_000);
+    expect(later.status.reason).toMatch(/^worst LHR took 1\.0 s/);
+  });
+
   test('since changes only on a state change; updatedAt always moves', () => {
     const a = run([fast('p1'), fast('p2')]);
     const b = run([fast('p1'), fast('p2')], a.status, {}, NOW + 5_000);

@@ -20,7 +20,14 @@ import { type Observation, observeProbe } from '../analysis/observations.js';
 import { findWorst } from '../analysis/worst-case.js';
 import type { StoredRound } from '../storage/round-store.js';
 import { type PopBreach, countProbesAbove, findPopBreaches } from './pop-breaches.js';
-import { describeAlarm, describeDegraded, describeOk, describeStale, formatSeconds } from './reason.js';
+import {
+  describeAlarm,
+  describeDegraded,
+  describeOk,
+  describeRecovery,
+  describeStale,
+  formatSeconds,
+} from './reason.js';
 
 export interface ProbeView {
   id: string;
@@ -143,6 +150,10 @@ export function decideStatus(
     // Probes talk but nothing was measured in the window (only failed writes so far, or empty rounds).
     state = 'stale';
     reason = `no propagation data in the last ${formatSeconds(settings.windowMs)} although ${fresh.length} probes report`;
+  } else if (previous?.state === 'alarm') {
+    state = 'ok';
+    const alarmMs = now - Date.parse(previous.since);
+    reason = describeRecovery(previous.worst?.pop ?? null, alarmMs, worst, fresh.length, probes.length);
   } else {
     state = 'ok';
     reason = describeOk(worst, fresh.length, probes.length, breaches, settings.quorum);

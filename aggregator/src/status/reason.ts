@@ -68,6 +68,23 @@ export function describeOk(
   return `worst ${describeObservation(worst)} (probe ${worst.probe}); ${probes}${describeBelowQuorum(breaches, quorum)}`;
 }
 
+/**
+ * The first ok after an alarm reads as a recovery: "LHR serving again after
+ * 62 s; worst now NRT took 3.9 s (…) (probe p1); 3 of 3 probes fresh". `pop`
+ * is the alarm's worst POP, `alarmMs` how long the alarm lasted.
+ */
+export function describeRecovery(
+  pop: string | null,
+  alarmMs: number,
+  worst: Observation,
+  fresh: number,
+  expected: number,
+): string {
+  const after = `after ${Math.max(0, Math.round(alarmMs / 1000))} s`;
+  const again = pop === null ? `alarm over ${after}` : `${pop} serving again ${after}`;
+  return `${again}; worst now ${describeObservation(worst)} (probe ${worst.probe}); ${fresh} of ${expected} probes fresh`;
+}
+
 /** "; below quorum 2: LHR seen by probe p1, SIN seen by probe p2": breaches that one probe alone cannot confirm. */
 function describeBelowQuorum(breaches: readonly PopBreach[], quorum: number): string {
   if (breaches.length === 0) return '';

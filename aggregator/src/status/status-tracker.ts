@@ -66,11 +66,16 @@ export class StatusTracker {
     this.#listeners.push(listener);
   }
 
-  /** Seeds the views from storage at start: recent rounds, last report times, write-failure streaks. */
+  /**
+   * Seeds the views from storage at start: recent rounds, last report times,
+   * write-failure streaks, and the status the previous run ended with (its
+   * `since` is kept when the state is still the same).
+   */
   restore(
     rounds: readonly StoredRound[],
     lastSeen: ReadonlyMap<string, number>,
     recentStates: ReadonlyMap<string, readonly RoundState[]>,
+    saved: Status | null = null,
   ): void {
     for (const view of this.#views.values()) {
       view.lastReportAt = lastSeen.get(view.id) ?? null;
@@ -83,6 +88,7 @@ export class StatusTracker {
       this.#applyRound(round);
     }
     this.#cache.clear();
+    if (saved) this.#evaluation = { ...this.#evaluation, status: saved };
     this.evaluate();
   }
 
