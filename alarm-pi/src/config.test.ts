@@ -14,10 +14,10 @@ function yamlFile(text: string): string {
 }
 
 describe('loadAlarmConfig', () => {
-  it('fills defaults: BCM 17, gpio driver, 1 s poll, sysfs root', () => {
+  it('fills defaults: BCM 17, driver auto, 1 s poll, sysfs root', () => {
     const { config } = loadAlarmConfig({ env: baseEnv });
     expect(config.pin).toBe(17);
-    expect(config.driver).toBe('gpio');
+    expect(config.driver).toBe('auto');
     expect(config.poll.intervalMs).toBe(1000);
     expect(config.poll.unreachableAfter).toBe(3);
     expect(config.gpio.sysfsRoot).toBe('/sys/class/gpio');
@@ -46,7 +46,7 @@ describe('loadAlarmConfig', () => {
   });
 
   it.each([
-    [{ PROPWATCH_DRIVER: 'wiringpi' }, 'driver', /one of gpio, gpioset, console/],
+    [{ PROPWATCH_DRIVER: 'wiringpi' }, 'driver', /one of auto, gpio, gpioset, console/],
     [{ PROPWATCH_PIN: '99' }, 'pin', /from 0 to 53/],
     [{ PROPWATCH_AGGREGATOR__URL: 'agg:8080' }, 'aggregator.url', /\^https\?:/],
     [
@@ -70,7 +70,7 @@ describe('loadAlarmConfig', () => {
 
   it('rejects an unknown --driver listing the valid ones', () => {
     expect(() => loadAlarmConfig({ env: baseEnv, driver: 'pigpio' })).toThrow(
-      /driver.*--driver.*one of gpio, gpioset, console/,
+      /driver.*--driver.*one of auto, gpio, gpioset, console/,
     );
   });
 

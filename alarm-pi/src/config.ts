@@ -57,7 +57,10 @@ export const AlarmPiConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    driver: Type.Union([Type.Literal('gpio'), Type.Literal('gpioset'), Type.Literal('console')], { default: 'gpio' }),
+    driver: Type.Union([Type.Literal('auto'), Type.Literal('gpio'), Type.Literal('gpioset'), Type.Literal('console')], {
+      default: 'auto',
+      description: 'auto: gpioset where sysfs GPIO is missing or deprecated (kernel 6.6+), else gpio',
+    }),
     pin: Type.Integer({ minimum: 0, maximum: 53, default: 17, description: 'BCM GPIO number (17 = header pin 11)' }),
     activeLow: Type.Boolean({
       default: false,
@@ -108,8 +111,9 @@ export const AlarmPiConfigSchema = Type.Object(
 export type AlarmPiConfig = Static<typeof AlarmPiConfigSchema>;
 export type Pattern = Static<typeof PatternSchema>;
 
-// Keeps the schema's driver union and DRIVER_NAMES in step at compile time.
-const _driversMatch: [DriverName, AlarmPiConfig['driver']] extends [AlarmPiConfig['driver'], DriverName]
+// Keeps the schema's driver union and DRIVER_NAMES (plus 'auto', which picks one of them) in step at compile time.
+type ConfiguredDriver = DriverName | 'auto';
+const _driversMatch: [ConfiguredDriver, AlarmPiConfig['driver']] extends [AlarmPiConfig['driver'], ConfiguredDriver]
   ? true
   : never = true;
 

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadAlarmConfig } from './config.js';
 
 const deploy = (name: string) => fileURLToPath(new URL(`../deploy/${name}`, import.meta.url));
@@ -16,5 +18,23 @@ describe('deployment files', () => {
     expect(unit).toMatch(/^ExecStopPost=.*--off$/m);
     expect(unit).toMatch(/^SupplementaryGroups=gpio$/m);
     expect(unit).not.toMatch(/^(PrivateDevices|ProtectKernelTunables|DevicePolicy)=/m);
+  });
+
+  it('the standalone Pi compose file builds an image with gpioset and mounts a config that ships', () => {
+    const file = deploy('docker-compose.alarm-pi.yml');
+    const compose = parse(readFileSync(file, 'utf8')) as {
+      services: Record<string, { build: { context: string; target: string }; volumes: string[] }>;
+    };
+    const dockerfile = (context: string) => readFileSync(resolve(dirname(file), context, 'Dockerfile'), 'utf8');
+    for (const [name, service] of Object.entries(compose.services)) {
+      // The build stage named by `target` runs until the next FROM; it must install Debian's gpiod.
+      const stages = dockerfile(service.build.context).split(/^FROM /m);
+      const stage = stages.find((text) => new RegExp(`^\\S+ AS ${service.build.target}\\s`).test(text));
+      expect(stage, `${name}: stage ${service.build.target}`).toMatch(/apt-get install[^\n]*\bgpiod\b/);
+      const config = service.volumes.find((volume) => volume.includes(':/etc/propwatch/alarm.yaml'));
+      const source = resolve(dirname(file), config!.split(':')[0]!);
+      expect(existsSync(source), `${name} mounts ${source}`).toBe(true);
+      expect(loadAlarmConfig({ file: source }).config.driver).toBe('auto');
+    }
   });
 });

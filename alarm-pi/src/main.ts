@@ -20,6 +20,7 @@ import {
 } from '@propwatch/shared';
 import { startAlarmClient } from './alarm-client.js';
 import { AlarmPiConfigSchema, loadAlarmConfig, type AlarmPiConfig } from './config.js';
+import { chooseDriver, gpioFacts } from './drivers/choose-driver.js';
 import { DRIVERS } from './drivers/index.js';
 import type { BeaconDriver } from './drivers/driver.js';
 import { GpioUnavailableError } from './drivers/sysfs-base.js';
@@ -37,7 +38,7 @@ export const alarmCommand: CommandSpec<AlarmPiConfig, typeof FLAGS> = {
   name: 'propwatch-alarm',
   summary: 'polls the propwatch aggregator and drives a beacon light.',
   flagLines: [
-    '  -d, --driver <name>   gpio | gpioset | console (overrides the config)',
+    '  -d, --driver <name>   auto | gpio | gpioset | console (overrides the config; auto picks gpio or gpioset)',
     '      --once            poll once, print the state, exit 0 = ok, 1 = alarm, 2 = anything else',
     '      --off             force the light off, release the line and exit (for ExecStopPost)',
   ],
@@ -64,11 +65,20 @@ async function runAlarm({ config, flags, io, stop, unknownEnv }: AlarmContext): 
   for (const unknown of unknownEnv) logger.warn({ variable: unknown.name }, describeUnknownEnv(unknown));
   if (flags.once) return pollOnce(config, io.stdout);
 
+  const choice =
+    config.driver === 'auto'
+      ? chooseDriver(gpioFacts(config.gpio.sysfsRoot))
+      : { driver: config.driver, why: 'configured' };
+  if (choice.driver === null) {
+    logger.fatal({ driver: 'auto', why: choice.why }, 'no beacon driver for this machine');
+    throw new CommandError(`driver auto: ${choice.why}`, EXIT_UNAVAILABLE);
+  }
+  logger.info({ driver: choice.driver, why: choice.why }, 'beacon driver');
   let driver: BeaconDriver;
   try {
-    driver = await DRIVERS[config.driver]({ config, logger, out: io.stdout });
+    driver = await DRIVERS[choice.driver]({ config, logger, out: io.stdout });
   } catch (error) {
-    logger.fatal({ err: error, driver: config.driver }, 'cannot open the beacon driver');
+    logger.fatal({ err: error, driver: choice.driver }, 'cannot open the beacon driver');
     const code = error instanceof GpioUnavailableError ? EXIT_UNAVAILABLE : EXIT_FAILURE;
     throw new CommandError((error as Error).message, code);
   }

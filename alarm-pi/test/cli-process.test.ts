@@ -10,6 +10,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
+const hasGpioChip = (() => {
+  try {
+    return readdirSync('/dev').some((name) => /^gpiochip\d+$/.test(name));
+  } catch {
+    return false;
+  }
+})();
 const cli = join(pkg, 'dist', 'cli.js');
 
 function newestSource(dir: string): number {
@@ -129,13 +136,21 @@ describe('propwatch-alarm process', () => {
   it('a bad config exits 78 naming the key before touching anything', async () => {
     const bad = await run(['--driver', 'wiringpi'], env());
     expect(bad.status).toBe(78);
-    expect(bad.stderr).toMatch(/config key "driver".*one of gpio, gpioset, console/);
+    expect(bad.stderr).toMatch(/config key "driver".*one of auto, gpio, gpioset, console/);
   });
 
   it('the gpio driver without GPIO exits 69 and says which driver to use', async () => {
-    const result = await run([], env({ PROPWATCH_GPIO__SYSFS_ROOT: join(pkg, 'no-such-sysfs') }));
+    const result = await run(['--driver', 'gpio'], env({ PROPWATCH_GPIO__SYSFS_ROOT: join(pkg, 'no-such-sysfs') }));
     expect(result.status).toBe(69);
     expect(result.stderr).toMatch(/no sysfs GPIO under .*--driver (gpioset|console)/);
+  });
+
+  // On a machine with a GPIO character device, auto picks gpioset instead (choose-driver.test.ts has every case).
+  it.skipIf(hasGpioChip)('driver auto on a machine without any GPIO exits 69 and says to use console', async () => {
+    const result = await run([], env({ PROPWATCH_GPIO__SYSFS_ROOT: join(pkg, 'no-such-sysfs') }));
+    expect(result.status).toBe(69);
+    expect(result.stderr).toContain('propwatch-alarm: driver auto: no GPIO on this machine');
+    expect(result.stderr).toContain('use --driver console');
   });
 
   it('--help and --version', async () => {

@@ -13,6 +13,7 @@ export const DRIVERS: Readonly<Record<DriverName, DriverFactory>> = {
 
 export type { BeaconDriver, DriverContext, DriverFactory } from './driver.js';
 export { ConsoleDriver, openConsoleDriver } from './console-driver.js';
+export { chooseDriver, gpioFacts, type DriverChoice, type GpioFacts } from './choose-driver.js';
 export { openGpioDriver, type GpioDriverOptions } from './gpio-driver.js';
 export {
   GpiosetDriver,
