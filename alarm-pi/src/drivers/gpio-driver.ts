@@ -25,7 +25,16 @@ export function defaultLineOpener(sysfsRoot: string): OpenGpioLine {
     return (line, direction, options) => new SysfsGpioLine(sysfsRoot, line, direction, options);
   return async (line, direction, options) => {
     // Imported lazily: onoff loads a native module (epoll) that the console and gpioset drivers never need.
-    const { Gpio } = await import('onoff');
+    let Gpio: typeof import('onoff').Gpio;
+    try {
+      ({ Gpio } = await import('onoff'));
+    } catch (error) {
+      // The one-file bundle leaves onoff out (a native module built on the Pi): say how to add it or what else to use.
+      throw new GpioUnavailableError(
+        `the gpio driver needs the onoff package (${(error as Error).message.split('\n')[0]}): ` +
+          'run "npm install onoff@6" beside propwatch-alarm, or use --driver gpioset (Debian package gpiod)',
+      );
+    }
     if (!Gpio.accessible) throw new Error(`${DEFAULT_SYSFS_ROOT}/export is not writable`);
     return new Gpio(line, direction, 'none', options);
   };
