@@ -99,7 +99,7 @@ describe('npm start', () => {
     await waitFor(/STATUS +OK → ALARM: LHR/i, 20_000);
     await waitFor(/beacon +● BEACON ON/, 10_000);
     await waitFor(/scenario: LHR recovered/, 20_000);
-    await waitFor(/STATUS +ALARM → OK/i, 20_000);
+    await waitFor(/STATUS +alarm → OK: LHR serving again after \d+ s; worst now /, 20_000);
     await waitFor(/beacon +○ beacon off .*ok/, 10_000);
     demo.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => demo!.once('exit', (c) => resolve(c)));

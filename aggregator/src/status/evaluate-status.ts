@@ -24,9 +24,11 @@ import {
   describeAlarm,
   describeDegraded,
   describeOk,
+  describeRecovered,
   describeRecovery,
   describeStale,
   formatSeconds,
+  recoveryIn,
 } from './reason.js';
 
 export interface ProbeView {
@@ -117,6 +119,18 @@ export function evaluateStatus(
   });
 }
 
+/**
+ * The recovery an ok tells: the alarm just ended, or it ended less than a
+ * window ago (the status is polled: a recovery told for one evaluation only
+ * would reach no beacon and no dashboard). After that an ok reads as any ok.
+ */
+function recoveryOf(previous: Status | null, now: number, windowMs: number): string | null {
+  if (previous?.state === 'alarm')
+    return describeRecovery(previous.worst?.pop ?? null, now - Date.parse(previous.since));
+  if (previous?.state === 'ok' && now - Date.parse(previous.since) < windowMs) return recoveryIn(previous.reason);
+  return null;
+}
+
 /** The state machine over figures already gathered (see ObservedFigures). */
 export function decideStatus(
   previous: Status | null,
@@ -150,13 +164,12 @@ export function decideStatus(
     // Probes talk but nothing was measured in the window (only failed writes so far, or empty rounds).
     state = 'stale';
     reason = `no propagation data in the last ${formatSeconds(settings.windowMs)} although ${fresh.length} probes report`;
-  } else if (previous?.state === 'alarm') {
-    state = 'ok';
-    const alarmMs = now - Date.parse(previous.since);
-    reason = describeRecovery(previous.worst?.pop ?? null, alarmMs, worst, fresh.length, probes.length);
   } else {
     state = 'ok';
-    reason = describeOk(worst, fresh.length, probes.length, breaches, settings.quorum);
+    const recovery = recoveryOf(previous, now, settings.windowMs);
+    reason = recovery
+      ? describeRecovered(recovery, worst, fresh.length, probes.length)
+      : describeOk(worst, fresh.length, probes.length, breaches, settings.quorum);
   }
   const nowIso = new Date(now).toISOString();
   return {

@@ -69,20 +69,23 @@ export function describeOk(
 }
 
 /**
- * The first ok after an alarm reads as a recovery: "LHR serving again after
+ * An ok that follows an alarm reads as a recovery: "LHR serving again after
  * 62 s; worst now NRT took 3.9 s (…) (probe p1); 3 of 3 probes fresh". `pop`
  * is the alarm's worst POP, `alarmMs` how long the alarm lasted.
  */
-export function describeRecovery(
-  pop: string | null,
-  alarmMs: number,
-  worst: Observation,
-  fresh: number,
-  expected: number,
-): string {
+export function describeRecovery(pop: string | null, alarmMs: number): string {
   const after = `after ${Math.max(0, Math.round(alarmMs / 1000))} s`;
-  const again = pop === null ? `alarm over ${after}` : `${pop} serving again ${after}`;
-  return `${again}; worst now ${describeObservation(worst)} (probe ${worst.probe}); ${fresh} of ${expected} probes fresh`;
+  return pop === null ? `alarm over ${after}` : `${pop} serving again ${after}`;
+}
+
+/** The recovery an ok reason starts with (describeRecovery's text), so later evaluations can keep telling it. */
+export function recoveryIn(reason: string): string | null {
+  return /^((?:\S+ serving again|alarm over) after \d+ s); worst now /.exec(reason)?.[1] ?? null;
+}
+
+/** An ok reason after a recovery: the recovery, then the worst figure now. */
+export function describeRecovered(recovery: string, worst: Observation, fresh: number, expected: number): string {
+  return `${recovery}; worst now ${describeObservation(worst)} (probe ${worst.probe}); ${fresh} of ${expected} probes fresh`;
 }
 
 /** "; below quorum 2: LHR seen by probe p1, SIN seen by probe p2": breaches that one probe alone cannot confirm. */
