@@ -17,17 +17,22 @@ import { runStuckScenario } from './start/scenario.mjs';
 import { BLINKING, watchAggregator } from './start/watch-api.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const defaultDataDir = join(root, '.data', 'demo');
 const parsed = parseStartArgs(process.argv.slice(2), root);
 if (parsed.help) {
-  console.log(usage(join(root, '.data', 'demo')));
+  console.log(usage(defaultDataDir));
   process.exit(0);
 }
 if (parsed.problem) {
-  console.error(`npm start: ${parsed.problem}\n\n${usage(join(root, '.data', 'demo'))}`);
+  console.error(`npm start: ${parsed.problem}\n\n${usage(defaultDataDir)}`);
   process.exit(EXIT_USAGE);
 }
 const { settings } = parsed;
-const prepared = prepareDataDir(resolve(settings.dataDir), settings.keepData);
+const prepared = prepareDataDir(
+  resolve(settings.dataDir),
+  settings.keepData,
+  resolve(settings.dataDir) === defaultDataDir,
+);
 if (prepared.problem) {
   console.error(`npm start: ${prepared.problem}`);
   process.exit(EXIT_USAGE);

@@ -7,11 +7,15 @@ import { join } from 'node:path';
 
 export const MARKER = '.propwatch-demo';
 
-/** Prepares `dir`; returns `{dir}` or `{problem}` (a directory that is not the demo's and not empty). */
-export function prepareDataDir(dir, keepData) {
+/**
+ * Prepares `dir`; returns `{dir}` or `{problem}` (a directory that is not the
+ * demo's and not empty). `isDefault`: the default `.data/demo`, the demo's
+ * even when an older npm start left it without the marker.
+ */
+export function prepareDataDir(dir, keepData, isDefault = false) {
   if (existsSync(dir) && !keepData) {
     const entries = readdirSync(dir);
-    if (entries.length > 0 && !entries.includes(MARKER))
+    if (entries.length > 0 && !entries.includes(MARKER) && !isDefault)
       return {
         problem:
           `--data-dir ${dir} is not empty and was not made by npm start: ` +

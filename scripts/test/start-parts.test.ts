@@ -64,6 +64,13 @@ describe('npm start data directory', () => {
     expect(prepareDataDir(dir, false)).toEqual({ problem: expect.stringContaining('not made by npm start') });
     expect(readdirSync(dir)).toEqual(['thesis.tex']);
   });
+
+  it("the default directory is the demo's even when an older npm start left it without the marker", () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'aggregator.db'), 'rounds of an older demo');
+    expect(prepareDataDir(dir, false, true)).toEqual({ dir });
+    expect(readdirSync(dir).sort()).toEqual([MARKER, 'logs']);
+  });
 });
 
 describe('npm start round lines', () => {
