@@ -92,6 +92,7 @@ describe('GET /api/v1/history', () => {
       t.app,
       report('p2', {
         state: 'running',
+        elapsedMs: 4_000,
         pops: [pop('LHR'), pop('FRA', { state: 'pending', lowerMs: 4000, upperMs: undefined, estimateMs: undefined })],
       }),
       'p2',

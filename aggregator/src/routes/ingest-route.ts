@@ -1,13 +1,14 @@
 /**
  * POST /api/v1/rounds: authenticate the probe (onRequest, before the body is
  * read), rate-limit it, validate the body against the shared RoundReport
- * schema, refuse impersonation, upsert, then update metrics and status. The
+ * schema and its cross-field rules, refuse impersonation, upsert, then update metrics and status. The
  * 2xx is sent only after the upsert committed, so an acknowledged report is stored.
  */
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RoundReport } from '@propwatch/shared';
-import { forbidden, storageUnavailable } from '../http/error-catalogue.js';
+import { RoundReport, findInconsistencies } from '@propwatch/shared';
+import { formatPath } from '../http/describe-errors.js';
+import { badReport, forbidden, storageUnavailable } from '../http/error-catalogue.js';
 import type { IngestResult } from '../metrics/aggregator-metrics.js';
 import '../plugins/decorators.js';
 import { ErrorResponse, IngestAck } from './response-schemas.js';
@@ -53,6 +54,13 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
       if (report.probe.id !== request.probeId) {
         throw forbidden(
           `body.probe.id is "${report.probe.id}" but the token belongs to probe "${request.probeId}"; a probe may only report for itself`,
+        );
+      }
+      // Rules between fields (bounds, duplicates, leap seconds), shared with the probe, which checks them before spooling.
+      const inconsistencies = findInconsistencies(report);
+      if (inconsistencies.length > 0) {
+        throw badReport(
+          inconsistencies.map(({ pointer, message }) => `${formatPath('body', pointer)}: ${message}`).join('; '),
         );
       }
       const receivedAt = clock.now();

@@ -1,10 +1,13 @@
 /**
- * Checks a report against the wire schema the aggregator validates with. A
- * report that fails is a probe bug (an unchecked name, an untruncated text);
- * sent anyway, the aggregator would answer 400 and the report would only end
- * up in `rejected/`, so the caller logs what failed and does not spool it.
+ * Checks a report against the wire schema the aggregator validates with, and
+ * the cross-field rules it applies after it (shared findInconsistencies:
+ * bounds in order, no duplicate POP entries, representable times). A report
+ * that fails is a probe bug (an unchecked name, an untruncated text, a bound
+ * computed wrong); sent anyway, the aggregator would answer 400 and the report
+ * would only end up in `rejected/`, so the caller logs what failed and does
+ * not spool it.
  */
-import { RoundReport } from '@propwatch/shared';
+import { RoundReport, findInconsistencies } from '@propwatch/shared';
 import { Compile } from 'typebox/compile';
 
 /** One schema violation: JSON pointer, the offending value (as short JSON) and the rule. */
@@ -20,9 +23,15 @@ const MAX_PROBLEMS = 5;
 // Compiled once: compiling costs milliseconds, checking a report microseconds.
 const validator = Compile(RoundReport);
 
-/** The schema violations of `report` (the first few), or an empty list when the aggregator will accept it. */
+/** The schema or consistency violations of `report` (the first few), or an empty list when the aggregator will accept it. */
 export function findReportProblems(report: unknown): ReportProblem[] {
-  if (validator.Check(report)) return [];
+  if (validator.Check(report)) {
+    return findInconsistencies(report).map(({ pointer, message }) => ({
+      path: pointer,
+      value: describeValue(valueAt(report, pointer)),
+      message,
+    }));
+  }
   const problems: ReportProblem[] = [];
   for (const error of validator.Errors(report)) {
     problems.push({

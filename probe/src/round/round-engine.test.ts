@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { createLogger, RoundReport } from '@propwatch/shared';
 import { Compile } from 'typebox/compile';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { findReportProblems } from '../report/check-report.js';
 import type { CanaryWriter, WriteResult } from '../writers/writer.js';
 import { runRound, type RoundSettings } from './round-engine.js';
 import { systemClock, type CheckCanary, type CheckOutcome, type Target } from './types.js';
@@ -98,21 +99,26 @@ describe('runRound', () => {
     expect(syd.upperMs).toBeUndefined();
     expect(report.round.pops.find((p) => p.pop === 'LHR')!.state).toBe('propagated');
     expect(report.round.elapsedMs).toBe(3000);
+    // The aggregator compares the wait with its threshold: every report says how long the probe waits.
+    expect(report.round.maxWaitMs).toBe(3000);
   });
 
   it('sends running progress reports with pending lower bounds', async () => {
-    const progress: Array<{ elapsedMs: number; pops: Array<{ state: string; lowerMs: number }> }> = [];
+    const progress: Array<{ elapsedMs: number; maxWaitMs?: number; pops: Array<{ state: string; lowerMs: number }> }> =
+      [];
     const check = popModel({ LHR: 'never', SYD: 'never' });
     const done = runRound({ ...settings, maxWaitMs: 3500 }, targets, 9n, {
       writer: okWriter(0),
       check,
       clock: systemClock,
-      onProgress: (r) => progress.push({ elapsedMs: r.round.elapsedMs, pops: r.round.pops }),
+      onProgress: (r) =>
+        progress.push({ elapsedMs: r.round.elapsedMs, maxWaitMs: r.round.maxWaitMs, pops: r.round.pops }),
     });
     await vi.advanceTimersByTimeAsync(5000);
     await done;
     expect(progress.length).toBe(3);
     expect(progress.map((p) => Math.round(p.elapsedMs / 1000))).toEqual([1, 2, 3]);
+    expect(progress.map((p) => p.maxWaitMs)).toEqual([3500, 3500, 3500]);
     for (const snapshot of progress) {
       for (const pop of snapshot.pops) {
         expect(pop.state).toBe('pending');
@@ -152,6 +158,7 @@ describe('runRound', () => {
     expect(check).not.toHaveBeenCalled();
     expect(report.round).toMatchObject({
       state: 'write_failed',
+      maxWaitMs: settings.maxWaitMs,
       pops: [],
       write: { submitToAckMs: 3, error: 'REFUSED: no update rights' },
     });
@@ -221,6 +228,30 @@ describe('runRound', () => {
     expect(report.round.pops.map((p) => p.state)).toEqual(['propagated', 'timeout']);
     expect(logged).toHaveLength(3);
     expect(logged[0]).toContain('ENOSPC');
+  });
+
+  it('builds only reports the aggregator accepts: every progress and final report keeps the cross-field rules', async () => {
+    const reports: RoundReport[] = [];
+    const start = performance.now();
+    const many: Target[] = ['LHR', 'SYD', 'SIN', 'NRT', 'FRA'].map((name, i) => ({
+      name,
+      address: '127.0.0.1',
+      port: 5301 + i,
+    }));
+    const check = popModel({ LHR: start + 300, SYD: start + 2950, SIN: 'never', NRT: 'down', FRA: start });
+    const done = runRound({ ...settings, maxWaitMs: 3000, progressMs: 250 }, many, 13n, {
+      writer: okWriter(0),
+      check,
+      clock: systemClock,
+      onProgress: (r) => reports.push(r),
+    });
+    await vi.advanceTimersByTimeAsync(5000);
+    reports.push((await done).report);
+    expect(reports.length).toBeGreaterThan(10);
+    expect(new Set(reports.flatMap((r) => r.round.pops.map((p) => p.state)))).toEqual(
+      new Set(['pending', 'failing', 'propagated', 'timeout']),
+    );
+    for (const report of reports) expect(findReportProblems(report), JSON.stringify(report.round)).toEqual([]);
   });
 
   it("stops its timers and leaves the caller's signal alone when a poller throws", async () => {

@@ -69,6 +69,8 @@ export async function runRound(
       startedAt,
       state,
       elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+      // Lets the aggregator see whether this wait can exceed its alarm threshold (a timeout always alarms).
+      maxWaitMs: settings.maxWaitMs,
       write,
       pops,
     },

@@ -1,3 +1,4 @@
 export * from './limits.js';
 export * from './round-report.js';
 export * from './status.js';
+export * from './report-consistency.js';

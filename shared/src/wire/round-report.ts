@@ -76,6 +76,11 @@ export const RoundReport = Type.Object(
         }),
         state: RoundState,
         elapsedMs: DurationMs('time since the write was acknowledged when this report was built'),
+        maxWaitMs: Type.Optional(
+          DurationMs(
+            "the probe's round.maxWaitMs: how long it waits for a POP before reporting it as timeout (lets the aggregator check it against its threshold; optional, older probes do not send it)",
+          ),
+        ),
         write: Type.Object(
           {
             submitToAckMs: DurationMs('provider API latency of the write'),
