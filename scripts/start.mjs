@@ -205,7 +205,7 @@ for (const probe of probes) {
     zone: sim.zone,
     writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId } },
     targets: sim.pops.map((p) => ({ name: p.name, address: p.address, port: p.port })),
-    // maxWaitMs must exceed the alarm threshold, or a stuck POP's timeout (censored at maxWaitMs) would never breach it.
+    // maxWaitMs must exceed the alarm threshold, or every POP slower than the wait alarms as a timeout (always a breach).
     round: {
       intervalMs: settings.roundIntervalMs,
       pollIntervalMs: 50,

@@ -85,6 +85,11 @@ export const AggregatorConfigSchema = Type.Object(
           default: 30,
           description: 'reports a probe may send at once',
         }),
+        maxClockSkewMs: Ms(
+          600_000,
+          "how far a round's startedAt may be ahead of the aggregator's clock; further is refused (400)",
+          1_000,
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

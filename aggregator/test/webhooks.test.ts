@@ -66,7 +66,7 @@ test('a state change is posted with state, reason, worst, link and Slack text; a
     worst: { probe: 'p1', pop: 'LHR' },
     link: 'https://propwatch.example.com/api/v1/status',
   });
-  expect(payload.reason).toMatch(/^LHR did not serve serial \d+ within 90\.0 s \(timeout\) \(probe p1\)$/);
+  expect(payload.reason).toMatch(/^LHR not serving serial \d+ after ≥ 90\.0 s \(timeout; probe p1\)$/);
   expect(payload.text).toContain('propwatch ALARM (was stale)');
   expect(await metric(t.app, 'propwatch_webhook_deliveries_total{result="delivered"}')).toBe(1);
   // No state change, no webhook.

@@ -20,6 +20,12 @@ export const rateLimited = (message: string, retryAfterSeconds: number) =>
 export const badQuery = (message: string) => new ApiError(400, 'PROPWATCH_BAD_QUERY', message);
 /** A report that passes the schema but breaks a rule between its fields (shared findInconsistencies). */
 export const badReport = (message: string) => new ApiError(400, 'PROPWATCH_BAD_REPORT', message);
+/** A round's startedAt is further from the aggregator's clock than it can be (a probe clock off, or a forgery). */
+export const clockSkew = (message: string) => new ApiError(400, 'PROPWATCH_CLOCK_SKEW', message);
+/** A round older than anything the aggregator keeps (retention): it would be pruned at once. */
+export const roundTooOld = (message: string) => new ApiError(400, 'PROPWATCH_ROUND_TOO_OLD', message);
+/** A report changes what a stored round was first reported with (serial, startedAt). */
+export const roundConflict = (message: string) => new ApiError(409, 'PROPWATCH_ROUND_CONFLICT', message);
 /** Storage refused a write (disk full, read-only, I/O error): a temporary condition the probe should retry, never a 500. */
 export const storageUnavailable = (message: string) =>
   new ApiError(503, 'PROPWATCH_STORAGE_UNAVAILABLE', message, { 'retry-after': '5' });

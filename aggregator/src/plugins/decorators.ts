@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { AggregatorConfig } from '../config.js';
 import type { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
 import type { StatusTracker } from '../status/status-tracker.js';
+import type { WaitWarningLog } from '../status/wait-warnings.js';
 import type { RoundStore } from '../storage/round-store.js';
 
 declare module 'fastify' {
@@ -12,6 +13,8 @@ declare module 'fastify' {
     clock: Clock;
     store: RoundStore;
     statusTracker: StatusTracker;
+    /** Logs once per probe and reported wait when a probe's maxWaitMs cannot exceed status.alarmAboveMs. */
+    waitWarnings: WaitWarningLog;
     metrics: AggregatorMetrics;
     /** onRequest hook: 401 unless the request carries a configured probe token; sets request.probeId. */
     authenticateProbe: onRequestHookHandler;

@@ -8,15 +8,18 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RoundReport, findInconsistencies } from '@propwatch/shared';
 import { formatPath } from '../http/describe-errors.js';
-import { badReport, forbidden, storageUnavailable } from '../http/error-catalogue.js';
+import { badReport, forbidden, roundConflict, storageUnavailable } from '../http/error-catalogue.js';
 import type { IngestResult } from '../metrics/aggregator-metrics.js';
 import '../plugins/decorators.js';
+import { RoundConflictError } from '../storage/round-store.js';
 import { ErrorResponse, IngestAck } from './response-schemas.js';
+import { checkStartedAt } from './started-at-check.js';
 
 const RESULT_BY_STATUS: Record<number, IngestResult> = {
   400: 'invalid',
   401: 'unauthorized',
   403: 'forbidden',
+  409: 'invalid',
   413: 'too_large',
   415: 'invalid',
   429: 'rate_limited',
@@ -29,7 +32,12 @@ function storageErrorCode(error: unknown): string {
 }
 
 export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
-  const { metrics, statusTracker, store, clock } = app as FastifyInstance;
+  const { metrics, statusTracker, store, clock, waitWarnings } = app as FastifyInstance;
+  const { ingest, storage } = app.aggregatorConfig;
+  const startedAtBounds = {
+    maxClockSkewMs: ingest.maxClockSkewMs,
+    retentionMs: storage.retentionDays * 86_400_000,
+  };
   app.post(
     '/api/v1/rounds',
     {
@@ -64,10 +72,18 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       const receivedAt = clock.now();
+      const skew = checkStartedAt(report.round.startedAt, receivedAt, startedAtBounds);
+      if (skew) throw skew;
       let result;
       try {
         result = await store.upsertRound(report, receivedAt);
       } catch (error) {
+        if (error instanceof RoundConflictError) {
+          throw roundConflict(
+            `body.round.${error.field}: round "${report.round.id}" is stored with ${error.field} ${error.stored}; ` +
+              `a later report of the same round cannot change it (got ${error.received}); nothing was stored`,
+          );
+        }
         // Disk full, read-only file, I/O error: nothing was stored. A 503 tells
         // the probe to keep the report spooled and retry; a 500 would blame it.
         request.log.error(
@@ -79,7 +95,8 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       metrics.recordUpsert(result);
-      statusTracker.record(result, receivedAt);
+      // The wait of the newest round is the one in force (a replayed round may predate a config change).
+      if (statusTracker.record(result, receivedAt)) waitWarnings.observe(report.probe.id, report.round.maxWaitMs);
       metrics.ingestReports.inc({ result: result.outcome });
       metrics.ingestDuration.observe((performance.now() - started) / 1000);
       return { outcome: result.outcome, probe: report.probe.id, round: report.round.id, state: result.current.state };

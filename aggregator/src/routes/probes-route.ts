@@ -1,6 +1,7 @@
-/** GET /api/v1/probes: configured and reporting probes, last seen, version, region, freshness. */
+/** GET /api/v1/probes: configured and reporting probes, last seen, version, region, freshness, setup warnings. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import '../plugins/decorators.js';
+import { checkProbeWait } from '../status/wait-warnings.js';
 import { ErrorResponse, ProbesResponse } from './response-schemas.js';
 
 export const probesRoute: FastifyPluginAsyncTypebox = async (app) => {
@@ -29,7 +30,9 @@ export const probesRoute: FastifyPluginAsyncTypebox = async (app) => {
             lastSeenAt: lastSeen === null ? null : new Date(lastSeen).toISOString(),
             fresh: lastSeen !== null && lastSeen >= now - status.staleAfterMs,
             lastRound: record ? { id: record.lastRoundId, state: record.lastRoundState } : null,
+            maxWaitMs: record?.maxWaitMs ?? null,
             consecutiveWriteFailures: views.get(id)?.consecutiveWriteFailures ?? 0,
+            warnings: [checkProbeWait(record?.maxWaitMs, status.alarmAboveMs)].filter((w) => w !== null),
           };
         }),
       };

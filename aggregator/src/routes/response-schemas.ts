@@ -65,6 +65,7 @@ export const RoundResponse = Type.Object({
   startedAt: Type.String(),
   state: RoundState,
   elapsedMs: Type.Number(),
+  maxWaitMs: Type.Optional(Type.Number({ description: "the probe's round.maxWaitMs, when it reported it" })),
   write: Type.Object({ submitToAckMs: Type.Number(), error: Type.Optional(Type.String()) }),
   pops: Type.Array(PopResult),
   firstReceivedAt: Type.String({ format: 'date-time' }),
@@ -97,8 +98,22 @@ export const ProbesResponse = Type.Object({
       version: Type.Union([Type.String(), Type.Null()]),
       lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
       fresh: Type.Boolean(),
-      lastRound: Type.Union([Type.Object({ id: Type.String(), state: RoundState }), Type.Null()]),
+      lastRound: Type.Union([Type.Object({ id: Type.String(), state: RoundState }), Type.Null()], {
+        description: "the probe's newest round in its serial sequence (a replayed older round does not replace it)",
+      }),
+      maxWaitMs: Type.Union([Type.Number(), Type.Null()], {
+        description: 'round.maxWaitMs reported with that round (null: not reported, probes before it was on the wire)',
+      }),
       consecutiveWriteFailures: Type.Integer(),
+      warnings: Type.Array(
+        Type.Object({
+          code: Type.Literal('max_wait_not_above_threshold', {
+            description: "the probe's maxWaitMs is not above status.alarmAboveMs",
+          }),
+          message: Type.String({ description: 'what is wrong and what to set' }),
+        }),
+        { description: 'problems with how this probe is set up; empty when none' },
+      ),
     }),
   ),
 });

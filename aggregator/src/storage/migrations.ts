@@ -74,6 +74,35 @@ export const MIGRATIONS: readonly Migration[] = [
         (SELECT started_at_ms FROM rounds WHERE rounds.probe_id = probes.id AND rounds.round_id = probes.last_round_id), 0);
     `,
   },
+  {
+    version: 3,
+    name: "rounds ordered by serial, not by the probe's clock; the probe's maxWaitMs",
+    // serial_key: the serial as 20 digits, so text order is numeric order (round-sequence.ts). order_ms: the
+    // probe's start time made non-decreasing along its serial sequence, for lists across probes. The probes
+    // row is recomputed in the new order: a round dated 2099 may have taken it.
+    sql: `
+      ALTER TABLE rounds ADD COLUMN serial_key TEXT NOT NULL DEFAULT '';
+      UPDATE rounds SET serial_key = substr('00000000000000000000' || ltrim(serial, '0'), -20);
+      ALTER TABLE rounds ADD COLUMN order_ms INTEGER NOT NULL DEFAULT 0;
+      UPDATE rounds SET order_ms = sequence.order_ms FROM (
+        SELECT id, MAX(started_at_ms) OVER (PARTITION BY probe_id ORDER BY serial_key, first_received_at, round_id
+          ROWS UNBOUNDED PRECEDING) AS order_ms FROM rounds) AS sequence
+        WHERE sequence.id = rounds.id;
+      ALTER TABLE rounds ADD COLUMN max_wait_ms REAL;
+      DROP INDEX rounds_by_probe_start;
+      DROP INDEX rounds_by_start;
+      CREATE INDEX rounds_by_probe_sequence ON rounds (probe_id, serial_key DESC, first_received_at DESC, round_id DESC);
+      CREATE INDEX rounds_by_order ON rounds (order_ms DESC, serial_key DESC, first_received_at DESC, round_id DESC, probe_id DESC);
+      ALTER TABLE probes ADD COLUMN last_round_serial_key TEXT NOT NULL DEFAULT '';
+      ALTER TABLE probes ADD COLUMN last_round_first_received_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE probes ADD COLUMN max_wait_ms REAL;
+      UPDATE probes SET (region, version, last_round_id, last_round_state, last_round_serial_key,
+          last_round_first_received_at, last_round_started_at_ms) = (
+        SELECT probe_region, probe_version, round_id, state, serial_key, first_received_at, started_at_ms FROM rounds
+        WHERE rounds.probe_id = probes.id ORDER BY serial_key DESC, first_received_at DESC, round_id DESC LIMIT 1)
+        WHERE EXISTS (SELECT 1 FROM rounds WHERE rounds.probe_id = probes.id);
+    `,
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer aggregator. */

@@ -11,7 +11,11 @@ export interface RoundRow {
   zone: string;
   record: string;
   serial: string;
+  serial_key: string;
   started_at: string;
+  started_at_ms: number;
+  order_ms: number;
+  max_wait_ms: number | null;
   state: RoundState;
   elapsed_ms: number;
   submit_to_ack_ms: number;
@@ -83,6 +87,7 @@ export function roundFromRow(row: RoundRow, pops: PopResult[]): StoredRound {
     startedAt: row.started_at,
     state: row.state,
     elapsedMs: row.elapsed_ms,
+    ...(row.max_wait_ms === null ? {} : { maxWaitMs: row.max_wait_ms }),
     write,
     pops,
     firstReceivedAt: row.first_received_at,

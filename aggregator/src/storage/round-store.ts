@@ -15,6 +15,8 @@ export interface StoredRound {
   startedAt: string;
   state: RoundState;
   elapsedMs: number;
+  /** The probe's round.maxWaitMs, when it reports it. */
+  maxWaitMs?: number;
   write: { submitToAckMs: number; error?: string };
   pops: PopResult[];
   /** Aggregator wall clock (ms since epoch) of the first report of this round. */
@@ -39,8 +41,36 @@ export interface ProbeRecord {
   version: string;
   firstSeenAt: number;
   lastSeenAt: number;
+  /** The probe's newest round in its serial sequence (a replayed older round does not replace it). */
   lastRoundId: string;
   lastRoundState: RoundState;
+  /** The maxWaitMs that round reported (null when it did not). */
+  maxWaitMs: number | null;
+}
+
+/** Where a round stands in its probe's sequence, and its state: enough for the write-failure streak. */
+export interface RoundHead {
+  id: string;
+  serial: string;
+  firstReceivedAt: number;
+  state: RoundState;
+  /** The write error of a write_failed round. */
+  writeError?: string;
+}
+
+/**
+ * A report of a stored round that changes what orders or dates it (serial,
+ * startedAt). A round's place in its probe's sequence is fixed by its first
+ * report; moving it later would let one report reorder the probe's history.
+ */
+export class RoundConflictError extends Error {
+  constructor(
+    readonly field: 'serial' | 'startedAt',
+    readonly stored: string,
+    readonly received: string,
+  ) {
+    super(`round ${field} is ${stored}, the report says ${received}`);
+  }
 }
 
 export interface PopRecord {
@@ -51,14 +81,21 @@ export interface PopRecord {
 }
 
 export interface RoundStore {
-  /** Inserts or advances a round; never moves a stored round backwards. Durable when it resolves. */
+  /**
+   * Inserts or advances a round; never moves a stored round backwards. Durable when it resolves.
+   * Rejects with RoundConflictError when the report changes a stored round's serial or startedAt.
+   */
   upsertRound(report: RoundReport, receivedAt: number): Promise<UpsertResult>;
-  /** Most recent rounds first (by probe start time), optionally of one probe. */
+  /**
+   * Most recent rounds first. One probe's rounds by their sequence (round-sequence.ts: serial, never the
+   * probe's clock); across probes by start time made non-decreasing along each probe's sequence, so every
+   * probe's rounds keep their sequence order in the list and a replayed backlog does not come first.
+   */
   latestRounds(options: { probe?: string | undefined; limit: number }): Promise<StoredRound[]>;
   /** Rounds whose latest report arrived at or after `since` (ms since epoch). */
   roundsSince(since: number): Promise<StoredRound[]>;
-  /** States of a probe's most recent rounds, newest first. */
-  recentRoundStates(probe: string, limit: number): Promise<RoundState[]>;
+  /** A probe's most recent rounds in its sequence, newest first. */
+  recentRoundHeads(probe: string, limit: number): Promise<RoundHead[]>;
   /** POPs seen in rounds received at or after `since`. */
   popStats(since: number): Promise<PopRecord[]>;
   /** Every probe that ever reported (within retention). */

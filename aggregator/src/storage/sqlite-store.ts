@@ -10,7 +10,16 @@ import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
 import { migrate } from './migrations.js';
 import { isFurtherAlong } from './round-order.js';
 import { type PopRow, type RoundRow, popFromRow, popToParams, roundFromRow } from './round-rows.js';
-import type { PopRecord, ProbeRecord, RoundStore, StoredRound, UpsertResult } from './round-store.js';
+import { serialKey } from './round-sequence.js';
+import {
+  type PopRecord,
+  type ProbeRecord,
+  type RoundHead,
+  RoundConflictError,
+  type RoundStore,
+  type StoredRound,
+  type UpsertResult,
+} from './round-store.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -26,6 +35,14 @@ interface PendingUpsert {
 
 /** Rows deleted per prune transaction, so pruning never holds the write lock for long. */
 const PRUNE_BATCH = 5_000;
+
+/** A probe's rounds, newest first in its sequence (round-sequence.ts: serial, then first arrival, then id). */
+const IN_SEQUENCE = 'serial_key DESC, first_received_at DESC, round_id DESC';
+/** Rounds of all probes, newest first: by order_ms (start time, non-decreasing along each probe's sequence). */
+const ACROSS_PROBES = `order_ms DESC, ${IN_SEQUENCE}, probe_id DESC`;
+/** In the probes upsert: the incoming round is the probe's newest in its sequence (or the same round). */
+const NEWEST = `(excluded.last_round_serial_key, excluded.last_round_first_received_at, excluded.last_round_id)
+  >= (probes.last_round_serial_key, probes.last_round_first_received_at, probes.last_round_id)`;
 
 export class SqliteRoundStore implements RoundStore {
   readonly #db: Database.Database;
@@ -58,37 +75,51 @@ export class SqliteRoundStore implements RoundStore {
     this.#sql = {
       findRound: db.prepare('SELECT * FROM rounds WHERE probe_id = ? AND round_id = ?'),
       insertRound:
-        db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial,
-        started_at, started_at_ms, state, elapsed_ms, submit_to_ack_ms, write_error, first_received_at, received_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      updateRound: db.prepare(`UPDATE rounds SET probe_region = ?, probe_version = ?, zone = ?, record = ?, serial = ?,
-        started_at = ?, started_at_ms = ?, state = ?, elapsed_ms = ?, submit_to_ack_ms = ?, write_error = ?, received_at = ? WHERE id = ?`),
+        db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, state, elapsed_ms,
+        submit_to_ack_ms, write_error, max_wait_ms, serial, serial_key, started_at, started_at_ms, order_ms,
+        first_received_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // Serial and startedAt are fixed by the round's first report (a change is a RoundConflictError).
+      updateRound: db.prepare(`UPDATE rounds SET probe_region = ?, probe_version = ?, zone = ?, record = ?, state = ?,
+        elapsed_ms = ?, submit_to_ack_ms = ?, write_error = ?, max_wait_ms = ?, received_at = ? WHERE id = ?`),
+      // order_ms (see migration 3): the start time, never below that of an earlier round in the sequence.
+      orderBefore: db.prepare(`SELECT order_ms FROM rounds WHERE probe_id = ?
+        AND (serial_key, first_received_at, round_id) < (?, ?, ?)
+        ORDER BY serial_key DESC, first_received_at DESC, round_id DESC LIMIT 1`),
+      raiseOrderAfter: db.prepare(`UPDATE rounds SET order_ms = ? WHERE probe_id = ?
+        AND (serial_key, first_received_at, round_id) > (?, ?, ?) AND order_ms < ?`),
       popsOf: db.prepare('SELECT * FROM pop_results WHERE round_ref = ? ORDER BY position'),
       deletePops: db.prepare('DELETE FROM pop_results WHERE round_ref = ?'),
       insertPop: db.prepare(`INSERT INTO pop_results (round_ref, position, pop, target, nsid, state, lower_ms, upper_ms,
         estimate_ms, queries, failures, rtt_ms, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       // A probe's spool replays older rounds after an outage: they prove the probe is alive (last_seen_at) but must
-      // not replace its latest round, region or version. (Every SET expression reads the row as it was.)
-      upsertProbe:
-        db.prepare(`INSERT INTO probes (id, region, version, first_seen_at, last_seen_at, last_round_id, last_round_state, last_round_started_at_ms)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+      // not replace its latest round (in its serial sequence), region, version or maxWaitMs. (Every SET expression
+      // reads the row as it was.)
+      upsertProbe: db.prepare(`INSERT INTO probes (id, region, version, first_seen_at, last_seen_at, last_round_id,
+        last_round_state, last_round_started_at_ms, last_round_serial_key, last_round_first_received_at, max_wait_ms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
         last_seen_at = MAX(probes.last_seen_at, excluded.last_seen_at),
-        region = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.region, probes.region),
-        version = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.version, probes.version),
-        last_round_id = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.last_round_id, probes.last_round_id),
-        last_round_state = IIF(excluded.last_round_started_at_ms >= probes.last_round_started_at_ms, excluded.last_round_state, probes.last_round_state),
-        last_round_started_at_ms = MAX(probes.last_round_started_at_ms, excluded.last_round_started_at_ms)`),
-      latest: db.prepare('SELECT * FROM rounds ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
-      latestOfProbe: db.prepare('SELECT * FROM rounds WHERE probe_id = ? ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
+        region = IIF(${NEWEST}, excluded.region, probes.region),
+        version = IIF(${NEWEST}, excluded.version, probes.version),
+        last_round_id = IIF(${NEWEST}, excluded.last_round_id, probes.last_round_id),
+        last_round_state = IIF(${NEWEST}, excluded.last_round_state, probes.last_round_state),
+        last_round_started_at_ms = IIF(${NEWEST}, excluded.last_round_started_at_ms, probes.last_round_started_at_ms),
+        max_wait_ms = IIF(${NEWEST}, excluded.max_wait_ms, probes.max_wait_ms),
+        last_round_first_received_at = IIF(${NEWEST}, excluded.last_round_first_received_at, probes.last_round_first_received_at),
+        last_round_serial_key = IIF(${NEWEST}, excluded.last_round_serial_key, probes.last_round_serial_key)`),
+      latest: db.prepare(`SELECT * FROM rounds ORDER BY ${ACROSS_PROBES} LIMIT ?`),
+      latestOfProbe: db.prepare(`SELECT * FROM rounds WHERE probe_id = ? ORDER BY ${IN_SEQUENCE} LIMIT ?`),
       // The POP results of those same rounds in one query each, rather than one query per round.
       latestPops: db.prepare(`SELECT * FROM pop_results WHERE round_ref IN
-        (SELECT id FROM rounds ORDER BY started_at_ms DESC, id DESC LIMIT ?) ORDER BY round_ref, position`),
+        (SELECT id FROM rounds ORDER BY ${ACROSS_PROBES} LIMIT ?) ORDER BY round_ref, position`),
       latestPopsOfProbe: db.prepare(`SELECT * FROM pop_results WHERE round_ref IN
-        (SELECT id FROM rounds WHERE probe_id = ? ORDER BY started_at_ms DESC, id DESC LIMIT ?) ORDER BY round_ref, position`),
-      since: db.prepare('SELECT * FROM rounds WHERE received_at >= ? ORDER BY started_at_ms, id'),
+        (SELECT id FROM rounds WHERE probe_id = ? ORDER BY ${IN_SEQUENCE} LIMIT ?) ORDER BY round_ref, position`),
+      since: db.prepare(
+        'SELECT * FROM rounds WHERE received_at >= ? ORDER BY probe_id, serial_key, first_received_at, round_id',
+      ),
       popsSince: db.prepare(`SELECT p.* FROM pop_results p JOIN rounds r ON r.id = p.round_ref
         WHERE r.received_at >= ? ORDER BY p.round_ref, p.position`),
-      states: db.prepare('SELECT state FROM rounds WHERE probe_id = ? ORDER BY started_at_ms DESC, id DESC LIMIT ?'),
+      heads: db.prepare(`SELECT round_id, serial, first_received_at, state, write_error FROM rounds WHERE probe_id = ?
+        ORDER BY ${IN_SEQUENCE} LIMIT ?`),
       popStats:
         db.prepare(`SELECT p.pop AS pop, group_concat(DISTINCT p.target) AS targets, MAX(r.received_at) AS last_seen_at,
         COUNT(*) AS observations FROM pop_results p JOIN rounds r ON r.id = p.round_ref WHERE r.received_at >= ?
@@ -113,28 +144,33 @@ export class SqliteRoundStore implements RoundStore {
   readonly #upsert = (report: RoundReport, receivedAt: number): UpsertResult => {
     const { probe, round } = report;
     const existing = this.#sql.findRound.get(probe.id, round.id) as RoundRow | undefined;
+    const key = serialKey(round.serial);
     const startedAtMs = Date.parse(round.startedAt);
     const common = [
       round.zone,
       round.record,
-      round.serial,
-      round.startedAt,
-      startedAtMs,
       round.state,
       round.elapsedMs,
       round.write.submitToAckMs,
       round.write.error ?? null,
+      round.maxWaitMs ?? null,
     ];
     let outcome: UpsertResult['outcome'];
     let previous: StoredRound | null = null;
     let ref: number;
     if (!existing) {
+      const orderMs = this.#orderOf(probe.id, key, receivedAt, round.id, startedAtMs);
       const info = this.#sql.insertRound.run(
         probe.id,
         round.id,
         probe.region,
         probe.version,
         ...common,
+        round.serial,
+        key,
+        round.startedAt,
+        startedAtMs,
+        orderMs,
         receivedAt,
         receivedAt,
       );
@@ -142,6 +178,9 @@ export class SqliteRoundStore implements RoundStore {
       this.#writePops(ref, round.pops);
       outcome = 'inserted';
     } else {
+      if (existing.serial_key !== key) throw new RoundConflictError('serial', existing.serial, round.serial);
+      if (existing.started_at_ms !== startedAtMs)
+        throw new RoundConflictError('startedAt', existing.started_at, round.startedAt);
       previous = this.#load(existing);
       ref = existing.id;
       if (!isFurtherAlong({ state: existing.state, elapsedMs: existing.elapsed_ms }, round)) {
@@ -152,6 +191,7 @@ export class SqliteRoundStore implements RoundStore {
       this.#writePops(ref, round.pops);
       outcome = 'updated';
     }
+    const firstReceivedAt = previous?.firstReceivedAt ?? receivedAt;
     this.#sql.upsertProbe.run(
       probe.id,
       probe.region,
@@ -161,15 +201,32 @@ export class SqliteRoundStore implements RoundStore {
       round.id,
       round.state,
       startedAtMs,
+      key,
+      firstReceivedAt,
+      round.maxWaitMs ?? null,
     );
     const current: StoredRound = {
       probe: { ...probe },
       ...round,
-      firstReceivedAt: previous?.firstReceivedAt ?? receivedAt,
+      // As first stored (equal instants and numbers; the text may differ, e.g. leading zeros).
+      serial: previous?.serial ?? round.serial,
+      startedAt: previous?.startedAt ?? round.startedAt,
+      firstReceivedAt,
       receivedAt,
     };
     return { outcome, previous, current };
   };
+
+  /**
+   * The new round's order_ms: its start time, or the order_ms of the round before it in its probe's sequence
+   * when that is later (the probe's clock stepped back); rounds after it are raised to at least its own.
+   */
+  #orderOf(probe: string, key: string, firstReceivedAt: number, roundId: string, startedAtMs: number): number {
+    const before = this.#sql.orderBefore.get(probe, key, firstReceivedAt, roundId) as { order_ms: number } | undefined;
+    const orderMs = Math.max(startedAtMs, before?.order_ms ?? startedAtMs);
+    this.#sql.raiseOrderAfter.run(orderMs, probe, key, firstReceivedAt, roundId, orderMs);
+    return orderMs;
+  }
 
   /**
    * Group commit: reports that arrive in the same event-loop turn are written
@@ -222,8 +279,21 @@ export class SqliteRoundStore implements RoundStore {
     )();
   }
 
-  async recentRoundStates(probe: string, limit: number): Promise<RoundState[]> {
-    return (this.#sql.states.all(probe, limit) as { state: RoundState }[]).map((row) => row.state);
+  async recentRoundHeads(probe: string, limit: number): Promise<RoundHead[]> {
+    const rows = this.#sql.heads.all(probe, limit) as {
+      round_id: string;
+      serial: string;
+      first_received_at: number;
+      state: RoundState;
+      write_error: string | null;
+    }[];
+    return rows.map((row) => ({
+      id: row.round_id,
+      serial: row.serial,
+      firstReceivedAt: row.first_received_at,
+      state: row.state,
+      ...(row.write_error === null ? {} : { writeError: row.write_error }),
+    }));
   }
 
   async popStats(since: number): Promise<PopRecord[]> {
@@ -250,6 +320,7 @@ export class SqliteRoundStore implements RoundStore {
       last_seen_at: number;
       last_round_id: string;
       last_round_state: RoundState;
+      max_wait_ms: number | null;
     }[];
     return rows.map((row) => ({
       id: row.id,
@@ -259,6 +330,7 @@ export class SqliteRoundStore implements RoundStore {
       lastSeenAt: row.last_seen_at,
       lastRoundId: row.last_round_id,
       lastRoundState: row.last_round_state,
+      maxWaitMs: row.max_wait_ms,
     }));
   }
 

@@ -44,7 +44,7 @@ export class FaultyStore implements RoundStore {
 
   latestRounds = (options: { probe?: string | undefined; limit: number }) => this.inner.latestRounds(options);
   roundsSince = (since: number) => this.inner.roundsSince(since);
-  recentRoundStates = (probe: string, limit: number) => this.inner.recentRoundStates(probe, limit);
+  recentRoundHeads = (probe: string, limit: number) => this.inner.recentRoundHeads(probe, limit);
   popStats = (since: number) => this.inner.popStats(since);
   probes = () => this.inner.probes();
   prune = (olderThan: number) => this.inner.prune(olderThan);
