@@ -58,10 +58,41 @@ test('each POP observation is counted once across progress reports and duplicate
   expect(sample(text, 'propwatch_ingest_duration_seconds_count')).toBe(5);
   expect(sample(text, 'propwatch_alarm_state{state="alarm"}')).toBe(1);
   expect(sample(text, 'propwatch_alarm_state{state="ok"}')).toBe(0);
-  expect(sample(text, 'propwatch_propagation_worst_seconds')).toBe(90);
+  // LHR timed out (its figure is +Inf, and it carries over while the next round has it pending): quorum 1 here.
+  expect(sample(text, 'propwatch_propagation_worst_seconds')).toBe(Number.POSITIVE_INFINITY);
+  expect(sample(text, 'propwatch_propagation_worst_any_probe_seconds')).toBe(Number.POSITIVE_INFINITY);
   expect(sample(text, 'propwatch_alarm_threshold_seconds')).toBe(60);
   expect(sample(text, 'propwatch_probe_last_report_age_seconds{probe="p1"}')).toBe(0);
   expect(sample(text, 'propwatch_probe_last_report_age_seconds{probe="p3"}')).toBe(Number.POSITIVE_INFINITY);
+});
+
+test('the worst case respects quorum; the figure of any single probe is exported under its own name', async () => {
+  t = buildTestApp({ status: { quorum: 2, minFreshProbes: 1 } });
+  const liar = pop('LHR', { state: 'pending', lowerMs: 86_400_000, upperMs: undefined, estimateMs: undefined });
+  const slow = (probe: string) =>
+    report(probe, { pops: [pop('LHR', { lowerMs: 74_000, upperMs: 76_000, estimateMs: 75_000 }), pop('SIN')] });
+  await ingest(t.app, report('p1', { state: 'running', elapsedMs: 86_400_000, pops: [liar, pop('SIN')] }), 'p1');
+  await ingest(t.app, report('p2'), 'p2');
+  const lying = (await t.app.inject('/metrics')).body;
+  // One probe reporting a pending bound of a day: the status stays ok under quorum 2, and so does the gauge.
+  expect(t.app.statusTracker.status.state).toBe('ok');
+  expect(sample(lying, 'propwatch_propagation_worst_seconds')).toBe(1);
+  expect(sample(lying, 'propwatch_propagation_worst_any_probe_seconds')).toBe(86_400);
+  // Two probes see LHR at 75 s: the alarm and the gauge agree.
+  await ingest(t.app, slow('p2'), 'p2');
+  await ingest(t.app, slow('p3'), 'p3');
+  const confirmed = (await t.app.inject('/metrics')).body;
+  expect(t.app.statusTracker.status.state).toBe('alarm');
+  expect(sample(confirmed, 'propwatch_propagation_worst_seconds')).toBe(75);
+  expect(sample(confirmed, 'propwatch_alarm_threshold_seconds')).toBe(60);
+});
+
+test('without a POP seen by quorum probes the worst case is NaN (no figure), not 0', async () => {
+  t = buildTestApp({ status: { quorum: 2, minFreshProbes: 1 } });
+  await ingest(t.app, report('p1'), 'p1');
+  const text = (await t.app.inject('/metrics')).body;
+  expect(sample(text, 'propwatch_propagation_worst_seconds')).toBeNaN();
+  expect(sample(text, 'propwatch_propagation_worst_any_probe_seconds')).toBe(2);
 });
 
 test('metrics pass promtool check metrics', async () => {

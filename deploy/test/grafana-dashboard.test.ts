@@ -46,6 +46,7 @@ describe('deploy/grafana/propwatch-dashboard.json', () => {
   it('shows worst case with its threshold, alarm state, per-POP p50/p99, timeouts, failures, report age and write failures', () => {
     const exprs = queryPanels.flatMap((p) => p.targets!.map((t) => t.expr)).join('\n');
     expect(exprs).toContain('propwatch_propagation_worst_seconds');
+    expect(exprs).toContain('propwatch_propagation_worst_any_probe_seconds');
     expect(exprs).toContain('vector($threshold)');
     expect(exprs).toContain('propwatch_alarm_state');
     expect(exprs).toMatch(/histogram_quantile\(0\.5, sum by \(pop, le\) \(rate\(propwatch_propagation_seconds_bucket/);

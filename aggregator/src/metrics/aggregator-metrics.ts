@@ -4,8 +4,12 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlarmState, Status } from '@propwatch/shared';
+import type { Observation } from '../analysis/observations.js';
+import { quorumWorstMs } from '../status/quorum-worst.js';
 import type { UpsertResult } from '../storage/round-store.js';
 import { findTransitions } from './round-transitions.js';
+
+const secondsOrNaN = (ms: number | null) => (ms === null ? Number.NaN : ms / 1000);
 
 /** 50 ms to 5 min: from a fast anycast edge to a stuck secondary. */
 export const PROPAGATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 300];
@@ -26,6 +30,10 @@ export type IngestResult = (typeof INGEST_RESULTS)[number];
 export interface MetricsSources {
   probeIds: readonly string[];
   status: () => Status;
+  /** The figures the current status was evaluated from (StatusEvaluation.observations). */
+  observations: () => readonly Observation[];
+  /** status.quorum */
+  quorum: number;
   lastReports: () => ReadonlyMap<string, number | null>;
   now: () => number;
 }
@@ -49,13 +57,28 @@ export class AggregatorMetrics {
       buckets: PROPAGATION_BUCKETS,
       registers,
     });
+    // The figure the alarm is decided on, so rules on it agree with the status (quorum-worst.ts). The figure of
+    // one probe alone keeps a name that says so: a single confused probe moves it.
     new Gauge({
       name: 'propwatch_propagation_worst_seconds',
-      help: 'Worst-case propagation over the latest round of each probe in the window, including pending lower bounds (NaN without data).',
+      help:
+        'Worst-case propagation respecting quorum, the figure the alarm is decided on: per POP the quorum-th largest ' +
+        'figure among probes (each probe its largest for that POP; pending lower bounds included; +Inf for a timeout), ' +
+        'the largest over POPs. Above propwatch_alarm_threshold_seconds exactly when the status raises the alarm. ' +
+        'NaN when no POP is seen by quorum probes.',
       registers,
       collect() {
-        const worst = sources.status().worstMs;
-        this.set(worst === null ? Number.NaN : worst / 1000);
+        this.set(secondsOrNaN(quorumWorstMs(sources.observations(), sources.quorum)));
+      },
+    });
+    new Gauge({
+      name: 'propwatch_propagation_worst_any_probe_seconds',
+      help:
+        'Worst-case propagation seen by any single probe, quorum ignored (+Inf for a timeout, NaN without data): ' +
+        'one probe alone moves it; alert on propwatch_propagation_worst_seconds.',
+      registers,
+      collect() {
+        this.set(secondsOrNaN(quorumWorstMs(sources.observations(), 1)));
       },
     });
     // So alert rules and dashboards compare with the threshold in force instead of a copy of it.

@@ -8,6 +8,8 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
   const metrics = new AggregatorMetrics({
     probeIds: app.aggregatorConfig.probes.map((probe) => probe.id),
     status: () => app.statusTracker.status,
+    observations: () => app.statusTracker.evaluation.observations,
+    quorum: app.aggregatorConfig.status.quorum,
     lastReports: () => new Map(app.statusTracker.views().map((view) => [view.id, view.lastReportAt])),
     now: () => app.clock.now(),
   });
