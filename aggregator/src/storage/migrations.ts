@@ -78,8 +78,9 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: "rounds ordered by serial, not by the probe's clock; the probe's maxWaitMs",
     // serial_key: the serial as 20 digits, so text order is numeric order (round-sequence.ts). order_ms: the
-    // probe's start time made non-decreasing along its serial sequence, for lists across probes. The probes
-    // row is recomputed in the new order: a round dated 2099 may have taken it.
+    // probe's start time made non-decreasing along its serial sequence, for lists across probes (its index
+    // holds the whole sort key: SQLite does not finish a sort from an index on order_ms alone, it scans the
+    // table). The probes row is recomputed in the new order: a round dated 2099 may have taken it.
     sql: `
       ALTER TABLE rounds ADD COLUMN serial_key TEXT NOT NULL DEFAULT '';
       UPDATE rounds SET serial_key = substr('00000000000000000000' || ltrim(serial, '0'), -20);
@@ -92,7 +93,7 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX rounds_by_probe_start;
       DROP INDEX rounds_by_start;
       CREATE INDEX rounds_by_probe_sequence ON rounds (probe_id, serial_key DESC, first_received_at DESC, round_id DESC);
-      CREATE INDEX rounds_by_order ON rounds (order_ms DESC, serial_key DESC, first_received_at DESC, round_id DESC, probe_id DESC);
+      CREATE INDEX rounds_by_order ON rounds (order_ms DESC, serial_key DESC, first_received_at DESC, round_id DESC);
       ALTER TABLE probes ADD COLUMN last_round_serial_key TEXT NOT NULL DEFAULT '';
       ALTER TABLE probes ADD COLUMN last_round_first_received_at INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE probes ADD COLUMN max_wait_ms REAL;

@@ -38,8 +38,11 @@ const PRUNE_BATCH = 5_000;
 
 /** A probe's rounds, newest first in its sequence (round-sequence.ts: serial, then first arrival, then id). */
 const IN_SEQUENCE = 'serial_key DESC, first_received_at DESC, round_id DESC';
-/** Rounds of all probes, newest first: by order_ms (start time, non-decreasing along each probe's sequence). */
-const ACROSS_PROBES = `order_ms DESC, ${IN_SEQUENCE}, probe_id DESC`;
+/**
+ * Rounds of all probes, newest first: by order_ms (start time, non-decreasing along each probe's sequence),
+ * ties in sequence order (rounds of different probes that tie on all of it come in either order).
+ */
+const ACROSS_PROBES = `order_ms DESC, ${IN_SEQUENCE}`;
 /** In the probes upsert: the incoming round is the probe's newest in its sequence (or the same round). */
 const NEWEST = `(excluded.last_round_serial_key, excluded.last_round_first_received_at, excluded.last_round_id)
   >= (probes.last_round_serial_key, probes.last_round_first_received_at, probes.last_round_id)`;
@@ -85,8 +88,17 @@ export class SqliteRoundStore implements RoundStore {
       orderBefore: db.prepare(`SELECT order_ms FROM rounds WHERE probe_id = ?
         AND (serial_key, first_received_at, round_id) < (?, ?, ?)
         ORDER BY serial_key DESC, first_received_at DESC, round_id DESC LIMIT 1`),
-      raiseOrderAfter: db.prepare(`UPDATE rounds SET order_ms = ? WHERE probe_id = ?
-        AND (serial_key, first_received_at, round_id) > (?, ?, ?) AND order_ms < ?`),
+      // order_ms is non-decreasing along the sequence, so the rounds after a new one that are below it form a
+      // run right after it: find where the run ends, then raise only the run (a replayed older round usually
+      // has none; scanning every later round would make a replayed backlog quadratic).
+      firstNotBelow: db.prepare(`SELECT serial_key, first_received_at, round_id FROM rounds WHERE probe_id = ?
+        AND (serial_key, first_received_at, round_id) > (?, ?, ?) AND order_ms >= ?
+        ORDER BY serial_key, first_received_at, round_id LIMIT 1`),
+      raiseRun: db.prepare(`UPDATE rounds SET order_ms = ? WHERE probe_id = ?
+        AND (serial_key, first_received_at, round_id) > (?, ?, ?)
+        AND (serial_key, first_received_at, round_id) < (?, ?, ?)`),
+      raiseRest: db.prepare(`UPDATE rounds SET order_ms = ? WHERE probe_id = ?
+        AND (serial_key, first_received_at, round_id) > (?, ?, ?)`),
       popsOf: db.prepare('SELECT * FROM pop_results WHERE round_ref = ? ORDER BY position'),
       deletePops: db.prepare('DELETE FROM pop_results WHERE round_ref = ?'),
       insertPop: db.prepare(`INSERT INTO pop_results (round_ref, position, pop, target, nsid, state, lower_ms, upper_ms,
@@ -224,7 +236,14 @@ export class SqliteRoundStore implements RoundStore {
   #orderOf(probe: string, key: string, firstReceivedAt: number, roundId: string, startedAtMs: number): number {
     const before = this.#sql.orderBefore.get(probe, key, firstReceivedAt, roundId) as { order_ms: number } | undefined;
     const orderMs = Math.max(startedAtMs, before?.order_ms ?? startedAtMs);
-    this.#sql.raiseOrderAfter.run(orderMs, probe, key, firstReceivedAt, roundId, orderMs);
+    const end = this.#sql.firstNotBelow.get(probe, key, firstReceivedAt, roundId, orderMs) as
+      { serial_key: string; first_received_at: number; round_id: string } | undefined;
+    if (end) {
+      const { serial_key, first_received_at, round_id } = end;
+      this.#sql.raiseRun.run(orderMs, probe, key, firstReceivedAt, roundId, serial_key, first_received_at, round_id);
+    } else {
+      this.#sql.raiseRest.run(orderMs, probe, key, firstReceivedAt, roundId);
+    }
     return orderMs;
   }
 
