@@ -47,14 +47,18 @@ describe('stuck POP when maxWaitMs equals alarmAboveMs', () => {
   it('raises the alarm at the timeout, naming the POP and both probes, and keeps it while the POP stays stuck', async () => {
     stack.sim.setFault('LHR', { kind: 'stuck' });
     const alarm = await eventually(status, (s) => s.state === 'alarm');
-    expect(alarm.reason).toMatch(/^LHR not serving serial \d+ after ≥ 1\.4 s \(timeout; probes e2e-1, e2e-2\)$/);
+    // Usually the timeout raises it; on a loaded machine a late progress report lets the aggregator's own
+    // extrapolation of the pending bound pass 1.4 s first (a true lower bound too: the POP is still missing).
+    expect(alarm.reason).toMatch(
+      /^LHR not serving serial \d+ after (≥ 1\.4 s \(timeout; |\d+\.\d s \()probes e2e-1, e2e-2\)$/,
+    );
     const states = new Set<string>();
     const until = performance.now() + 3000;
     while (performance.now() < until) {
       states.add((await status()).state);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect([...states]).toEqual(['alarm']);
+    expect([...states], JSON.stringify(await status())).toEqual(['alarm']);
   });
 
   it('clears after the POP recovers', async () => {
