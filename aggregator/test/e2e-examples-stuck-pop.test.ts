@@ -10,6 +10,7 @@
  * the probes' clock and the aggregator's), so minutes of rounds take a second.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadProbeConfig, runRound, systemClock, type CheckCanary, type RoundSettings } from '@propwatch/probe';
 import type { RoundReport, Status } from '@propwatch/shared';
 import type { FastifyInstance } from 'fastify';
@@ -18,7 +19,7 @@ import { build } from '../src/app.js';
 import { loadAggregatorConfig } from '../src/config.js';
 import { tempDir } from './helpers.js';
 
-const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const PROBES = [
   { id: 'aws-eu-west-1', token: 'token-aws-eu-west-1-0123456789' },
   { id: 'gcp-us-east1', token: 'token-gcp-us-east1-01234567890' },
