@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, RRClass, RRType, type DnsMessage } from '../src/dns/index.js';
+import { decodeMessage, encodeMessage, RRClass, RRType, type DnsMessage } from '@propwatch/dns';
 import { Querier, type QuerierStats } from '../src/querier/index.js';
 import { startRawResponder, type RawResponder } from './dns-fixtures.js';
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RRClass, RRType } from '../src/dns/index.js';
+import { RRClass, RRType } from '@propwatch/dns';
 import { Querier } from '../src/querier/index.js';
 
 const ZONE = 'interop.test';

@@ -1,6 +1,6 @@
 import { Packet } from 'dns2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessage, Rcode, RRClass, RRType, type RecordToEncode } from '../src/dns/index.js';
+import { encodeMessage, Rcode, RRClass, RRType, type RecordToEncode } from '@propwatch/dns';
 import { Querier } from '../src/querier/index.js';
 import { startDnsServer, type ServedQuery, type TestDnsServer } from './dns-fixtures.js';
 

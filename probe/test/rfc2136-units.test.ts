@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, maskSecrets } from '@propwatch/shared';
-import { readName } from '../src/writers/rfc2136/dns-name.js';
+import { readNameAt } from '@propwatch/dns';
 import { parseMessage } from '../src/writers/rfc2136/message-reader.js';
 import {
   Rfc2136ConfigSchema,
@@ -76,8 +76,8 @@ describe('UPDATE message', () => {
 
 describe('hostile responses', () => {
   it('detects compression pointer loops and overruns', () => {
-    expect(() => readName(Buffer.from([0xc0, 0x00]), 0)).toThrow('points forward or loops');
-    expect(() => readName(Buffer.from([5, 0x61]), 0)).toThrow('past the end');
+    expect(() => readNameAt(Buffer.from([0xc0, 0x00]), 0)).toThrow('points forward or loops');
+    expect(() => readNameAt(Buffer.from([5, 0x61]), 0)).toThrow('past the end');
   });
 
   it('never throws on arbitrary bytes, and never calls garbage a success', () => {

@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeName, readName } from '../src/writers/rfc2136/dns-name.js';
+import { nameToWire, readNameAt } from '@propwatch/dns';
 import { parseMessage } from '../src/writers/rfc2136/message-reader.js';
 import { encodeTxtReplaceUpdate, signMessage, verifyTsig, type TsigKey } from '../src/writers/rfc2136/index.js';
 import { captureUpdate, toolVersion, type CaptureInput, type UpdateTool } from './fixtures/rfc2136/capture-update.js';
@@ -89,11 +89,11 @@ function checkAgainstReference(input: CaptureInput, request: Buffer): void {
 /** The message with every owner name written out in full (TXT RDATA holds no names). */
 function uncompressed(message: Buffer): Buffer {
   const parts: Buffer[] = [message.subarray(0, 12)];
-  const zone = readName(message, 12);
-  parts.push(encodeName(zone.name), message.subarray(zone.end, zone.end + 4));
+  const zone = readNameAt(message, 12);
+  parts.push(nameToWire(zone.name), message.subarray(zone.end, zone.end + 4));
   for (const record of parseMessage(message).records) {
-    const owner = readName(message, record.start);
-    parts.push(encodeName(record.name), message.subarray(owner.end, record.rdataEnd));
+    const owner = readNameAt(message, record.start);
+    parts.push(nameToWire(record.name), message.subarray(owner.end, record.rdataEnd));
   }
   return Buffer.concat(parts);
 }

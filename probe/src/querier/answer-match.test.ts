@@ -9,7 +9,7 @@ import {
   scanMessage,
   type MessageLayout,
   type PreparedQuery,
-} from '../dns/index.js';
+} from '@propwatch/dns';
 import { answersPrepared, mismatchReason } from './answer-match.js';
 
 const NAME = 'p1._Propwatch.propwatch.test';

@@ -12,7 +12,7 @@ import {
   type DnsMessage,
   type MessageLayout,
   type PreparedQuery,
-} from '../dns/index.js';
+} from '@propwatch/dns';
 
 /** `undefined` when the message answers `prepared`, else why it does not. */
 export function mismatchReason(message: DnsMessage, prepared: PreparedQuery): string | undefined {

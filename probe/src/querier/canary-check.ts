@@ -5,7 +5,7 @@
  * the change between the last miss's send and the first hit's receipt.
  */
 import { parseCanary } from '@propwatch/shared';
-import { canonicalName, Rcode, RRClass, RRType, type DnsMessage } from '../dns/index.js';
+import { canonicalName, Rcode, RRClass, RRType, type DnsMessage } from '@propwatch/dns';
 import type { Querier } from './querier.js';
 import type { FailureReason, QueryTarget, Transport } from './results.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RRClass, RRType } from '../dns/index.js';
+import { RRClass, RRType } from '@propwatch/dns';
 import { identifyByChaos } from './chaos-identity.js';
 import type { Querier } from './querier.js';
 import type { QueryResult } from './results.js';

@@ -3,7 +3,7 @@
  * return NSID. It is a separate query, so behind a load balancer it may reach
  * another instance than the IN query before it: prefer NSID where given.
  */
-import { RRClass, RRType } from '../dns/index.js';
+import { RRClass, RRType } from '@propwatch/dns';
 import type { Querier } from './querier.js';
 import type { FailureReason, QueryTarget } from './results.js';
 

@@ -10,7 +10,7 @@
  * yields several targets with the same name, told apart by address;
  * target-names.ts makes the names unique and valid wire identifiers.
  */
-import { canonicalName, rcodeName, RRClass, RRType, type DnsMessage, type ResourceRecord } from '../dns/index.js';
+import { canonicalName, rcodeName, RRClass, RRType, type DnsMessage, type ResourceRecord } from '@propwatch/dns';
 import type { Querier } from './querier.js';
 import type { QueryTarget } from './results.js';
 

@@ -14,7 +14,7 @@ import {
   type DnsMessage,
   type DnsQuestion,
   type PreparedQuery,
-} from '../dns/index.js';
+} from '@propwatch/dns';
 import { checkCanary, type CanaryCheck, type CanarySpec } from './canary-check.js';
 import { identifyByChaos, type ChaosIdentity, type ChaosOptions } from './chaos-identity.js';
 import { discoverTargets, type DiscoverOptions, type Discovery } from './discover-targets.js';

@@ -1,5 +1,5 @@
 /** Result shapes of the querier: failures are values with reasons, never exceptions. */
-import type { DnsMessage } from '../dns/index.js';
+import type { DnsMessage } from '@propwatch/dns';
 
 export type Transport = 'udp' | 'tcp';
 

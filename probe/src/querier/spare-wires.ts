@@ -5,7 +5,7 @@
  * once is queued with the buffer itself), so a buffer is only free again once
  * its send callback has run: `release` belongs in that callback.
  */
-import { stampQuery, type PreparedQuery } from '../dns/index.js';
+import { stampQuery, type PreparedQuery } from '@propwatch/dns';
 
 /** Enough for every query in flight at benchmark load; beyond it, buffers are left to the GC. */
 const MAX_SPARES = 1024;

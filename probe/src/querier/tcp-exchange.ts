@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { decodeMessage, stampQuery, type DnsMessage, type PreparedQuery } from '../dns/index.js';
+import { decodeMessage, stampQuery, type DnsMessage, type PreparedQuery } from '@propwatch/dns';
 import { mismatchReason } from './answer-match.js';
 import type { ResolvedTarget } from './target-address.js';
 

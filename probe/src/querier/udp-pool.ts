@@ -14,7 +14,7 @@
  * export), looked up per call so that tests' fake timers can stand in for it.
  */
 import type dgram from 'node:dgram';
-import { decodeQuestionPrefix, LazyMessage, scanMessage, type DnsMessage, type PreparedQuery } from '../dns/index.js';
+import { decodeQuestionPrefix, LazyMessage, scanMessage, type DnsMessage, type PreparedQuery } from '@propwatch/dns';
 import { answersPrepared, mismatchReason } from './answer-match.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import type { OpenPoolSocket, PooledSocket } from './pool-socket.js';

@@ -4,7 +4,7 @@
  * of the additional section) can be found, read and cut off for verification.
  * Every bound is checked: a garbage datagram is a RangeError, never a crash.
  */
-import { readName } from './dns-name.js';
+import { readNameAt as readName } from '@propwatch/dns';
 import { HEADER_LENGTH } from './update-message.js';
 
 export const TYPE_TSIG = 250;

@@ -3,7 +3,7 @@
  * appended to the message before computing the MAC (§4.3.3). Kept apart from
  * the signing logic so the byte layout can be read in one place.
  */
-import { encodeName, readName } from './dns-name.js';
+import { canonicalNameToWire, readNameAt } from '@propwatch/dns';
 import { CLASS_ANY } from './update-message.js';
 import { TYPE_TSIG } from './message-reader.js';
 
@@ -51,9 +51,9 @@ export function encodeTsigVariables(keyName: string, fields: Omit<TsigFields, 'm
   classTtl.writeUInt16BE(CLASS_ANY, 0);
   classTtl.writeUInt32BE(0, 2);
   return Buffer.concat([
-    encodeName(keyName, true),
+    canonicalNameToWire(keyName),
     classTtl,
-    encodeName(fields.algorithm, true),
+    canonicalNameToWire(fields.algorithm),
     uint48(fields.timeSigned),
     uint16(fields.fudge),
     uint16(fields.error),
@@ -65,7 +65,7 @@ export function encodeTsigVariables(keyName: string, fields: Omit<TsigFields, 'm
 /** The complete TSIG RR: owner = key name, type 250, class ANY, TTL 0, RDATA. */
 export function encodeTsigRecord(keyName: string, fields: TsigFields): Buffer {
   const rdata = Buffer.concat([
-    encodeName(fields.algorithm, true),
+    canonicalNameToWire(fields.algorithm),
     uint48(fields.timeSigned),
     uint16(fields.fudge),
     uint16(fields.mac.length),
@@ -80,12 +80,12 @@ export function encodeTsigRecord(keyName: string, fields: TsigFields): Buffer {
   fixed.writeUInt16BE(CLASS_ANY, 2);
   fixed.writeUInt32BE(0, 4);
   fixed.writeUInt16BE(rdata.length, 8);
-  return Buffer.concat([encodeName(keyName, true), fixed, rdata]);
+  return Buffer.concat([canonicalNameToWire(keyName), fixed, rdata]);
 }
 
 /** Reads TSIG RDATA between `start` and `end`; throws a RangeError when it does not add up. */
 export function decodeTsigRdata(message: Buffer, start: number, end: number): TsigFields {
-  const { name: algorithm, end: afterName } = readName(message, start);
+  const { name: algorithm, end: afterName } = readNameAt(message, start);
   let offset = afterName;
   const need = (bytes: number) => {
     if (offset + bytes > end) throw new RangeError('TSIG RDATA is truncated');

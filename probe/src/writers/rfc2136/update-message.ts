@@ -6,7 +6,7 @@
  * atomically (RFC 2136 §3.7): the name never has zero or two canaries.
  * Names are compressed exactly as nsupdate and knsupdate compress them.
  */
-import { NameCompressor } from './dns-name.js';
+import { NameCompressor } from '@propwatch/dns';
 
 export const OPCODE_UPDATE = 5;
 export const TYPE_SOA = 6;

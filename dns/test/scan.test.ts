@@ -14,8 +14,8 @@ import {
   RRType,
   scanMessage,
   type MessageToEncode,
-} from '../src/dns/index.js';
-import { mutateAndCut } from './dns-mutations.js';
+} from '../src/index.js';
+import { mutateAndCut } from './mutations.js';
 
 const label = fc.stringMatching(/^[a-zA-Z0-9_-]{1,20}$/);
 const name = fc.array(label, { minLength: 1, maxLength: 5 }).map((labels) => labels.join('.'));

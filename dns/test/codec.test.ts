@@ -15,7 +15,7 @@ import {
   RRType,
   stampQuery,
   type DnsMessage,
-} from '../src/dns/index.js';
+} from '../src/index.js';
 
 function decodeOk(buf: Buffer): DnsMessage {
   const result = decodeMessage(buf);

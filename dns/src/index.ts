@@ -12,6 +12,17 @@ export type {
   RecordDataToEncode,
   RecordToEncode,
 } from './encode.js';
-export { canonicalName, nameToWire, namesEqual, MAX_LABEL_LENGTH, MAX_NAME_LENGTH } from './name.js';
+export {
+  canonicalName,
+  canonicalNameToWire,
+  nameLabels,
+  nameToWire,
+  namesEqual,
+  readNameAt,
+  MAX_LABEL_LENGTH,
+  MAX_NAME_LENGTH,
+} from './name.js';
+export { NameCompressor } from './name-compressor.js';
+export { DecodeError } from './decode-error.js';
 export { formatIpv6 } from './rdata.js';
 export { describeNsid, renderNsid, renderNsidAt } from './nsid.js';
