@@ -14,8 +14,18 @@
  * export), looked up per call so that tests' fake timers can stand in for it.
  */
 import type dgram from 'node:dgram';
-import { decodeQuestionPrefix, LazyMessage, scanMessage, type DnsMessage, type PreparedQuery } from '@propwatch/dns';
-import { answersPrepared, mismatchReason } from './answer-match.js';
+import {
+  answersPrepared,
+  decodeQuestionPrefix,
+  HEADER_LENGTH,
+  LazyMessage,
+  mismatchReason,
+  peekId,
+  peekTruncated,
+  scanMessage,
+  type DnsMessage,
+  type PreparedQuery,
+} from '@propwatch/dns';
 import { DeadlineHeap } from './deadline-heap.js';
 import type { OpenPoolSocket, PooledSocket } from './pool-socket.js';
 import { RandomIds } from './random-ids.js';
@@ -189,11 +199,11 @@ export class UdpPool {
 
   private receive(slot: PoolSocket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const stats = this.stats.dropped;
-    if (msg.length < 12) {
+    if (msg.length < HEADER_LENGTH) {
       stats.short++;
       return;
     }
-    const pending = slot.inFlight.get((msg[0]! << 8) | msg[1]!);
+    const pending = slot.inFlight.get(peekId(msg));
     if (!pending) {
       stats.unknownId++;
       return;
@@ -225,7 +235,7 @@ export class UdpPool {
 
   private refuseMalformed(pending: Pending, msg: Buffer, error: string, receivedAt: number): void {
     // A truncated answer may be cut anywhere after the question (RFC 2181 §9).
-    const prefix = (msg[2]! & 0x02) !== 0 ? decodeQuestionPrefix(msg) : undefined;
+    const prefix = peekTruncated(msg) ? decodeQuestionPrefix(msg) : undefined;
     if (prefix?.ok && prefix.header.qr && prefix.questions.length === 1) {
       const reason = mismatchReason(
         { header: prefix.header, questions: prefix.questions, answers: [], authorities: [], additionals: [] },

@@ -3,9 +3,8 @@
  * appended to the message before computing the MAC (§4.3.3). Kept apart from
  * the signing logic so the byte layout can be read in one place.
  */
-import { canonicalNameToWire, readNameAt } from '@propwatch/dns';
-import { CLASS_ANY } from './update-message.js';
-import { TYPE_TSIG } from './message-reader.js';
+import { RRClass, RRType } from './constants.js';
+import { canonicalNameToWire, readNameAt } from './name.js';
 
 export const DEFAULT_FUDGE_SECONDS = 300;
 
@@ -48,7 +47,7 @@ function uint16(value: number): Buffer {
  */
 export function encodeTsigVariables(keyName: string, fields: Omit<TsigFields, 'mac' | 'originalId'>): Buffer {
   const classTtl = Buffer.alloc(6);
-  classTtl.writeUInt16BE(CLASS_ANY, 0);
+  classTtl.writeUInt16BE(RRClass.ANY, 0);
   classTtl.writeUInt32BE(0, 2);
   return Buffer.concat([
     canonicalNameToWire(keyName),
@@ -76,8 +75,8 @@ export function encodeTsigRecord(keyName: string, fields: TsigFields): Buffer {
     fields.other,
   ]);
   const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(TYPE_TSIG, 0);
-  fixed.writeUInt16BE(CLASS_ANY, 2);
+  fixed.writeUInt16BE(RRType.TSIG, 0);
+  fixed.writeUInt16BE(RRClass.ANY, 2);
   fixed.writeUInt32BE(0, 4);
   fixed.writeUInt16BE(rdata.length, 8);
   return Buffer.concat([canonicalNameToWire(keyName), fixed, rdata]);
@@ -107,4 +106,12 @@ export function decodeTsigRdata(message: Buffer, start: number, end: number): Ts
   const other = Buffer.from(message.subarray(offset, offset + otherLength));
   if (offset + otherLength !== end) throw new RangeError('TSIG RDATA has trailing bytes');
   return { algorithm, timeSigned, fudge, mac, originalId, error, other };
+}
+
+/**
+ * The server's clock from a BADTIME answer's Other Data (RFC 8945 §5.2.3: 48
+ * bits of seconds since the epoch), or undefined when the field is not that.
+ */
+export function tsigServerTime(other: Buffer): number | undefined {
+  return other.length === 6 ? other.readUIntBE(0, 6) : undefined;
 }
