@@ -41,6 +41,12 @@ export interface QueryOptions {
   tcpFallback?: boolean;
   /** Recursion desired (default false: we poll authoritative servers). */
   rd?: boolean;
+  /**
+   * Settles the query at once as an `aborted` failure when it fires (round
+   * deadline, shutdown): the UDP ID is quarantined as after a timeout, a TCP
+   * connection is closed, and no timer is left behind.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface QuerierOptions extends UdpPoolOptions {
@@ -108,15 +114,22 @@ export class Querier {
       return Promise.resolve(this.count({ kind: 'failure', reason: 'invalid-target', detail: resolved }));
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 1000;
     const tcpFallback = options.tcpFallback ?? true;
+    const signal = options.signal;
     return new Promise<QueryResult>((resolve, reject) => {
-      this.pool.exchange(resolved, prepared, timeoutMs, (udp) => {
-        // Runs inside the socket's message handler: a bug here must reject this query, not crash the process.
-        try {
-          resolve(this.afterUdp(udp, resolved, prepared, timeoutMs, tcpFallback));
-        } catch (error) {
-          reject(error as Error);
-        }
-      });
+      this.pool.exchange(
+        resolved,
+        prepared,
+        timeoutMs,
+        (udp) => {
+          // Runs inside the socket's message handler: a bug here must reject this query, not crash the process.
+          try {
+            resolve(this.afterUdp(udp, resolved, prepared, timeoutMs, tcpFallback, signal));
+          } catch (error) {
+            reject(error as Error);
+          }
+        },
+        signal,
+      );
     });
   }
 
@@ -159,6 +172,7 @@ export class Querier {
     prepared: PreparedQuery,
     timeoutMs: number,
     tcpFallback: boolean,
+    signal: AbortSignal | undefined,
   ): QueryResult | Promise<QueryResult> {
     switch (udp.kind) {
       case 'error':
@@ -202,7 +216,9 @@ export class Querier {
         rttMs: udp.receivedAt - udp.sentAt,
       });
     }
-    return this.retryOverTcp(target, prepared, udp.sentAt, udp.sentAt + timeoutMs).then((result) => this.count(result));
+    return this.retryOverTcp(target, prepared, udp.sentAt, udp.sentAt + timeoutMs, signal).then((result) =>
+      this.count(result),
+    );
   }
 
   private async retryOverTcp(
@@ -210,15 +226,25 @@ export class Querier {
     prepared: PreparedQuery,
     sentAt: number,
     deadline: number,
+    signal: AbortSignal | undefined,
   ): Promise<QueryResult> {
     if (this.closed)
       return { kind: 'failure', reason: 'closed', detail: 'querier is closed', transport: 'tcp', sentAt };
+    if (signal?.aborted)
+      return {
+        kind: 'failure',
+        reason: 'aborted',
+        detail: 'query aborted before its TCP retry',
+        transport: 'tcp',
+        sentAt,
+      };
     this.counters.tcpQueries++;
     const tcp = await exchangeTcp({
       target,
       prepared,
       id: this.ids.draw(),
       deadline,
+      signal,
       localAddress: target.family === 4 ? this.options.bind?.v4 : this.options.bind?.v6,
       register: (abort) => {
         this.aborts.add(abort);

@@ -19,7 +19,7 @@ import type { ResolvedTarget } from './target-address.js';
 
 export type TcpOutcome =
   | { kind: 'answer'; message: DnsMessage; receivedAt: number }
-  | { kind: 'failure'; reason: 'timeout' | 'network' | 'garbage' | 'closed'; detail: string };
+  | { kind: 'failure'; reason: 'timeout' | 'network' | 'garbage' | 'closed' | 'aborted'; detail: string };
 
 export interface TcpExchangeOptions {
   target: ResolvedTarget;
@@ -27,6 +27,8 @@ export interface TcpExchangeOptions {
   id: number;
   /** performance.now() by which the answer must be in. */
   deadline: number;
+  /** Closes the connection and settles as `aborted` when it fires. */
+  signal?: AbortSignal | undefined;
   localAddress?: string;
   /** Registers an abort function the owner calls when it closes; returns the unregister function. */
   register: (abort: () => void) => () => void;
@@ -44,11 +46,14 @@ export function exchangeTcp(options: TcpExchangeOptions): Promise<TcpOutcome> {
     });
     let settled = false;
     const frames = new FrameReader();
+    const onAbort = () =>
+      finish({ kind: 'failure', reason: 'aborted', detail: `TCP query to ${target.label} aborted` });
     const finish = (outcome: TcpOutcome): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       untrack();
+      options.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(outcome);
     };
@@ -64,6 +69,8 @@ export function exchangeTcp(options: TcpExchangeOptions): Promise<TcpOutcome> {
         }),
       Math.max(0, Math.ceil(deadline - performance.now())),
     );
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('connect', () => socket.write(frameMessage(stampQuery(prepared, id))));
     socket.on('data', (chunk: Buffer) => {
       // Partial reads are normal on TCP: wait until the whole frame is here.
