@@ -15,9 +15,6 @@ import {
   type DnsQuestion,
   type PreparedQuery,
 } from '@propwatch/dns';
-import { checkCanary, type CanaryCheck, type CanarySpec } from './canary-check.js';
-import { identifyByChaos, type ChaosIdentity, type ChaosOptions } from './chaos-identity.js';
-import { discoverTargets, type DiscoverOptions, type Discovery } from './discover-targets.js';
 import { RandomIds } from './random-ids.js';
 import {
   emptyStats,
@@ -131,21 +128,6 @@ export class Querier {
         signal,
       );
     });
-  }
-
-  /** Polls `target` for the canary; see `checkCanary`. */
-  checkCanary(target: QueryTarget, spec: CanarySpec): Promise<CanaryCheck> {
-    return checkCanary(this, target, spec);
-  }
-
-  /** CHAOS TXT `id.server` identity of `target`; see `identifyByChaos`. */
-  identifyByChaos(target: QueryTarget, options?: ChaosOptions): Promise<ChaosIdentity> {
-    return identifyByChaos(this, target, options);
-  }
-
-  /** Every address of every NS host of a zone; see `discoverTargets`. */
-  discoverTargets(options: DiscoverOptions): Promise<Discovery> {
-    return discoverTargets(this, options);
   }
 
   /** A snapshot of the counters. */
