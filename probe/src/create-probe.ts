@@ -43,7 +43,7 @@ export interface Probe {
   metrics: ProbeMetrics;
   querier: Querier;
   record: string;
-  resolveTargets: () => Promise<Target[]>;
+  resolveTargets: (signal?: AbortSignal) => Promise<Target[]>;
   close(): Promise<void>;
 }
 
@@ -84,7 +84,7 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
     : undefined;
 
   let discovered: { at: number; targets: Target[] } | undefined;
-  const resolveTargets = async (): Promise<Target[]> => {
+  const resolveTargets = async (signal?: AbortSignal): Promise<Target[]> => {
     const configured = config.targets.map((t) => ({ name: t.name, address: t.address, port: t.port }));
     if (!config.discovery.enabled) return configured;
     if (!discovered || clock.now() - discovered.at > DISCOVERY_REFRESH_MS) {
@@ -93,11 +93,12 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
         resolver: { address: config.discovery.resolverAddress!, port: config.discovery.resolverPort },
         port: config.discovery.port,
         timeoutMs: config.query.timeoutMs,
+        signal,
       });
       if (found.ok) {
         for (const warning of found.warnings) logger?.warn({ warning }, 'target discovery');
         discovered = { at: clock.now(), targets: nameDiscoveredTargets(found.targets) };
-      } else {
+      } else if (!signal?.aborted) {
         // Keep measuring the previous set (or the static one) rather than nothing.
         logger?.error({ error: found.error }, 'target discovery failed; using the previous target set');
       }

@@ -67,9 +67,13 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   const probe = createProbe(config, { logger });
   const stop = new AbortController();
   let metricsServer: Server | undefined;
+  let stoppingAt: bigint | undefined;
   const shutdown = (signal: string) => {
     if (stop.signal.aborted) return;
-    logger.info({ signal }, 'stopping');
+    stoppingAt = process.hrtime.bigint();
+    // The host's monotonic clock (CLOCK_MONOTONIC, as other processes read it), so a supervisor can time the stop.
+    logger.info({ signal, monotonicMs: nsToMs(stoppingAt) }, 'stopping');
+    // Reaches every query in flight: the round ends now, not timeoutMs later.
     stop.abort();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -106,9 +110,22 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   } finally {
     await probe.close();
     await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
-    logger.info({ spooled: probe.reporter?.spool.size ?? 0 }, 'stopped');
+    const now = process.hrtime.bigint();
+    logger.info(
+      {
+        spooled: probe.reporter?.spool.size ?? 0,
+        monotonicMs: nsToMs(now),
+        ...(stoppingAt === undefined ? {} : { shutdownMs: nsToMs(now - stoppingAt) }),
+      },
+      'stopped',
+    );
     logger.flush();
   }
+}
+
+/** Nanoseconds from process.hrtime.bigint() as milliseconds with microsecond precision. */
+function nsToMs(ns: bigint): number {
+  return Number(ns / 1000n) / 1000;
 }
 
 async function waitForDelivery(spool: { size: number }, timeoutMs: number): Promise<void> {

@@ -15,4 +15,3 @@ export { DEFAULT_POP_NAMES, DEFAULT_POP_REGIONS, type PopSpec, type PopDefinitio
 export type { PlannedDelay } from './propagator.js';
 export { UnknownPopError } from './propagator.js';
 export type { ApiFault, PopStatus } from './api/api-deps.js';
-export { registerNsidCodec, NSID_OPTION_CODE, findNsid, nsidOption } from './nsid-codec.js';

@@ -1,20 +1,19 @@
 /**
- * One POP: a dns2 server answering on UDP and TCP at the same address:port,
- * so a single `address:port` target works for both transports. The shell
- * around answerQuery(): faults that act on answering (`down`, `flaky`),
- * counters, and a close() that really releases every socket.
+ * One POP: a DNS server on UDP and TCP at the same address:port, so a single
+ * `address:port` target works for both transports. The shell around
+ * answerQuery(): it decodes each query and encodes each response with
+ * @propwatch/dns, applies the faults that act on answering (`down`, `flaky`),
+ * counts, and closes for real.
  */
-import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:net';
-import dns2 from 'dns2';
+import { decodeQuery, encodeResponse, MAX_TCP_MESSAGE_LENGTH, udpPayloadLimit } from '@propwatch/dns';
 import { type AnswerContext, answerQuery } from './answer-query.js';
+import { DnsTransport, type DnsRequest } from './dns-transport.js';
 import type { PopFault } from './faults.js';
 import type { Random } from './prng.js';
-import { screenTcpFrames } from './tcp-framing.js';
-import { serializeForUdp } from './udp-fit.js';
 import type { PopDefinition } from './topology.js';
 
 export interface PopCounters {
+  /** Queries that decoded, by transport. */
   udpQueries: number;
   tcpQueries: number;
   answered: number;
@@ -22,7 +21,7 @@ export interface PopCounters {
   dropped: number;
   /** Ignored because the POP is `down`. */
   ignored: number;
-  /** Unparseable queries and failed answers (never fatal). */
+  /** Undecodable queries, failed answers and transport trouble (never fatal). */
   requestErrors: number;
 }
 
@@ -36,8 +35,6 @@ export interface PopServerDeps {
   onError?: (error: Error) => void;
 }
 
-const BIND_ATTEMPTS = 20;
-
 export class PopServer {
   readonly counters: PopCounters = {
     udpQueries: 0,
@@ -47,9 +44,7 @@ export class PopServer {
     ignored: 0,
     requestErrors: 0,
   };
-  private server: dns2.DnsServer | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
+  private transport: DnsTransport | undefined;
 
   constructor(private readonly deps: PopServerDeps) {}
 
@@ -57,140 +52,75 @@ export class PopServer {
     return this.deps.def.address;
   }
 
+  get port(): number {
+    return this.transport?.port ?? 0;
+  }
+
   /** Binds UDP and TCP on the same port (a free one when the definition says 0). */
   async start(): Promise<number> {
-    const wanted = this.deps.def.port;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < (wanted ? 1 : BIND_ATTEMPTS); attempt++) {
-      const port = wanted || (await findFreeUdpPort(this.address));
-      try {
-        this.server = await this.listen(port);
-        this.port = port;
-        return port;
-      } catch (error) {
-        lastError = error;
-        // A free UDP port may be taken for TCP (or grabbed in between): try another.
-        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
-      }
+    const { def } = this.deps;
+    try {
+      this.transport = await DnsTransport.listen({
+        address: def.address,
+        port: def.port,
+        handler: (request) => this.handle(request),
+        onError: (error) => this.countError(error),
+      });
+    } catch (error) {
+      throw new Error(
+        `POP ${def.name}: cannot listen on ${def.address}:${def.port || '(random)'}: ${(error as Error).message}`,
+      );
     }
-    throw new Error(
-      `POP ${this.deps.def.name}: cannot listen on ${this.address}:${wanted || '(random)'}: ${(lastError as Error).message}`,
-    );
+    return this.transport.port;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await server.close();
+    const transport = this.transport;
+    this.transport = undefined;
+    await transport?.close();
   }
 
-  private async listen(port: number): Promise<dns2.DnsServer> {
-    const type = this.address.includes(':') ? 'udp6' : 'udp4';
-    const server = dns2.createServer({
-      udp: { type },
-      tcp: true,
-      handle: (request, send, client) => this.handle(request, send, client),
-    });
-    server.on('requestError', (error: Error) => {
-      this.counters.requestErrors++;
-      this.deps.onError?.(error);
-    });
-    const tcp = (server as unknown as { servers: { tcp?: import('node:net').Server } }).servers.tcp;
-    // The TCP path needs the same screening as UDP below (see tcp-framing.ts).
-    if (tcp) screenTcpFrames(tcp, isPlausibleQuery, (error) => this.countError(error));
-    // dns2 keeps idle TCP connections for 10 s; track them so close() is immediate.
-    tcp?.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    // dns2's Packet.parse walks every RR count in the header, throwing and
-    // catching per record: a 40-byte packet of 0xff blocks the event loop for
-    // over a second. Screen UDP datagrams cheaply before dns2 sees them.
-    const udp = (
-      server as unknown as {
-        servers: { udp?: import('node:dgram').Socket & { handle: (data: Buffer, rinfo: unknown) => void } };
-      }
-    ).servers.udp;
-    if (udp) {
-      udp.removeAllListeners('message');
-      udp.on('message', (data: Buffer, rinfo) => {
-        if (isPlausibleQuery(data)) udp.handle(data, rinfo);
-        else this.countError(new Error(`implausible DNS query of ${data.length} bytes from ${rinfo.address}`));
-      });
+  private handle(request: DnsRequest): void {
+    const decoded = decodeQuery(request.message);
+    if (!decoded.ok) {
+      this.countError(
+        new Error(
+          `refused a ${request.message.length}-byte ${request.transport} query from ${request.remote.address}: ${decoded.error}`,
+        ),
+      );
+      return request.reject();
     }
-    const failed = new Promise<never>((_, reject) => server.once('error', reject));
-    // Ports are always > 0 here: dns2's listen() passes `{port: 0, address}`
-    // to net.Server.listen for port 0, which ignores `address` and would bind
-    // every interface.
-    try {
-      await Promise.race([
-        server.listen({ udp: { port, address: this.address }, tcp: { port, address: this.address } }),
-        failed,
-      ]);
-      return server;
-    } catch (error) {
-      server.close().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  private handle(
-    request: dns2.Packet,
-    send: (response: dns2.Packet | Buffer) => Promise<Buffer>,
-    client: unknown,
-  ): void {
-    const viaTcp = typeof (client as Socket).write === 'function';
-    if (viaTcp) this.counters.tcpQueries++;
+    const query = decoded.query;
+    if (request.transport === 'tcp') this.counters.tcpQueries++;
     else this.counters.udpQueries++;
     const fault = this.deps.fault();
     if (fault?.kind === 'down') {
       this.counters.ignored++;
-      return;
+      return request.ignore();
     }
     if (fault?.kind === 'flaky' && this.deps.random() < fault.dropRate) {
       this.counters.dropped++;
-      return;
+      return request.ignore();
     }
+    let response: Buffer;
     try {
-      const response = answerQuery(request, this.deps.context());
-      // dns2's TCP send returns nothing, its UDP send a promise. UDP answers are fitted here (see udp-fit.ts).
-      Promise.resolve(send(viaTcp ? response : serializeForUdp(response, request))).catch((error: Error) =>
-        this.countError(error),
-      );
-      this.counters.answered++;
+      const context = this.deps.context();
+      response = encodeResponse(query, answerQuery(query, context), {
+        nsid: context.identity,
+        payloadSize: context.udpPayloadSize,
+        maxLength: request.transport === 'tcp' ? MAX_TCP_MESSAGE_LENGTH : udpPayloadLimit(query),
+      });
     } catch (error) {
-      // A query we cannot answer (e.g. a name dns2 parsed but cannot encode) is counted, never fatal.
+      // An answer that cannot be encoded (a bug or absurd zone data) is counted, never fatal.
       this.countError(error as Error);
+      return request.ignore();
     }
+    request.answer(response);
+    this.counters.answered++;
   }
 
   private countError(error: Error): void {
     this.counters.requestErrors++;
     this.deps.onError?.(error);
   }
-}
-
-function findFreeUdpPort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
-    socket.once('error', reject);
-    socket.bind(0, address, () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A query has QR=0, one question and no more records than its length could
- * hold (a question takes at least 5 octets, an RR at least 11).
- */
-export function isPlausibleQuery(data: Buffer): boolean {
-  if (data.length < 17 || (data[2]! & 0x80) !== 0) return false;
-  const qd = data.readUInt16BE(4);
-  const rrs = data.readUInt16BE(6) + data.readUInt16BE(8) + data.readUInt16BE(10);
-  return qd === 1 && 5 + rrs * 11 <= data.length - 12;
 }

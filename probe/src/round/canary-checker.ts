@@ -15,15 +15,21 @@ export interface CanaryCheckerOptions {
 
 export function createCanaryChecker(querier: Querier, options: CanaryCheckerOptions): CheckCanary {
   const chaosNames = new Map<string, { serial: bigint; identity: string | undefined }>();
-  return async (target, question): Promise<CheckOutcome> => {
-    const result = await checkCanary(querier, target, {
-      name: question.name,
-      serial: question.serial,
-      probeId: question.probeId,
-      timeoutMs: options.timeoutMs,
-      nsid: options.nsid,
-    });
+  return async (target, question, signal): Promise<CheckOutcome> => {
+    const result = await checkCanary(
+      querier,
+      target,
+      {
+        name: question.name,
+        serial: question.serial,
+        probeId: question.probeId,
+        timeoutMs: options.timeoutMs,
+        nsid: options.nsid,
+      },
+      signal,
+    );
     const timing = { sentAt: result.sentAt, receivedAt: result.receivedAt };
+    if (result.kind === 'failure' && result.reason === 'aborted') return { kind: 'aborted', ...timing };
     if (result.kind === 'failure')
       return { kind: 'failure', reason: `${result.reason}: ${result.detail}`, rttMs: result.rttMs, ...timing };
     let nsid = result.nsid;
@@ -31,9 +37,10 @@ export function createCanaryChecker(querier: Querier, options: CanaryCheckerOpti
       const key = `${target.address}#${target.port}`;
       let cached = chaosNames.get(key);
       if (!cached || cached.serial !== question.serial) {
-        const identity = await identifyByChaos(querier, target, { timeoutMs: options.timeoutMs });
+        const identity = await identifyByChaos(querier, target, { timeoutMs: options.timeoutMs, signal });
         cached = { serial: question.serial, identity: identity.kind === 'identified' ? identity.identity : undefined };
-        chaosNames.set(key, cached);
+        // An aborted identity query tells nothing: the next check asks again.
+        if (identity.kind !== 'failure' || identity.reason !== 'aborted') chaosNames.set(key, cached);
       }
       nsid = cached.identity;
     }

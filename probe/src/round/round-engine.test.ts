@@ -103,6 +103,33 @@ describe('runRound', () => {
     expect(report.round.maxWaitMs).toBe(3000);
   });
 
+  it('hands the deadline signal to the check; a check cut short by it is neither a query nor a failure', async () => {
+    const start = performance.now();
+    const seen: AbortSignal[] = [];
+    // SYD's query hangs until its signal fires, as a query to a silent server with a long timeout would.
+    const hanging: CheckCanary = (target, question, signal) => {
+      if (target.name === 'LHR') return popModel({ LHR: start })(target, question, signal);
+      seen.push(signal!);
+      return new Promise((resolve) => signal!.addEventListener('abort', () => resolve({ kind: 'aborted' })));
+    };
+    const done = runRound({ ...settings, maxWaitMs: 3000 }, targets, 8n, {
+      writer: okWriter(0),
+      check: hanging,
+      clock: systemClock,
+    });
+    await vi.advanceTimersByTimeAsync(3000);
+    const { report } = await done;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.aborted).toBe(true);
+    expect(report.round.pops.find((p) => p.pop === 'SYD')).toMatchObject({
+      state: 'timeout',
+      lowerMs: 3000,
+      queries: 0,
+      failures: 0,
+    });
+    expect(report.round.elapsedMs).toBe(3000);
+  });
+
   it('sends running progress reports with pending lower bounds', async () => {
     const progress: Array<{ elapsedMs: number; maxWaitMs?: number; pops: Array<{ state: string; lowerMs: number }> }> =
       [];

@@ -121,12 +121,15 @@ export async function runRound(
         await limit(async () => {
           // Timestamps are taken inside the limiter: queue time is not query time.
           const sentAt = clock.now();
+          // The deadline's signal goes down to the socket: at the deadline or on
+          // shutdown, a query in flight settles at once instead of at its timeout.
           const outcome = await deps.check(tracker.target, question, deadline.signal);
           const receivedAt = clock.now();
           // Prefer the socket-level timestamps: they exclude event-loop delay
           // before the send and after the receive, so the bounds are tighter.
           const sent = outcome.sentAt ?? sentAt;
           const received = outcome.receivedAt ?? receivedAt;
+          // A failure once the round is over says nothing about the POP (nor does an aborted check: see record()).
           if (!deadline.signal.aborted || outcome.kind !== 'failure')
             tracker.record(outcome, sent - ackAt, received - ackAt);
           nextSendAt = sentAt + intervalMs;

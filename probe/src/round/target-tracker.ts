@@ -35,6 +35,8 @@ export class TargetTracker {
   /** Applies one query's outcome, sent at `sentMs` and completed at `receivedMs`. */
   record(outcome: CheckOutcome, sentMs: number, receivedMs: number): void {
     if (this.propagated) return; // later answers cannot move the bounds
+    // Cut short by the round deadline or shutdown: no query the POP answered or failed.
+    if (outcome.kind === 'aborted') return;
     this.queries += 1;
     if (outcome.kind === 'failure') {
       this.failures += 1;

@@ -12,11 +12,14 @@ export interface Target {
  * a newer one. `miss`: it answered authoritatively without it (NXDOMAIN,
  * NODATA, older serial). `failure`: no usable answer (timeout, SERVFAIL,
  * REFUSED, garbage, not authoritative); it says nothing about propagation.
+ * `aborted`: the check's signal fired (round deadline, shutdown) before an
+ * answer; it is no failure of the POP and is never counted.
  */
 export type CheckOutcome = (
   | { kind: 'hit'; servedSerial: bigint; nsid?: string | undefined; rttMs: number }
   | { kind: 'miss'; why: string; nsid?: string | undefined; rttMs: number }
   | { kind: 'failure'; reason: string; rttMs?: number | undefined }
+  | { kind: 'aborted' }
 ) & {
   /** Monotonic send/receive times taken at the socket, when the checker has them (tighter than the engine's own). */
   sentAt?: number | undefined;

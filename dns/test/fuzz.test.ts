@@ -7,8 +7,8 @@ import {
   RRClass,
   RRType,
   type MessageToEncode,
-} from '../src/dns/index.js';
-import { mutateAndCut } from './dns-mutations.js';
+} from '../src/index.js';
+import { mutateAndCut } from './mutations.js';
 
 const label = fc.stringMatching(/^[a-z0-9_-]{1,20}$/);
 const name = fc.array(label, { minLength: 1, maxLength: 5 }).map((labels) => labels.join('.'));

@@ -9,13 +9,14 @@ import {
   decodeMessage,
   encodeMessage,
   LazyMessage,
+  listRecords,
   renderNsid,
   RRClass,
   RRType,
   scanMessage,
   type MessageToEncode,
-} from '../src/dns/index.js';
-import { mutateAndCut } from './dns-mutations.js';
+} from '../src/index.js';
+import { mutateAndCut } from './mutations.js';
 
 const label = fc.stringMatching(/^[a-zA-Z0-9_-]{1,20}$/);
 const name = fc.array(label, { minLength: 1, maxLength: 5 }).map((labels) => labels.join('.'));
@@ -100,12 +101,23 @@ const mutation = fc.record({
 function expectSameVerdict(buf: Buffer): void {
   const decoded = decodeMessage(buf);
   const scanned = scanMessage(buf);
-  expect(typeof scanned === 'string' ? { ok: false, error: scanned } : { ok: true }).toEqual(
-    decoded.ok ? { ok: true } : { ok: false, error: decoded.error },
-  );
+  const verdict = decoded.ok ? { ok: true } : { ok: false, error: decoded.error };
+  expect(typeof scanned === 'string' ? { ok: false, error: scanned } : { ok: true }).toEqual(verdict);
+  // listRecords (what TSIG reads) runs the same walker: same verdict, and one span per record, OPT included.
+  const listed = listRecords(buf);
+  expect(listed.ok ? { ok: true } : { ok: false, error: listed.error }).toEqual(verdict);
+  if (listed.ok && decoded.ok) {
+    const { answers, authorities, additionals, edns } = decoded.message;
+    const built = [...answers, ...authorities, ...additionals];
+    expect(listed.records.filter((span) => span.type !== RRType.OPT).map(({ name, type }) => ({ name, type }))).toEqual(
+      built.map(({ name, type }) => ({ name, type })),
+    );
+    expect(listed.records.length).toBe(built.length + (edns ? 1 : 0));
+    expect(listed.header).toEqual(decoded.message.header);
+  }
 }
 
-describe('scanMessage against decodeMessage', () => {
+describe('scanMessage and listRecords against decodeMessage', () => {
   it('agrees on random bytes behind a plausible header', () => {
     const header = fc.tuple(
       fc.integer({ min: 0, max: 4 }),

@@ -9,8 +9,9 @@ import {
   scanMessage,
   type MessageLayout,
   type PreparedQuery,
-} from '../dns/index.js';
-import { answersPrepared, mismatchReason } from './answer-match.js';
+  answersPrepared,
+  mismatchReason,
+} from '../src/index.js';
 
 const NAME = 'p1._Propwatch.propwatch.test';
 const prepared = prepareQuery({ name: NAME, type: RRType.TXT, edns: { nsid: true } });

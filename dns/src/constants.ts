@@ -1,6 +1,7 @@
 /**
- * DNS numbers the probe speaks (RFC 1035, RFC 6891, RFC 5001, RFC 4892). Only
- * what the probe and its tests use; anything else decodes as raw rdata.
+ * DNS numbers propwatch speaks (RFC 1035, RFC 2136, RFC 6891, RFC 5001,
+ * RFC 4892, RFC 8945): the one table of them. Only what propwatch uses;
+ * anything else decodes as raw rdata and is named in RFC 3597 style.
  */
 
 /** Resource record types. */
@@ -14,6 +15,7 @@ export const RRType = {
   TXT: 16,
   AAAA: 28,
   OPT: 41,
+  TSIG: 250,
   ANY: 255,
 } as const;
 
@@ -42,6 +44,21 @@ export const Rcode = {
   BADCOOKIE: 23,
 } as const;
 
+/**
+ * TSIG errors (RFC 8945 §4.3), carried in the TSIG record's error field. They
+ * share numbers with extended RCODEs (16 is BADVERS in OPT, BADSIG in TSIG),
+ * hence a table of their own.
+ */
+export const TsigError = {
+  BADSIG: 16,
+  BADKEY: 17,
+  BADTIME: 18,
+  BADMODE: 19,
+  BADNAME: 20,
+  BADALG: 21,
+  BADTRUNC: 22,
+} as const;
+
 /** Opcodes. */
 export const Opcode = { QUERY: 0, NOTIFY: 4, UPDATE: 5 } as const;
 
@@ -53,6 +70,7 @@ export const DEFAULT_EDNS_PAYLOAD_SIZE = 1232;
 
 const rcodeNames = new Map<number, string>(Object.entries(Rcode).map(([name, code]) => [code, name]));
 const typeNames = new Map<number, string>(Object.entries(RRType).map(([name, code]) => [code, name]));
+const tsigErrorNames = new Map<number, string>(Object.entries(TsigError).map(([name, code]) => [code, name]));
 const classNames = new Map<number, string>(Object.entries(RRClass).map(([name, code]) => [code, name]));
 
 /** `NXDOMAIN` for 3; `RCODE42` for codes without a name. */
@@ -68,4 +86,9 @@ export function typeName(type: number): string {
 /** `IN` for 1; `CLASS7` for classes without a name here. */
 export function className(rrClass: number): string {
   return classNames.get(rrClass) ?? `CLASS${rrClass}`;
+}
+
+/** `BADTIME` for 18; `TSIGERR42` for errors without a name. */
+export function tsigErrorName(error: number): string {
+  return tsigErrorNames.get(error) ?? `TSIGERR${error}`;
 }

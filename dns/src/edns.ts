@@ -5,7 +5,7 @@
  */
 import { EdnsOption } from './constants.js';
 import { DecodeError, u16At } from './decode-error.js';
-import type { MessageLayout } from './decode.js';
+import type { MessageLayout } from './walk.js';
 import type { Edns, EdnsOptionValue } from './message-types.js';
 
 /** Checks every option of the OPT RDATA, records the first NSID span in `layout`, and collects the options into `out`. */

@@ -6,14 +6,9 @@
  * atomically (RFC 2136 §3.7): the name never has zero or two canaries.
  * Names are compressed exactly as nsupdate and knsupdate compress them.
  */
-import { NameCompressor } from './dns-name.js';
-
-export const OPCODE_UPDATE = 5;
-export const TYPE_SOA = 6;
-export const TYPE_TXT = 16;
-export const CLASS_IN = 1;
-export const CLASS_ANY = 255;
-export const HEADER_LENGTH = 12;
+import { Opcode, RRClass, RRType } from './constants.js';
+import { NameCompressor } from './name-compressor.js';
+import { HEADER_LENGTH } from './walk.js';
 
 export interface TxtReplacement {
   zone: string;
@@ -62,7 +57,7 @@ export function encodeTxtReplaceUpdate(change: TxtReplacement, id: number): Buff
 
   const header = Buffer.alloc(HEADER_LENGTH);
   header.writeUInt16BE(id & 0xffff, 0);
-  header.writeUInt16BE(OPCODE_UPDATE << 11, 2);
+  header.writeUInt16BE(Opcode.UPDATE << 11, 2);
   header.writeUInt16BE(1, 4); // ZOCOUNT
   header.writeUInt16BE(0, 6); // PRCOUNT
   header.writeUInt16BE(2, 8); // UPCOUNT
@@ -70,14 +65,14 @@ export function encodeTxtReplaceUpdate(change: TxtReplacement, id: number): Buff
   push(header);
 
   push(compressor.encode(change.zone, offset));
-  push(typeAndClass(TYPE_SOA, CLASS_IN));
+  push(typeAndClass(RRType.SOA, RRClass.IN));
 
   push(compressor.encode(change.name, offset));
-  push(rrFixed(TYPE_TXT, CLASS_ANY, 0, 0));
+  push(rrFixed(RRType.TXT, RRClass.ANY, 0, 0));
 
   const rdata = encodeTxtRdata(change.content);
   push(compressor.encode(change.name, offset));
-  push(rrFixed(TYPE_TXT, CLASS_IN, change.ttl, rdata.length));
+  push(rrFixed(RRType.TXT, RRClass.IN, change.ttl, rdata.length));
   push(rdata);
   return Buffer.concat(parts);
 }

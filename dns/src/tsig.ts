@@ -6,7 +6,8 @@
  * exact request.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { parseMessage, TYPE_TSIG } from './message-reader.js';
+import { RRType } from './constants.js';
+import { listRecords } from './decode.js';
 import {
   DEFAULT_FUDGE_SECONDS,
   TSIG_ALGORITHMS,
@@ -97,16 +98,13 @@ export function verifyTsig(
   key: TsigKey,
   options: { requestMac?: Buffer; nowSeconds: number },
 ): TsigCheck {
-  let parsed;
-  try {
-    parsed = parseMessage(message);
-  } catch (error) {
-    return { kind: 'bad', reason: `malformed message: ${(error as Error).message}` };
-  }
-  const last = parsed.records[parsed.records.length - 1];
-  if (parsed.records.slice(0, -1).some((record) => record.type === TYPE_TSIG))
+  const listed = listRecords(message);
+  if (!listed.ok) return { kind: 'bad', reason: `malformed message: ${listed.error}` };
+  const records = listed.records;
+  const last = records[records.length - 1];
+  if (records.slice(0, -1).some((record) => record.type === RRType.TSIG))
     return { kind: 'bad', reason: 'TSIG record is not the last record' };
-  if (!last || last.type !== TYPE_TSIG || parsed.header.counts[3] === 0) return { kind: 'unsigned' };
+  if (!last || last.type !== RRType.TSIG || last.section !== 'additional') return { kind: 'unsigned' };
   let fields: TsigFields;
   try {
     fields = decodeTsigRdata(message, last.rdataStart, last.rdataEnd);
@@ -134,7 +132,7 @@ export function verifyTsig(
   }
   const stripped = Buffer.from(message.subarray(0, last.start));
   stripped.writeUInt16BE(fields.originalId, 0);
-  stripped.writeUInt16BE(parsed.header.counts[3] - 1, 10);
+  stripped.writeUInt16BE(message.readUInt16BE(10) - 1, 10);
   const expected = computeMac(key, [
     ...requestMacPrefix(options.requestMac),
     stripped,

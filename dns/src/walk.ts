@@ -1,23 +1,21 @@
 /**
- * Strict DNS message decoding that never throws. One walker validates and
- * builds: `decodeMessage` builds every name and record, `scanMessage` runs the
- * very same checks (same code, so the two cannot disagree) but builds nothing
- * and returns where the parts are, so the querier's hot path validates every
- * answer in full without allocating names or records. Every length is checked
- * against the buffer (and RDLENGTH) end; section counts are bounded by what
- * the buffer could possibly hold before any record is read, so a header
- * claiming 65,535 records costs nothing.
+ * The one walker over a DNS message that every decoder entry point in
+ * decode.ts runs: it validates every length against the buffer (and RDLENGTH)
+ * end, bounds the section counts by what the buffer could possibly hold before
+ * any record is read (a header claiming 65,535 records costs nothing), and
+ * builds names and records only when asked to.
  */
-import { RRType } from './constants.js';
+import { RRClass, RRType } from './constants.js';
 import { Cursor, DecodeError, u16At } from './decode-error.js';
-import { readEdns, readOptions } from './edns.js';
-import type { DecodeResult, DnsHeader, DnsMessage, DnsQuestion, ResourceRecord } from './message-types.js';
+import { readOptions } from './edns.js';
+import type { DnsHeader, DnsMessage, DnsQuestion, RecordData, ResourceRecord } from './message-types.js';
 import { readName } from './name.js';
 import { decodeRdata } from './rdata.js';
 
 export const HEADER_LENGTH = 12;
-const MIN_QUESTION_LENGTH = 5; // root name + type + class
+export const MIN_QUESTION_LENGTH = 5; // root name + type + class
 const MIN_RECORD_LENGTH = 11; // root name + type + class + ttl + rdlength
+const RAW_DATA: RecordData = Object.freeze({ kind: 'raw' });
 
 /** Where the parts of a valid message are, as `scanMessage` found them. */
 export interface MessageLayout {
@@ -33,63 +31,22 @@ export interface MessageLayout {
   nsidEnd: number;
 }
 
+/** Where one resource record is in a message, as `listRecords` found it. */
+export interface RecordSpan {
+  section: 'answer' | 'authority' | 'additional';
+  /** Owner name, compression resolved (root `.`). */
+  name: string;
+  type: number;
+  class: number;
+  ttl: number;
+  /** Offset of the record's first byte (its owner name). */
+  start: number;
+  rdataStart: number;
+  rdataEnd: number;
+}
+
 /** The built sections of a message (the OPT record lifted out of `additionals`). */
 export type MessageSections = Pick<DnsMessage, 'questions' | 'answers' | 'authorities' | 'additionals'>;
-
-/** Decodes a whole message; `{ok: false, error}` says what is wrong and where. */
-export function decodeMessage(buf: Buffer): DecodeResult {
-  try {
-    const sections: MessageSections = { questions: [], answers: [], authorities: [], additionals: [] };
-    const layout = walkMessage(buf, sections);
-    const message: DnsMessage = { header: readHeader(buf, layout), ...sections };
-    const edns = readEdns(buf, layout);
-    if (edns) message.edns = edns;
-    return { ok: true, message };
-  } catch (error) {
-    return { ok: false, error: describeFailure(error) };
-  }
-}
-
-/**
- * Validates a whole message exactly as `decodeMessage` does, building
- * nothing: the layout of a message `decodeMessage` accepts, or the same error
- * text it would give.
- */
-export function scanMessage(buf: Buffer): MessageLayout | string {
-  try {
-    return walkMessage(buf, undefined);
-  } catch (error) {
-    return describeFailure(error);
-  }
-}
-
-/** Builds the sections of a message `scanMessage` accepted (it throws only if the two passes disagree: a bug). */
-export function buildSections(buf: Buffer): MessageSections {
-  const sections: MessageSections = { questions: [], answers: [], authorities: [], additionals: [] };
-  walkMessage(buf, sections);
-  return sections;
-}
-
-/**
- * Decodes only the header and question section. A truncated (TC=1) UDP answer
- * may be cut anywhere after the question (RFC 2181 §9), so the TCP fallback
- * must not depend on the rest being well-formed.
- */
-export function decodeQuestionPrefix(
-  buf: Buffer,
-): { ok: true; header: DnsHeader; questions: DnsQuestion[] } | { ok: false; error: string } {
-  try {
-    const header = readHeader(buf, undefined);
-    const qdcount = buf.readUInt16BE(4);
-    if (qdcount * MIN_QUESTION_LENGTH > buf.length - HEADER_LENGTH)
-      throw new DecodeError(`question count ${qdcount} does not fit the message`);
-    const questions: DnsQuestion[] = [];
-    readQuestions(new Cursor(buf, HEADER_LENGTH), qdcount, questions);
-    return { ok: true, header, questions };
-  } catch (error) {
-    return { ok: false, error: (error as Error).message };
-  }
-}
 
 /** The header; with a layout, RCODE includes the OPT's extended bits (RFC 6891 §6.1.3). */
 export function readHeader(buf: Buffer, layout: MessageLayout | undefined): DnsHeader {
@@ -111,14 +68,8 @@ export function readHeader(buf: Buffer, layout: MessageLayout | undefined): DnsH
   };
 }
 
-function describeFailure(error: unknown): string {
-  if (error instanceof DecodeError) return error.message;
-  // A decoder bug must not take the probe down either; say so plainly.
-  return `decoder failure (a bug, please report): ${(error as Error).message}`;
-}
-
 /** Checks the whole message; with `out` it also builds every section into it. */
-function walkMessage(buf: Buffer, out: MessageSections | undefined): MessageLayout {
+export function walkMessage(buf: Buffer, out: MessageSections | undefined, spans?: RecordSpan[]): MessageLayout {
   const length = buf.length;
   if (length < HEADER_LENGTH) throw new DecodeError(`message is ${length} bytes, shorter than the 12-byte header`);
   const qdcount = u16At(buf, 4);
@@ -143,15 +94,15 @@ function walkMessage(buf: Buffer, out: MessageSections | undefined): MessageLayo
   const cur = new Cursor(buf, HEADER_LENGTH);
   readQuestions(cur, qdcount, out?.questions);
   layout.questionEnd = cur.pos;
-  readRecords(cur, ancount, 'answer', out?.answers, layout);
-  readRecords(cur, nscount, 'authority', out?.authorities, layout);
-  readRecords(cur, arcount, 'additional', out?.additionals, layout);
+  readRecords(cur, ancount, 'answer', out?.answers, layout, spans);
+  readRecords(cur, nscount, 'authority', out?.authorities, layout, spans);
+  readRecords(cur, arcount, 'additional', out?.additionals, layout, spans);
   if (cur.pos !== length) throw new DecodeError(`${length - cur.pos} trailing bytes after the last record`);
   if (layout.optStart >= 0) readOptions(buf, layout, undefined);
   return layout;
 }
 
-function readQuestions(cur: Cursor, qdcount: number, out: DnsQuestion[] | undefined): void {
+export function readQuestions(cur: Cursor, qdcount: number, out: DnsQuestion[] | undefined): void {
   for (let i = 0; i < qdcount; i++) {
     const at = cur.pos;
     const name = readName(cur, out !== undefined);
@@ -174,9 +125,10 @@ function readQuestions(cur: Cursor, qdcount: number, out: DnsQuestion[] | undefi
 function readRecords(
   cur: Cursor,
   count: number,
-  section: string,
+  section: RecordSpan['section'],
   out: ResourceRecord[] | undefined,
   layout: MessageLayout,
+  spans: RecordSpan[] | undefined,
 ): void {
   const buf = cur.buf;
   const build = out !== undefined;
@@ -204,9 +156,11 @@ function readRecords(
       layout.optClass = rrClass;
       layout.optTtl = ttl;
     } else {
-      const data = decodeRdata(buf, type, start, end, build);
+      // RFC 2136 §2.5.2: class ANY with no RDATA deletes an RRset of any type.
+      const data = rdlength === 0 && rrClass === RRClass.ANY ? RAW_DATA : decodeRdata(buf, type, start, end, build);
       out?.push({ name, type, class: rrClass, ttl, rdata: buf.subarray(start, end), data });
     }
+    spans?.push({ section, name, type, class: rrClass, ttl, start: nameAt, rdataStart: start, rdataEnd: end });
     cur.pos = end;
   }
 }

@@ -3,9 +3,8 @@
  * appended to the message before computing the MAC (§4.3.3). Kept apart from
  * the signing logic so the byte layout can be read in one place.
  */
-import { encodeName, readName } from './dns-name.js';
-import { CLASS_ANY } from './update-message.js';
-import { TYPE_TSIG } from './message-reader.js';
+import { RRClass, RRType } from './constants.js';
+import { canonicalNameToWire, readNameAt } from './name.js';
 
 export const DEFAULT_FUDGE_SECONDS = 300;
 
@@ -48,12 +47,12 @@ function uint16(value: number): Buffer {
  */
 export function encodeTsigVariables(keyName: string, fields: Omit<TsigFields, 'mac' | 'originalId'>): Buffer {
   const classTtl = Buffer.alloc(6);
-  classTtl.writeUInt16BE(CLASS_ANY, 0);
+  classTtl.writeUInt16BE(RRClass.ANY, 0);
   classTtl.writeUInt32BE(0, 2);
   return Buffer.concat([
-    encodeName(keyName, true),
+    canonicalNameToWire(keyName),
     classTtl,
-    encodeName(fields.algorithm, true),
+    canonicalNameToWire(fields.algorithm),
     uint48(fields.timeSigned),
     uint16(fields.fudge),
     uint16(fields.error),
@@ -65,7 +64,7 @@ export function encodeTsigVariables(keyName: string, fields: Omit<TsigFields, 'm
 /** The complete TSIG RR: owner = key name, type 250, class ANY, TTL 0, RDATA. */
 export function encodeTsigRecord(keyName: string, fields: TsigFields): Buffer {
   const rdata = Buffer.concat([
-    encodeName(fields.algorithm, true),
+    canonicalNameToWire(fields.algorithm),
     uint48(fields.timeSigned),
     uint16(fields.fudge),
     uint16(fields.mac.length),
@@ -76,16 +75,16 @@ export function encodeTsigRecord(keyName: string, fields: TsigFields): Buffer {
     fields.other,
   ]);
   const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(TYPE_TSIG, 0);
-  fixed.writeUInt16BE(CLASS_ANY, 2);
+  fixed.writeUInt16BE(RRType.TSIG, 0);
+  fixed.writeUInt16BE(RRClass.ANY, 2);
   fixed.writeUInt32BE(0, 4);
   fixed.writeUInt16BE(rdata.length, 8);
-  return Buffer.concat([encodeName(keyName, true), fixed, rdata]);
+  return Buffer.concat([canonicalNameToWire(keyName), fixed, rdata]);
 }
 
 /** Reads TSIG RDATA between `start` and `end`; throws a RangeError when it does not add up. */
 export function decodeTsigRdata(message: Buffer, start: number, end: number): TsigFields {
-  const { name: algorithm, end: afterName } = readName(message, start);
+  const { name: algorithm, end: afterName } = readNameAt(message, start);
   let offset = afterName;
   const need = (bytes: number) => {
     if (offset + bytes > end) throw new RangeError('TSIG RDATA is truncated');
@@ -107,4 +106,12 @@ export function decodeTsigRdata(message: Buffer, start: number, end: number): Ts
   const other = Buffer.from(message.subarray(offset, offset + otherLength));
   if (offset + otherLength !== end) throw new RangeError('TSIG RDATA has trailing bytes');
   return { algorithm, timeSigned, fudge, mac, originalId, error, other };
+}
+
+/**
+ * The server's clock from a BADTIME answer's Other Data (RFC 8945 §5.2.3: 48
+ * bits of seconds since the epoch), or undefined when the field is not that.
+ */
+export function tsigServerTime(other: Buffer): number | undefined {
+  return other.length === 6 ? other.readUIntBE(0, 6) : undefined;
 }

@@ -4,7 +4,8 @@
  * the querier must not build strings and record objects nobody reads: many
  * callers look only at the header and NSID.
  */
-import { buildSections, readHeader, scanMessage, type MessageLayout, type MessageSections } from './decode.js';
+import { buildSections, scanMessage } from './decode.js';
+import { readHeader, type MessageLayout, type MessageSections } from './walk.js';
 import { readEdns } from './edns.js';
 import type { DnsHeader, DnsMessage, DnsQuestion, Edns, ResourceRecord } from './message-types.js';
 import { renderNsidAt } from './nsid.js';

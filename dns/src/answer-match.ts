@@ -3,16 +3,11 @@
  * and question must all match; ID and source are checked before decoding).
  * Pure, so the rules are tested without sockets.
  */
-import {
-  canonicalName,
-  className,
-  HEADER_LENGTH,
-  Opcode,
-  typeName,
-  type DnsMessage,
-  type MessageLayout,
-  type PreparedQuery,
-} from '../dns/index.js';
+import { className, Opcode, typeName } from './constants.js';
+import type { DnsMessage } from './message-types.js';
+import { canonicalName } from './name.js';
+import type { PreparedQuery } from './query.js';
+import { HEADER_LENGTH, type MessageLayout } from './walk.js';
 
 /** `undefined` when the message answers `prepared`, else why it does not. */
 export function mismatchReason(message: DnsMessage, prepared: PreparedQuery): string | undefined {

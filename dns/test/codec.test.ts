@@ -1,7 +1,11 @@
 import { Packet } from 'dns2';
 import { describe, expect, it } from 'vitest';
 import {
+  decodeHeader,
   decodeMessage,
+  peekId,
+  peekTruncated,
+  stampId,
   decodeQuestionPrefix,
   describeNsid,
   encodeMessage,
@@ -15,7 +19,7 @@ import {
   RRType,
   stampQuery,
   type DnsMessage,
-} from '../src/dns/index.js';
+} from '../src/index.js';
 
 function decodeOk(buf: Buffer): DnsMessage {
   const result = decodeMessage(buf);
@@ -277,5 +281,26 @@ describe('NSID rendering', () => {
     expect(renderNsid(Buffer.from([0xde, 0xad, 0x00, 0x01]))).toBe('dead0001');
     expect(renderNsid(Buffer.alloc(0))).toBe('');
     expect(describeNsid(Buffer.from('ab\n'))).toBe('61 62 0a ("ab.")');
+  });
+});
+
+describe('header fields without decoding', () => {
+  it('peeks and stamps the ID and reads TC as the full decoder does', () => {
+    const wire = encodeMessage({ id: 0x1234, flags: { qr: true, tc: true } });
+    expect(peekId(wire)).toBe(0x1234);
+    expect(peekTruncated(wire)).toBe(true);
+    stampId(wire, 0xfedc);
+    expect(decodeHeader(wire)).toEqual({
+      ok: true,
+      header: expect.objectContaining({ id: 0xfedc, tc: true, qr: true }),
+    });
+    expect(peekTruncated(encodeMessage({ id: 1 }))).toBe(false);
+  });
+
+  it('decodeHeader refuses fewer than 12 bytes with a reason', () => {
+    expect(decodeHeader(Buffer.alloc(11))).toEqual({
+      ok: false,
+      error: 'message is 11 bytes, shorter than the 12-byte header',
+    });
   });
 });

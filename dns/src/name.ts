@@ -104,12 +104,13 @@ function writeLabelText(buf: Buffer, start: number, end: number, at: number): nu
 }
 
 /**
- * Encodes presentation text (`a.example.`, `a.example`, `.` for the root;
- * `\.` and `\DDD` escapes accepted) into uncompressed wire form. Throws on a
- * name that cannot exist, since names come from configuration.
+ * The labels of presentation text (`a.example.`, `a.example`; `.` or the empty string
+ * for the root; `\.` and `\DDD` escapes accepted) as bytes, checked against the
+ * RFC 1035 limits. Throws on a name that cannot exist, since names come from
+ * configuration.
  */
-export function nameToWire(name: string): Buffer {
-  if (name === '.' || name === '') return Buffer.from([0]);
+export function nameLabels(name: string): number[][] {
+  if (name === '.' || name === '') return [];
   const labels: number[][] = [[]];
   for (let i = 0; i < name.length; i++) {
     const ch = name.charCodeAt(i);
@@ -142,6 +143,14 @@ export function nameToWire(name: string): Buffer {
   }
   if (size > MAX_NAME_LENGTH)
     throw new Error(`name ${JSON.stringify(name)} is longer than ${MAX_NAME_LENGTH} bytes on the wire`);
+  return labels;
+}
+
+/** The uncompressed wire form of presentation text; see `nameLabels` for what is accepted. */
+export function nameToWire(name: string): Buffer {
+  const labels = nameLabels(name);
+  let size = 1;
+  for (const label of labels) size += label.length + 1;
   const out = Buffer.alloc(size);
   let pos = 0;
   for (const label of labels) {
@@ -149,6 +158,28 @@ export function nameToWire(name: string): Buffer {
     for (const byte of label) out[pos++] = byte;
   }
   return out;
+}
+
+/**
+ * The canonical wire form (RFC 4034 §6.2, RFC 8945 §4.3.3): ASCII letters
+ * lower-cased, never compressed. TSIG computes its MAC over names in this form.
+ */
+export function canonicalNameToWire(name: string): Buffer {
+  const wire = nameToWire(name);
+  // Length octets are at most 63, below 'A', so only label bytes change.
+  for (let i = 0; i < wire.length; i++) if (wire[i]! >= 0x41 && wire[i]! <= 0x5a) wire[i]! |= 0x20;
+  return wire;
+}
+
+/**
+ * Reads a possibly compressed name at `offset` with the same checks as the
+ * message decoder; the name (root `.`) and the offset just past its in-place
+ * bytes. Throws a `DecodeError` on malformed input.
+ */
+export function readNameAt(buf: Buffer, offset: number): { name: string; end: number } {
+  const cur = new Cursor(buf, offset);
+  const name = readName(cur);
+  return { name, end: cur.pos };
 }
 
 /** Case-insensitive comparison of presentation names (ASCII letters only, as RFC 4343 says). */
