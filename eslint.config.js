@@ -10,6 +10,17 @@ const others = (...allowed) =>
     .filter((name) => !allowed.includes(name))
     .map((name) => `./${name}`);
 
+/** The dependency floors as no-restricted-paths zones; `alsoAllowed` opens more folders (test helpers for tests). */
+const floors = (...alsoAllowed) => [
+  { target: './shared/src', from: others('shared', ...alsoAllowed), message: 'shared imports no other workspace.' },
+  { target: './dns/src', from: others('dns', 'shared', ...alsoAllowed), message: 'dns imports at most shared.' },
+  ...['probe', 'aggregator', 'alarm-pi'].map((name) => ({
+    target: `./${name}/src`,
+    from: './sim',
+    message: 'production code never imports the sim (tests, the demo and benchmarks do).',
+  })),
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'test-output/**', 'coverage/**', 'aggregator/public/vendor/**'] },
   js.configs.recommended,
@@ -37,21 +48,13 @@ export default tseslint.config(
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            { target: './shared/src', from: others('shared'), message: 'shared imports no other workspace.' },
-            { target: './dns/src', from: others('dns', 'shared'), message: 'dns imports at most shared.' },
-            ...['probe', 'aggregator', 'alarm-pi'].map((name) => ({
-              target: `./${name}/src`,
-              from: './sim',
-              message: 'production code never imports the sim (tests, the demo and benchmarks do).',
-            })),
-          ],
-        },
-      ],
+      'import-x/no-restricted-paths': ['error', { zones: floors() }],
     },
+  },
+  {
+    // Tests beside the code may use the shared test helpers (test-support/), never another workspace.
+    files: ['**/*.test.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: floors('test-support') }] },
   },
   {
     files: ['**/*.mjs', '**/*.js'],
