@@ -4,7 +4,9 @@
  * request and exponential backoff between a bounded number of attempts.
  * Each URL has its own queue so a receiver that hangs (attempts × timeout +
  * backoff, ~40 s with the defaults) delays only its own deliveries.
- * Failures are data: logged with the URL masked and counted.
+ * Failures are data: logged with the URL masked and counted. Redirects are
+ * never followed: a 3xx is a failed attempt (logged with its masked Location)
+ * and retried like any other failure.
  */
 import { maskUrl } from './mask-url.js';
 import type { WebhookPayload } from './webhook-payload.js';
@@ -81,6 +83,9 @@ export class WebhookQueue {
           headers: { 'content-type': 'application/json', 'user-agent': 'propwatch-aggregator' },
           body: JSON.stringify(payload),
           signal: AbortSignal.timeout(timeoutMs),
+          // Never follow: fetch would re-send a 301/302/303 as a GET (a receiver's landing page then "accepts" it)
+          // and chase a loop 20 times per attempt. A redirect is the receiver's misconfiguration, shown as such.
+          redirect: 'manual',
         });
         await response.arrayBuffer().catch(() => undefined);
         if (response.ok) {
@@ -88,7 +93,7 @@ export class WebhookQueue {
           log.info({ url, state: payload.state, attempt }, 'webhook delivered');
           return;
         }
-        reason = `HTTP ${response.status}`;
+        reason = describeStatus(response, this.url);
       } catch (error) {
         reason = describeFailure(error, timeoutMs);
       }
@@ -98,6 +103,20 @@ export class WebhookQueue {
     this.options.count('failed');
     log.error({ url, state: payload.state, reason }, 'webhook delivery failed; giving up');
   }
+}
+
+/** `HTTP 500`, or for a redirect where it pointed (masked: a Location may carry a secret as the URL does). */
+function describeStatus(response: Response, url: string): string {
+  if (response.status < 300 || response.status > 399) return `HTTP ${response.status}`;
+  const location = response.headers.get('location');
+  if (location === null) return `HTTP ${response.status} redirect without a Location (not followed)`;
+  let target: string;
+  try {
+    target = maskUrl(new URL(location, url).href);
+  } catch {
+    target = '(invalid location)';
+  }
+  return `HTTP ${response.status} redirect to ${target} (not followed)`;
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
