@@ -42,6 +42,25 @@ const STORES: Record<AggregatorConfig['storage']['backend'], (config: Aggregator
   sqlite: (config) => new SqliteRoundStore({ path: config.storage.path, synchronous: config.storage.synchronous }),
 };
 
+/**
+ * Deadlines for every connection, so a client that trickles its headers or body (or stops reading) cannot hold
+ * a socket: fastify's own defaults are no request timeout and a 72 s keep-alive. Node enforces the header and
+ * request timeouts on a sweep every `connectionsCheckingInterval` (30 s by default, which would let a trickler
+ * live that much longer), so the sweep runs at a quarter of the shorter timeout, at most once a second.
+ */
+function connectionTimeouts(http: AggregatorConfig['http']) {
+  return {
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionTimeout: http.idleTimeoutMs,
+    http: {
+      requestTimeout: http.requestTimeoutMs,
+      headersTimeout: http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(http.headersTimeoutMs / 4))),
+    },
+  };
+}
+
 export function build(options: BuildOptions): FastifyInstance {
   const { config } = options;
   const app = Fastify({
@@ -55,6 +74,7 @@ export function build(options: BuildOptions): FastifyInstance {
     childLoggerFactory: (logger) => logger,
     bodyLimit: config.ingest.bodyLimitBytes,
     return503OnClosing: true,
+    ...connectionTimeouts(config.http),
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only: text bodies get a 415 naming the content type instead of a confusing schema error.

@@ -93,6 +93,21 @@ export const AggregatorConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    http: Type.Object(
+      {
+        requestTimeoutMs: Ms(
+          30_000,
+          'a request (headers and body) must arrive within this, or gets a 408 and is closed',
+        ),
+        headersTimeoutMs: Ms(10_000, 'the request headers must arrive within this (<= requestTimeoutMs)'),
+        keepAliveTimeoutMs: Ms(5_000, 'an idle keep-alive connection is closed after this'),
+        idleTimeoutMs: Ms(
+          60_000,
+          'a connection with no traffic either way (e.g. a client that stops reading) is closed',
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     analysis: Type.Object(
       { windowMs: Ms(600_000, 'rounds last updated within this window count for the status') },
       { additionalProperties: false, default: {} },
@@ -191,6 +206,14 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
       status.minFreshProbes,
       `at most the number of configured probes (${probes.length})`,
       from('status.minFreshProbes'),
+    );
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    throw new ConfigError(
+      'http.headersTimeoutMs',
+      config.http.headersTimeoutMs,
+      `a value <= http.requestTimeoutMs (${config.http.requestTimeoutMs}): the headers are part of the request`,
+      source,
     );
   }
   const ids = new Set<string>();

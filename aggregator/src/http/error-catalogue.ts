@@ -29,3 +29,10 @@ export const roundConflict = (message: string) => new ApiError(409, 'PROPWATCH_R
 /** Storage refused a write (disk full, read-only, I/O error): a temporary condition the probe should retry, never a 500. */
 export const storageUnavailable = (message: string) =>
   new ApiError(503, 'PROPWATCH_STORAGE_UNAVAILABLE', message, { 'retry-after': '5' });
+
+/**
+ * The same error, answered with `connection: close`: for refusals decided before the body is read (ingest auth,
+ * rate limit), so the server neither reads nor drains a body it will never use and the connection ends at once.
+ */
+export const closingConnection = (error: ApiError) =>
+  new ApiError(error.statusCode, error.code, error.message, { ...error.headers, connection: 'close' });
