@@ -105,6 +105,7 @@ export function build(options: BuildOptions): FastifyInstance {
     store,
     retentionMs: config.storage.retentionDays * 86_400_000,
     pruneIntervalMs: config.storage.pruneIntervalMs,
+    fileCheckIntervalMs: config.storage.fileCheckIntervalMs,
   });
   void app.register(authPlugin);
   void app.register(statusPlugin);

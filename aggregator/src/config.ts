@@ -48,6 +48,11 @@ export const AggregatorConfigSchema = Type.Object(
           description: 'rounds older than this are pruned',
         }),
         pruneIntervalMs: Ms(3_600_000, 'how often old rounds are pruned'),
+        fileCheckIntervalMs: Ms(
+          5_000,
+          'how often the database and its WAL are checked to still be the files opened (also on every write and /readyz)',
+          100,
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

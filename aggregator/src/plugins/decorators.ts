@@ -6,12 +6,15 @@ import type { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
 import type { StatusTracker } from '../status/status-tracker.js';
 import type { WaitWarningLog } from '../status/wait-warnings.js';
 import type { RoundStore } from '../storage/round-store.js';
+import type { WriteHealth } from '../storage/write-health.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     aggregatorConfig: AggregatorConfig;
     clock: Clock;
     store: RoundStore;
+    /** Whether storage writes are durable now (every write outcome and file check feeds it); /readyz reads it. */
+    writeHealth: WriteHealth;
     statusTracker: StatusTracker;
     /** Logs once per probe and reported wait when a probe's maxWaitMs cannot exceed status.alarmAboveMs. */
     waitWarnings: WaitWarningLog;

@@ -104,6 +104,13 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE EXISTS (SELECT 1 FROM rounds WHERE rounds.probe_id = probes.id);
     `,
   },
+  {
+    version: 4,
+    name: 'health: room for the readiness probe to write a ballast while writes are failing',
+    sql: `
+      ALTER TABLE health ADD COLUMN ballast BLOB;
+    `,
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer aggregator. */

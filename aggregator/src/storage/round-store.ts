@@ -100,8 +100,13 @@ export interface RoundStore {
   popStats(since: number): Promise<PopRecord[]>;
   /** Every probe that ever reported (within retention). */
   probes(): Promise<ProbeRecord[]>;
-  /** A cheap real write, for readiness. Throws when the database cannot be written. */
-  checkWritable(): Promise<void>;
+  /**
+   * A real write, for readiness: a tiny one, or with `ballastBytes` one that needs that much new space (to tell
+   * whether a full disk has room again). Throws when the database cannot be written or its files went away.
+   */
+  checkWritable(options?: { ballastBytes?: number }): Promise<void>;
+  /** Throws when the database files were deleted or replaced under the running process (no write). */
+  verifyFiles(): Promise<void>;
   /** Deletes rounds last received before `olderThan`; returns how many. */
   prune(olderThan: number): Promise<number>;
   close(): Promise<void>;

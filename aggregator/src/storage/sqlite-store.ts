@@ -7,6 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
+import { DbFiles } from './db-files.js';
 import { migrate } from './migrations.js';
 import { isFurtherAlong } from './round-order.js';
 import { type PopRow, type RoundRow, popFromRow, popToParams, roundFromRow } from './round-rows.js';
@@ -54,6 +55,8 @@ export class SqliteRoundStore implements RoundStore {
   readonly #batchTransaction;
   /** Reports waiting for the next group commit. */
   #pending: PendingUpsert[] = [];
+  /** The database and WAL files as opened: compared around every commit, so nothing is acknowledged into an unlinked file. */
+  readonly #files: DbFiles;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
@@ -62,6 +65,7 @@ export class SqliteRoundStore implements RoundStore {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
+    this.#files = new DbFiles(options.path);
     const db = this.#db;
     this.#upsertTransaction = db.transaction(this.#upsert);
     // Inside the batch transaction each report runs as a nested transaction,
@@ -140,6 +144,7 @@ export class SqliteRoundStore implements RoundStore {
       touch: db.prepare(
         'INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
       ),
+      ballast: db.prepare('UPDATE health SET ballast = zeroblob(?) WHERE id = 1'),
       prune: db.prepare('DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE received_at < ? LIMIT ?)'),
       pruneProbes: db.prepare('DELETE FROM probes WHERE last_seen_at < ?'),
     };
@@ -265,9 +270,16 @@ export class SqliteRoundStore implements RoundStore {
     this.#pending = [];
     let outcomes;
     try {
+      // Checked before and after the commit: a report is acknowledged only if the files it went into are
+      // still the ones at the configured path once it is committed.
+      const before = this.#files.check();
+      if (before) throw before;
       outcomes = this.#batchTransaction.immediate(batch);
+      const after = this.#files.check();
+      if (after) throw after;
     } catch (error) {
-      // The commit itself failed (disk full, read-only database): nothing of the batch is stored.
+      // The commit itself failed (disk full, read-only database) or went into unlinked files: nothing of the
+      // batch is acknowledged, so the probes keep it spooled.
       for (const item of batch) item.reject(error);
       return;
     }
@@ -353,8 +365,19 @@ export class SqliteRoundStore implements RoundStore {
     }));
   }
 
-  async checkWritable(): Promise<void> {
+  async checkWritable(options: { ballastBytes?: number } = {}): Promise<void> {
+    await this.verifyFiles();
     this.#sql.touch.run(Date.now());
+    if (options.ballastBytes) {
+      // Two commits: writing the ballast needs new pages; clearing it again keeps the file from growing.
+      this.#sql.ballast.run(options.ballastBytes);
+      this.#sql.ballast.run(0);
+    }
+  }
+
+  async verifyFiles(): Promise<void> {
+    const gone = this.#files.check();
+    if (gone) throw gone;
   }
 
   async prune(olderThan: number): Promise<number> {

@@ -19,6 +19,11 @@ const MESSAGES: Record<StorageFault, string> = {
 export class FaultyStore implements RoundStore {
   readonly inner: SqliteRoundStore;
   fault: StorageFault | null = null;
+  /**
+   * A full disk as SQLite meets it: report commits fail while a one-row write still fits in WAL space SQLite
+   * already holds. Then only the readiness probe's plain write succeeds; its ballast write (new space) fails.
+   */
+  smallWritesSucceed = false;
   /** Writes refused while the fault was set. */
   refused = 0;
 
@@ -37,10 +42,12 @@ export class FaultyStore implements RoundStore {
     return this.inner.upsertRound(report, receivedAt);
   }
 
-  async checkWritable() {
-    this.#check();
-    return this.inner.checkWritable();
+  async checkWritable(options: { ballastBytes?: number } = {}) {
+    if (!this.smallWritesSucceed || options.ballastBytes) this.#check();
+    return this.inner.checkWritable(options);
   }
+
+  verifyFiles = () => this.inner.verifyFiles();
 
   latestRounds = (options: { probe?: string | undefined; limit: number }) => this.inner.latestRounds(options);
   roundsSince = (since: number) => this.inner.roundsSince(since);
