@@ -10,7 +10,9 @@ import type { AggregatorConfig } from './config.js';
 import dashboardPlugin from './dashboard/dashboard-plugin.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { validatorCompiler } from './http/validator-compiler.js';
+import { ReadGate } from './http/read-gate.js';
 import authPlugin from './plugins/auth-plugin.js';
+import cardinalityPlugin from './plugins/cardinality-plugin.js';
 import docsPlugin from './plugins/docs-plugin.js';
 import metricsPlugin from './plugins/metrics-plugin.js';
 import notifyPlugin from './plugins/notify-plugin.js';
@@ -41,6 +43,9 @@ export interface BuildOptions {
 const STORES: Record<AggregatorConfig['storage']['backend'], (config: AggregatorConfig) => RoundStore> = {
   sqlite: (config) => new SqliteRoundStore({ path: config.storage.path, synchronous: config.storage.synchronous }),
 };
+
+/** Heavy reads (long windows, many rounds) at once; more wait in the queue; beyond it, 503 retry. */
+const HEAVY_READS = { concurrent: 4, queued: 32 };
 
 /**
  * Deadlines for every connection, so a client that trickles its headers or body (or stops reading) cannot hold
@@ -99,6 +104,7 @@ export function build(options: BuildOptions): FastifyInstance {
   }
   app.decorate('aggregatorConfig', config);
   app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('readGate', new ReadGate(HEAVY_READS));
 
   const store = options.store ?? STORES[config.storage.backend](config);
   void app.register(storagePlugin, {
@@ -110,6 +116,7 @@ export function build(options: BuildOptions): FastifyInstance {
   void app.register(authPlugin);
   void app.register(statusPlugin);
   void app.register(metricsPlugin);
+  void app.register(cardinalityPlugin);
   void app.register(notifyPlugin, options.fetch ? { fetch: options.fetch } : {});
   void app.register(docsPlugin);
   void app.register(dashboardPlugin);

@@ -10,6 +10,7 @@ import {
   IDENTIFIER_PATTERN,
   LogLevel,
   MAX_DURATION_MS,
+  MAX_POPS_PER_ROUND,
   loadConfig,
   type LoadConfigOptions,
   type LoadedConfig,
@@ -71,6 +72,30 @@ export const AggregatorConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
       { default: [], maxItems: 1000, description: 'probes allowed to report' },
+    ),
+    expectedPops: Type.Optional(
+      Type.Array(Type.String({ pattern: IDENTIFIER_PATTERN }), {
+        minItems: 1,
+        maxItems: MAX_POPS_PER_ROUND,
+        description: 'POP codes probes may report; a report naming another POP is refused (400)',
+      }),
+    ),
+    limits: Type.Object(
+      {
+        popsPerProbe: Type.Integer({
+          minimum: 1,
+          maximum: MAX_POPS_PER_ROUND,
+          default: 200,
+          description: 'distinct POPs one probe may report within retention; a report beyond is refused (400)',
+        }),
+        readRows: Type.Integer({
+          minimum: 1_000,
+          maximum: 100_000_000,
+          default: 100_000,
+          description: 'stored rollup cells one read may scan; a longer or wider read is refused (400)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
     ),
     readToken: Type.Optional(
       Type.String({ minLength: 16, maxLength: 512, secret: true, description: 'bearer token for the read API' }),
@@ -220,6 +245,21 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
       `a value <= http.requestTimeoutMs (${config.http.requestTimeoutMs}): the headers are part of the request`,
       source,
     );
+  }
+  if (config.expectedPops) {
+    const seen = new Set<string>();
+    config.expectedPops.forEach((pop, index) => {
+      if (seen.has(pop)) throw new ConfigError(`expectedPops.${index}`, pop, 'a POP code listed once', source);
+      seen.add(pop);
+    });
+    if (config.limits.popsPerProbe < seen.size) {
+      throw new ConfigError(
+        'limits.popsPerProbe',
+        config.limits.popsPerProbe,
+        `at least the number of expectedPops (${seen.size}), or a probe could not report every expected POP`,
+        source,
+      );
+    }
   }
   const ids = new Set<string>();
   const tokens = new Set<string>();

@@ -111,7 +111,7 @@ describe('SqliteRoundStore', () => {
     db.close();
   });
 
-  test('queries: roundsSince, latestRounds by probe with limit, recent states, pop stats', async () => {
+  test('queries: roundsSince, latestRounds by probe with limit, recent states, POP series', async () => {
     const store = new SqliteRoundStore({ path });
     for (let i = 0; i < 5; i++) {
       const failed = i >= 3 ? { state: 'write_failed' as const, pops: [] } : {};
@@ -133,9 +133,12 @@ describe('SqliteRoundStore', () => {
       ['r3', '4', 'write_failed'],
       ['r2', '3', 'complete'],
     ]);
-    expect(await store.popStats(T0)).toEqual([
-      { pop: 'LHR', targets: ['127.0.0.1:533'], lastSeenAt: T0 + 120_000, observations: 4 },
-      { pop: 'SIN', targets: ['127.0.0.1:533'], lastSeenAt: T0 + 120_000, observations: 4 },
+    const series = (await store.popSeries()).sort((a, b) => `${a.probe}${a.pop}`.localeCompare(`${b.probe}${b.pop}`));
+    expect(series).toEqual([
+      { probe: 'p1', pop: 'LHR', lastSeenAt: T0 + 120_000 },
+      { probe: 'p1', pop: 'SIN', lastSeenAt: T0 + 120_000 },
+      { probe: 'p2', pop: 'LHR', lastSeenAt: T0 + 1 },
+      { probe: 'p2', pop: 'SIN', lastSeenAt: T0 + 1 },
     ]);
     await expect(store.checkWritable()).resolves.toBeUndefined();
     await store.close();

@@ -35,5 +35,5 @@ async function dashboardPlugin(app: FastifyInstance, options: DashboardPluginOpt
 export default fp(dashboardPlugin, {
   name: 'propwatch-dashboard',
   fastify: '5.x',
-  dependencies: ['propwatch-auth', 'propwatch-storage', 'propwatch-status'],
+  dependencies: ['propwatch-auth', 'propwatch-storage', 'propwatch-status', 'propwatch-cardinality'],
 });

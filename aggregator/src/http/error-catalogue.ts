@@ -30,6 +30,12 @@ export const roundConflict = (message: string) => new ApiError(409, 'PROPWATCH_R
 export const storageUnavailable = (message: string) =>
   new ApiError(503, 'PROPWATCH_STORAGE_UNAVAILABLE', message, { 'retry-after': '5' });
 
+/** A report naming a POP outside expectedPops, or taking its probe past limits.popsPerProbe: nothing is stored. */
+export const popRefused = (code: 'PROPWATCH_UNEXPECTED_POP' | 'PROPWATCH_POP_LIMIT', message: string) =>
+  new ApiError(400, code, message);
+/** A read whose window × series would scan more than limits.readRows stored cells. */
+export const readTooLarge = (message: string) => new ApiError(400, 'PROPWATCH_READ_TOO_LARGE', message);
+
 /**
  * The same error, answered with `connection: close`: for refusals decided before the body is read (ingest auth,
  * rate limit), so the server neither reads nor drains a body it will never use and the connection ends at once.

@@ -153,6 +153,11 @@ export class AggregatorMetrics {
     for (const result of ['delivered', 'failed', 'dropped']) this.webhookDeliveries.inc({ result }, 0);
   }
 
+  /** Drops every series of a (probe, POP) not seen within retention, so /metrics does not grow without bound. */
+  removeSeries(probe: string, pop: string): void {
+    for (const metric of [this.propagation, this.timeouts, this.queryFailures]) metric.remove({ probe, pop });
+  }
+
   /** Counts what an accepted report newly tells (once per POP result). */
   recordUpsert(result: UpsertResult): void {
     const probe = result.current.probe.id;

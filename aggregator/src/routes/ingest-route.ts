@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RoundReport, findInconsistencies } from '@propwatch/shared';
 import { formatPath } from '../http/describe-errors.js';
-import { badReport, forbidden, roundConflict, storageUnavailable } from '../http/error-catalogue.js';
+import { badReport, forbidden, popRefused, roundConflict, storageUnavailable } from '../http/error-catalogue.js';
 import type { IngestResult } from '../metrics/aggregator-metrics.js';
 import '../plugins/decorators.js';
 import { RoundConflictError } from '../storage/round-store.js';
@@ -74,6 +74,9 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
       const receivedAt = clock.now();
       const skew = checkStartedAt(report.round.startedAt, receivedAt, startedAtBounds);
       if (skew) throw skew;
+      // Bounded cardinality: POPs outside expectedPops, or past the probe's distinct-POP cap, are refused whole.
+      const admission = app.popRegistry.admit(report.probe.id, report.round.pops, receivedAt);
+      if (!admission.ok) throw popRefused(admission.code, admission.message);
       let result;
       try {
         result = await store.upsertRound(report, receivedAt);

@@ -48,7 +48,20 @@ const PercentilesFields = {
 
 export const PropagationResponse = Type.Object({
   windowMs: Type.Number(),
-  rounds: Type.Integer(),
+  source: Type.Union([Type.Literal('raw'), Type.Literal('rollup')], {
+    description:
+      'raw: every round of the window (up to an hour and 10,000 POP results), running rounds included; rollup: per-minute or per-hour cells of finished results',
+  }),
+  percentiles: Type.Union([Type.Literal('nearest-rank'), Type.Literal('bucket-interpolated')], {
+    description:
+      'nearest-rank: exact, every figure a value that was observed; bucket-interpolated: linear within the histogram bucket holding the rank (bounds 50 ms … 300 s, as propwatch_propagation_seconds), clamped to the real min and max',
+  }),
+  resolutionMs: Type.Union([Type.Number(), Type.Null()], {
+    description: 'rollup cell length (60000 or 3600000); null for raw',
+  }),
+  from: Type.Number({ description: 'start of the data read, ms since the epoch (rollups: rounded down to a cell)' }),
+  to: Type.Number({ description: 'end of the data read, ms since the epoch' }),
+  rounds: Type.Integer({ description: 'rounds whose latest report arrived in the window' }),
   overall: Type.Object(PercentilesFields),
   perPop: Type.Array(Type.Object({ key: Type.String(), ...PercentilesFields })),
   perProbe: Type.Array(Type.Object({ key: Type.String(), ...PercentilesFields })),
@@ -72,16 +85,27 @@ export const RoundResponse = Type.Object({
   receivedAt: Type.String({ format: 'date-time' }),
 });
 
-export const RoundsResponse = Type.Object({ rounds: Type.Array(RoundResponse) });
+export const RoundsResponse = Type.Object({
+  rounds: Type.Array(RoundResponse),
+  truncated: Type.Boolean({
+    description: 'true when fewer rounds than the limit came back because they would hold over 10,000 POP results',
+  }),
+});
 
 export const PopsResponse = Type.Object({
   windowMs: Type.Number(),
+  unseen: Type.Array(Type.String(), {
+    description: 'POPs of expectedPops that no probe reported in the window (empty without expectedPops)',
+  }),
   pops: Type.Array(
     Type.Object({
       pop: Type.String(),
-      targets: Type.Array(Type.String()),
+      targets: Type.Array(Type.String(), { description: 'targets of the POP in the latest round of each probe' }),
       lastSeenAt: Type.String({ format: 'date-time' }),
-      observations: Type.Integer(),
+      observations: Type.Union([Type.Integer(), Type.Null()], {
+        description:
+          'finished POP results (propagated or timeout) in the window, from the per-minute rollups; null when counting them would exceed limits.readRows',
+      }),
       current: Type.Union([ObservationSchema, Type.Null()], {
         description: 'worst current observation over the latest round of each probe',
       }),

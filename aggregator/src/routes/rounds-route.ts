@@ -1,10 +1,16 @@
-/** GET /api/v1/rounds?probe=&limit=: recent rounds with their POP results, newest first. */
+/**
+ * GET /api/v1/rounds?probe=&limit=: recent rounds with their POP results, newest first. Bounded twice: at
+ * most `limit` (≤ 500) rounds, and only as many as hold MAX_RAW_RESULTS POP results (`truncated` says when
+ * that cut the list). The POP results are loaded and the answer serialized in slices through the read gate,
+ * so a long list never holds the event loop.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { IDENTIFIER_PATTERN } from '@propwatch/shared';
 import type { StoredRound } from '../storage/round-store.js';
 import '../plugins/decorators.js';
-import { ErrorResponse, RoundsResponse } from './response-schemas.js';
+import { MAX_RAW_RESULTS, RAW_RESULTS_PER_SLICE } from '../reads/read-limits.js';
+import { ErrorResponse, RoundResponse, RoundsResponse } from './response-schemas.js';
 
 export const MAX_ROUNDS_LIMIT = 500;
 
@@ -30,12 +36,36 @@ export const roundsRoute: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: RoundsResponse, '4xx': ErrorResponse },
+        response: { 200: RoundsResponse, '4xx': ErrorResponse, 503: ErrorResponse },
       },
     },
-    async (request) => {
-      const rounds = await app.store.latestRounds({ probe: request.query.probe, limit: request.query.limit ?? 50 });
-      return { rounds: rounds.map(presentRound) };
+    async (request, reply) => {
+      const serializeRound = reply.compileSerializationSchema(RoundResponse as unknown as Record<string, unknown>);
+      const body = await app.readGate.run(async (turn) => {
+        const heads = await app.store.latestRoundRefs({
+          probe: request.query.probe,
+          limit: request.query.limit ?? 50,
+        });
+        let results = 0;
+        let kept = heads.findIndex((head) => (results += head.popResults) > MAX_RAW_RESULTS);
+        if (kept === -1) kept = heads.length;
+        const parts: string[] = [];
+        for (let start = 0; start < kept;) {
+          // A slice: rounds holding about RAW_RESULTS_PER_SLICE POP results (at least one round).
+          let end = start;
+          for (let n = 0; end < kept && (end === start || n + heads[end]!.popResults <= RAW_RESULTS_PER_SLICE); end++)
+            n += heads[end]!.popResults;
+          await turn();
+          const slice = heads.slice(start, end);
+          const pops = await app.store.popsOfRounds(slice.map((head) => head.ref));
+          for (const head of slice)
+            parts.push(serializeRound(presentRound({ ...head.round, pops: pops.get(head.ref) ?? [] })));
+          start = end;
+        }
+        return `{"rounds":[${parts.join(',')}],"truncated":${kept < heads.length}}`;
+      });
+      // Already serialized with the route's own round schema, slice by slice; fastify sends a JSON string as it is.
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 };

@@ -3,6 +3,58 @@
  * recorded in `schema_migrations`; never edit a released migration, add one.
  */
 import type Database from 'better-sqlite3';
+import { HISTOGRAM_SIZE } from '../rollup/rollup-cell.js';
+import { createRollupTable, histogramSums } from './rollup-sql.js';
+
+/** A finished POP result's figure, as observePop computes it: the estimate when propagated, else the lower bound. */
+const FIGURE = `CASE WHEN p.state = 'propagated'
+  THEN COALESCE(p.estimate_ms, (p.lower_ms + COALESCE(p.upper_ms, p.lower_ms)) / 2.0) ELSE p.lower_ms END`;
+
+/**
+ * Series, rollups and the readiness ballast, with the rollups backfilled from the stored POP results (finished
+ * ones: propagated or timeout), bucketed by the aggregator's receive time of the round's first report. SQLite
+ * takes a bare column (max_ref) from the row holding the only MAX() of a query, so the minimum, envelope and
+ * histogram sums come from a second pass.
+ */
+const MIGRATION_4 = `
+  ALTER TABLE health ADD COLUMN ballast BLOB;
+  CREATE TABLE pop_series (
+    id INTEGER PRIMARY KEY,
+    probe_id TEXT NOT NULL,
+    pop TEXT NOT NULL,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    UNIQUE (probe_id, pop)
+  );
+  CREATE INDEX pop_series_by_last_seen ON pop_series (last_seen_at);
+  ${createRollupTable('rollup_minute')}
+  ${createRollupTable('rollup_hour')}
+  INSERT INTO pop_series (probe_id, pop, first_seen_at, last_seen_at)
+    SELECT r.probe_id, p.pop, MIN(r.first_received_at), MAX(r.received_at)
+    FROM pop_results p JOIN rounds r ON r.id = p.round_ref GROUP BY r.probe_id, p.pop;
+  CREATE TEMP TABLE finals AS
+    SELECT r.first_received_at / 60000 * 60000 AS bucket, s.id AS series, r.id AS ref, p.state AS state,
+      ${FIGURE} AS ms, p.lower_ms AS low, IIF(p.state = 'propagated', COALESCE(p.upper_ms, p.lower_ms), NULL) AS high
+    FROM pop_results p JOIN rounds r ON r.id = p.round_ref
+      JOIN pop_series s ON s.probe_id = r.probe_id AND s.pop = p.pop
+    WHERE p.state IN ('propagated', 'timeout') AND r.state != 'write_failed';
+  INSERT INTO rollup_minute (bucket, series, count, timeouts, sum_ms, max_ms, max_ref, min_ms, low_ms, high_ms,
+      ${Array.from({ length: HISTOGRAM_SIZE }, (_, i) => `h${i}`).join(', ')})
+    SELECT bucket, series, COUNT(*), SUM(state = 'timeout'), SUM(ms), MAX(ms), ref, 0, 0, NULL, ${histogramSums('ms')}
+    FROM finals GROUP BY bucket, series;
+  UPDATE rollup_minute SET min_ms = f.min_ms, low_ms = f.low_ms, high_ms = f.high_ms
+    FROM (SELECT bucket, series, MIN(ms) AS min_ms, MIN(low) AS low_ms, MAX(high) AS high_ms FROM finals
+      GROUP BY bucket, series) f
+    WHERE rollup_minute.bucket = f.bucket AND rollup_minute.series = f.series;
+  DROP TABLE finals;
+  INSERT INTO rollup_hour SELECT bucket / 3600000 * 3600000 AS hour, series, SUM(count), SUM(timeouts), SUM(sum_ms),
+      0, MAX(max_ms), 0, NULL, max_ref, ${Array.from({ length: HISTOGRAM_SIZE }, (_, i) => `SUM(h${i})`).join(', ')}
+    FROM rollup_minute GROUP BY hour, series;
+  UPDATE rollup_hour SET min_ms = f.min_ms, low_ms = f.low_ms, high_ms = f.high_ms
+    FROM (SELECT bucket / 3600000 * 3600000 AS hour, series, MIN(min_ms) AS min_ms, MIN(low_ms) AS low_ms,
+      MAX(high_ms) AS high_ms FROM rollup_minute GROUP BY hour, series) f
+    WHERE rollup_hour.bucket = f.hour AND rollup_hour.series = f.series;
+`;
 
 interface Migration {
   version: number;
@@ -106,10 +158,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    name: 'health: room for the readiness probe to write a ballast while writes are failing',
-    sql: `
-      ALTER TABLE health ADD COLUMN ballast BLOB;
-    `,
+    name: 'series per (probe, POP), per-minute and per-hour rollups (backfilled), readiness ballast',
+    sql: MIGRATION_4,
   },
 ];
 

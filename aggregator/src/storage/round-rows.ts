@@ -94,3 +94,14 @@ export function roundFromRow(row: RoundRow, pops: PopResult[]): StoredRound {
     receivedAt: row.received_at,
   };
 }
+
+/** Joins rounds with their POP results (ordered by round_ref, position) in the rounds' order. */
+export function withPops(rows: readonly RoundRow[], pops: readonly PopRow[]): StoredRound[] {
+  const popsByRound = new Map<number, PopResult[]>();
+  for (const row of pops) {
+    const list = popsByRound.get(row.round_ref) ?? [];
+    list.push(popFromRow(row));
+    popsByRound.set(row.round_ref, list);
+  }
+  return rows.map((row) => roundFromRow(row, popsByRound.get(row.id) ?? []));
+}

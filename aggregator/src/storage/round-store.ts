@@ -4,6 +4,8 @@
  * networked backend fits the same shape.
  */
 import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
+import type { RollupLevel } from '../rollup/rollup-plan.js';
+import type { RollupCellRow, RollupQuery } from './rollup-reader.js';
 
 /** A round as stored: the latest accepted report plus when the aggregator received it. */
 export interface StoredRound {
@@ -23,6 +25,13 @@ export interface StoredRound {
   firstReceivedAt: number;
   /** Aggregator wall clock (ms since epoch) of the report now stored. */
   receivedAt: number;
+}
+
+/** A stored round without its POP results, with its row reference and how many it holds (bounded list reads). */
+export interface RoundRef {
+  ref: number;
+  popResults: number;
+  round: StoredRound;
 }
 
 export type UpsertOutcome = 'inserted' | 'updated' | 'unchanged';
@@ -73,11 +82,12 @@ export class RoundConflictError extends Error {
   }
 }
 
-export interface PopRecord {
+/** A (probe, POP) series: what the rollups are kept per, and what the POP cap counts. */
+export interface SeriesRecord {
+  probe: string;
   pop: string;
-  targets: string[];
+  /** Aggregator clock of the latest report naming it (to the minute). */
   lastSeenAt: number;
-  observations: number;
 }
 
 export interface RoundStore {
@@ -92,12 +102,32 @@ export interface RoundStore {
    * probe's rounds keep their sequence order in the list and a replayed backlog does not come first.
    */
   latestRounds(options: { probe?: string | undefined; limit: number }): Promise<StoredRound[]>;
+  /** Like latestRounds, without the POP results (`round.pops` empty), but with how many each holds. */
+  latestRoundRefs(options: { probe?: string | undefined; limit: number }): Promise<RoundRef[]>;
+  /** The POP results of the given rounds (by `RoundRef.ref`), in report order. */
+  popsOfRounds(refs: readonly number[]): Promise<Map<number, PopResult[]>>;
   /** Rounds whose latest report arrived at or after `since` (ms since epoch). */
   roundsSince(since: number): Promise<StoredRound[]>;
   /** A probe's most recent rounds in its sequence, newest first. */
   recentRoundHeads(probe: string, limit: number): Promise<RoundHead[]>;
-  /** POPs seen in rounds received at or after `since`. */
-  popStats(since: number): Promise<PopRecord[]>;
+  /**
+   * Rollup cells (finished POP results per minute or hour and series) summed per step and group over one slice
+   * [from, to). Callers keep slices small (see rollup-plan.ts) and yield between them.
+   */
+  rollupCells(query: RollupQuery): Promise<RollupCellRow[]>;
+  /** The stored round and POP result behind the slowest result of `series` in [from, to), if still stored. */
+  slowestInRollup(
+    level: RollupLevel,
+    from: number,
+    to: number,
+    series: number,
+  ): Promise<{ round: StoredRound; pop: PopResult } | null>;
+  /** Rounds whose latest report arrived in [from, to). */
+  countRounds(from: number, to: number): Promise<number>;
+  /** Rounds whose latest report arrived in [from, to), with their POP results, oldest first. */
+  roundsReceivedIn(from: number, to: number): Promise<StoredRound[]>;
+  /** Every (probe, POP) series within retention. */
+  popSeries(): Promise<SeriesRecord[]>;
   /** Every probe that ever reported (within retention). */
   probes(): Promise<ProbeRecord[]>;
   /**

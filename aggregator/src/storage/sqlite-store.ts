@@ -10,17 +10,21 @@ import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
 import { DbFiles } from './db-files.js';
 import { migrate } from './migrations.js';
 import { isFurtherAlong } from './round-order.js';
-import { type PopRow, type RoundRow, popFromRow, popToParams, roundFromRow } from './round-rows.js';
+import { type PopRow, type RoundRow, popFromRow, popToParams, roundFromRow, withPops } from './round-rows.js';
 import { serialKey } from './round-sequence.js';
 import {
-  type PopRecord,
   type ProbeRecord,
   type RoundHead,
+  type RoundRef,
+  type SeriesRecord,
   RoundConflictError,
   type RoundStore,
   type StoredRound,
   type UpsertResult,
 } from './round-store.js';
+import { type RollupCellRow, type RollupQuery, RollupReader } from './rollup-reader.js';
+import { ROLLUP_TABLE } from './rollup-sql.js';
+import { RollupWriter } from './rollup-writer.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -34,7 +38,7 @@ interface PendingUpsert {
   reject: (error: unknown) => void;
 }
 
-/** Rows deleted per prune transaction, so pruning never holds the write lock for long. */
+/** Rows deleted per prune transaction, so pruning never holds the write lock (nor the event loop) for long. */
 const PRUNE_BATCH = 5_000;
 
 /** A probe's rounds, newest first in its sequence (round-sequence.ts: serial, then first arrival, then id). */
@@ -48,6 +52,17 @@ const ACROSS_PROBES = `order_ms DESC, ${IN_SEQUENCE}`;
 const NEWEST = `(excluded.last_round_serial_key, excluded.last_round_first_received_at, excluded.last_round_id)
   >= (probes.last_round_serial_key, probes.last_round_first_received_at, probes.last_round_id)`;
 
+/** Runs `deleteBatch(PRUNE_BATCH)` until it deletes less, yielding to the event loop between batches. */
+async function deleteInBatches(deleteBatch: (limit: number) => number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = deleteBatch(PRUNE_BATCH);
+    total += deleted;
+    if (deleted < PRUNE_BATCH) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 export class SqliteRoundStore implements RoundStore {
   readonly #db: Database.Database;
   readonly #sql;
@@ -57,6 +72,9 @@ export class SqliteRoundStore implements RoundStore {
   #pending: PendingUpsert[] = [];
   /** The database and WAL files as opened: compared around every commit, so nothing is acknowledged into an unlinked file. */
   readonly #files: DbFiles;
+  /** Rollups and series, written in each group commit and read in bounded slices. */
+  readonly #rollups: RollupWriter;
+  readonly #rollupReads: RollupReader;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
@@ -67,18 +85,25 @@ export class SqliteRoundStore implements RoundStore {
     migrate(this.#db);
     this.#files = new DbFiles(options.path);
     const db = this.#db;
+    this.#rollups = new RollupWriter(db);
+    this.#rollupReads = new RollupReader(db);
     this.#upsertTransaction = db.transaction(this.#upsert);
     // Inside the batch transaction each report runs as a nested transaction,
     // which better-sqlite3 makes a SAVEPOINT: one bad report rolls back alone.
-    this.#batchTransaction = db.transaction((batch: PendingUpsert[]) =>
-      batch.map((item): { ok: true; result: UpsertResult } | { ok: false; error: unknown } => {
+    this.#batchTransaction = db.transaction((batch: PendingUpsert[]) => {
+      const outcomes = batch.map((item): { ok: true; result: UpsertResult } | { ok: false; error: unknown } => {
         try {
-          return { ok: true, result: this.#upsertTransaction(item.report, item.receivedAt) };
+          const result = this.#upsertTransaction(item.report, item.receivedAt);
+          this.#rollups.add(result, item.receivedAt);
+          return { ok: true, result };
         } catch (error) {
           return { ok: false, error };
         }
-      }),
-    );
+      });
+      // The batch's rollup cells and series, in the same transaction as its rounds.
+      this.#rollups.flush();
+      return outcomes;
+    });
     this.#sql = {
       findRound: db.prepare('SELECT * FROM rounds WHERE probe_id = ? AND round_id = ?'),
       insertRound:
@@ -136,10 +161,6 @@ export class SqliteRoundStore implements RoundStore {
         WHERE r.received_at >= ? ORDER BY p.round_ref, p.position`),
       heads: db.prepare(`SELECT round_id, serial, first_received_at, state, write_error FROM rounds WHERE probe_id = ?
         ORDER BY ${IN_SEQUENCE} LIMIT ?`),
-      popStats:
-        db.prepare(`SELECT p.pop AS pop, group_concat(DISTINCT p.target) AS targets, MAX(r.received_at) AS last_seen_at,
-        COUNT(*) AS observations FROM pop_results p JOIN rounds r ON r.id = p.round_ref WHERE r.received_at >= ?
-        GROUP BY p.pop ORDER BY p.pop`),
       probes: db.prepare('SELECT * FROM probes ORDER BY id'),
       touch: db.prepare(
         'INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
@@ -147,6 +168,11 @@ export class SqliteRoundStore implements RoundStore {
       ballast: db.prepare('UPDATE health SET ballast = zeroblob(?) WHERE id = 1'),
       prune: db.prepare('DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE received_at < ? LIMIT ?)'),
       pruneProbes: db.prepare('DELETE FROM probes WHERE last_seen_at < ?'),
+      pruneMinutes: db.prepare(`DELETE FROM ${ROLLUP_TABLE.minute} WHERE (bucket, series) IN
+        (SELECT bucket, series FROM ${ROLLUP_TABLE.minute} WHERE bucket <= ? LIMIT ?)`),
+      pruneHours: db.prepare(`DELETE FROM ${ROLLUP_TABLE.hour} WHERE (bucket, series) IN
+        (SELECT bucket, series FROM ${ROLLUP_TABLE.hour} WHERE bucket <= ? LIMIT ?)`),
+      pruneSeries: db.prepare('DELETE FROM pop_series WHERE last_seen_at < ?'),
     };
   }
 
@@ -274,7 +300,13 @@ export class SqliteRoundStore implements RoundStore {
       // still the ones at the configured path once it is committed.
       const before = this.#files.check();
       if (before) throw before;
-      outcomes = this.#batchTransaction.immediate(batch);
+      try {
+        outcomes = this.#batchTransaction.immediate(batch);
+        this.#rollups.settle(true);
+      } catch (error) {
+        this.#rollups.settle(false);
+        throw error;
+      }
       const after = this.#files.check();
       if (after) throw after;
     } catch (error) {
@@ -304,6 +336,21 @@ export class SqliteRoundStore implements RoundStore {
     })();
   }
 
+  async latestRoundRefs(options: { probe?: string | undefined; limit: number }): Promise<RoundRef[]> {
+    return this.#db.transaction(() => {
+      const { probe, limit } = options;
+      const rows = (
+        probe === undefined ? this.#sql.latest.all(limit) : this.#sql.latestOfProbe.all(probe, limit)
+      ) as RoundRow[];
+      const counts = this.#rollupReads.popCounts(rows.map((row) => row.id));
+      return rows.map((row) => ({ ref: row.id, popResults: counts.get(row.id) ?? 0, round: roundFromRow(row, []) }));
+    })();
+  }
+
+  async popsOfRounds(refs: readonly number[]): Promise<Map<number, PopResult[]>> {
+    return this.#rollupReads.popsOf(refs);
+  }
+
   async roundsSince(since: number): Promise<StoredRound[]> {
     return this.#db.transaction(() =>
       withPops(this.#sql.since.all(since) as RoundRow[], this.#sql.popsSince.all(since) as PopRow[]),
@@ -324,21 +371,6 @@ export class SqliteRoundStore implements RoundStore {
       firstReceivedAt: row.first_received_at,
       state: row.state,
       ...(row.write_error === null ? {} : { writeError: row.write_error }),
-    }));
-  }
-
-  async popStats(since: number): Promise<PopRecord[]> {
-    const rows = this.#sql.popStats.all(since) as {
-      pop: string;
-      targets: string;
-      last_seen_at: number;
-      observations: number;
-    }[];
-    return rows.map((row) => ({
-      pop: row.pop,
-      targets: row.targets.split(','),
-      lastSeenAt: row.last_seen_at,
-      observations: row.observations,
     }));
   }
 
@@ -381,14 +413,36 @@ export class SqliteRoundStore implements RoundStore {
   }
 
   async prune(olderThan: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = this.#sql.prune.run(olderThan, PRUNE_BATCH).changes;
-      total += deleted;
-      if (deleted < PRUNE_BATCH) break;
-    }
+    const total = await deleteInBatches((limit) => this.#sql.prune.run(olderThan, limit).changes);
     this.#sql.pruneProbes.run(olderThan);
+    // A rollup cell goes once its whole minute (hour) is older than the cut.
+    await deleteInBatches((limit) => this.#sql.pruneMinutes.run(olderThan - 60_000, limit).changes);
+    await deleteInBatches((limit) => this.#sql.pruneHours.run(olderThan - 3_600_000, limit).changes);
+    if (this.#sql.pruneSeries.run(olderThan).changes > 0) this.#rollups.reloadSeries();
     return total;
+  }
+
+  async rollupCells(query: RollupQuery): Promise<RollupCellRow[]> {
+    return this.#rollupReads.cells(query);
+  }
+
+  async slowestInRollup(level: RollupQuery['level'], from: number, to: number, series: number) {
+    return this.#rollupReads.slowest(level, from, to, series);
+  }
+
+  async countRounds(from: number, to: number): Promise<number> {
+    return this.#rollupReads.countRounds(from, to);
+  }
+
+  async roundsReceivedIn(from: number, to: number): Promise<StoredRound[]> {
+    return this.#db.transaction(() => {
+      const { rows, pops } = this.#rollupReads.roundsReceivedIn(from, to);
+      return withPops(rows, pops);
+    })();
+  }
+
+  async popSeries(): Promise<SeriesRecord[]> {
+    return this.#rollups.seriesRows();
   }
 
   async close(): Promise<void> {
@@ -396,15 +450,4 @@ export class SqliteRoundStore implements RoundStore {
     if (this.#pending.length) this.#commitPending(); // reports accepted before close are committed, not dropped
     this.#db.close();
   }
-}
-
-/** Joins rounds with their POP results (ordered by round_ref, position) in the rounds' order. */
-function withPops(rows: readonly RoundRow[], pops: readonly PopRow[]): StoredRound[] {
-  const popsByRound = new Map<number, PopResult[]>();
-  for (const row of pops) {
-    const list = popsByRound.get(row.round_ref) ?? [];
-    list.push(popFromRow(row));
-    popsByRound.set(row.round_ref, list);
-  }
-  return rows.map((row) => roundFromRow(row, popsByRound.get(row.id) ?? []));
 }

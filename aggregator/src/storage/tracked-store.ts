@@ -47,9 +47,15 @@ export function trackWrites(
     // A file check is no write: it can start a failure, never end one.
     verifyFiles: () => store.verifyFiles().catch(failed),
     latestRounds: (options) => store.latestRounds(options),
+    latestRoundRefs: (options) => store.latestRoundRefs(options),
+    popsOfRounds: (refs) => store.popsOfRounds(refs),
     roundsSince: (since) => store.roundsSince(since),
-    recentRoundStates: (probe, limit) => store.recentRoundStates(probe, limit),
-    popStats: (since) => store.popStats(since),
+    recentRoundHeads: (probe, limit) => store.recentRoundHeads(probe, limit),
+    rollupCells: (query) => store.rollupCells(query),
+    slowestInRollup: (level, from, to, series) => store.slowestInRollup(level, from, to, series),
+    countRounds: (from, to) => store.countRounds(from, to),
+    roundsReceivedIn: (from, to) => store.roundsReceivedIn(from, to),
+    popSeries: () => store.popSeries(),
     probes: () => store.probes(),
     close: () => store.close(),
   };

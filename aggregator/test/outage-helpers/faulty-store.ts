@@ -6,6 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import type { RoundReport } from '@propwatch/shared';
+import type { RollupLevel } from '../../src/rollup/rollup-plan.js';
+import type { RollupQuery } from '../../src/storage/rollup-reader.js';
 import type { RoundStore } from '../../src/storage/round-store.js';
 import { SqliteRoundStore } from '../../src/storage/sqlite-store.js';
 
@@ -52,7 +54,14 @@ export class FaultyStore implements RoundStore {
   latestRounds = (options: { probe?: string | undefined; limit: number }) => this.inner.latestRounds(options);
   roundsSince = (since: number) => this.inner.roundsSince(since);
   recentRoundHeads = (probe: string, limit: number) => this.inner.recentRoundHeads(probe, limit);
-  popStats = (since: number) => this.inner.popStats(since);
+  latestRoundRefs = (options: { probe?: string | undefined; limit: number }) => this.inner.latestRoundRefs(options);
+  popsOfRounds = (refs: readonly number[]) => this.inner.popsOfRounds(refs);
+  rollupCells = (query: RollupQuery) => this.inner.rollupCells(query);
+  slowestInRollup = (level: RollupLevel, from: number, to: number, series: number) =>
+    this.inner.slowestInRollup(level, from, to, series);
+  countRounds = (from: number, to: number) => this.inner.countRounds(from, to);
+  roundsReceivedIn = (from: number, to: number) => this.inner.roundsReceivedIn(from, to);
+  popSeries = () => this.inner.popSeries();
   probes = () => this.inner.probes();
   prune = (olderThan: number) => this.inner.prune(olderThan);
   close = () => this.inner.close();
