@@ -51,7 +51,7 @@ export const AggregatorConfigSchema = Type.Object(
         pruneIntervalMs: Ms(3_600_000, 'how often old rounds are pruned'),
         fileCheckIntervalMs: Ms(
           5_000,
-          'how often the database and its WAL are checked to still be the files opened (also on every write and /readyz)',
+          'how often the database and its WAL are checked to be the files opened (also around writes and on /readyz)',
           100,
         ),
       },

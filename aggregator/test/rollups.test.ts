@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { cellFigures } from '../src/rollup/histogram-percentile.js';
-import type { RollupLevel } from '../src/rollup/rollup-plan.js';
+import { LEVELS, type RollupLevel } from '../src/rollup/rollup-plan.js';
 import type { RollupCellRow } from '../src/storage/rollup-reader.js';
 import { SqliteRoundStore } from '../src/storage/sqlite-store.js';
 import { T0, pop, report, tempDir } from './helpers.js';
@@ -54,7 +54,7 @@ describe('rollups at ingest', () => {
     );
 
     const minutes = await store.rollupCells({
-      level: 'minute',
+      level: '1m',
       group: 'series',
       origin: T0,
       stepMs: 60_000,
@@ -69,7 +69,7 @@ describe('rollups at ingest', () => {
       ]),
     );
     expect(minutes).toHaveLength(2);
-    expect(await cells(store, 'minute')).toEqual(
+    expect(await cells(store, '1m')).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ pop: 'LHR', count: 1, maxMs: 90_000, lowMs: 90_000, highMs: null }),
         expect.objectContaining({ pop: 'SIN', count: 1, minMs: 1_000, maxMs: 1_000, lowMs: 900, highMs: 1_100 }),
@@ -89,7 +89,7 @@ describe('rollups at ingest', () => {
 
     const [hour0, hour1] = (
       await store.rollupCells({
-        level: 'hour',
+        level: '1h',
         group: 'series',
         origin: T0,
         stepMs: 3_600_000,
@@ -107,7 +107,7 @@ describe('rollups at ingest', () => {
       lowMs: 3_990,
       highMs: 31_010,
     });
-    const byMinute = await cells(store, 'minute', T0, T0 + 3_600_000);
+    const byMinute = await cells(store, '1m', T0, T0 + 3_600_000);
     expect(byMinute).toEqual([expect.objectContaining({ count: 3, minMs: 120, maxMs: 4_000 })]);
     await store.close();
   });
@@ -121,7 +121,7 @@ describe('rollups at ingest', () => {
       store.upsertRound(report('p1', { id: 'c', pops: [pop('LHR')] }), T0),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(await cells(store, 'minute')).toEqual([expect.objectContaining({ pop: 'LHR', count: 2 })]);
+    expect(await cells(store, '1m')).toEqual([expect.objectContaining({ pop: 'LHR', count: 2 })]);
     await store.close();
   });
 
@@ -130,14 +130,14 @@ describe('rollups at ingest', () => {
     await store.upsertRound(report('p1', { id: 'fast', pops: [pop('LHR')] }), T0);
     await store.upsertRound(report('p1', { id: 'slow', pops: [timeout('LHR', 45_000)] }), T0 + 1_000);
     const [row] = await store.rollupCells({
-      level: 'hour',
+      level: '1h',
       group: 'series',
       origin: T0,
       stepMs: 3_600_000,
       from: T0,
       to: T0 + 3_600_000,
     });
-    const found = await store.slowestInRollup('hour', T0, T0 + 3_600_000, row!.series!);
+    const found = await store.slowestInRollup('1h', T0, T0 + 3_600_000, row!.series!);
     expect(found?.round.id).toBe('slow');
     expect(found?.pop).toMatchObject({ pop: 'LHR', state: 'timeout', lowerMs: 45_000 });
     await store.close();
@@ -148,12 +148,12 @@ describe('rollups at ingest', () => {
     await store.upsertRound(report('p1', { id: 'old', pops: [pop('LHR')] }), T0);
     await store.upsertRound(report('p2', { id: 'new', pops: [pop('SIN')] }), T0 + 3 * DAY);
     await store.prune(T0 + DAY);
-    expect((await cells(store, 'minute')).map((c) => c.pop)).toEqual(['SIN']);
-    expect((await cells(store, 'hour')).map((c) => c.pop)).toEqual(['SIN']);
+    expect((await cells(store, '1m')).map((c) => c.pop)).toEqual(['SIN']);
+    expect((await cells(store, '1h')).map((c) => c.pop)).toEqual(['SIN']);
     expect((await store.popSeries()).map((s) => `${s.probe}/${s.pop}`)).toEqual(['p2/SIN']);
     // A series that pruning removed comes back as a new one when its POP reports again.
     await store.upsertRound(report('p1', { id: 'again', pops: [pop('LHR')] }), T0 + 3 * DAY);
-    expect((await cells(store, 'minute')).map((c) => c.pop).sort()).toEqual(['LHR', 'SIN']);
+    expect((await cells(store, '1m')).map((c) => c.pop).sort()).toEqual(['LHR', 'SIN']);
     await store.close();
   });
 });
@@ -171,20 +171,22 @@ describe('migration 4', () => {
       await store.upsertRound(report(probe, { id: `r${i}`, pops }), T0 + i * 13 * 60_000);
     }
     await store.upsertRound(report('p3', { id: 'running', state: 'running', pops: [pop('LHR')] }), T0);
-    const built = { minute: await cells(store, 'minute'), hour: await cells(store, 'hour') };
+    const built = Object.fromEntries(
+      await Promise.all(LEVELS.map(async (level) => [level, await cells(store, level)])),
+    );
     const series = await store.popSeries();
     await store.close();
 
     // Back to the schema before migration 4, with the rounds still there.
     const db = new Database(path);
-    db.exec(`DROP TABLE rollup_minute; DROP TABLE rollup_hour; DROP TABLE pop_series;
+    db.exec(`DROP TABLE rollup_1m; DROP TABLE rollup_10m; DROP TABLE rollup_1h; DROP TABLE pop_series;
       ALTER TABLE health DROP COLUMN ballast; DELETE FROM schema_migrations WHERE version = 4;`);
     db.close();
 
     const migrated = new SqliteRoundStore({ path });
     const sort = <T extends { probe: string | null; pop: string | null }>(rows: T[]) =>
       rows.sort((a, b) => `${a.probe}/${a.pop}`.localeCompare(`${b.probe}/${b.pop}`));
-    for (const level of ['minute', 'hour'] as const) {
+    for (const level of LEVELS) {
       const backfilled = sort(await cells(migrated, level));
       expect(backfilled.length).toBeGreaterThan(0);
       expect(backfilled).toEqual(sort(built[level]));

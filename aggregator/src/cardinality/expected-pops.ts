@@ -15,5 +15,6 @@ export function expectedPops(codes: readonly string[] | undefined): ExpectedPops
 export function describeExpected(expected: ExpectedPops, shown = 8): string {
   const codes = [...expected];
   const list = codes.slice(0, shown).join(', ');
-  return `the ${codes.length} expected POP${codes.length === 1 ? '' : 's'}: ${list}${codes.length > shown ? ', …' : ''}`;
+  const more = codes.length > shown ? ', …' : '';
+  return `the ${codes.length} expected POP${codes.length === 1 ? '' : 's'}: ${list}${more}`;
 }

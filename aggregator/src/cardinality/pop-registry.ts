@@ -35,11 +35,14 @@ export class PopRegistry {
     const { expected, popsPerProbe } = this.limits;
     if (expected) {
       const index = pops.findIndex((entry) => !expected.has(entry.pop));
-      if (index !== -1) {
+      const offender = pops[index];
+      if (offender) {
         return {
           ok: false,
           code: 'PROPWATCH_UNEXPECTED_POP',
-          message: `body.round.pops[${index}].pop: "${pops[index]!.pop}" is not in expectedPops (${describeExpected(expected)}); add it to the aggregator's expectedPops if it is a new POP`,
+          message:
+            `body.round.pops[${index}].pop: "${offender.pop}" is not in expectedPops (${describeExpected(expected)}); ` +
+            "add it to the aggregator's expectedPops if it is a new POP",
         };
       }
     }
@@ -54,7 +57,10 @@ export class PopRegistry {
       return {
         ok: false,
         code: 'PROPWATCH_POP_LIMIT',
-        message: `probe "${probe}" would report ${total} distinct POPs within retention, above limits.popsPerProbe (${popsPerProbe}): ${known?.size ?? 0} known, ${fresh.length} new (${quoted}${fresh.length > QUOTED ? ', …' : ''}); raise limits.popsPerProbe if this probe really watches that many`,
+        message:
+          `probe "${probe}" would report ${total} distinct POPs within retention, above limits.popsPerProbe ` +
+          `(${popsPerProbe}): ${known?.size ?? 0} known, ${fresh.length} new (${quoted}${fresh.length > QUOTED ? ', …' : ''}); ` +
+          'raise limits.popsPerProbe if this probe really watches that many',
       };
     }
     for (const entry of pops) this.#touch(probe, entry.pop, now);

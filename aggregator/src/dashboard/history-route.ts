@@ -1,8 +1,8 @@
 /**
  * GET /api/v1/history?window=30m[&by=probe|pop|all][&probe=][&pop=]: propagation over time, for the dashboard.
  *
- * - `rollup`: from the per-minute or per-hour rollups, any window up to the retention (a 30 min, 6 h, 24 h or
- *   7 d picker), one series per probe, per POP or one overall, with a value for every step — count 0 and
+ * - `rollup`: from the rollups (cells of 1 min, 10 min or 1 h), any window up to the retention (a 30 min,
+ *   6 h, 24 h or 7 d picker), one series per probe, per POP or one overall, with a value for every step — count 0 and
  *   nulls where there was no data, so gaps stay gaps — and per step the bucket-interpolated p50/p90/p99, min,
  *   max, mean and the envelope of the measurement intervals [lowMs, highMs] for error bars. The step is the
  *   finest that keeps the read within limits.readRows stored cells and 10,000 points in all.
@@ -21,11 +21,14 @@ import { readRollupHistory } from '../reads/rollup-history.js';
 import { planHistory } from '../rollup/rollup-plan.js';
 import { WindowParameter, parseWindow } from '../routes/read-window.js';
 import { ErrorResponse } from '../routes/response-schemas.js';
-import { HistoryResponse } from './history-schema.js';
+import { schemaSerializer, serializeInSlices } from '../reads/serialize-in-slices.js';
+import { HistoryPoint, HistoryResponse, HistorySeries } from './history-schema.js';
 import { buildWorstHistory } from './worst-history.js';
 
 export const DEFAULT_HISTORY_WINDOW_MS = 30 * 60_000;
 export const MAX_HISTORY_POINTS = 5_000;
+/** Points serialized between two event-loop turns. */
+const SERIALIZED_PER_SLICE = 500;
 
 export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { status, storage, limits } = app.aggregatorConfig;
@@ -51,7 +54,12 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: HistoryResponse, '4xx': ErrorResponse, 503: ErrorResponse },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      const serialize = {
+        head: schemaSerializer(reply, HistoryResponse),
+        point: schemaSerializer(reply, HistoryPoint),
+        series: schemaSerializer(reply, HistorySeries),
+      };
       const { probe, pop } = request.query;
       const by = request.query.by ?? 'probe';
       const windowMs = parseWindow(request.query.window, DEFAULT_HISTORY_WINDOW_MS, storage.retentionDays);
@@ -62,7 +70,7 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
       };
       const planned = planHistory(now, windowMs, counts, rollupLimits(limits.readRows));
       if (!planned.ok) throw readTooLarge(`query: ${planned.reason}`);
-      return app.readGate.run(async (turn) => {
+      const body = await app.readGate.run(async (turn) => {
         let points: ReturnType<typeof buildWorstHistory> = [];
         let pointsComplete = false;
         if (windowMs <= RAW_WINDOW_MAX_MS) {
@@ -82,16 +90,24 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
           });
           pointsComplete = raw.complete && points.length < MAX_HISTORY_POINTS;
         }
-        const rollup = await readRollupHistory(app.store, planned.plan, { by, probe, pop }, turn);
-        return {
+        const { series, ...rollup } = await readRollupHistory(app.store, planned.plan, { by, probe, pop }, turn);
+        // The two long lists are serialized a slice at a time with the route's own schema; the rest at once.
+        const head = serialize.head({
           windowMs,
           alarmAboveMs: status.alarmAboveMs,
           clearBelowMs: status.clearBelowMs,
-          points,
+          points: [],
           pointsComplete,
-          rollup: { ...rollup, percentiles: 'bucket-interpolated' as const },
-        };
+          rollup: { ...rollup, percentiles: 'bucket-interpolated', series: [] },
+        });
+        const slices = { turn, perSlice: SERIALIZED_PER_SLICE };
+        const pointsJson = await serializeInSlices(points, serialize.point, slices);
+        const seriesJson = await serializeInSlices(series, serialize.series, { turn, perSlice: 1 });
+        return head
+          .replace('"points":[]', () => `"points":${pointsJson}`)
+          .replace('"series":[]', () => `"series":${seriesJson}`);
       });
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 };

@@ -3,7 +3,7 @@ import Type from 'typebox';
 
 const Column = (description: string) => Type.Array(Type.Union([Type.Number(), Type.Null()]), { description });
 
-const HistorySeries = Type.Object({
+export const HistorySeries = Type.Object({
   probe: Type.Union([Type.String(), Type.Null()], { description: 'the probe (by=probe), else null' }),
   pop: Type.Union([Type.String(), Type.Null()], { description: 'the POP (by=pop), else null' }),
   count: Type.Array(Type.Integer(), { description: 'finished POP results per step; 0 = no data (a gap)' }),
@@ -18,27 +18,28 @@ const HistorySeries = Type.Object({
   highMs: Column('highest upper bound of the measured results per step (null when all timed out)'),
 });
 
+export const HistoryPoint = Type.Object({
+  at: Type.Number({ description: 'aggregator time of the round’s first report, ms since epoch' }),
+  probe: Type.String(),
+  round: Type.String(),
+  roundState: Type.String(),
+  pop: Type.String({ description: 'slowest POP of the round' }),
+  worstMs: Type.Number(),
+  kind: Type.String({ description: 'measured | lower-bound (still pending) | censored (timeout)' }),
+});
+
 export const HistoryResponse = Type.Object({
   windowMs: Type.Number(),
   alarmAboveMs: Type.Number(),
   clearBelowMs: Type.Number(),
-  points: Type.Array(
-    Type.Object({
-      at: Type.Number({ description: 'aggregator time of the round’s first report, ms since epoch' }),
-      probe: Type.String(),
-      round: Type.String(),
-      roundState: Type.String(),
-      pop: Type.String({ description: 'slowest POP of the round' }),
-      worstMs: Type.Number(),
-      kind: Type.String({ description: 'measured | lower-bound (still pending) | censored (timeout)' }),
-    }),
-    { description: 'worst POP per round from the raw rounds: windows up to 1 h only' },
-  ),
+  points: Type.Array(HistoryPoint, { description: 'worst POP per round from the raw rounds: windows up to 1 h only' }),
   pointsComplete: Type.Boolean({
     description: 'false when the window is over an hour (no points) or its raw rounds exceed 10,000 POP results',
   }),
   rollup: Type.Object({
-    level: Type.Union([Type.Literal('minute'), Type.Literal('hour')], { description: 'stored cells read' }),
+    level: Type.Union([Type.Literal('1m'), Type.Literal('10m'), Type.Literal('1h')], {
+      description: 'length of the stored cells read',
+    }),
     stepMs: Type.Number({ description: 'length of one step' }),
     from: Type.Number({ description: 'start of the first step, ms since epoch' }),
     to: Type.Number({ description: 'end of the last step (it holds now), ms since epoch' }),

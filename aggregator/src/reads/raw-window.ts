@@ -1,14 +1,14 @@
 /**
- * Raw rounds of a short window, read newest first in time slices sized to
- * about RAW_RESULTS_PER_SLICE POP results (the slice length adapts to how
- * dense the last one was), yielding between slices, and stopping once
- * `maxResults` POP results are loaded. `complete` says whether the whole
- * window was read; when it was not, the rounds held are the newest ones.
+ * Raw rounds of a short window, read newest first in pages of a few rounds
+ * (as many as held about `perSlice` POP results in the page before), yielding
+ * between pages, and stopping once `maxResults` POP results are loaded.
+ * `complete` says whether the whole window was read; when it was not, the
+ * rounds held are the newest ones.
  */
 import type { RoundStore, StoredRound } from '../storage/round-store.js';
 
-const FIRST_SLICE_MS = 5_000;
-const MAX_SLICE_MS = 3_600_000;
+const FIRST_PAGE = 10;
+const MAX_PAGE = 500;
 
 export interface RawWindow {
   /** Oldest first. */
@@ -21,32 +21,26 @@ export async function readRawWindow(
   window: { from: number; to: number },
   options: { maxResults: number; perSlice: number; turn: () => Promise<void> },
 ): Promise<RawWindow> {
-  const slices: StoredRound[][] = [];
+  const newestFirst: StoredRound[] = [];
   let results = 0;
-  let spanMs = FIRST_SLICE_MS;
-  // `to` is inclusive (a report received at this very ms counts), hence the +1.
-  for (let end = window.to + 1; end > window.from;) {
-    const start = Math.max(window.from, end - spanMs);
+  let limit = FIRST_PAGE;
+  // `to` is inclusive: a report received at this very ms counts.
+  let before = { receivedAt: window.to + 1, ref: 0 };
+  for (;;) {
     await options.turn();
-    const rounds = await store.roundsReceivedIn(start, end);
-    const inSlice = rounds.reduce((sum, round) => sum + round.pops.length, 0);
-    if (results + inSlice > options.maxResults) {
-      // Keep the newest rounds of this slice that still fit.
-      const kept: StoredRound[] = [];
-      for (let i = rounds.length - 1; i >= 0 && results + rounds[i]!.pops.length <= options.maxResults; i--) {
-        results += rounds[i]!.pops.length;
-        kept.unshift(rounds[i]!);
-      }
-      slices.push(kept);
-      return { rounds: slices.reverse().flat(), complete: false };
+    const heads = await store.roundRefsReceived({ from: window.from, before, limit });
+    const pops = await store.popsOfRounds(heads.map((head) => head.ref));
+    let loaded = 0;
+    for (const head of heads) {
+      const held = pops.get(head.ref) ?? [];
+      if (results + held.length > options.maxResults) return { rounds: newestFirst.reverse(), complete: false };
+      results += held.length;
+      loaded += held.length;
+      newestFirst.push({ ...head.round, pops: held });
     }
-    slices.push(rounds);
-    results += inSlice;
-    spanMs = Math.min(
-      MAX_SLICE_MS,
-      inSlice === 0 ? spanMs * 4 : Math.max(1_000, (spanMs * options.perSlice) / inSlice),
-    );
-    end = start;
+    const last = heads.at(-1);
+    if (!last || heads.length < limit) return { rounds: newestFirst.reverse(), complete: true };
+    before = { receivedAt: last.round.receivedAt, ref: last.ref };
+    limit = Math.min(MAX_PAGE, Math.max(1, Math.floor((options.perSlice * heads.length) / Math.max(1, loaded))));
   }
-  return { rounds: slices.reverse().flat(), complete: true };
 }

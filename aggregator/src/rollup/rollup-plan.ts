@@ -1,18 +1,23 @@
 /**
  * How a rollup read is cut so that its cost has a bound: which stored level
- * (per-minute or per-hour cells) and which step the answer uses, and the time
+ * (cells of a minute, ten minutes or an hour) and which step the answer uses, and the time
  * slices it is read in. Every read keeps within `maxRows` stored cells and
  * `maxPoints` points (fewer when many series share them, `maxCells` in all);
  * each slice reads about `rowsPerSlice` cells, so the event loop gets control
  * back between slices. Pure: the caller knows how many series exist.
  */
 
-export type RollupLevel = 'minute' | 'hour';
+/** The stored cell lengths, finest first: a minute, ten minutes, an hour. */
+export const LEVELS = ['1m', '10m', '1h'] as const;
+export type RollupLevel = (typeof LEVELS)[number];
 
-export const LEVEL_MS: Readonly<Record<RollupLevel, number>> = { minute: 60_000, hour: 3_600_000 };
+export const LEVEL_MS: Readonly<Record<RollupLevel, number>> = { '1m': 60_000, '10m': 600_000, '1h': 3_600_000 };
 
-/** Steps a history can have, finest first; below an hour they come from minute cells, from an hour on from hours. */
-const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1_440].map((minutes) => minutes * 60_000);
+/** Steps a history can have, finest first; each is read from the coarsest cells that divide it. */
+const STEPS_MS = [1, 2, 10, 20, 30, 60, 120, 180, 360, 720, 1_440].map((minutes) => minutes * 60_000);
+
+const levelFor = (stepMs: number): RollupLevel =>
+  [...LEVELS].reverse().find((level) => stepMs % LEVEL_MS[level] === 0) ?? '1m';
 
 export interface RollupLimits {
   /** Stored cells one read may scan (config limits.readRows). */
@@ -70,7 +75,7 @@ export function planHistory(
   const maxPoints = Math.min(limits.maxPoints, Math.floor(limits.maxCells / Math.max(1, counts.groups)));
   let smallestRows = Number.POSITIVE_INFINITY;
   for (const stepMs of STEPS_MS) {
-    const level: RollupLevel = stepMs < LEVEL_MS.hour ? 'minute' : 'hour';
+    const level = levelFor(stepMs);
     const levelMs = LEVEL_MS[level];
     const from = floorTo(now - windowMs, stepMs);
     const to = floorTo(now, stepMs) + stepMs;
@@ -90,10 +95,10 @@ export function planHistory(
   };
 }
 
-/** A summary over the window (percentiles per POP and probe): minute cells where they fit, else hours. */
+/** A summary over the window (percentiles per POP and probe): the finest cells that fit. */
 export function planSummary(now: number, windowMs: number, series: number, limits: RollupLimits): PlanResult {
   let smallestRows = Number.POSITIVE_INFINITY;
-  for (const level of ['minute', 'hour'] as const) {
+  for (const level of LEVELS) {
     const levelMs = LEVEL_MS[level];
     const from = floorTo(now - windowMs, levelMs);
     const to = floorTo(now, levelMs) + levelMs;

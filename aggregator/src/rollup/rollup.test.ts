@@ -68,7 +68,7 @@ describe('bucket-interpolated percentiles', () => {
     expect(histogramPercentile(cellOf([10, 20_000, 7_000]), 100)).toBe(20_000);
   });
 
-  test('stay within the real min and max, grow with p, and lie within the bucket of the exact nearest-rank value', () => {
+  test('stay within min and max, grow with p, and lie within the bucket of the exact nearest-rank value', () => {
     fc.assert(
       fc.property(
         fc.array(fc.double({ min: 0, max: 400_000, noNaN: true }), { minLength: 1, maxLength: 200 }),
@@ -105,11 +105,11 @@ describe('rollup read plans', () => {
   const now = Date.parse('2026-11-20T12:34:56.789Z');
 
   test.each([
-    ['30 min', 'minute', 60_000, 30 * 60_000],
-    ['6 h', 'minute', 60_000, 6 * 3_600_000],
-    ['24 h', 'minute', 2 * 60_000, 86_400_000],
-    ['7 d', 'hour', 3_600_000, 7 * 86_400_000],
-    ['30 d', 'hour', 3_600_000, 30 * 86_400_000],
+    ['30 min', '1m', 60_000, 30 * 60_000],
+    ['6 h', '1m', 60_000, 6 * 3_600_000],
+    ['24 h', '10m', 600_000, 86_400_000],
+    ['7 d', '10m', 1_800_000, 7 * 86_400_000],
+    ['30 d', '1h', 7_200_000, 30 * 86_400_000],
   ])('a %s history of 3 probes × 14 POPs: %s cells, step %d ms', (_name, level, stepMs, windowMs) => {
     const result = planHistory(now, windowMs, { series: 42, groups: 3 }, limits);
     if (!result.ok) throw new Error(result.reason);
@@ -135,13 +135,14 @@ describe('rollup read plans', () => {
     if (!result.ok) expect(result.reason).toMatch(/limits\.readRows 100,000.*narrow it with probe= or pop=/);
   });
 
-  test('a summary uses minute cells while they fit, else hours, else refuses', () => {
+  test('a summary uses the finest cells that fit, else refuses', () => {
     const at = (windowMs: number, series: number) => {
       const result = planSummary(now, windowMs, series, limits);
       return result.ok ? result.plan.level : 'refused';
     };
-    expect(at(86_400_000, 42)).toBe('minute');
-    expect(at(30 * 86_400_000, 42)).toBe('hour');
+    expect(at(86_400_000, 42)).toBe('1m');
+    expect(at(7 * 86_400_000, 42)).toBe('10m');
+    expect(at(30 * 86_400_000, 42)).toBe('1h');
     expect(at(30 * 86_400_000, 14_000)).toBe('refused');
   });
 });

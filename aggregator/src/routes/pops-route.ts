@@ -1,7 +1,7 @@
 /**
  * GET /api/v1/pops: POPs seen in the analysis window, from the in-memory (probe, POP) registry (bounded by
  * expectedPops and limits.popsPerProbe), each with its targets and current worst figure from the status
- * evaluation and its count of finished results from the per-minute rollups; plus the expected POPs nobody saw.
+ * evaluation and its count of finished results from the rollups; plus the expected POPs nobody saw.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Observation } from '../analysis/observations.js';

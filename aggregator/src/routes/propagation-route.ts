@@ -2,7 +2,7 @@
  * GET /api/v1/propagation?window=10m: percentiles overall, per POP and per probe, the slowest (probe, POP)
  * result, and the status's current worst case. Windows up to an hour come from the raw rounds (exact
  * nearest-rank percentiles, running rounds' growing bounds included) while they hold at most MAX_RAW_RESULTS
- * POP results; longer or busier windows from the per-minute or per-hour rollups (bucket-interpolated
+ * POP results; longer or busier windows from the rollups (cells of 1 min, 10 min or 1 h; bucket-interpolated
  * percentiles over finished results). Either way the read runs in slices through the read gate.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';

@@ -16,7 +16,8 @@ export function parseWindow(raw: string | undefined, fallbackMs: number, retenti
   const windowMs = raw === undefined ? fallbackMs : parseDuration(raw);
   if (windowMs === null || windowMs < MIN_WINDOW_MS || windowMs > retentionDays * 86_400_000) {
     throw badQuery(
-      `query.window: expected a duration from 1s to the retention (${retentionDays} d), e.g. 600000, 90s, 10m, 6h, 7d (got ${JSON.stringify(raw)})`,
+      `query.window: expected a duration from 1s to the retention (${retentionDays} d), ` +
+        `e.g. 600000, 90s, 10m, 6h, 7d (got ${JSON.stringify(raw)})`,
     );
   }
   return windowMs;

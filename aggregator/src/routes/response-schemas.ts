@@ -50,14 +50,17 @@ export const PropagationResponse = Type.Object({
   windowMs: Type.Number(),
   source: Type.Union([Type.Literal('raw'), Type.Literal('rollup')], {
     description:
-      'raw: every round of the window (up to an hour and 10,000 POP results), running rounds included; rollup: per-minute or per-hour cells of finished results',
+      'raw: every round of the window (up to an hour and 10,000 POP results), running rounds included; ' +
+      'rollup: cells of a minute, ten minutes or an hour of finished results',
   }),
   percentiles: Type.Union([Type.Literal('nearest-rank'), Type.Literal('bucket-interpolated')], {
     description:
-      'nearest-rank: exact, every figure a value that was observed; bucket-interpolated: linear within the histogram bucket holding the rank (bounds 50 ms … 300 s, as propwatch_propagation_seconds), clamped to the real min and max',
+      'nearest-rank: exact, every figure a value that was observed; bucket-interpolated: linear within the ' +
+      'histogram bucket holding the rank (bounds 50 ms … 300 s, as propwatch_propagation_seconds), clamped to ' +
+      'the real min and max',
   }),
   resolutionMs: Type.Union([Type.Number(), Type.Null()], {
-    description: 'rollup cell length (60000 or 3600000); null for raw',
+    description: 'rollup cell length (60000, 600000 or 3600000); null for raw',
   }),
   from: Type.Number({ description: 'start of the data read, ms since the epoch (rollups: rounded down to a cell)' }),
   to: Type.Number({ description: 'end of the data read, ms since the epoch' }),
@@ -104,7 +107,8 @@ export const PopsResponse = Type.Object({
       lastSeenAt: Type.String({ format: 'date-time' }),
       observations: Type.Union([Type.Integer(), Type.Null()], {
         description:
-          'finished POP results (propagated or timeout) in the window, from the per-minute rollups; null when counting them would exceed limits.readRows',
+          'finished POP results (propagated or timeout) in the window, from the rollups; ' +
+          'null when counting them would exceed limits.readRows',
       }),
       current: Type.Union([ObservationSchema, Type.Null()], {
         description: 'worst current observation over the latest round of each probe',

@@ -10,6 +10,7 @@ import { IDENTIFIER_PATTERN } from '@propwatch/shared';
 import type { StoredRound } from '../storage/round-store.js';
 import '../plugins/decorators.js';
 import { MAX_RAW_RESULTS, RAW_RESULTS_PER_SLICE } from '../reads/read-limits.js';
+import { schemaSerializer } from '../reads/serialize-in-slices.js';
 import { ErrorResponse, RoundResponse, RoundsResponse } from './response-schemas.js';
 
 export const MAX_ROUNDS_LIMIT = 500;
@@ -40,29 +41,36 @@ export const roundsRoute: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const serializeRound = reply.compileSerializationSchema(RoundResponse as unknown as Record<string, unknown>);
+      const serializeRound = schemaSerializer(reply, RoundResponse);
       const body = await app.readGate.run(async (turn) => {
         const heads = await app.store.latestRoundRefs({
           probe: request.query.probe,
           limit: request.query.limit ?? 50,
         });
-        let results = 0;
-        let kept = heads.findIndex((head) => (results += head.popResults) > MAX_RAW_RESULTS);
-        if (kept === -1) kept = heads.length;
         const parts: string[] = [];
-        for (let start = 0; start < kept;) {
-          // A slice: rounds holding about RAW_RESULTS_PER_SLICE POP results (at least one round).
-          let end = start;
-          for (let n = 0; end < kept && (end === start || n + heads[end]!.popResults <= RAW_RESULTS_PER_SLICE); end++)
-            n += heads[end]!.popResults;
+        let results = 0;
+        let next = 0;
+        let full = false;
+        let perSlice = 10; // rounds; then as many as held ~RAW_RESULTS_PER_SLICE POP results in the last slice
+        while (next < heads.length && !full) {
           await turn();
-          const slice = heads.slice(start, end);
+          const slice = heads.slice(next, next + perSlice);
           const pops = await app.store.popsOfRounds(slice.map((head) => head.ref));
-          for (const head of slice)
-            parts.push(serializeRound(presentRound({ ...head.round, pops: pops.get(head.ref) ?? [] })));
-          start = end;
+          let loaded = 0;
+          for (const head of slice) {
+            const held = pops.get(head.ref) ?? [];
+            if (results + held.length > MAX_RAW_RESULTS) {
+              full = true;
+              break;
+            }
+            results += held.length;
+            loaded += held.length;
+            parts.push(serializeRound(presentRound({ ...head.round, pops: held })));
+            next += 1;
+          }
+          perSlice = Math.max(1, Math.floor((RAW_RESULTS_PER_SLICE * slice.length) / Math.max(1, loaded)));
         }
-        return `{"rounds":[${parts.join(',')}],"truncated":${kept < heads.length}}`;
+        return `{"rounds":[${parts.join(',')}],"truncated":${next < heads.length}}`;
       });
       // Already serialized with the route's own round schema, slice by slice; fastify sends a JSON string as it is.
       return reply.type('application/json; charset=utf-8').send(body as never);

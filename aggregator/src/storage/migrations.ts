@@ -27,8 +27,9 @@ const MIGRATION_4 = `
     UNIQUE (probe_id, pop)
   );
   CREATE INDEX pop_series_by_last_seen ON pop_series (last_seen_at);
-  ${createRollupTable('rollup_minute')}
-  ${createRollupTable('rollup_hour')}
+  ${createRollupTable('rollup_1m')}
+  ${createRollupTable('rollup_10m')}
+  ${createRollupTable('rollup_1h')}
   INSERT INTO pop_series (probe_id, pop, first_seen_at, last_seen_at)
     SELECT r.probe_id, p.pop, MIN(r.first_received_at), MAX(r.received_at)
     FROM pop_results p JOIN rounds r ON r.id = p.round_ref GROUP BY r.probe_id, p.pop;
@@ -38,23 +39,31 @@ const MIGRATION_4 = `
     FROM pop_results p JOIN rounds r ON r.id = p.round_ref
       JOIN pop_series s ON s.probe_id = r.probe_id AND s.pop = p.pop
     WHERE p.state IN ('propagated', 'timeout') AND r.state != 'write_failed';
-  INSERT INTO rollup_minute (bucket, series, count, timeouts, sum_ms, max_ms, max_ref, min_ms, low_ms, high_ms,
+  INSERT INTO rollup_1m (bucket, series, count, timeouts, sum_ms, max_ms, max_ref, min_ms, low_ms, high_ms,
       ${Array.from({ length: HISTOGRAM_SIZE }, (_, i) => `h${i}`).join(', ')})
     SELECT bucket, series, COUNT(*), SUM(state = 'timeout'), SUM(ms), MAX(ms), ref, 0, 0, NULL, ${histogramSums('ms')}
     FROM finals GROUP BY bucket, series;
-  UPDATE rollup_minute SET min_ms = f.min_ms, low_ms = f.low_ms, high_ms = f.high_ms
+  UPDATE rollup_1m SET min_ms = f.min_ms, low_ms = f.low_ms, high_ms = f.high_ms
     FROM (SELECT bucket, series, MIN(ms) AS min_ms, MIN(low) AS low_ms, MAX(high) AS high_ms FROM finals
       GROUP BY bucket, series) f
-    WHERE rollup_minute.bucket = f.bucket AND rollup_minute.series = f.series;
+    WHERE rollup_1m.bucket = f.bucket AND rollup_1m.series = f.series;
   DROP TABLE finals;
-  INSERT INTO rollup_hour SELECT bucket / 3600000 * 3600000 AS hour, series, SUM(count), SUM(timeouts), SUM(sum_ms),
-      0, MAX(max_ms), 0, NULL, max_ref, ${Array.from({ length: HISTOGRAM_SIZE }, (_, i) => `SUM(h${i})`).join(', ')}
-    FROM rollup_minute GROUP BY hour, series;
-  UPDATE rollup_hour SET min_ms = f.min_ms, low_ms = f.low_ms, high_ms = f.high_ms
-    FROM (SELECT bucket / 3600000 * 3600000 AS hour, series, MIN(min_ms) AS min_ms, MIN(low_ms) AS low_ms,
-      MAX(high_ms) AS high_ms FROM rollup_minute GROUP BY hour, series) f
-    WHERE rollup_hour.bucket = f.hour AND rollup_hour.series = f.series;
+  ${coarserCells('rollup_10m', 600_000)}
+  ${coarserCells('rollup_1h', 3_600_000)}
 `;
+
+/** Backfills a coarser rollup table from rollup_1m, in the same two passes (max_ref is the bare column of MAX). */
+function coarserCells(table: string, lengthMs: number): string {
+  return `
+  INSERT INTO ${table} SELECT bucket / ${lengthMs} * ${lengthMs} AS start, series, SUM(count), SUM(timeouts),
+      SUM(sum_ms), 0, MAX(max_ms), 0, NULL, max_ref,
+      ${Array.from({ length: HISTOGRAM_SIZE }, (_, i) => `SUM(h${i})`).join(', ')}
+    FROM rollup_1m GROUP BY start, series;
+  UPDATE ${table} SET min_ms = f.min_ms, low_ms = f.low_ms, high_ms = f.high_ms
+    FROM (SELECT bucket / ${lengthMs} * ${lengthMs} AS start, series, MIN(min_ms) AS min_ms, MIN(low_ms) AS low_ms,
+      MAX(high_ms) AS high_ms FROM rollup_1m GROUP BY start, series) f
+    WHERE ${table}.bucket = f.start AND ${table}.series = f.series;`;
+}
 
 interface Migration {
   version: number;
@@ -158,7 +167,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
-    name: 'series per (probe, POP), per-minute and per-hour rollups (backfilled), readiness ballast',
+    name: 'series per (probe, POP), rollups per minute, ten minutes and hour (backfilled), readiness ballast',
     sql: MIGRATION_4,
   },
 ];

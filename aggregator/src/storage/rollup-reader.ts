@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { PopResult } from '@propwatch/shared';
-import type { RollupLevel } from '../rollup/rollup-plan.js';
+import { LEVELS, type RollupLevel } from '../rollup/rollup-plan.js';
 import { type RollupCell } from '../rollup/rollup-cell.js';
 import type { StoredRound } from './round-store.js';
 import { type PopRow, type RoundRow, popFromRow, roundFromRow } from './round-rows.js';
@@ -42,33 +42,28 @@ export class RollupReader {
 
   constructor(db: Database.Database) {
     const groups: RollupGroup[] = ['probe', 'pop', 'all', 'series'];
-    const byGroup = (level: RollupLevel) =>
-      Object.fromEntries(groups.map((group) => [group, db.prepare(selectCells(ROLLUP_TABLE[level], group))]));
-    this.#select = { minute: byGroup('minute'), hour: byGroup('hour') };
+    const perLevel = <T>(make: (table: string) => T) =>
+      Object.fromEntries(LEVELS.map((level) => [level, make(ROLLUP_TABLE[level])])) as Record<RollupLevel, T>;
+    this.#select = perLevel((table) =>
+      Object.fromEntries(groups.map((group) => [group, db.prepare(selectCells(table, group))])),
+    );
     this.#sql = {
-      slowestRef: {
-        minute: db
+      slowestRef: perLevel((table) =>
+        db
           .prepare(
-            `SELECT max_ref FROM ${ROLLUP_TABLE.minute} WHERE bucket >= ? AND bucket < ? AND series = ? ORDER BY max_ms DESC LIMIT 1`,
+            `SELECT max_ref FROM ${table} WHERE bucket >= ? AND bucket < ? AND series = ? ORDER BY max_ms DESC LIMIT 1`,
           )
           .pluck(),
-        hour: db
-          .prepare(
-            `SELECT max_ref FROM ${ROLLUP_TABLE.hour} WHERE bucket >= ? AND bucket < ? AND series = ? ORDER BY max_ms DESC LIMIT 1`,
-          )
-          .pluck(),
-      },
+      ),
       seriesPop: db.prepare('SELECT pop FROM pop_series WHERE id = ?').pluck(),
       round: db.prepare('SELECT * FROM rounds WHERE id = ?'),
       popOf: db.prepare('SELECT * FROM pop_results WHERE round_ref = ? AND pop = ? ORDER BY position LIMIT 1'),
-      popCounts: db.prepare(`SELECT round_ref, COUNT(*) AS n FROM pop_results
-        WHERE round_ref IN (SELECT value FROM json_each(?)) GROUP BY round_ref`),
       popsOf: db.prepare(`SELECT * FROM pop_results WHERE round_ref IN (SELECT value FROM json_each(?))
         ORDER BY round_ref, position`),
       countRounds: db.prepare('SELECT COUNT(*) FROM rounds WHERE received_at >= ? AND received_at < ?').pluck(),
-      roundsIn: db.prepare('SELECT * FROM rounds WHERE received_at >= ? AND received_at < ? ORDER BY received_at, id'),
-      popsIn: db.prepare(`SELECT p.* FROM pop_results p JOIN rounds r ON r.id = p.round_ref
-        WHERE r.received_at >= ? AND r.received_at < ? ORDER BY p.round_ref, p.position`),
+      // Keyset paging down the received_at index (its entries end with the row id).
+      roundsBefore: db.prepare(`SELECT * FROM rounds WHERE received_at >= @from AND (received_at, id) < (@at, @ref)
+        ORDER BY received_at DESC, id DESC LIMIT @limit`),
     };
   }
 
@@ -103,12 +98,6 @@ export class RollupReader {
     return { round: roundFromRow(roundRow, [pop]), pop };
   }
 
-  /** How many POP results each of the given rounds holds (from the primary key alone). */
-  popCounts(refs: readonly number[]): Map<number, number> {
-    const rows = this.#sql.popCounts.all(JSON.stringify(refs)) as { round_ref: number; n: number }[];
-    return new Map(rows.map((row) => [row.round_ref, row.n]));
-  }
-
   /** The POP results of the given rounds, in report order. */
   popsOf(refs: readonly number[]): Map<number, PopResult[]> {
     const byRound = new Map<number, PopResult[]>();
@@ -124,11 +113,9 @@ export class RollupReader {
     return this.#sql.countRounds.get(from, to) as number;
   }
 
-  /** Rounds whose latest report arrived in [from, to), with their POP results, oldest first. */
-  roundsReceivedIn(from: number, to: number): { rows: RoundRow[]; pops: PopRow[] } {
-    return {
-      rows: this.#sql.roundsIn.all(from, to) as RoundRow[],
-      pops: this.#sql.popsIn.all(from, to) as PopRow[],
-    };
+  /** A page of rounds received at or after `from`, newest first, strictly before (receivedAt, ref). */
+  roundsReceivedBefore(options: { from: number; before: { receivedAt: number; ref: number }; limit: number }) {
+    const { from, before, limit } = options;
+    return this.#sql.roundsBefore.all({ from, at: before.receivedAt, ref: before.ref, limit }) as RoundRow[];
   }
 }

@@ -8,7 +8,11 @@
 import type { RollupLevel } from '../rollup/rollup-plan.js';
 import { HISTOGRAM_SIZE, ROLLUP_BOUNDS_MS, type RollupCell } from '../rollup/rollup-cell.js';
 
-export const ROLLUP_TABLE: Readonly<Record<RollupLevel, string>> = { minute: 'rollup_minute', hour: 'rollup_hour' };
+export const ROLLUP_TABLE: Readonly<Record<RollupLevel, string>> = {
+  '1m': 'rollup_1m',
+  '10m': 'rollup_10m',
+  '1h': 'rollup_1h',
+};
 
 const H = Array.from({ length: HISTOGRAM_SIZE }, (_, i) => `h${i}`);
 
@@ -40,7 +44,8 @@ export function histogramSums(figure: string): string {
 
 /** Adds a cell into a stored row (inserting it when new). In DO UPDATE, bare names are the stored row's values. */
 export function upsertCell(table: string): string {
-  return `INSERT INTO ${table} (bucket, series, count, timeouts, sum_ms, min_ms, max_ms, low_ms, high_ms, max_ref, ${H.join(', ')})
+  return `INSERT INTO ${table}
+      (bucket, series, count, timeouts, sum_ms, min_ms, max_ms, low_ms, high_ms, max_ref, ${H.join(', ')})
     VALUES (${new Array(10 + HISTOGRAM_SIZE).fill('?').join(', ')})
     ON CONFLICT (bucket, series) DO UPDATE SET
       count = count + excluded.count, timeouts = timeouts + excluded.timeouts, sum_ms = sum_ms + excluded.sum_ms,
@@ -88,7 +93,8 @@ export function selectCells(table: string, group: RollupGroup): string {
       MAX(r.max_ms) AS max_ms, MIN(r.low_ms) AS low_ms, MAX(r.high_ms) AS high_ms,
       ${H.map((h) => `SUM(r.${h}) AS ${h}`).join(', ')}
     FROM ${table} r JOIN pop_series s ON s.id = r.series
-    WHERE r.bucket >= @from AND r.bucket < @to AND (@probe IS NULL OR s.probe_id = @probe) AND (@pop IS NULL OR s.pop = @pop)
+    WHERE r.bucket >= @from AND r.bucket < @to
+      AND (@probe IS NULL OR s.probe_id = @probe) AND (@pop IS NULL OR s.pop = @pop)
     GROUP BY step${by}`;
 }
 

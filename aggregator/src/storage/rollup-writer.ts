@@ -1,7 +1,7 @@
 /**
  * Keeps the rollups and the series table current, inside the store's group
- * commit: every accepted report adds its newly finished POP results to
- * per-minute and per-hour cells in memory; `flush` writes them (one upsert
+ * commit: every accepted report adds its newly finished POP results to cells
+ * of a minute, ten minutes and an hour in memory; `flush` writes them (one upsert
  * per cell and level for the whole batch) in the same transaction as the
  * rounds, so the rollups never disagree with what was committed. The series
  * of each (probe, POP) is created on first sight and its last_seen_at moved
@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { observePop } from '../analysis/observations.js';
 import { newlyFinal } from '../metrics/round-transitions.js';
 import { type RollupCell, addResult, emptyCell } from '../rollup/rollup-cell.js';
-import { LEVEL_MS, type RollupLevel } from '../rollup/rollup-plan.js';
+import { LEVELS, LEVEL_MS, type RollupLevel } from '../rollup/rollup-plan.js';
 import type { SeriesRecord, UpsertResult } from './round-store.js';
 import { ROLLUP_TABLE, cellParams, upsertCell } from './rollup-sql.js';
 
@@ -53,12 +53,13 @@ export class RollupWriter {
       insertSeries: db
         .prepare(
           `INSERT INTO pop_series (probe_id, pop, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)
-          ON CONFLICT (probe_id, pop) DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at) RETURNING id`,
+          ON CONFLICT (probe_id, pop) DO UPDATE SET last_seen_at = MAX(last_seen_at, excluded.last_seen_at)
+          RETURNING id`,
         )
         .pluck(),
       touchSeries: db.prepare('UPDATE pop_series SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?'),
       roundRef: db.prepare('SELECT id FROM rounds WHERE probe_id = ? AND round_id = ?').pluck(),
-      upsert: { minute: db.prepare(upsertCell(ROLLUP_TABLE.minute)), hour: db.prepare(upsertCell(ROLLUP_TABLE.hour)) },
+      upsert: Object.fromEntries(LEVELS.map((level) => [level, db.prepare(upsertCell(ROLLUP_TABLE[level]))])),
       allSeries: db.prepare('SELECT id, probe_id, pop, last_seen_at FROM pop_series'),
     };
     this.reloadSeries();
@@ -102,7 +103,7 @@ export class RollupWriter {
         upperMs: observation.kind === 'measured' ? (observation.upperMs ?? pop.lowerMs) : null,
         timedOut: pop.state === 'timeout',
       };
-      for (const level of ['minute', 'hour'] as const) {
+      for (const level of LEVELS) {
         const bucket = Math.floor(current.firstReceivedAt / LEVEL_MS[level]) * LEVEL_MS[level];
         const key = `${level}\u0000${bucket}\u0000${seriesKey(current.probe.id, pop.pop)}`;
         let pending = this.#cells.get(key);
@@ -130,7 +131,7 @@ export class RollupWriter {
     for (const pending of this.#cells.values()) {
       const series = this.#seriesId(pending.probe, pending.pop);
       const ref = this.#sql.roundRef.get(pending.slowest.probe, pending.slowest.round) as number | undefined;
-      this.#sql.upsert[pending.level].run(...cellParams(pending.bucket, series, pending.cell, ref ?? null));
+      this.#sql.upsert[pending.level]!.run(...cellParams(pending.bucket, series, pending.cell, ref ?? null));
     }
   }
 

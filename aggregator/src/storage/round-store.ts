@@ -27,10 +27,9 @@ export interface StoredRound {
   receivedAt: number;
 }
 
-/** A stored round without its POP results, with its row reference and how many it holds (bounded list reads). */
+/** A stored round without its POP results, with its row reference (for reading those in slices). */
 export interface RoundRef {
   ref: number;
-  popResults: number;
   round: StoredRound;
 }
 
@@ -102,7 +101,7 @@ export interface RoundStore {
    * probe's rounds keep their sequence order in the list and a replayed backlog does not come first.
    */
   latestRounds(options: { probe?: string | undefined; limit: number }): Promise<StoredRound[]>;
-  /** Like latestRounds, without the POP results (`round.pops` empty), but with how many each holds. */
+  /** Like latestRounds, without the POP results (`round.pops` empty): cheap whatever the rounds hold. */
   latestRoundRefs(options: { probe?: string | undefined; limit: number }): Promise<RoundRef[]>;
   /** The POP results of the given rounds (by `RoundRef.ref`), in report order. */
   popsOfRounds(refs: readonly number[]): Promise<Map<number, PopResult[]>>;
@@ -124,8 +123,15 @@ export interface RoundStore {
   ): Promise<{ round: StoredRound; pop: PopResult } | null>;
   /** Rounds whose latest report arrived in [from, to). */
   countRounds(from: number, to: number): Promise<number>;
-  /** Rounds whose latest report arrived in [from, to), with their POP results, oldest first. */
-  roundsReceivedIn(from: number, to: number): Promise<StoredRound[]>;
+  /**
+   * A page of rounds whose latest report arrived at or after `from`, newest first (by receive time, then row),
+   * strictly before `before` (the last head of the previous page), without their POP results.
+   */
+  roundRefsReceived(options: {
+    from: number;
+    before: { receivedAt: number; ref: number };
+    limit: number;
+  }): Promise<RoundRef[]>;
   /** Every (probe, POP) series within retention. */
   popSeries(): Promise<SeriesRecord[]>;
   /** Every probe that ever reported (within retention). */

@@ -23,6 +23,7 @@ import {
   type UpsertResult,
 } from './round-store.js';
 import { type RollupCellRow, type RollupQuery, RollupReader } from './rollup-reader.js';
+import { LEVELS, LEVEL_MS } from '../rollup/rollup-plan.js';
 import { ROLLUP_TABLE } from './rollup-sql.js';
 import { RollupWriter } from './rollup-writer.js';
 
@@ -70,7 +71,7 @@ export class SqliteRoundStore implements RoundStore {
   readonly #batchTransaction;
   /** Reports waiting for the next group commit. */
   #pending: PendingUpsert[] = [];
-  /** The database and WAL files as opened: compared around every commit, so nothing is acknowledged into an unlinked file. */
+  /** The database and WAL files as opened: compared around each commit, so nothing is acknowledged into a lost file. */
   readonly #files: DbFiles;
   /** Rollups and series, written in each group commit and read in bounded slices. */
   readonly #rollups: RollupWriter;
@@ -157,8 +158,10 @@ export class SqliteRoundStore implements RoundStore {
       since: db.prepare(
         'SELECT * FROM rounds WHERE received_at >= ? ORDER BY probe_id, serial_key, first_received_at, round_id',
       ),
-      popsSince: db.prepare(`SELECT p.* FROM pop_results p JOIN rounds r ON r.id = p.round_ref
-        WHERE r.received_at >= ? ORDER BY p.round_ref, p.position`),
+      // IN (subquery) rather than a join: with only a lower bound SQLite chose to scan every POP result
+      // (2.3 s at start on 30 days of 3 probes × 14 POPs); this way it walks the received_at index.
+      popsSince: db.prepare(`SELECT * FROM pop_results WHERE round_ref IN
+        (SELECT id FROM rounds WHERE received_at >= ?) ORDER BY round_ref, position`),
       heads: db.prepare(`SELECT round_id, serial, first_received_at, state, write_error FROM rounds WHERE probe_id = ?
         ORDER BY ${IN_SEQUENCE} LIMIT ?`),
       probes: db.prepare('SELECT * FROM probes ORDER BY id'),
@@ -168,10 +171,11 @@ export class SqliteRoundStore implements RoundStore {
       ballast: db.prepare('UPDATE health SET ballast = zeroblob(?) WHERE id = 1'),
       prune: db.prepare('DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE received_at < ? LIMIT ?)'),
       pruneProbes: db.prepare('DELETE FROM probes WHERE last_seen_at < ?'),
-      pruneMinutes: db.prepare(`DELETE FROM ${ROLLUP_TABLE.minute} WHERE (bucket, series) IN
-        (SELECT bucket, series FROM ${ROLLUP_TABLE.minute} WHERE bucket <= ? LIMIT ?)`),
-      pruneHours: db.prepare(`DELETE FROM ${ROLLUP_TABLE.hour} WHERE (bucket, series) IN
-        (SELECT bucket, series FROM ${ROLLUP_TABLE.hour} WHERE bucket <= ? LIMIT ?)`),
+      pruneCells: LEVELS.map((level) => ({
+        levelMs: LEVEL_MS[level],
+        statement: db.prepare(`DELETE FROM ${ROLLUP_TABLE[level]} WHERE (bucket, series) IN
+          (SELECT bucket, series FROM ${ROLLUP_TABLE[level]} WHERE bucket <= ? LIMIT ?)`),
+      })),
       pruneSeries: db.prepare('DELETE FROM pop_series WHERE last_seen_at < ?'),
     };
   }
@@ -337,14 +341,11 @@ export class SqliteRoundStore implements RoundStore {
   }
 
   async latestRoundRefs(options: { probe?: string | undefined; limit: number }): Promise<RoundRef[]> {
-    return this.#db.transaction(() => {
-      const { probe, limit } = options;
-      const rows = (
-        probe === undefined ? this.#sql.latest.all(limit) : this.#sql.latestOfProbe.all(probe, limit)
-      ) as RoundRow[];
-      const counts = this.#rollupReads.popCounts(rows.map((row) => row.id));
-      return rows.map((row) => ({ ref: row.id, popResults: counts.get(row.id) ?? 0, round: roundFromRow(row, []) }));
-    })();
+    const { probe, limit } = options;
+    const rows = (
+      probe === undefined ? this.#sql.latest.all(limit) : this.#sql.latestOfProbe.all(probe, limit)
+    ) as RoundRow[];
+    return rows.map((row) => ({ ref: row.id, round: roundFromRow(row, []) }));
   }
 
   async popsOfRounds(refs: readonly number[]): Promise<Map<number, PopResult[]>> {
@@ -415,9 +416,9 @@ export class SqliteRoundStore implements RoundStore {
   async prune(olderThan: number): Promise<number> {
     const total = await deleteInBatches((limit) => this.#sql.prune.run(olderThan, limit).changes);
     this.#sql.pruneProbes.run(olderThan);
-    // A rollup cell goes once its whole minute (hour) is older than the cut.
-    await deleteInBatches((limit) => this.#sql.pruneMinutes.run(olderThan - 60_000, limit).changes);
-    await deleteInBatches((limit) => this.#sql.pruneHours.run(olderThan - 3_600_000, limit).changes);
+    // A rollup cell goes once all of its minute (ten minutes, hour) is older than the cut.
+    for (const { levelMs, statement } of this.#sql.pruneCells)
+      await deleteInBatches((limit) => statement.run(olderThan - levelMs, limit).changes);
     if (this.#sql.pruneSeries.run(olderThan).changes > 0) this.#rollups.reloadSeries();
     return total;
   }
@@ -434,11 +435,14 @@ export class SqliteRoundStore implements RoundStore {
     return this.#rollupReads.countRounds(from, to);
   }
 
-  async roundsReceivedIn(from: number, to: number): Promise<StoredRound[]> {
-    return this.#db.transaction(() => {
-      const { rows, pops } = this.#rollupReads.roundsReceivedIn(from, to);
-      return withPops(rows, pops);
-    })();
+  async roundRefsReceived(options: {
+    from: number;
+    before: { receivedAt: number; ref: number };
+    limit: number;
+  }): Promise<RoundRef[]> {
+    return this.#rollupReads
+      .roundsReceivedBefore(options)
+      .map((row) => ({ ref: row.id, round: roundFromRow(row, []) }));
   }
 
   async popSeries(): Promise<SeriesRecord[]> {

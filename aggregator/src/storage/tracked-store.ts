@@ -54,7 +54,7 @@ export function trackWrites(
     rollupCells: (query) => store.rollupCells(query),
     slowestInRollup: (level, from, to, series) => store.slowestInRollup(level, from, to, series),
     countRounds: (from, to) => store.countRounds(from, to),
-    roundsReceivedIn: (from, to) => store.roundsReceivedIn(from, to),
+    roundRefsReceived: (options) => store.roundRefsReceived(options),
     popSeries: () => store.popSeries(),
     probes: () => store.probes(),
     close: () => store.close(),

@@ -60,7 +60,8 @@ export class FaultyStore implements RoundStore {
   slowestInRollup = (level: RollupLevel, from: number, to: number, series: number) =>
     this.inner.slowestInRollup(level, from, to, series);
   countRounds = (from: number, to: number) => this.inner.countRounds(from, to);
-  roundsReceivedIn = (from: number, to: number) => this.inner.roundsReceivedIn(from, to);
+  roundRefsReceived = (options: { from: number; before: { receivedAt: number; ref: number }; limit: number }) =>
+    this.inner.roundRefsReceived(options);
   popSeries = () => this.inner.popSeries();
   probes = () => this.inner.probes();
   prune = (olderThan: number) => this.inner.prune(olderThan);
