@@ -41,6 +41,12 @@ export interface Observation {
   upperMs?: number;
 }
 
+/** A finished POP's figure: the estimate when it propagated (the interval's midpoint if none was sent), else its lower bound. */
+export function finishedFigure(pop: PopResult): number {
+  if (pop.state !== 'propagated') return pop.lowerMs;
+  return pop.estimateMs ?? (pop.lowerMs + (pop.upperMs ?? pop.lowerMs)) / 2;
+}
+
 export function observePop(round: StoredRound, pop: PopResult, now: number, maxExtrapolationMs: number): Observation {
   const base = {
     probe: round.probe.id,
@@ -52,9 +58,7 @@ export function observePop(round: StoredRound, pop: PopResult, now: number, maxE
     lowerMs: pop.lowerMs,
   };
   if (pop.state === 'propagated') {
-    const upper = pop.upperMs ?? pop.lowerMs;
-    const ms = pop.estimateMs ?? (pop.lowerMs + upper) / 2;
-    return { ...base, kind: 'measured', ms, upperMs: upper };
+    return { ...base, kind: 'measured', ms: finishedFigure(pop), upperMs: pop.upperMs ?? pop.lowerMs };
   }
   if (pop.state === 'timeout') return { ...base, kind: 'censored', ms: pop.lowerMs };
   const grown = round.state === 'running' ? Math.min(Math.max(0, now - round.receivedAt), maxExtrapolationMs) : 0;

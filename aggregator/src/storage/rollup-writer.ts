@@ -8,9 +8,9 @@
  * at most once a minute; ids learnt in a batch are kept only if it commits.
  */
 import type Database from 'better-sqlite3';
-import { observePop } from '../analysis/observations.js';
+import { finishedFigure } from '../analysis/observations.js';
 import { newlyFinal } from '../metrics/round-transitions.js';
-import { type RollupCell, addResult, emptyCell } from '../rollup/rollup-cell.js';
+import { type RollupCell, addResult, emptyCell, mergeCell } from '../rollup/rollup-cell.js';
 import { LEVELS, LEVEL_MS, type RollupLevel } from '../rollup/rollup-plan.js';
 import type { SeriesRecord, UpsertResult } from './round-store.js';
 import { ROLLUP_TABLE, cellParams, upsertCell } from './rollup-sql.js';
@@ -21,15 +21,17 @@ interface SeriesEntry {
   lastSeenMinute: number;
 }
 
+/** The batch's results of one series in one minute; coarser cells are merged from these at flush. */
 interface PendingCell {
-  level: RollupLevel;
-  bucket: number;
+  minute: number;
   probe: string;
   pop: string;
   cell: RollupCell;
-  /** The round holding the slowest result so far: rounds.id, found at flush. */
-  slowest: { probe: string; round: string; ms: number };
+  /** The round holding the slowest result so far (its rounds.id is found at flush). */
+  slowest: { round: string; ms: number };
 }
+
+const copyCell = (cell: RollupCell): RollupCell => ({ ...cell, histogram: [...cell.histogram] });
 
 const seriesKey = (probe: string, pop: string) => `${probe}\u0000${pop}`;
 
@@ -95,44 +97,66 @@ export class RollupWriter {
         at: receivedAt,
       });
     }
+    const minute = Math.floor(current.firstReceivedAt / LEVEL_MS['1m']) * LEVEL_MS['1m'];
     for (const pop of newlyFinal(result)) {
-      const observation = observePop(current, pop, receivedAt, 0);
-      const figure = {
-        ms: observation.ms,
-        lowerMs: pop.lowerMs,
-        upperMs: observation.kind === 'measured' ? (observation.upperMs ?? pop.lowerMs) : null,
-        timedOut: pop.state === 'timeout',
-      };
-      for (const level of LEVELS) {
-        const bucket = Math.floor(current.firstReceivedAt / LEVEL_MS[level]) * LEVEL_MS[level];
-        const key = `${level}\u0000${bucket}\u0000${seriesKey(current.probe.id, pop.pop)}`;
-        let pending = this.#cells.get(key);
-        if (!pending) {
-          pending = {
-            level,
-            bucket,
-            probe: current.probe.id,
-            pop: pop.pop,
-            cell: emptyCell(),
-            slowest: { probe: current.probe.id, round: current.id, ms: figure.ms },
-          };
-          this.#cells.set(key, pending);
-        }
-        if (figure.ms > pending.slowest.ms)
-          pending.slowest = { probe: current.probe.id, round: current.id, ms: figure.ms };
-        addResult(pending.cell, figure);
+      const ms = finishedFigure(pop);
+      const key = `${seriesKey(current.probe.id, pop.pop)}\u0000${minute}`;
+      let pending = this.#cells.get(key);
+      if (!pending) {
+        pending = {
+          minute,
+          probe: current.probe.id,
+          pop: pop.pop,
+          cell: emptyCell(),
+          slowest: { round: current.id, ms },
+        };
+        this.#cells.set(key, pending);
       }
+      if (ms > pending.slowest.ms) pending.slowest = { round: current.id, ms };
+      const timedOut = pop.state === 'timeout';
+      addResult(pending.cell, {
+        ms,
+        lowerMs: pop.lowerMs,
+        upperMs: timedOut ? null : (pop.upperMs ?? pop.lowerMs),
+        timedOut,
+      });
     }
   }
 
-  /** Writes the batch's series and cells; inside the batch transaction. */
+  /**
+   * Writes the batch's series and cells; inside the batch transaction. Each minute cell is written as it is
+   * and merged into its ten-minute and hour cells, so a batch writes each coarser cell once.
+   */
   flush(): void {
     for (const { probe, pop, at } of this.#touched.values()) this.#touchSeries(probe, pop, at);
+    const refs = new Map<string, number | null>();
+    const refOf = (probe: string, round: string) => {
+      const key = `${probe}\u0000${round}`;
+      if (!refs.has(key)) refs.set(key, (this.#sql.roundRef.get(probe, round) as number | undefined) ?? null);
+      return refs.get(key) ?? null;
+    };
+    const coarser = new Map<
+      string,
+      { level: RollupLevel; bucket: number; series: number; cell: RollupCell; ref: number | null; ms: number }
+    >();
     for (const pending of this.#cells.values()) {
       const series = this.#seriesId(pending.probe, pending.pop);
-      const ref = this.#sql.roundRef.get(pending.slowest.probe, pending.slowest.round) as number | undefined;
-      this.#sql.upsert[pending.level]!.run(...cellParams(pending.bucket, series, pending.cell, ref ?? null));
+      const ref = refOf(pending.probe, pending.slowest.round);
+      this.#sql.upsert['1m']!.run(...cellParams(pending.minute, series, pending.cell, ref));
+      for (const level of LEVELS.slice(1)) {
+        const bucket = Math.floor(pending.minute / LEVEL_MS[level]) * LEVEL_MS[level];
+        const key = `${level}\u0000${bucket}\u0000${series}`;
+        const into = coarser.get(key);
+        if (!into)
+          coarser.set(key, { level, bucket, series, cell: copyCell(pending.cell), ref, ms: pending.slowest.ms });
+        else {
+          mergeCell(into.cell, pending.cell);
+          if (pending.slowest.ms > into.ms) Object.assign(into, { ref, ms: pending.slowest.ms });
+        }
+      }
     }
+    for (const { level, bucket, series, cell, ref } of coarser.values())
+      this.#sql.upsert[level]!.run(...cellParams(bucket, series, cell, ref));
   }
 
   /** After the transaction: keep what it learnt if it committed, forget it otherwise. */
