@@ -41,7 +41,7 @@ export interface Observation {
   upperMs?: number;
 }
 
-/** A finished POP's figure: the estimate when it propagated (the interval's midpoint if none was sent), else its lower bound. */
+/** A finished POP's figure: the estimate when it propagated (the midpoint if none was sent), else its lower bound. */
 export function finishedFigure(pop: PopResult): number {
   if (pop.state !== 'propagated') return pop.lowerMs;
   return pop.estimateMs ?? (pop.lowerMs + (pop.upperMs ?? pop.lowerMs)) / 2;
