@@ -243,13 +243,14 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
       'http.headersTimeoutMs',
       config.http.headersTimeoutMs,
       `a value <= http.requestTimeoutMs (${config.http.requestTimeoutMs}): the headers are part of the request`,
-      source,
+      from('http.headersTimeoutMs'),
     );
   }
   if (config.expectedPops) {
     const seen = new Set<string>();
     config.expectedPops.forEach((pop, index) => {
-      if (seen.has(pop)) throw new ConfigError(`expectedPops.${index}`, pop, 'a POP code listed once', source);
+      if (seen.has(pop))
+        throw new ConfigError(`expectedPops.${index}`, pop, 'a POP code listed once', from('expectedPops'));
       seen.add(pop);
     });
     if (config.limits.popsPerProbe < seen.size) {
@@ -257,7 +258,7 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
         'limits.popsPerProbe',
         config.limits.popsPerProbe,
         `at least the number of expectedPops (${seen.size}), or a probe could not report every expected POP`,
-        source,
+        from('limits.popsPerProbe'),
       );
     }
   }
