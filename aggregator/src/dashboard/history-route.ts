@@ -21,7 +21,7 @@ import { readRollupHistory } from '../reads/rollup-history.js';
 import { planHistory } from '../rollup/rollup-plan.js';
 import { WindowParameter, parseWindow } from '../routes/read-window.js';
 import { ErrorResponse } from '../routes/response-schemas.js';
-import { schemaSerializer, serializeInSlices } from '../reads/serialize-in-slices.js';
+import { jsonList, schemaSerializer, sendJson, serializeInSlices } from '../reads/serialize-in-slices.js';
 import { HistoryPoint, HistoryResponse, HistorySeries } from './history-schema.js';
 import { buildWorstHistory } from './worst-history.js';
 
@@ -29,6 +29,12 @@ export const DEFAULT_HISTORY_WINDOW_MS = 30 * 60_000;
 export const MAX_HISTORY_POINTS = 5_000;
 /** Points serialized between two event-loop turns. */
 const SERIALIZED_PER_SLICE = 500;
+
+function splitOnce(text: string, marker: string): [string, string] {
+  const at = text.indexOf(marker);
+  if (at === -1) throw new Error(`history answer: "${marker}" not found in its head (a bug)`);
+  return [text.slice(0, at), text.slice(at + marker.length)];
+}
 
 export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { status, storage, limits } = app.aggregatorConfig;
@@ -100,14 +106,22 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
           pointsComplete,
           rollup: { ...rollup, percentiles: 'bucket-interpolated', series: [] },
         });
-        const slices = { turn, perSlice: SERIALIZED_PER_SLICE };
-        const pointsJson = await serializeInSlices(points, serialize.point, slices);
-        const seriesJson = await serializeInSlices(series, serialize.series, { turn, perSlice: 1 });
-        return head
-          .replace('"points":[]', () => `"points":${pointsJson}`)
-          .replace('"series":[]', () => `"series":${seriesJson}`);
+        const pointParts = await serializeInSlices(points, serialize.point, { turn, perSlice: SERIALIZED_PER_SLICE });
+        const seriesParts = await serializeInSlices(series, serialize.series, { turn, perSlice: 1 });
+        // The head holds each list empty, once: split there and stream the lists in between.
+        const [beforePoints, rest] = splitOnce(head, '"points":[]');
+        const [beforeSeries, afterSeries] = splitOnce(rest, '"series":[]');
+        return [
+          beforePoints,
+          '"points":',
+          ...jsonList(pointParts),
+          beforeSeries,
+          '"series":',
+          ...jsonList(seriesParts),
+          afterSeries,
+        ];
       });
-      return reply.type('application/json; charset=utf-8').send(body as never);
+      return sendJson(reply, body);
     },
   );
 };

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { summarizePropagation } from '../analysis/propagation-summary.js';
+import { summarizePropagationInSteps } from '../analysis/propagation-summary.js';
 import { findWorst } from '../analysis/worst-case.js';
 import { readTooLarge } from '../http/error-catalogue.js';
 import '../plugins/decorators.js';
@@ -46,13 +46,11 @@ export const propagationRoute: FastifyPluginAsyncTypebox = async (app) => {
             { maxResults: MAX_RAW_RESULTS, perSlice: RAW_RESULTS_PER_SLICE, turn },
           );
           if (raw.complete) {
-            await turn();
-            const summary = summarizePropagation(raw.rounds, {
-              now,
-              windowMs,
-              maxExtrapolationMs: status.maxExtrapolationMs,
-              current,
-            });
+            const summary = await summarizePropagationInSteps(
+              raw.rounds,
+              { now, windowMs, maxExtrapolationMs: status.maxExtrapolationMs, current },
+              turn,
+            );
             return {
               ...summary,
               source: 'raw',

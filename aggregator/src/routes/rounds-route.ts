@@ -10,7 +10,7 @@ import { IDENTIFIER_PATTERN } from '@propwatch/shared';
 import type { StoredRound } from '../storage/round-store.js';
 import '../plugins/decorators.js';
 import { MAX_RAW_RESULTS, RAW_RESULTS_PER_SLICE } from '../reads/read-limits.js';
-import { schemaSerializer } from '../reads/serialize-in-slices.js';
+import { jsonList, schemaSerializer, sendJson } from '../reads/serialize-in-slices.js';
 import { ErrorResponse, RoundResponse, RoundsResponse } from './response-schemas.js';
 
 export const MAX_ROUNDS_LIMIT = 500;
@@ -70,10 +70,9 @@ export const roundsRoute: FastifyPluginAsyncTypebox = async (app) => {
           }
           perSlice = Math.max(1, Math.floor((RAW_RESULTS_PER_SLICE * slice.length) / Math.max(1, loaded)));
         }
-        return `{"rounds":[${parts.join(',')}],"truncated":${next < heads.length}}`;
+        return { parts, truncated: next < heads.length };
       });
-      // Already serialized with the route's own round schema, slice by slice; fastify sends a JSON string as it is.
-      return reply.type('application/json; charset=utf-8').send(body as never);
+      return sendJson(reply, ['{"rounds":', ...jsonList(body.parts), `,"truncated":${body.truncated}}`]);
     },
   );
 };
