@@ -110,8 +110,8 @@ export interface RoundStore {
   /** A probe's most recent rounds in its sequence, newest first. */
   recentRoundHeads(probe: string, limit: number): Promise<RoundHead[]>;
   /**
-   * Rollup cells (finished POP results per minute or hour and series) summed per step and group over one slice
-   * [from, to). Callers keep slices small (see rollup-plan.ts) and yield between them.
+   * Rollup cells (finished POP results per series and 1 min, 10 min or 1 h) summed per step and group over one
+   * slice [from, to). Callers keep slices small (see rollup-plan.ts) and yield between them.
    */
   rollupCells(query: RollupQuery): Promise<RollupCellRow[]>;
   /** The stored round and POP result behind the slowest result of `series` in [from, to), if still stored. */
@@ -143,7 +143,7 @@ export interface RoundStore {
   checkWritable(options?: { ballastBytes?: number }): Promise<void>;
   /** Throws when the database files were deleted or replaced under the running process (no write). */
   verifyFiles(): Promise<void>;
-  /** Deletes rounds last received before `olderThan`; returns how many. */
+  /** Deletes rounds last received before `olderThan` (with their rollup cells and series); returns how many rounds. */
   prune(olderThan: number): Promise<number>;
   close(): Promise<void>;
 }
