@@ -177,7 +177,10 @@ describe('long windows from the rollups', () => {
 });
 
 describe('raw reads are capped by POP results', () => {
-  const wide = (round: number) => Array.from({ length: 200 }, (_, i) => pop(`W${i}`, { estimateMs: 100 + round }));
+  const wide = (round: number) =>
+    Array.from({ length: 200 }, (_, i) =>
+      pop(`W${i}`, { lowerMs: 90 + round, upperMs: 110 + round, estimateMs: 100 + round }),
+    );
 
   test('/api/v1/rounds stops before 10,000 POP results and says so; /propagation then uses rollups', async () => {
     const t = start();
