@@ -4,17 +4,24 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Nameserver } from './answer-query.js';
+import { AnswerLog } from './answer-log.js';
+import { resolveAnycast } from './anycast-addresses.js';
 import type { ApiFault, PopStatus, SimApiDeps } from './api/api-deps.js';
 import { ADMIN_PREFIX, API_PREFIX, buildApi } from './api/build-api.js';
+import { type DnsListeners, startDnsListeners } from './dns-listeners.js';
 import type { PopFault } from './faults.js';
 import { GroundTruth } from './ground-truth.js';
 import { type Moment, systemClock } from './moment.js';
-import { PopServer } from './pop-server.js';
+import { PopInstance } from './pop-instance.js';
 import { deriveSeed, mulberry32 } from './prng.js';
 import { PropagationModel } from './propagation-model.js';
 import { type PlannedDelay, Propagator, UnknownPopError } from './propagator.js';
+import { QueryRouter } from './query-router.js';
+import { planReroutes } from './reroutes.js';
 import { type SimNetworkOptions, resolveSimOptions } from './sim-options.js';
-import { resolvePops } from './topology.js';
+import { nsidPatternFor, resolvePops } from './topology.js';
+import { type RerouteEvent, type VantageStatus, VantageTable } from './vantage-table.js';
+import { resolveVantages } from './vantages.js';
 import { ZoneStore } from './zone-store.js';
 
 /** A POP as other processes reach it. */
@@ -25,6 +32,15 @@ export interface SimPop {
   /** Same port for UDP and TCP. */
   port: number;
   nsid: string;
+}
+
+/** An anycast service address: every POP announces it; a vantage's catchment decides which one answers. */
+export interface SimAnycastAddress {
+  /** e.g. `ns1` */
+  name: string;
+  address: string;
+  /** Same port for UDP and TCP, and for every anycast address. */
+  port: number;
 }
 
 export interface SimNetwork {
@@ -38,7 +54,18 @@ export interface SimNetwork {
   seed: number;
   timeScale: number;
   pops: SimPop[];
+  anycast: SimAnycastAddress[];
+  /** A regex (named group `pop`, lower case) mapping the POPs' NSIDs back to their names (`popFromNsid.pattern`). */
+  nsidPattern: string;
   truth: GroundTruth;
+  /** Ground truth per answered query (a ring of `answerLogSize`). */
+  answers: AnswerLog;
+  /** Every vantage (the `default` one of unknown sources last) with its current catchment and counters. */
+  vantages(): VantageStatus[];
+  /** Moves a vantage's catchment for an anycast address (name or IP); throws RerouteError naming what is unknown. */
+  reroute(vantage: string, address: string, pop: string): RerouteEvent;
+  /** Catchment changes so far (the last 1000). */
+  reroutes(): RerouteEvent[];
   /** The fastify app, for app.inject() in tests. */
   app: FastifyInstance;
   setFault(pop: string, fault: PopFault | null): void;
@@ -54,6 +81,11 @@ export interface SimNetwork {
 export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<SimNetwork> {
   const opts = resolveSimOptions(options);
   const defs = resolvePops(options);
+  const anycast = resolveAnycast(
+    options.anycast,
+    defs.map((def) => def.name),
+  );
+  const plan = planReroutes(opts.reroutes, resolveVantages(options, defs, anycast), anycast, defs);
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
   const truth = new GroundTruth();
@@ -75,13 +107,14 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     name: `${def.name.toLowerCase()}.ns.${opts.zone}`,
     address: def.address,
   }));
-  const servers = defs.map(
-    (def) =>
-      new PopServer({
+  const instances = new Map(
+    defs.map((def) => [
+      def.name,
+      new PopInstance({
         def,
-        context: () => ({
+        context: (now) => ({
           zone: opts.zone,
-          snapshot: store.snapshot(propagator.appliedVersion(def.name)),
+          snapshot: store.snapshot(propagator.appliedVersion(def.name, now)),
           identity: def.nsid,
           nameservers,
         }),
@@ -89,7 +122,20 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
         random: mulberry32(deriveSeed(opts.seed, `flaky:${def.name}`)),
         onError: (error) => logger?.debug({ pop: def.name, err: error }, 'bad DNS request'),
       }),
+    ]),
   );
+  const vantages = new VantageTable(plan.vantages, anycast, defs, clock, opts.seed);
+  const answers = new AnswerLog(opts.answerLogSize);
+  const router = new QueryRouter({
+    vantages,
+    instances,
+    answers,
+    clock,
+    vantagesOnUnicast: opts.vantagesOnUnicast,
+    maxPending: opts.maxPendingPerVantage,
+    maxPendingBytes: opts.maxPendingBytesPerVantage,
+    onError: (error) => logger?.error({ err: error }, 'bug in the query router'),
+  });
 
   // History is kept for `historyVersions` versions, but never a version some
   // POP still answers from (a long-stuck POP). Forgetting runs in batches of a
@@ -104,19 +150,21 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     forgottenBelow = cutoff;
   };
 
+  let listeners: DnsListeners | undefined;
   let apiFault: ApiFault | null = null;
   const listPops = (): PopStatus[] =>
     defs.map((def, i) => {
       const version = propagator.appliedVersion(def.name);
       return {
         ...def,
-        port: servers[i]!.port,
+        port: listeners?.unicastPorts[i] ?? def.port,
         fault: propagator.faultOf(def.name),
         appliedVersion: version,
         appliedSerial: store.snapshot(version).serial,
-        counters: { ...servers[i]!.counters },
+        counters: { ...instances.get(def.name)!.counters },
       };
     });
+  const listAnycast = () => (listeners?.anycast ?? []).map(({ name, address, port }) => ({ name, address, port }));
   const deps: SimApiDeps = {
     zone: opts.zone,
     zoneId: opts.zoneId,
@@ -146,19 +194,50 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     },
     truth,
     nameServers: nameservers.map((ns) => ns.name),
+    vantages: {
+      list: () => vantages.list(),
+      names: () => vantages.names(),
+      anycast: () => (listeners?.anycast ?? []).map((a) => ({ ...a })),
+      reroute: (vantage, address, pop) => {
+        const event = vantages.reroute(vantage, address, pop, 'admin');
+        logger?.info(event, 'catchment moved');
+        return event;
+      },
+      reroutes: () => vantages.reroutes(),
+      rerouteCount: () => vantages.rerouteCount(),
+      vantagesOnUnicast: opts.vantagesOnUnicast,
+    },
+    answers,
   };
   const app = buildApi(deps, logger ? { logger } : {});
 
+  const timers = new Set<NodeJS.Timeout>();
   const closeAll = async () => {
     propagator.close();
-    await Promise.allSettled([app.close(), ...servers.map((server) => server.close())]);
+    router.close();
+    for (const timer of timers) clearTimeout(timer);
+    await Promise.allSettled([app.close(), listeners?.close()]);
   };
   try {
-    await Promise.all(servers.map((server) => server.start()));
+    listeners = await startDnsListeners({
+      pops: defs,
+      anycast,
+      anycastPort: opts.anycastPort,
+      route: (request, via) => router.route(request, via),
+      onUnicastError: (pop, error) => instances.get(pop)!.countError(error),
+      onAnycastError: (name, error) => logger?.debug({ anycast: name, err: error }, 'DNS transport trouble'),
+    });
     await app.listen({ host: opts.apiHost, port: opts.apiPort });
   } catch (error) {
     await closeAll();
     throw error;
+  }
+  for (const step of plan.scheduled) {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      logger?.info(vantages.reroute(step.vantage, step.address, step.pop, 'schedule'), 'catchment moved');
+    }, step.atMs);
+    timers.add(timer);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.apiPort;
@@ -178,11 +257,17 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
       name: def.name,
       region: def.region,
       address: def.address,
-      port: servers[i]!.port,
+      port: listeners!.unicastPorts[i]!,
       nsid: def.nsid,
     })),
+    anycast: listAnycast(),
+    nsidPattern: nsidPatternFor(options.nsidTemplate),
     truth,
+    answers,
     app,
+    vantages: () => vantages.list(),
+    reroute: (vantage, address, pop) => vantages.reroute(vantage, address, pop, 'call'),
+    reroutes: () => vantages.reroutes(),
     setFault: (pop, fault) => propagator.setFault(pop, fault),
     getFault: (pop) => propagator.faultOf(pop),
     setApiFault: (fault) => deps.apiFault.set(fault),

@@ -73,13 +73,13 @@ for (const tool of ['dig', 'kdig'] as const) {
         expect(flagsLine(out)).toContain('aa');
         expect(flagsLine(out)).not.toContain('rd');
         expect(out).toContain('"propwatch=1 serial=77 probe=p1"');
-        expect(out).toMatch(/NSID: .*pop-sjc\.sim/);
+        expect(out).toMatch(/NSID: .*sjc1\.sim\.propwatch/);
       });
     }
 
     it('CHAOS TXT id.server and hostname.bind name the POP', async () => {
       for (const name of ['id.server', 'hostname.bind']) {
-        expect((await query('+short', 'CH', 'TXT', name)).trim()).toBe('"pop-sjc.sim"');
+        expect((await query('+short', 'CH', 'TXT', name)).trim()).toBe('"sjc1.sim.propwatch"');
       }
     });
 
@@ -87,7 +87,7 @@ for (const tool of ['dig', 'kdig'] as const) {
       const truncated = await query('+bufsize=512', '+ignore', '+nsid', 'TXT', BIG);
       expect(flagsLine(truncated)).toContain('tc');
       // The truncated answer keeps its OPT record (RFC 6891 §7), NSID included.
-      expect(truncated).toMatch(/NSID: .*pop-sjc\.sim/);
+      expect(truncated).toMatch(/NSID: .*sjc1\.sim\.propwatch/);
       const retried = await query('+bufsize=512', 'TXT', BIG);
       expect(flagsLine(retried)).not.toContain('tc');
       expect(retried.match(/\tTXT\t/g) ?? []).toHaveLength(4);
