@@ -1,82 +1,32 @@
 /**
- * startSimNetwork(): wires the zone store, propagation model, POP servers,
- * ground truth and HTTP API into one running simulated anycast network.
+ * startSimNetwork(): wires the zone store, propagation model, POP instances,
+ * vantages, query router, DNS sockets, ground truth and HTTP API into one
+ * running simulated anycast network.
  */
-import type { FastifyInstance } from 'fastify';
 import type { Nameserver } from './answer-query.js';
 import { AnswerLog } from './answer-log.js';
 import { resolveAnycast } from './anycast-addresses.js';
-import type { ApiFault, PopStatus, SimApiDeps } from './api/api-deps.js';
+import type { PopStatus, SimApiDeps } from './api/api-deps.js';
+import { createApiFaultSlot } from './api/api-fault-slot.js';
+import { vantageDeps } from './api/vantage-deps.js';
 import { ADMIN_PREFIX, API_PREFIX, buildApi } from './api/build-api.js';
 import { type DnsListeners, startDnsListeners } from './dns-listeners.js';
-import type { PopFault } from './faults.js';
 import { GroundTruth } from './ground-truth.js';
-import { type Moment, systemClock } from './moment.js';
+import { systemClock } from './moment.js';
 import { PopInstance } from './pop-instance.js';
 import { deriveSeed, mulberry32 } from './prng.js';
 import { PropagationModel } from './propagation-model.js';
-import { type PlannedDelay, Propagator, UnknownPopError } from './propagator.js';
+import { Propagator, UnknownPopError } from './propagator.js';
 import { QueryRouter } from './query-router.js';
-import { planReroutes } from './reroutes.js';
+import { planReroutes, scheduleReroutes } from './reroutes.js';
+import type { SimNetwork } from './sim-network.js';
 import { type SimNetworkOptions, resolveSimOptions } from './sim-options.js';
 import { nsidPatternFor, resolvePops } from './topology.js';
-import { type RerouteEvent, type VantageStatus, VantageTable } from './vantage-table.js';
+import { VantageTable } from './vantage-table.js';
 import { resolveVantages } from './vantages.js';
 import { ZoneStore } from './zone-store.js';
 
-/** A POP as other processes reach it. */
-export interface SimPop {
-  name: string;
-  region: string;
-  address: string;
-  /** Same port for UDP and TCP. */
-  port: number;
-  nsid: string;
-}
-
-/** An anycast service address: every POP announces it; a vantage's catchment decides which one answers. */
-export interface SimAnycastAddress {
-  /** e.g. `ns1` */
-  name: string;
-  address: string;
-  /** Same port for UDP and TCP, and for every anycast address. */
-  port: number;
-}
-
-export interface SimNetwork {
-  zone: string;
-  zoneId: string;
-  /** Base URL of the Cloudflare v4 subset, e.g. `http://127.0.0.1:PORT/client/v4`. */
-  apiUrl: string;
-  adminUrl: string;
-  apiToken: string;
-  adminToken: string;
-  seed: number;
-  timeScale: number;
-  pops: SimPop[];
-  anycast: SimAnycastAddress[];
-  /** A regex (named group `pop`, lower case) mapping the POPs' NSIDs back to their names (`popFromNsid.pattern`). */
-  nsidPattern: string;
-  truth: GroundTruth;
-  /** Ground truth per answered query (a ring of `answerLogSize`). */
-  answers: AnswerLog;
-  /** Every vantage (the `default` one of unknown sources last) with its current catchment and counters. */
-  vantages(): VantageStatus[];
-  /** Moves a vantage's catchment for an anycast address (name or IP); throws RerouteError naming what is unknown. */
-  reroute(vantage: string, address: string, pop: string): RerouteEvent;
-  /** Catchment changes so far (the last 1000). */
-  reroutes(): RerouteEvent[];
-  /** The fastify app, for app.inject() in tests. */
-  app: FastifyInstance;
-  setFault(pop: string, fault: PopFault | null): void;
-  getFault(pop: string): PopFault | null;
-  setApiFault(fault: ApiFault | null): void;
-  /** Model delays scheduled for a version (ms, already scaled). */
-  plannedDelays(version: number): ReadonlyMap<string, PlannedDelay> | undefined;
-  latestVersion(): { version: number; serial: number; committedAt: Moment };
-  popStatus(): PopStatus[];
-  close(): Promise<void>;
-}
+export type { SimAnycastAddress, SimNetwork, SimPop } from './sim-network.js';
 
 export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<SimNetwork> {
   const opts = resolveSimOptions(options);
@@ -151,7 +101,6 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
   };
 
   let listeners: DnsListeners | undefined;
-  let apiFault: ApiFault | null = null;
   const listPops = (): PopStatus[] =>
     defs.map((def, i) => {
       const version = propagator.appliedVersion(def.name);
@@ -164,7 +113,6 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
         counters: { ...instances.get(def.name)!.counters },
       };
     });
-  const listAnycast = () => (listeners?.anycast ?? []).map(({ name, address, port }) => ({ name, address, port }));
   const deps: SimApiDeps = {
     zone: opts.zone,
     zoneId: opts.zoneId,
@@ -182,40 +130,19 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     },
     listPops,
     setFault: (pop, fault) => propagator.setFault(pop, fault),
-    apiFault: {
-      get: () => apiFault,
-      set: (fault) => (apiFault = fault ? { ...fault } : null),
-      take: () => {
-        if (!apiFault) return null;
-        const taken = { ...apiFault };
-        apiFault = apiFault.count > 1 ? { ...apiFault, count: apiFault.count - 1 } : null;
-        return taken;
-      },
-    },
+    apiFault: createApiFaultSlot(),
     truth,
     nameServers: nameservers.map((ns) => ns.name),
-    vantages: {
-      list: () => vantages.list(),
-      names: () => vantages.names(),
-      anycast: () => (listeners?.anycast ?? []).map((a) => ({ ...a })),
-      reroute: (vantage, address, pop) => {
-        const event = vantages.reroute(vantage, address, pop, 'admin');
-        logger?.info(event, 'catchment moved');
-        return event;
-      },
-      reroutes: () => vantages.reroutes(),
-      rerouteCount: () => vantages.rerouteCount(),
-      vantagesOnUnicast: opts.vantagesOnUnicast,
-    },
+    vantages: vantageDeps(vantages, () => listeners?.anycast ?? [], opts.vantagesOnUnicast, logger),
     answers,
   };
   const app = buildApi(deps, logger ? { logger } : {});
 
-  const timers = new Set<NodeJS.Timeout>();
+  let cancelReroutes = () => {};
   const closeAll = async () => {
     propagator.close();
     router.close();
-    for (const timer of timers) clearTimeout(timer);
+    cancelReroutes();
     await Promise.allSettled([app.close(), listeners?.close()]);
   };
   try {
@@ -232,13 +159,7 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     await closeAll();
     throw error;
   }
-  for (const step of plan.scheduled) {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      logger?.info(vantages.reroute(step.vantage, step.address, step.pop, 'schedule'), 'catchment moved');
-    }, step.atMs);
-    timers.add(timer);
-  }
+  cancelReroutes = scheduleReroutes(plan.scheduled, vantages, logger);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.apiPort;
   const host = opts.apiHost.includes(':') ? `[${opts.apiHost}]` : opts.apiHost;
@@ -257,16 +178,20 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
       name: def.name,
       region: def.region,
       address: def.address,
-      port: listeners!.unicastPorts[i]!,
+      port: listeners.unicastPorts[i]!,
       nsid: def.nsid,
     })),
-    anycast: listAnycast(),
+    anycast: listeners.anycast.map(({ name, address, port }) => ({ name, address, port })),
     nsidPattern: nsidPatternFor(options.nsidTemplate),
     truth,
     answers,
     app,
     vantages: () => vantages.list(),
-    reroute: (vantage, address, pop) => vantages.reroute(vantage, address, pop, 'call'),
+    reroute: (vantage, address, pop) => {
+      const event = vantages.reroute(vantage, address, pop, 'call');
+      logger?.info(event, 'catchment moved');
+      return event;
+    },
     reroutes: () => vantages.reroutes(),
     setFault: (pop, fault) => propagator.setFault(pop, fault),
     getFault: (pop) => propagator.faultOf(pop),

@@ -3,7 +3,9 @@
  * start, `eu-west:ns1=AMS@30s` moves it 30 s after the sim started (wall
  * time, not scaled: a reroute is a routing event, not a propagation delay).
  */
+import type { Logger } from '@propwatch/shared';
 import type { AnycastSpec } from './anycast-addresses.js';
+import type { VantageTable } from './vantage-table.js';
 import { type VantageDefinition, checkPop } from './vantages.js';
 
 export interface RerouteSpec {
@@ -80,4 +82,26 @@ export function planReroutes(
     else scheduled.push({ ...checked, atMs: spec.atMs });
   });
   return { vantages: result, scheduled: scheduled.sort((a, b) => a.atMs! - b.atMs!) };
+}
+
+/** Arms a timer per scheduled reroute (ms after now); returns what cancels those not yet fired. */
+export function scheduleReroutes(
+  scheduled: readonly RerouteSpec[],
+  vantages: VantageTable,
+  logger: Logger | undefined,
+): () => void {
+  const timers = new Set<NodeJS.Timeout>();
+  for (const step of scheduled) {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      // Not inside logger?.info(…): without a logger, optional chaining would skip the reroute itself.
+      const event = vantages.reroute(step.vantage, step.address, step.pop, 'schedule');
+      logger?.info(event, 'catchment moved');
+    }, step.atMs ?? 0);
+    timers.add(timer);
+  }
+  return () => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+  };
 }
