@@ -137,6 +137,30 @@ describe('propwatch-sim CLI', () => {
     expect(await exited).toBe(0);
   });
 
+  it.each([
+    ['sim.yaml', 'us-west eu-west ap-southeast default', '127.0.1.2', 'lhr1.sim.propwatch'],
+    ['compose/sim.yaml', 'us-west us-east me-central sa-east ap-south default', '127.0.1.5', 'sin1.sim.propwatch'],
+  ])(
+    'examples/%s starts with its vantages; a query from one reaches its catchment',
+    async (file, names, source, nsid) => {
+      // The files' fixed ports may be taken on a shared machine: the flags move them, the rest is the file's.
+      const ports = ['--api-port', '0', '--dns-port-base', '0', '--anycast-port', '0'];
+      const config = join(pkg, '..', 'examples', file);
+      const { child, exited, printed } = startCli(['--config', config, '--json', ...ports], /\n/);
+      const info = JSON.parse((await printed).split('\n')[0]!) as {
+        zone: string;
+        anycast: Array<{ address: string; port: number }>;
+        vantages: Array<{ name: string }>;
+      };
+      expect(info.vantages.map((v) => v.name).join(' ')).toBe(names);
+      const ns1 = info.anycast[0]!;
+      const answer = await queryUdp(ns1.address, ns1.port, { name: info.zone, nsid: true, source, timeoutMs: 3000 });
+      expect(answer && nsidText(answer)).toBe(nsid);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    },
+  );
+
   it('prints the vantages, catchments and blind spots in its table; --vantages none leaves the default vantage', async () => {
     const table = startCli(['--time-scale', '0'], /dig -b .*\n/);
     const text = await table.printed;
