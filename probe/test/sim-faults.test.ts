@@ -38,7 +38,7 @@ async function oneRound(probeId: string, fault: Parameters<SimNetwork['setFault'
 describe('probe against sim faults', () => {
   it('stuck: the POP times out at maxWaitMs, censored, and the others propagate', async () => {
     const { pop, others } = await oneRound('stuck1', { kind: 'stuck' });
-    expect(pop).toMatchObject({ state: 'timeout', lowerMs: 1500, failures: 0, nsid: 'pop-lhr.sim' });
+    expect(pop).toMatchObject({ state: 'timeout', lowerMs: 1500, failures: 0, nsid: 'lhr1.sim.propwatch' });
     expect(pop.upperMs).toBeUndefined();
     expect(pop.queries).toBeGreaterThan(20);
     expect(others.every((p) => p.state === 'propagated')).toBe(true);

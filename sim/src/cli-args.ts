@@ -17,6 +17,17 @@ Options:
   --dns-address <addr>    loopback address of the POPs (default 127.0.0.1)
   --dns-port-base <port>  first POP port, others follow; 0 = random (default 0)
   --fault <POP=kind>      slow[:ms] | stuck | down | flaky[:fraction]; repeatable
+  --anycast <default|none>
+                          anycast addresses ns1 127.0.53.1, ns2 127.0.53.2 (default), or none
+  --anycast-port <port>   port of every anycast address, 0 = one random port (default 0)
+  --vantages <default|none>
+                          the five default vantages, or none (every source is the
+                          default vantage: RTT 0); a list goes in the config file
+  --reroute <v:addr=POP[@time]>
+                          set vantage v's catchment for an anycast address, from the
+                          start or at a time after it (e.g. me-central:ns1=FRA@30s);
+                          repeatable
+  --udp-loss <fraction>   UDP queries lost, for every vantage that sets none (default 0)
   --json                  print one JSON line with everything needed to use the sim
   --log-level <level>     pino level for the JSON log on stderr (default info)
   --version               print the version
@@ -52,6 +63,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       'dns-address': { type: 'string' },
       'dns-port-base': { type: 'string' },
       fault: { type: 'string', multiple: true },
+      anycast: { type: 'string' },
+      'anycast-port': { type: 'string' },
+      vantages: { type: 'string' },
+      reroute: { type: 'string', multiple: true },
+      'udp-loss': { type: 'string' },
       'log-level': { type: 'string' },
     },
   });
@@ -62,6 +78,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
       throw new Error(`--${flag} ${JSON.stringify(text)}: expected ${integer ? 'an integer' : 'a number'}`);
     return value;
+  };
+  const word = (flag: string, text: string | undefined) => {
+    if (text === undefined || text === 'default' || text === 'none') return text;
+    throw new Error(`--${flag} ${JSON.stringify(text)}: expected default or none (a list goes in the config file)`);
   };
   const set = (key: keyof SimConfig, value: unknown) => {
     if (value !== undefined) overrides[key] = value;
@@ -81,6 +101,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   set('dnsAddress', values['dns-address']);
   set('dnsPortBase', number('dns-port-base', values['dns-port-base'], true));
   set('faults', values.fault);
+  set('anycast', word('anycast', values.anycast));
+  set('anycastPort', number('anycast-port', values['anycast-port'], true));
+  set('vantages', word('vantages', values.vantages));
+  set('reroutes', values.reroute);
+  set('udpLossRate', number('udp-loss', values['udp-loss'], false));
   set('logLevel', values['log-level']);
   return {
     help: values.help ?? false,

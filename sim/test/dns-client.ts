@@ -30,6 +30,8 @@ export interface QueryOptions {
   nsid?: boolean;
   rd?: boolean;
   timeoutMs?: number;
+  /** Local address to send from (a vantage's source, e.g. 127.0.1.3); default any. */
+  source?: string;
 }
 
 export function buildQuery(options: QueryOptions): Buffer {
@@ -76,14 +78,16 @@ export function queryUdp(address: string, port: number, options: QueryOptions): 
         reject(error as Error);
       }
     });
-    socket.send(query, port, address);
+    const send = () => socket.send(query, port, address);
+    if (options.source === undefined) send();
+    else socket.bind(0, options.source, send);
   });
 }
 
 export function queryTcp(address: string, port: number, options: QueryOptions): Promise<DnsMessage | null> {
   const query = buildQuery(options);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: address, port });
+    const socket = connect({ host: address, port, ...(options.source ? { localAddress: options.source } : {}) });
     const frames = new FrameReader();
     const timer = setTimeout(() => finish(null), options.timeoutMs ?? 1000);
     const finish = (value: DnsMessage | null) => {

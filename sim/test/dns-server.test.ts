@@ -77,7 +77,7 @@ describe('POP DNS server over UDP and TCP', () => {
       expect(edns.edns).toMatchObject({ payloadSize: 1232, version: 0, options: [] });
       expect(nsidText(edns)).toBeUndefined();
       const asked = (await query(pop.address, pop.port, { name: zone, type: RRType.SOA, nsid: true }))!;
-      expect(nsidText(asked)).toBe('pop-sjc.sim');
+      expect(nsidText(asked)).toBe('sjc1.sim.propwatch');
     });
 
     it(`${transport}: CHAOS id.server and hostname.bind give the POP identity`, async () => {
@@ -85,7 +85,7 @@ describe('POP DNS server over UDP and TCP', () => {
         const answer = (await query(pop.address, pop.port, { name, class: RRClass.CH }))!;
         expect(answer.header.rcode).toBe(Rcode.NOERROR);
         expect(answer.answers[0]?.class).toBe(RRClass.CH);
-        expect(txtStrings(answer)).toEqual([['pop-sjc.sim']]);
+        expect(txtStrings(answer)).toEqual([['sjc1.sim.propwatch']]);
       }
     });
 
@@ -142,7 +142,7 @@ describe('POP DNS server over UDP and TCP', () => {
     // The header holds RCODE's low 4 bits (0); the OPT carries the rest (RFC 6891 §6.1.3). DO is echoed (RFC 3225).
     expect(answer[3]! & 0x0f).toBe(0);
     expect(message.edns).toMatchObject({ extendedRcode: 1, version: 0, dnssecOk: true });
-    expect(nsidText(message)).toBe('pop-sjc.sim');
+    expect(nsidText(message)).toBe('sjc1.sim.propwatch');
   });
 
   it('survives malformed queries, counts them, and keeps answering', async () => {

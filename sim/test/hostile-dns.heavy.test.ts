@@ -1,6 +1,8 @@
 /**
  * Hostile DNS against the sim's POPs (issue 9, item 1): more than 100,000
- * random and mutated queries over UDP and TCP (see hostile-packets.ts).
+ * random and mutated queries over UDP and TCP (see hostile-packets.ts), a
+ * third of the datagrams to the anycast addresses, a quarter of them from a
+ * vantage's source (so they cross its delay path first).
  * Afterwards the POPs still answer correctly; no packet blocks the event
  * loop for long (dns2's parser, which the sim used before, took > 1 s on 40 bytes of 0xff); the heap
  * after a full GC does not grow with the number of packets.
@@ -55,6 +57,17 @@ const handled = (transport: 'udp' | 'tcp') =>
     );
 
 async function expectCorrectAnswers(): Promise<void> {
+  for (const [i, anycast] of net.anycast.entries()) {
+    const soa = await queryUdp(anycast.address, anycast.port, {
+      name: net.zone,
+      type: RRType.SOA,
+      nsid: true,
+      source: '127.0.1.1',
+    });
+    expect(soaSerial(soa!)).toBe(2);
+    // us-west's catchment: ns1 → SJC, ns2 → LAX, the two POPs of this network.
+    expect(nsidText(soa!)).toBe(net.pops[i]!.nsid);
+  }
   for (const pop of net.pops) {
     for (const query of [queryUdp, queryTcp]) {
       const soa = await query(pop.address, pop.port, { name: net.zone, type: RRType.SOA, nsid: true });
@@ -74,7 +87,8 @@ async function floodUdp(count: number, seed: number): Promise<number> {
   for (let i = 0; i < 4; i++) {
     const socket = createSocket('udp4');
     socket.on('message', () => undefined); // answers to valid mutations: ignored
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    // The first socket is the us-west vantage's (5 ms RTT): its packets wait on the delay path.
+    await new Promise<void>((resolve) => socket.bind(0, i === 0 ? '127.0.1.1' : '127.0.0.1', resolve));
     sockets.push(socket);
   }
   const start = handled('udp');
@@ -85,8 +99,8 @@ async function floodUdp(count: number, seed: number): Promise<number> {
       const batch = Math.min(200, count - sent);
       for (let i = 0; i < batch; i++) {
         const { packet } = hostilePacket(bases, rng);
-        const pop = net.pops[(sent + i) % net.pops.length]!;
-        sockets[i % sockets.length]!.send(packet, pop.port, pop.address);
+        const target = (sent + i) % 3 === 0 ? net.anycast[(sent + i) % 2]! : net.pops[(sent + i) % net.pops.length]!;
+        sockets[i % sockets.length]!.send(packet, target.port, target.address);
       }
       sent += batch;
       await waitFor(() => handled('udp') - start >= sent - 2, `the POPs to handle ${sent} datagrams`, 10_000).catch(

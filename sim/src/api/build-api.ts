@@ -67,7 +67,12 @@ export function buildApi(deps: SimApiDeps, options: BuildApiOptions = {}): Fasti
 
   app.get('/metrics', async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return renderMetrics(deps.listPops(), deps.store.latest.version);
+    return renderMetrics(
+      deps.listPops(),
+      deps.store.latest.version,
+      deps.vantages.list(),
+      deps.vantages.rerouteCount(),
+    );
   });
 
   app.register(
