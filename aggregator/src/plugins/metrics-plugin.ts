@@ -11,7 +11,8 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     status: () => app.statusTracker.status,
     observations: () => app.statusTracker.evaluation.observations,
     quorum: app.aggregatorConfig.status.quorum,
-    alarmPops: () => findAlarmPops(app.statusTracker.evaluation, app.aggregatorConfig.status.quorum),
+    alarmPops: () =>
+      findAlarmPops(app.statusTracker.evaluation, app.aggregatorConfig.status.quorum).map((breach) => breach.pop),
     lastReports: () => new Map(app.statusTracker.views().map((view) => [view.id, view.lastReportAt])),
   });
   app.decorate('metrics', metrics);
