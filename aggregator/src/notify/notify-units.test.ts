@@ -13,7 +13,7 @@ test.each([
   expect(maskUrl(url)).toBe(expected);
 });
 
-test('payload carries state, previous state, worst and a Slack text with the link', () => {
+test('payload carries state, previous state, worst and a Slack text with the link to the dashboard', () => {
   const base: Status = {
     state: 'ok',
     since: '2025-01-01T00:00:00.000Z',
@@ -36,10 +36,10 @@ test('payload carries state, previous state, worst and a Slack text with the lin
     previousState: 'ok',
     worstMs: 42000,
     thresholdMs: 30000,
-    link: 'https://propwatch.example.com/api/v1/status',
+    link: 'https://propwatch.example.com/',
   });
   expect(payload.text).toBe(
-    ':rotating_light: propwatch ALARM (was ok): LHR not serving serial 1 after 42.0 s (probes p1, p2) <https://propwatch.example.com/api/v1/status|status>',
+    ':rotating_light: propwatch ALARM (was ok): LHR not serving serial 1 after 42.0 s (probes p1, p2) <https://propwatch.example.com/|dashboard>',
   );
 });
 
@@ -60,6 +60,6 @@ test('the Slack text shows a reason that quotes a probe as literal characters: n
   expect(payload.reason).toBe(reason);
   expect(payload.text).toBe(
     ':warning: propwatch DEGRADED (was ok): canary writes failing on probe p1: 403 &lt;!channel&gt; A&amp;B ' +
-      '&lt;https://evil.example|https://dash.cloudflare.com&gt; <https://propwatch.example.com/api/v1/status|status>',
+      '&lt;https://evil.example|https://dash.cloudflare.com&gt; <https://propwatch.example.com/|dashboard>',
   );
 });
