@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { AlertSnapshot } from '../notify/alertmanager-alerts.js';
-import { newMessageId } from '../notify/transition.js';
+import { transitionId } from '../notify/transition.js';
 import { type WebhookTarget, WebhookNotifier } from '../notify/webhook-notifier.js';
 import { findAlarmPops } from '../status/alarm-pops.js';
 import './decorators.js';
@@ -33,7 +33,12 @@ async function notifyPlugin(app: FastifyInstance, options: NotifyPluginOptions):
   });
   app.decorate('webhooks', notifier);
   app.statusTracker.onChange(({ status, previous, evaluation }) =>
-    notifier.notify({ id: newMessageId(), status, previous, alarmPops: findAlarmPops(evaluation, settings.quorum) }),
+    notifier.notify({
+      id: transitionId(previous, status),
+      status,
+      previous,
+      alarmPops: findAlarmPops(evaluation, settings.quorum),
+    }),
   );
   const current = (): AlertSnapshot => {
     const { evaluation } = app.statusTracker;
