@@ -18,6 +18,7 @@ import metricsPlugin from './plugins/metrics-plugin.js';
 import notifyPlugin from './plugins/notify-plugin.js';
 import statusPlugin from './plugins/status-plugin.js';
 import storagePlugin from './plugins/storage-plugin.js';
+import { addApiSchemas } from './routes/api-schemas.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { ingestRoute } from './routes/ingest-route.js';
 import { popsRoute } from './routes/pops-route.js';
@@ -113,6 +114,7 @@ export function build(options: BuildOptions): FastifyInstance {
     pruneIntervalMs: config.storage.pruneIntervalMs,
     fileCheckIntervalMs: config.storage.fileCheckIntervalMs,
   });
+  addApiSchemas(app);
   void app.register(authPlugin);
   void app.register(statusPlugin);
   void app.register(metricsPlugin);

@@ -15,6 +15,8 @@ import {
   type LoadConfigOptions,
   type LoadedConfig,
 } from '@propwatch/shared';
+import { RESERVED_LABELS } from './notify/alertmanager-alerts.js';
+import { describeSecretProblem } from './notify/standard-webhooks.js';
 
 const Ms = (fallback: number, description: string, minimum = 1) =>
   Type.Integer({ minimum, maximum: MAX_DURATION_MS, default: fallback, description });
@@ -179,7 +181,41 @@ export const AggregatorConfigSchema = Type.Object(
         urls: Type.Array(Type.String({ pattern: '^https?://', maxLength: 2048, secret: true }), {
           default: [],
           maxItems: 20,
+          description: 'targets in the slack format, unsigned (shorthand for targets)',
         }),
+        targets: Type.Array(
+          Type.Object(
+            {
+              url: Type.String({ pattern: '^https?://', maxLength: 2048, secret: true }),
+              format: Type.Union([Type.Literal('slack'), Type.Literal('alertmanager')], {
+                default: 'slack',
+                description:
+                  "slack: propwatch's JSON with a Slack text, one POST per state change; alertmanager: " +
+                  "Alertmanager's POST /api/v2/alerts, kept in step with the state",
+              }),
+              secret: Type.Optional(
+                Type.String({
+                  maxLength: 200,
+                  secret: true,
+                  description: 'Standard Webhooks signing secret: whsec_ + base64 of 24-64 random bytes',
+                }),
+              ),
+              labels: Type.Optional(
+                Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 256 }), {
+                  maxProperties: 20,
+                  description: 'alertmanager: labels added to every alert (e.g. the network or team)',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], maxItems: 20 },
+        ),
+        resendMs: Ms(
+          60_000,
+          'alertmanager targets: firing alerts are re-sent this often, each valid for 4 periods',
+          1_000,
+        ),
         timeoutMs: Ms(5_000, 'per-request timeout'),
         maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
         retryBaseMs: Ms(1_000, 'first retry delay; doubles per attempt', 1),
@@ -262,6 +298,7 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
       );
     }
   }
+  checkWebhookTargets(config.webhooks, from);
   const ids = new Set<string>();
   const tokens = new Set<string>();
   const hidden = new HiddenValue('a string', 'it is a secret');
@@ -276,5 +313,46 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
     }
     ids.add(probe.id);
     tokens.add(probe.token);
+  });
+}
+
+/** Signing secrets in the Standard Webhooks format, labels that do not hide which alert it is, 20 targets in all. */
+function checkWebhookTargets(webhooks: AggregatorConfig['webhooks'], from: (key: string) => string): void {
+  const total = webhooks.urls.length + webhooks.targets.length;
+  if (total > 20)
+    throw new ConfigError(
+      'webhooks.targets',
+      new HiddenValue('a list', 'it holds secrets'),
+      `at most 20 targets with webhooks.urls (got ${total})`,
+      from('webhooks.targets'),
+    );
+  webhooks.targets.forEach((target, index) => {
+    const key = (field: string) => `webhooks.targets.${index}.${field}`;
+    if (target.secret !== undefined) {
+      const problem = describeSecretProblem(target.secret);
+      if (problem)
+        throw new ConfigError(
+          key('secret'),
+          new HiddenValue('a string', 'it is a secret'),
+          problem,
+          from(key('secret')),
+        );
+    }
+    for (const label of Object.keys(target.labels ?? {})) {
+      if (target.format !== 'alertmanager')
+        throw new ConfigError(
+          key('labels'),
+          target.labels,
+          'no labels: they are for the alertmanager format',
+          from(key('labels')),
+        );
+      if ((RESERVED_LABELS as readonly string[]).includes(label))
+        throw new ConfigError(
+          `${key('labels')}.${label}`,
+          target.labels?.[label],
+          `a label other than ${RESERVED_LABELS.join(', ')} (propwatch sets those)`,
+          from(key('labels')),
+        );
+    }
   });
 }

@@ -110,10 +110,13 @@ describe('a probe whose wait cannot exceed the threshold', () => {
     await a.ready();
     const doc = (await a.inject('/docs/json')).json() as {
       paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: unknown }> }> } }>;
+      components: { schemas: Record<string, unknown> };
     };
-    const schema = JSON.stringify(
-      doc.paths['/api/v1/probes']!.get.responses['200']!.content['application/json']!.schema,
-    );
+    // The answer is the named schema Probes (components/schemas).
+    expect(doc.paths['/api/v1/probes']!.get.responses['200']!.content['application/json']!.schema).toEqual({
+      $ref: '#/components/schemas/Probes',
+    });
+    const schema = JSON.stringify(doc.components.schemas.Probes);
     expect(schema).toContain('"warnings"');
     expect(schema).toContain('max_wait_not_above_threshold');
     expect(schema).toContain('"maxWaitMs"');

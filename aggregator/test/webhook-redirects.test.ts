@@ -8,8 +8,9 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
+import type { Status } from '@propwatch/shared';
+import type { Transition } from '../src/notify/transition.js';
 import { WebhookNotifier } from '../src/notify/webhook-notifier.js';
-import type { WebhookPayload } from '../src/notify/webhook-payload.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -33,16 +34,21 @@ async function receiver(answer: (request: IncomingMessage, response: ServerRespo
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
 
-const payload: WebhookPayload = {
-  state: 'alarm',
-  previousState: 'ok',
+const ok: Status = {
+  state: 'ok',
   since: '2025-01-01T00:00:00.000Z',
-  reason: 'LHR not serving',
-  worstMs: 90_000,
+  worstMs: 1_000,
   thresholdMs: 60_000,
   worst: { probe: 'p1', pop: 'LHR' },
-  link: 'https://propwatch.example.com/api/v1/status',
-  text: 'alarm',
+  probes: { fresh: 1, expected: 1 },
+  reason: 'fine',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+};
+const transition: Transition = {
+  id: 'msg_redirect-test',
+  status: { ...ok, state: 'alarm', worstMs: 90_000, reason: 'LHR not serving' },
+  previous: ok,
+  alarmPops: [],
 };
 
 function notifierFor(url: string, maxAttempts: number) {
@@ -51,7 +57,10 @@ function notifierFor(url: string, maxAttempts: number) {
     lines.push({ level, fields: fields as Record<string, unknown>, message });
   const counts: string[] = [];
   const notifier = new WebhookNotifier({
-    urls: [url],
+    targets: [{ url, format: 'slack' }],
+    publicUrl: 'https://propwatch.example.com',
+    resendMs: 60_000,
+    now: () => Date.parse('2025-01-01T00:00:00.000Z'),
     timeoutMs: 5_000,
     maxAttempts,
     retryBaseMs: 1,
@@ -69,7 +78,7 @@ test('a 302 is a failed delivery, retried, logged with its masked Location; the 
     response.writeHead(302, { location: '/landing/secret-path/more?token=abc' }).end();
   });
   const { notifier, lines, counts } = notifierFor(`${hook.base}/hooks/secret-hook-part`, 3);
-  notifier.enqueue(payload);
+  notifier.notify(transition);
   await notifier.idle();
 
   expect(counts).toEqual(['failed']);
@@ -87,7 +96,7 @@ test('a 307 loop costs one request per attempt', async () => {
     response.writeHead(307, { location: request.url ?? '/' }).end();
   });
   const { notifier, lines, counts } = notifierFor(`${hook.base}/loop`, 2);
-  notifier.enqueue(payload);
+  notifier.notify(transition);
   await notifier.idle();
 
   expect(counts).toEqual(['failed']);
@@ -106,7 +115,7 @@ test('a 3xx without a Location is still a failure, and a 200 after it is deliver
     response.writeHead(200).end('{}');
   });
   const { notifier, lines, counts } = notifierFor(`${hook.base}/hook`, 3);
-  notifier.enqueue(payload);
+  notifier.notify(transition);
   await notifier.idle();
   expect(counts).toEqual(['delivered']);
   expect(lines.find((l) => l.message === 'webhook attempt failed')?.fields.reason).toBe(

@@ -1,7 +1,8 @@
 /**
  * The alert rules over what the aggregator really exports (issue 12 item 6): an aggregator with quorum 2
  * ingests reports, its gauges are read from /metrics, and promtool runs deploy/prometheus/alerts.yml over 40
- * minutes of those values. One probe lying does not page; quorum probes seeing a POP late or timing out do.
+ * minutes of those values. One probe lying does not page; quorum probes seeing a POP late or timing out do, and
+ * PropwatchAlarm names the POP in its `pop` label.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,16 +76,18 @@ async function scrapeAfter(reports: [ProbeId, RoundReport][]): Promise<Record<st
       expect(response.statusCode, response.body).toBe(200);
     }
     const text = (await app.inject({ url: '/metrics' })).body;
+    // Every sample of these families, keyed by name and labels (`propwatch_alarm_pop{pop="LHR"}`).
     const gauges: Record<string, string> = {};
-    for (const name of [
+    const families = [
       'propwatch_propagation_worst_seconds',
       'propwatch_propagation_worst_any_probe_seconds',
       'propwatch_alarm_threshold_seconds',
-    ])
-      gauges[name] = text
-        .split('\n')
-        .find((line) => line.startsWith(`${name} `))!
-        .slice(name.length + 1);
+      'propwatch_alarm_pop',
+    ];
+    for (const line of text.split('\n')) {
+      const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (match && families.includes(match[1]!)) gauges[`${match[1]}${match[2] ?? ''}`] = match[3]!;
+    }
     return gauges;
   } finally {
     await app.close();
@@ -93,15 +96,16 @@ async function scrapeAfter(reports: [ProbeId, RoundReport][]): Promise<Record<st
 }
 
 const RULES = parse(readFileSync(join(DIR, 'alerts.yml'), 'utf8')) as {
-  groups: { rules: { alert: string; annotations: { description: string } }[] }[];
+  groups: { rules: { alert: string; annotations: { description: string; runbook_url: string } }[] }[];
 };
-const descriptionOf = (alert: string) =>
-  RULES.groups.flatMap((g) => g.rules).find((rule) => rule.alert === alert)!.annotations.description;
+const annotationsOf = (alert: string) => RULES.groups.flatMap((g) => g.rules).find((rule) => rule.alert === alert)!;
 
-/** An alert expected to fire: its severity and rendered summary (the description is the rule's, static). */
+/** An alert expected to fire: its severity, rendered summary and description (default: the rule's, static). */
 interface Expected {
   severity: string;
   summary: string;
+  description?: string;
+  labels?: Record<string, string>;
 }
 
 /** Runs alerts.yml over 40 minutes of `gauges` held constant; promtool checks exactly `expected` fire at 40m. */
@@ -109,24 +113,28 @@ function firingOver(gauges: Record<string, string>, expected: Record<string, Exp
   const dir = mkdtempSync(join(tmpdir(), 'propwatch-rules-'));
   try {
     copyFileSync(join(DIR, 'alerts.yml'), join(dir, 'alerts.yml'));
-    const labels = '{job="propwatch-aggregator",instance="aggregator:8080"}';
+    const target = 'job="propwatch-aggregator",instance="aggregator:8080"';
     const test = {
       rule_files: ['alerts.yml'],
       evaluation_interval: '1m',
       tests: [
         {
           interval: '1m',
-          input_series: Object.entries(gauges).map(([name, value]) => ({
-            series: `${name}${labels}`,
+          input_series: Object.entries(gauges).map(([series, value]) => ({
+            series: series.includes('{') ? series.replace('{', `{${target},`) : `${series}{${target}}`,
             // Written out: promtool's `aXn` expansion does not take +Inf.
             values: Array.from({ length: 41 }, () => value).join(' '),
           })),
           alert_rule_test: Object.entries(expected).map(([alertname, severities]) => ({
             eval_time: '40m',
             alertname,
-            exp_alerts: severities.map(({ severity, summary }) => ({
-              exp_labels: { severity, job: 'propwatch-aggregator', instance: 'aggregator:8080' },
-              exp_annotations: { summary, description: descriptionOf(alertname) },
+            exp_alerts: severities.map(({ severity, summary, description, labels: extra }) => ({
+              exp_labels: { severity, job: 'propwatch-aggregator', instance: 'aggregator:8080', ...extra },
+              exp_annotations: {
+                summary,
+                description: description ?? annotationsOf(alertname).annotations.description,
+                runbook_url: annotationsOf(alertname).annotations.runbook_url,
+              },
             })),
           })),
         },
@@ -154,8 +162,10 @@ describe.skipIf(!existsSync(PROMTOOL))("alert rules on the aggregator's own metr
     expect(gauges.propwatch_propagation_worst_seconds).toBe('1');
     // The pending bound keeps growing with the aggregator's clock since the report (a few ms here).
     expect(Number(gauges.propwatch_propagation_worst_any_probe_seconds)).toBeGreaterThanOrEqual(86_400);
+    expect(gauges['propwatch_alarm_pop{pop="LHR"}']).toBe('0');
     const { status, output } = firingOver(gauges, {
       PropwatchPropagationSlow: [],
+      PropwatchAlarm: [],
       PropwatchPropagationSlowSingleProbe: [
         { severity: 'info', summary: 'one probe alone has seen a POP over the alarm threshold for 30 minutes' },
       ],
@@ -171,8 +181,20 @@ describe.skipIf(!existsSync(PROMTOOL))("alert rules on the aggregator's own metr
       ['p2', late('p2')],
     ]);
     expect(slow.propwatch_propagation_worst_seconds).toBe('75');
+    expect(slow['propwatch_alarm_pop{pop="LHR"}']).toBe('1');
+    const lhrDescription =
+      'At least status.quorum probes see LHR over the alarm threshold (or not serving at all within their wait). ' +
+      'GET /api/v1/status gives the reason: serial, how late, which probes.';
     const paged = firingOver(slow, {
       PropwatchPropagationSlow: [{ severity: 'critical', summary: 'DNS changes take 1m 15s to reach the slowest POP' }],
+      PropwatchAlarm: [
+        {
+          severity: 'critical',
+          summary: 'propwatch alarm: POP LHR is not serving new DNS changes in time',
+          description: lhrDescription,
+          labels: { pop: 'LHR' },
+        },
+      ],
       PropwatchPropagationSlowSingleProbe: [],
     });
     expect(paged.status, paged.output).toBe(0);

@@ -3,14 +3,14 @@
  * then stop cleanly (the round in flight is abandoned, spooled reports stay
  * on disk for the next start).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { collectSecrets, ConfigError, createLogger, maskSecrets, PROPWATCH_VERSION } from '@propwatch/shared';
 import { formatRoundTable } from './cli/format-table.js';
 import { loadProbeConfig, ProbeConfig } from './config.js';
 import { createProbe } from './create-probe.js';
-import type { ProbeMetrics } from './metrics/probe-metrics.js';
+import { serveMetrics } from './metrics/serve-metrics.js';
 
 const HELP = `propwatch-probe ${PROPWATCH_VERSION}
 Writes a fresh serial into the canary TXT record, polls every POP until each
@@ -131,30 +131,4 @@ function nsToMs(ns: bigint): number {
 async function waitForDelivery(spool: { size: number }, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (spool.size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
-function serveMetrics(
-  metrics: ProbeMetrics,
-  host: string,
-  port: number,
-  logger: { info: (o: object, m: string) => void },
-): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url !== '/metrics') return void response.writeHead(404).end('not found\n');
-    metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      (error: Error) => response.writeHead(500).end(`${error.message}\n`),
-    );
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      logger.info(
-        { metrics: `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics` },
-        'metrics listening',
-      );
-      resolve(server);
-    });
-  });
 }

@@ -7,3 +7,4 @@ export * from './version.js';
 export * from './backoff.js';
 export * from './log-level.js';
 export * from './text/index.js';
+export * from './metrics/process-metrics.js';

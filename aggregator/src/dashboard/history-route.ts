@@ -20,7 +20,10 @@ import { MAX_RAW_RESULTS, RAW_RESULTS_PER_SLICE, RAW_WINDOW_MAX_MS, rollupLimits
 import { readRollupHistory } from '../reads/rollup-history.js';
 import { planHistory } from '../rollup/rollup-plan.js';
 import { WindowParameter, parseWindow } from '../routes/read-window.js';
+import { READ_SECURITY } from '../plugins/openapi-shape.js';
+import { BAD_QUERY_EXAMPLE, HISTORY_EXAMPLE, READ_BUSY_EXAMPLE } from '../routes/response-examples.js';
 import { ErrorResponse } from '../routes/response-schemas.js';
+import { answer } from '../routes/schema-refs.js';
 import { jsonList, schemaSerializer, sendJson, serializeInSlices } from '../reads/serialize-in-slices.js';
 import { HistoryPoint, HistoryResponse, HistorySeries } from './history-schema.js';
 import { buildWorstHistory } from './worst-history.js';
@@ -43,6 +46,8 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.requireReadToken,
       schema: {
+        operationId: 'getHistory',
+        security: READ_SECURITY,
         summary: 'Propagation over time: per-round worst points (≤ 1 h) and per-step rollup series (dashboard)',
         querystring: Type.Object(
           {
@@ -57,7 +62,20 @@ export const historyRoute: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: HistoryResponse, '4xx': ErrorResponse, 503: ErrorResponse },
+        response: {
+          200: answer(HistoryResponse, 'worst points per round and rollup series per step', HISTORY_EXAMPLE),
+          '4xx': answer(
+            ErrorResponse,
+            'a bad or too large window, by, probe or pop (400 PROPWATCH_BAD_QUERY, PROPWATCH_READ_TOO_LARGE); ' +
+              'the read token missing or wrong (401)',
+            BAD_QUERY_EXAMPLE,
+          ),
+          503: answer(
+            ErrorResponse,
+            'too many long reads at once (PROPWATCH_READ_BUSY): retry after Retry-After',
+            READ_BUSY_EXAMPLE,
+          ),
+        },
       },
     },
     async (request, reply) => {

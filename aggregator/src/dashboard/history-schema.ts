@@ -28,26 +28,31 @@ export const HistoryPoint = Type.Object({
   kind: Type.String({ description: 'measured | lower-bound (still pending) | censored (timeout)' }),
 });
 
-export const HistoryResponse = Type.Object({
-  windowMs: Type.Number(),
-  alarmAboveMs: Type.Number(),
-  clearBelowMs: Type.Number(),
-  points: Type.Array(HistoryPoint, { description: 'worst POP per round from the raw rounds: windows up to 1 h only' }),
-  pointsComplete: Type.Boolean({
-    description: 'false when the window is over an hour (no points) or its raw rounds exceed 10,000 POP results',
-  }),
-  rollup: Type.Object({
-    level: Type.Union([Type.Literal('1m'), Type.Literal('10m'), Type.Literal('1h')], {
-      description: 'length of the stored cells read',
+export const HistoryResponse = Type.Object(
+  {
+    windowMs: Type.Number(),
+    alarmAboveMs: Type.Number(),
+    clearBelowMs: Type.Number(),
+    points: Type.Array(HistoryPoint, {
+      description: 'worst POP per round from the raw rounds: windows up to 1 h only',
     }),
-    stepMs: Type.Number({ description: 'length of one step' }),
-    from: Type.Number({ description: 'start of the first step, ms since epoch' }),
-    to: Type.Number({ description: 'end of the last step (it holds now), ms since epoch' }),
-    by: Type.Union([Type.Literal('probe'), Type.Literal('pop'), Type.Literal('all')]),
-    percentiles: Type.Literal('bucket-interpolated', {
-      description: 'linear within the histogram bucket holding the rank (bounds 50 ms … 300 s), clamped to min/max',
+    pointsComplete: Type.Boolean({
+      description: 'false when the window is over an hour (no points) or its raw rounds exceed 10,000 POP results',
     }),
-    at: Type.Array(Type.Number(), { description: 'start of every step, gaps included' }),
-    series: Type.Array(HistorySeries),
-  }),
-});
+    rollup: Type.Object({
+      level: Type.Union([Type.Literal('1m'), Type.Literal('10m'), Type.Literal('1h')], {
+        description: 'length of the stored cells read',
+      }),
+      stepMs: Type.Number({ description: 'length of one step' }),
+      from: Type.Number({ description: 'start of the first step, ms since epoch' }),
+      to: Type.Number({ description: 'end of the last step (it holds now), ms since epoch' }),
+      by: Type.Union([Type.Literal('probe'), Type.Literal('pop'), Type.Literal('all')]),
+      percentiles: Type.Literal('bucket-interpolated', {
+        description: 'linear within the histogram bucket holding the rank (bounds 50 ms … 300 s), clamped to min/max',
+      }),
+      at: Type.Array(Type.Number(), { description: 'start of every step, gaps included' }),
+      series: Type.Array(HistorySeries),
+    }),
+  },
+  { $id: 'History' },
+);

@@ -2,8 +2,9 @@
  * The aggregator's Prometheus metrics, on a Registry of their own (never the
  * global one, so several apps in one process — tests — do not collide).
  */
+import * as promClient from 'prom-client';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AlarmState, Status } from '@propwatch/shared';
+import { registerProcessMetrics, type AlarmState, type Status } from '@propwatch/shared';
 import type { Observation } from '../analysis/observations.js';
 import { quorumWorstMs } from '../status/quorum-worst.js';
 import type { UpsertResult } from '../storage/round-store.js';
@@ -34,8 +35,10 @@ export interface MetricsSources {
   observations: () => readonly Observation[];
   /** status.quorum */
   quorum: number;
+  /** The POPs the alarm is raised on (findAlarmPops), empty unless the state is alarm. */
+  alarmPops: () => readonly string[];
+  /** Aggregator clock (ms) of each configured probe's last accepted report, null if never. */
   lastReports: () => ReadonlyMap<string, number | null>;
-  now: () => number;
 }
 
 export class AggregatorMetrics {
@@ -47,6 +50,8 @@ export class AggregatorMetrics {
   readonly ingestReports: Counter<'result'>;
   readonly ingestDuration: Histogram;
   readonly webhookDeliveries: Counter<'result'>;
+  /** (probe, POP) pairs whose series exist (seeSeries). */
+  readonly #seen = new Set<string>();
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -100,15 +105,31 @@ export class AggregatorMetrics {
         for (const state of ALARM_STATES) this.set({ state }, state === current ? 1 : 0);
       },
     });
+    // A timestamp, not an age: the sample changes only when a report arrives, so Prometheus stores it cheaply and
+    // `time() - …` gives the age at evaluation time (an age is stale by the scrape interval when read).
+    // One series per POP so the alert names it (a `pop` label to route and group on); 0 for the other POPs observed.
     new Gauge({
-      name: 'propwatch_probe_last_report_age_seconds',
-      help: 'Seconds since the last accepted report of each configured probe (+Inf if never).',
+      name: 'propwatch_alarm_pop',
+      help:
+        '1 for each POP the alarm is raised on (seen over the threshold in force by at least status.quorum ' +
+        'probes), 0 for the other POPs observed; all 0 unless propwatch_alarm_state{state="alarm"} is 1.',
+      labelNames: ['pop'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { pop } of sources.observations()) this.set({ pop }, 0);
+        for (const pop of sources.alarmPops()) this.set({ pop }, 1);
+      },
+    });
+    new Gauge({
+      name: 'propwatch_probe_last_report_timestamp_seconds',
+      help:
+        "Unix time (aggregator clock) of each configured probe's last accepted report; 0 if it never reported " +
+        'within retention.',
       labelNames: ['probe'],
       registers,
       collect() {
-        const now = sources.now();
-        for (const [probe, at] of sources.lastReports())
-          this.set({ probe }, at === null ? Number.POSITIVE_INFINITY : Math.max(0, now - at) / 1000);
+        for (const [probe, at] of sources.lastReports()) this.set({ probe }, at === null ? 0 : at / 1000);
       },
     });
     this.timeouts = new Counter({
@@ -151,6 +172,21 @@ export class AggregatorMetrics {
     for (const probe of sources.probeIds) this.writeFailures.inc({ probe }, 0);
     for (const result of INGEST_RESULTS) this.ingestReports.inc({ result }, 0);
     for (const result of ['delivered', 'failed', 'dropped']) this.webhookDeliveries.inc({ result }, 0);
+    registerProcessMetrics(promClient, this.registry, 'propwatch_build_info');
+  }
+
+  /**
+   * Creates a (probe, POP) pair's series at 0 the first time it is named, so its first timeout, failure or
+   * observation is an increase Prometheus can see: a counter that appears already at 1 is invisible to
+   * increase() and rate(), which need two samples (the first timeout of a pair never alerted).
+   */
+  seeSeries(probe: string, pop: string): void {
+    const key = `${probe}\u0000${pop}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    this.timeouts.inc({ probe, pop }, 0);
+    this.queryFailures.inc({ probe, pop }, 0);
+    this.propagation.zero({ probe, pop });
   }
 
   /** Drops every series of a (probe, POP) not seen within retention, so /metrics does not grow without bound. */
@@ -161,6 +197,7 @@ export class AggregatorMetrics {
   /** Counts what an accepted report newly tells (once per POP result). */
   recordUpsert(result: UpsertResult): void {
     const probe = result.current.probe.id;
+    for (const { pop } of result.current.pops) this.seeSeries(probe, pop);
     const transitions = findTransitions(result);
     for (const { pop, ms } of transitions.propagated) this.propagation.observe({ probe, pop }, ms / 1000);
     for (const pop of transitions.timeouts) this.timeouts.inc({ probe, pop });

@@ -10,7 +10,10 @@ import type { TSchema } from 'typebox';
 
 /** The route's compiled (fast-json-stringify) serializer for `schema`; fastify caches it per route. */
 export function schemaSerializer(reply: FastifyReply, schema: TSchema): (value: unknown) => string {
-  const serialize = reply.compileSerializationSchema(schema as unknown as Record<string, unknown>);
+  // A named schema is registered with the app (routes/api-schemas.ts): compile a reference to it, not a second copy.
+  const id = (schema as { $id?: unknown }).$id;
+  const compiled = typeof id === 'string' ? { $ref: `${id}#` } : (schema as unknown as Record<string, unknown>);
+  const serialize = reply.compileSerializationSchema(compiled);
   return (value) => serialize(value as Record<string, unknown>);
 }
 

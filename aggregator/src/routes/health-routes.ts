@@ -4,17 +4,42 @@
  * WAL space SQLite already has, while reports fail). Both open, no token, so the reason names no path.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
 import { RECOVERY_BALLAST_BYTES } from '../storage/write-health.js';
 import '../plugins/decorators.js';
-
-const Health = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()) });
+import { HEALTHY_EXAMPLE, NOT_READY_EXAMPLE, READY_EXAMPLE } from './response-examples.js';
+import { Health } from './response-schemas.js';
+import { answer } from './schema-refs.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: Health } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        operationId: 'getLiveness',
+        summary: 'Liveness',
+        security: [],
+        response: { 200: answer(Health, 'the process answers', HEALTHY_EXAMPLE) },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
   app.get(
     '/readyz',
-    { schema: { summary: 'Readiness: storage writes are durable', response: { 200: Health, 503: Health } } },
+    {
+      schema: {
+        operationId: 'getReadiness',
+        summary: 'Readiness: storage writes are durable',
+        security: [],
+        response: {
+          200: answer(Health, 'storage took a real write just now', READY_EXAMPLE),
+          503: answer(
+            Health,
+            'storage cannot be written: take this instance out of the load balancer',
+            NOT_READY_EXAMPLE,
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const failing = app.writeHealth.failure !== null;
       try {

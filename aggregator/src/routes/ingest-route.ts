@@ -12,7 +12,9 @@ import { badReport, forbidden, popRefused, roundConflict, storageUnavailable } f
 import type { IngestResult } from '../metrics/aggregator-metrics.js';
 import '../plugins/decorators.js';
 import { RoundConflictError } from '../storage/round-store.js';
+import { BAD_REPORT_EXAMPLE, INGEST_ACK_EXAMPLE, STORAGE_UNAVAILABLE_EXAMPLE } from './response-examples.js';
 import { ErrorResponse, IngestAck } from './response-schemas.js';
+import { answer } from './schema-refs.js';
 import { checkStartedAt } from './started-at-check.js';
 
 const RESULT_BY_STATUS: Record<number, IngestResult> = {
@@ -50,10 +52,25 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
           });
       },
       schema: {
+        operationId: 'ingestRound',
         summary: 'Ingest a round report (progress or final); idempotent by (probe id, round id)',
-        security: [{ bearer: [] }],
+        security: [{ probeToken: [] }],
         body: RoundReport,
-        response: { 200: IngestAck, '4xx': ErrorResponse, 503: ErrorResponse },
+        response: {
+          200: answer(IngestAck, 'stored (committed before this answer) or already stored', INGEST_ACK_EXAMPLE),
+          '4xx': answer(
+            ErrorResponse,
+            'an invalid or inconsistent report (400), a missing or unknown probe token (401), a report for another ' +
+              'probe (403), a round id reused for another round (409), too large (413), not JSON (415), over the ' +
+              "probe's rate (429, with Retry-After); nothing was stored",
+            BAD_REPORT_EXAMPLE,
+          ),
+          503: answer(
+            ErrorResponse,
+            'storage refused the write (PROPWATCH_STORAGE_UNAVAILABLE): nothing was stored, retry (the probe spools)',
+            STORAGE_UNAVAILABLE_EXAMPLE,
+          ),
+        },
       },
     },
     async (request) => {

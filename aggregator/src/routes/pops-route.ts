@@ -9,7 +9,10 @@ import { findWorst } from '../analysis/worst-case.js';
 import '../plugins/decorators.js';
 import { rollupLimits } from '../reads/read-limits.js';
 import { planSummary } from '../rollup/rollup-plan.js';
+import { READ_SECURITY } from '../plugins/openapi-shape.js';
+import { POPS_EXAMPLE, READ_BUSY_EXAMPLE, UNAUTHORIZED_EXAMPLE } from './response-examples.js';
 import { ErrorResponse, PopsResponse } from './response-schemas.js';
+import { answer } from './schema-refs.js';
 
 export const popsRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { analysis, limits, expectedPops } = app.aggregatorConfig;
@@ -18,8 +21,22 @@ export const popsRoute: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.requireReadToken,
       schema: {
+        operationId: 'listPops',
         summary: 'POPs seen in the analysis window',
-        response: { 200: PopsResponse, '4xx': ErrorResponse, 503: ErrorResponse },
+        security: READ_SECURITY,
+        response: {
+          200: answer(
+            PopsResponse,
+            'POPs seen, with targets and current worst figure; expected POPs unseen',
+            POPS_EXAMPLE,
+          ),
+          '4xx': answer(ErrorResponse, 'the read token is missing or wrong (401)', UNAUTHORIZED_EXAMPLE),
+          503: answer(
+            ErrorResponse,
+            'too many long reads at once (PROPWATCH_READ_BUSY): retry after Retry-After',
+            READ_BUSY_EXAMPLE,
+          ),
+        },
       },
     },
     async () => {

@@ -2,7 +2,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import '../plugins/decorators.js';
 import { checkProbeWait } from '../status/wait-warnings.js';
+import { READ_SECURITY } from '../plugins/openapi-shape.js';
+import { PROBES_EXAMPLE, UNAUTHORIZED_EXAMPLE } from './response-examples.js';
 import { ErrorResponse, ProbesResponse } from './response-schemas.js';
+import { answer } from './schema-refs.js';
 
 export const probesRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { probes: configured, status } = app.aggregatorConfig;
@@ -10,7 +13,15 @@ export const probesRoute: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/probes',
     {
       onRequest: app.requireReadToken,
-      schema: { summary: 'Probes and their freshness', response: { 200: ProbesResponse, '4xx': ErrorResponse } },
+      schema: {
+        operationId: 'listProbes',
+        summary: 'Probes and their freshness',
+        security: READ_SECURITY,
+        response: {
+          200: answer(ProbesResponse, 'configured and reporting probes, by id', PROBES_EXAMPLE),
+          '4xx': answer(ErrorResponse, 'the read token is missing or wrong (401)', UNAUTHORIZED_EXAMPLE),
+        },
+      },
     },
     async () => {
       const now = app.clock.now();

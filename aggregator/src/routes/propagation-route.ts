@@ -16,7 +16,10 @@ import { MAX_RAW_RESULTS, RAW_RESULTS_PER_SLICE, RAW_WINDOW_MAX_MS, rollupLimits
 import { summarizeRollups } from '../reads/rollup-summary.js';
 import { LEVEL_MS, planSummary } from '../rollup/rollup-plan.js';
 import { WindowParameter, parseWindow } from './read-window.js';
+import { READ_SECURITY } from '../plugins/openapi-shape.js';
+import { BAD_QUERY_EXAMPLE, PROPAGATION_EXAMPLE, READ_BUSY_EXAMPLE } from './response-examples.js';
 import { ErrorResponse, PropagationResponse } from './response-schemas.js';
+import { answer } from './schema-refs.js';
 
 export const propagationRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { analysis, status, storage, limits } = app.aggregatorConfig;
@@ -25,12 +28,27 @@ export const propagationRoute: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.requireReadToken,
       schema: {
+        operationId: 'getPropagation',
         summary: 'Propagation percentiles over a window',
+        security: READ_SECURITY,
         querystring: Type.Object(
           { window: Type.Optional(WindowParameter('analysis.windowMs')) },
           { additionalProperties: false },
         ),
-        response: { 200: PropagationResponse, '4xx': ErrorResponse, 503: ErrorResponse },
+        response: {
+          200: answer(PropagationResponse, 'percentiles overall, per POP and per probe', PROPAGATION_EXAMPLE),
+          '4xx': answer(
+            ErrorResponse,
+            'a bad or too large window (400 PROPWATCH_BAD_QUERY, PROPWATCH_READ_TOO_LARGE); ' +
+              'the read token missing or wrong (401)',
+            BAD_QUERY_EXAMPLE,
+          ),
+          503: answer(
+            ErrorResponse,
+            'too many long reads at once (PROPWATCH_READ_BUSY): retry after Retry-After',
+            READ_BUSY_EXAMPLE,
+          ),
+        },
       },
     },
     async (request) => {

@@ -11,7 +11,10 @@ import type { StoredRound } from '../storage/round-store.js';
 import '../plugins/decorators.js';
 import { MAX_RAW_RESULTS, RAW_RESULTS_PER_SLICE } from '../reads/read-limits.js';
 import { jsonList, schemaSerializer, sendJson } from '../reads/serialize-in-slices.js';
+import { READ_SECURITY } from '../plugins/openapi-shape.js';
+import { READ_BUSY_EXAMPLE, ROUNDS_EXAMPLE, UNAUTHORIZED_EXAMPLE } from './response-examples.js';
 import { ErrorResponse, RoundResponse, RoundsResponse } from './response-schemas.js';
+import { answer } from './schema-refs.js';
 
 export const MAX_ROUNDS_LIMIT = 500;
 
@@ -29,7 +32,9 @@ export const roundsRoute: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.requireReadToken,
       schema: {
+        operationId: 'listRounds',
         summary: 'Recent rounds with POP results',
+        security: READ_SECURITY,
         querystring: Type.Object(
           {
             probe: Type.Optional(Type.String({ pattern: IDENTIFIER_PATTERN, description: 'only this probe' })),
@@ -37,7 +42,19 @@ export const roundsRoute: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: RoundsResponse, '4xx': ErrorResponse, 503: ErrorResponse },
+        response: {
+          200: answer(RoundsResponse, 'rounds newest first, each with its POP results', ROUNDS_EXAMPLE),
+          '4xx': answer(
+            ErrorResponse,
+            'a bad probe or limit (400 PROPWATCH_BAD_QUERY); the read token missing or wrong (401)',
+            UNAUTHORIZED_EXAMPLE,
+          ),
+          503: answer(
+            ErrorResponse,
+            'too many long reads at once (PROPWATCH_READ_BUSY): retry after Retry-After',
+            READ_BUSY_EXAMPLE,
+          ),
+        },
       },
     },
     async (request, reply) => {

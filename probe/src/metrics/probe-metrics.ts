@@ -2,8 +2,9 @@
  * The probe's own Prometheus metrics (a Registry per probe instance). The
  * aggregator holds the fleet view; these help when one probe misbehaves.
  */
-import type { RoundReport } from '@propwatch/shared';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerProcessMetrics, type RoundReport } from '@propwatch/shared';
+import * as promClient from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QuerierStats } from '../querier/results.js';
 
 type SocketStats = QuerierStats['sockets'];
@@ -101,7 +102,7 @@ export class ProbeMetrics {
     for (const state of ['complete', 'write_failed']) this.rounds.labels(state).inc(0);
     for (const result of ['delivered', 'retry', 'rejected']) this.deliveries.labels(result).inc(0);
     for (const reason of ['invalid', 'spool_error']) this.notSpooled.labels(reason).inc(0);
-    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
+    if (withProcessMetrics) registerProcessMetrics(promClient, this.registry, 'propwatch_probe_build_info');
   }
 
   /** Where the socket counters come from: the querier's stats. */

@@ -1,0 +1,34 @@
+/** Every named schema of the API, added to the app once before the routes that reference them (schema-refs.ts). */
+import type { FastifyInstance } from 'fastify';
+import { Status } from '@propwatch/shared';
+import { HistoryResponse } from '../dashboard/history-schema.js';
+import {
+  ErrorResponse,
+  Health,
+  IngestAck,
+  ObservationSchema,
+  PopsResponse,
+  ProbesResponse,
+  PropagationResponse,
+  RoundResponse,
+  RoundsResponse,
+} from './response-schemas.js';
+import type { TSchema } from 'typebox';
+
+export const API_SCHEMAS: readonly TSchema[] = [
+  Status,
+  ErrorResponse,
+  Health,
+  IngestAck,
+  ObservationSchema,
+  PropagationResponse,
+  RoundResponse,
+  RoundsResponse,
+  PopsResponse,
+  ProbesResponse,
+  HistoryResponse,
+];
+
+export function addApiSchemas(app: FastifyInstance): void {
+  for (const schema of API_SCHEMAS) app.addSchema(schema);
+}
