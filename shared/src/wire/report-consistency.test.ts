@@ -41,6 +41,9 @@ const report = (round: Partial<RoundReport['round']> = {}): RoundReport => ({
 
 const pops = (...list: Partial<PopResult>[]) => ({ pops: list.map((fields) => propagated(fields)) });
 
+/** The fields of a result that came through the anycast target `via`. */
+const anycast = (via: string): Partial<PopResult> => ({ via, targetKind: 'anycast', target: '198.51.100.1:53' });
+
 describe('findInconsistencies', () => {
   it('accepts what the probe sends: propagated, pending, failing and timeout POPs, the same POP under two targets', () => {
     const running = report(
@@ -59,6 +62,34 @@ describe('findInconsistencies', () => {
     });
     expect(findInconsistencies(complete)).toEqual([]);
     expect(findInconsistencies(report({ state: 'write_failed', pops: [], write: { submitToAckMs: 3 } }))).toEqual([]);
+  });
+
+  it('accepts anycast results: a reroute (old instance rerouted, new one with its own bounds), an instance seen through two addresses, an unreachable address, unicast beside them', () => {
+    const none = { upperMs: undefined, estimateMs: undefined };
+    const complete = report({
+      state: 'complete',
+      elapsedMs: 30_000,
+      ...pops(
+        { ...anycast('ns1'), pop: 'LHR', state: 'rerouted', lowerMs: 1200, ...none },
+        { ...anycast('ns1'), pop: 'AMS', lowerMs: 0, upperMs: 1900, estimateMs: 950 },
+        { ...anycast('ns2'), target: '198.51.100.2:53', pop: 'AMS', lowerMs: 1500, upperMs: 1700, estimateMs: 1600 },
+        { ...anycast('ns3'), target: '198.51.100.3:53', pop: 'ns3', state: 'unreachable', lowerMs: 30_000, ...none },
+        { ...anycast('ns4'), target: '198.51.100.4:53', pop: 'FRA', state: 'timeout', lowerMs: 30_000, ...none },
+        { pop: 'FRA-mgmt', via: 'FRA-mgmt', targetKind: 'unicast', target: '192.0.2.101:53' },
+        { pop: 'SYD', target: '192.0.2.102:53', state: 'unreachable', lowerMs: 29_000, ...none },
+      ),
+    });
+    expect(Compile(RoundReport).Check(complete)).toBe(true);
+    expect(findInconsistencies(complete)).toEqual([]);
+    // While the round runs an instance the catchment left is rerouted beside the pending new one.
+    const running = report(
+      pops(
+        { ...anycast('ns1'), pop: 'LHR', state: 'rerouted', lowerMs: 1200, ...none },
+        { ...anycast('ns1'), pop: 'AMS', state: 'pending', lowerMs: 1400, ...none },
+        { ...anycast('ns2'), target: '198.51.100.2:53', pop: 'ns2', state: 'failing', lowerMs: 0, ...none },
+      ),
+    );
+    expect(findInconsistencies(running)).toEqual([]);
   });
 
   it('tolerates what is odd but harmless: a non-midpoint estimate, a hit after a capped elapsedMs, no maxWaitMs', () => {
@@ -140,7 +171,55 @@ describe('findInconsistencies', () => {
         ...pops({ state: 'pending', lowerMs: 0, upperMs: undefined, estimateMs: undefined }),
       }),
       '/round/pops/0/state',
-      'expected "propagated" or "timeout" in a complete round (got "pending")',
+      'expected "propagated", "timeout", "rerouted" or "unreachable" in a complete round (got "pending")',
+    ],
+    [
+      'a rerouted unicast target',
+      report(pops({ state: 'rerouted', lowerMs: 300, upperMs: undefined, estimateMs: undefined, via: 'LHR' })),
+      '/round/pops/0/targetKind',
+      'expected "anycast" for a rerouted POP: only an anycast target\'s catchment can move (got "unicast")',
+    ],
+    [
+      'a rerouted instance with an upper bound',
+      report(pops({ ...anycast('ns1'), state: 'rerouted', lowerMs: 300, estimateMs: undefined })),
+      '/round/pops/0/upperMs',
+      'expected nothing for a rerouted POP: only a propagated one has upperMs (got 450)',
+    ],
+    [
+      'a rerouted instance censored after the time elapsed',
+      report(pops({ ...anycast('ns1'), state: 'rerouted', lowerMs: 1600, upperMs: undefined, estimateMs: undefined })),
+      '/round/pops/0/lowerMs',
+      'expected at most round.elapsedMs 1500 for a rerouted POP: a lower bound cannot exceed the time elapsed (got 1600)',
+    ],
+    [
+      'an unreachable target with an estimate',
+      report(pops({ pop: 'ns1', ...anycast('ns1'), state: 'unreachable', lowerMs: 1500, upperMs: undefined })),
+      '/round/pops/0/estimateMs',
+      'expected nothing for an unreachable POP: only a propagated one has estimateMs (got 425)',
+    ],
+    [
+      'an unreachable target beyond the time elapsed',
+      report({
+        state: 'complete',
+        elapsedMs: 30_000,
+        ...pops({ state: 'unreachable', lowerMs: 30_001, upperMs: undefined, estimateMs: undefined }),
+      }),
+      '/round/pops/0/lowerMs',
+      'expected at most round.elapsedMs 30000 for an unreachable POP: a lower bound cannot exceed the time elapsed (got 30001)',
+    ],
+    [
+      'an unreachable anycast target named after an instance',
+      report(
+        pops({ ...anycast('ns1'), state: 'unreachable', lowerMs: 1500, upperMs: undefined, estimateMs: undefined }),
+      ),
+      '/round/pops/0/pop',
+      'expected the target name "ns1" for an unreachable anycast target: no instance answered to name a POP (got "LHR")',
+    ],
+    [
+      'a unicast target reported under another POP name',
+      report(pops({ via: 'FRA-mgmt', targetKind: 'unicast' })),
+      '/round/pops/0/via',
+      'expected the POP name "LHR" for a unicast target: its POP is its configured name (got "FRA-mgmt")',
     ],
     [
       'the same POP and target twice',

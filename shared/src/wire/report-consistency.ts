@@ -10,12 +10,22 @@
  * - `startedAt` must be an instant with a millisecond timestamp (the schema's
  *   date-time format admits a leap second, `23:59:60Z`, which has none);
  * - a write_failed round has no POP results (nothing was measured);
- * - a complete round has no pending/failing POPs (each ended propagated or timeout);
- * - each (pop, target) appears once per round;
+ * - a complete round has no pending/failing POPs (each ended propagated,
+ *   timeout, rerouted or unreachable);
+ * - each (pop, target) appears once per round (an anycast instance seen
+ *   through two addresses is two entries; after a reroute the old and the new
+ *   instance are two entries of one target with different pops);
  * - propagated: upperMs and estimateMs present, lowerMs <= estimateMs <= upperMs;
  * - any other state: neither upperMs nor estimateMs (no hit, no upper bound);
- * - pending/failing: lowerMs <= elapsedMs (a bound cannot exceed the time elapsed);
- * - timeout: lowerMs <= maxWaitMs when the round reports maxWaitMs (censored at the wait).
+ * - pending/failing/rerouted/unreachable: lowerMs <= elapsedMs (a bound cannot
+ *   exceed the time elapsed; an unreachable target is reported at the round's
+ *   elapsedMs, a rerouted instance at the send time of its last miss);
+ * - timeout: lowerMs <= maxWaitMs when the round reports maxWaitMs (censored at the wait);
+ * - rerouted only through an anycast target (`targetKind: anycast`): only there
+ *   can a catchment move;
+ * - a unicast result (targetKind unicast or absent) that names its target in
+ *   `via` has pop = via (its POP is the configured name); an unreachable
+ *   anycast result has pop = via (no instance answered to name one).
  *
  * Tolerated, on purpose:
  * - an estimate that is not the exact midpoint (another estimator is allowed);
@@ -72,9 +82,13 @@ export function findInconsistencies(report: RoundReport): ReportInconsistency[] 
       );
     }
     if (round.state === 'complete' && (pop.state === 'pending' || pop.state === 'failing')) {
-      add(`${at}/state`, `expected "propagated" or "timeout" in a complete round (got ${JSON.stringify(pop.state)})`);
+      add(
+        `${at}/state`,
+        `expected "propagated", "timeout", "rerouted" or "unreachable" in a complete round (got ${JSON.stringify(pop.state)})`,
+      );
     }
     checkBounds(pop, at, round, add);
+    checkIdentity(pop, at, add);
   });
   return found;
 }
@@ -106,13 +120,13 @@ function checkBounds(
     if (pop[field] !== undefined)
       add(
         `${at}/${field}`,
-        `expected nothing for a ${pop.state} POP: only a propagated one has ${field} (got ${pop[field]})`,
+        `expected nothing for ${article(pop.state)} ${pop.state} POP: only a propagated one has ${field} (got ${pop[field]})`,
       );
   }
-  if ((pop.state === 'pending' || pop.state === 'failing') && pop.lowerMs > round.elapsedMs) {
+  if (pop.state !== 'timeout' && pop.lowerMs > round.elapsedMs) {
     add(
       `${at}/lowerMs`,
-      `expected at most round.elapsedMs ${round.elapsedMs} for a ${pop.state} POP: a lower bound cannot exceed the time elapsed (got ${pop.lowerMs})`,
+      `expected at most round.elapsedMs ${round.elapsedMs} for ${article(pop.state)} ${pop.state} POP: a lower bound cannot exceed the time elapsed (got ${pop.lowerMs})`,
     );
   }
   if (pop.state === 'timeout' && round.maxWaitMs !== undefined && pop.lowerMs > round.maxWaitMs) {
@@ -122,3 +136,28 @@ function checkBounds(
     );
   }
 }
+
+/** How the result names its POP: by configuration (unicast), by the answering instance (anycast). */
+function checkIdentity(pop: PopResult, at: string, add: (pointer: string, message: string) => void): void {
+  const anycast = pop.targetKind === 'anycast';
+  if (pop.state === 'rerouted' && !anycast) {
+    add(
+      `${at}/targetKind`,
+      `expected "anycast" for a rerouted POP: only an anycast target's catchment can move (got ${JSON.stringify(pop.targetKind ?? 'unicast')})`,
+    );
+  }
+  if (pop.via === undefined || pop.via === pop.pop) return;
+  if (!anycast) {
+    add(
+      `${at}/via`,
+      `expected the POP name ${JSON.stringify(pop.pop)} for a unicast target: its POP is its configured name (got ${JSON.stringify(pop.via)})`,
+    );
+  } else if (pop.state === 'unreachable') {
+    add(
+      `${at}/pop`,
+      `expected the target name ${JSON.stringify(pop.via)} for an unreachable anycast target: no instance answered to name a POP (got ${JSON.stringify(pop.pop)})`,
+    );
+  }
+}
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
