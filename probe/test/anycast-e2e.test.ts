@@ -135,6 +135,30 @@ describe('probe against an anycast address', () => {
     expectContains(result(other, 'AMS'), 300);
   });
 
+  it('sends the TCP fallback from the source address too, so it reaches the same catchment', async () => {
+    const anycast = await server({
+      instances: { mad: { nsid: 'mad1.fake.test', servesAfterMs: 300 } },
+      // Only this source has a catchment: a query from any other address goes unanswered.
+      catchment: { '127.0.1.5': 'mad' },
+      truncateUdp: true,
+    });
+    const target = { name: 'ns1', address: anycast.address, port: anycast.port, kind: 'anycast' };
+    const report = await oneRound(
+      config({
+        targets: [target],
+        query: { sourceAddress: '127.0.1.5', timeoutMs: 500 },
+        round: { pollIntervalMs: 20, maxWaitMs: 2000 },
+      }),
+      writerFor([anycast]),
+    );
+    const tcp = anycast.answers.filter((a) => a.transport === 'tcp');
+    expect(tcp.length).toBeGreaterThan(0);
+    expect(new Set(anycast.answers.map((a) => a.source))).toEqual(new Set(['127.0.1.5']));
+    const mad = result(report, 'MAD');
+    expectContains(mad, 300);
+    expect(mad).toMatchObject({ nsid: 'mad1.fake.test', failures: 0 });
+  });
+
   it('samples every poll interval at a 250 ms round trip, and one lost packet costs one interval', async () => {
     let dropped = false;
     const anycast = await server({

@@ -53,6 +53,8 @@ export interface AnycastServerOptions {
   drop?: (index: number, arrivedMsAfterWrite: number) => boolean;
   /** Send NSID when asked (default true); false models servers without `nsid:`. */
   sendNsid?: boolean;
+  /** Answer every UDP query truncated (TC=1, nothing else), so the probe asks again over TCP. */
+  truncateUdp?: boolean;
 }
 
 export interface AnycastServer {
@@ -90,7 +92,8 @@ export async function startAnycastServer(options: AnycastServerOptions): Promise
       answers.push({ instance: key, source, transport: request.transport, arrivedAt, decidedAt, served, chaos });
       const response = chaos ? identity(query, instance) : answer(query, options.zone, served ? canary : undefined);
       const bytes = encodeResponse(query, response, {
-        maxLength: request.transport === 'udp' ? udpPayloadLimit(query) : undefined,
+        // A limit no answer fits: encodeResponse sends the bare header and question with TC=1.
+        maxLength: request.transport === 'udp' ? (options.truncateUdp ? 1 : udpPayloadLimit(query)) : undefined,
         ...(options.sendNsid === false || chaos ? {} : { nsid: instance.nsid }),
       });
       setTimeout(() => request.answer(bytes), halfTrip);
