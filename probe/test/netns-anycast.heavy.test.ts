@@ -100,14 +100,28 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('probe measuring a
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reports the instance the route left as rerouted and the one it moved to with its own bounds, by NSID', async () => {
-    const [primary, lhr, fra] = servers as [KnotInNetns, KnotInNetns, KnotInNetns];
-    const spoolDir = join(dir, 'spool');
-    const config = join(dir, 'probe.json');
+  /** Steps run at fixed times after the primary applied the probe's update, each timed as run. */
+  interface Step {
+    atMs: number;
+    act: () => void;
+  }
+  interface ProbeRound {
+    code: number | string;
+    stdout: string;
+    report: RoundReport;
+    /** When each step ran, ms after the update was applied: [started, finished]. */
+    ran: Array<{ from: number; to: number }>;
+  }
+
+  /** Runs one probe round (the CLI, --once) in the probe namespace, with `steps` during it; returns its report. */
+  async function probeRound(probeId: string, steps: Step[]): Promise<ProbeRound> {
+    const primary = servers[0]!;
+    const spoolDir = join(dir, `spool-${probeId}`);
+    const config = join(dir, `${probeId}.json`);
     writeFileSync(
       config,
       JSON.stringify({
-        probe: { id: 'netns1', region: 'netns' },
+        probe: { id: probeId, region: 'netns' },
         zone: ZONE,
         ttl: 5,
         writer: {
@@ -135,6 +149,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('probe measuring a
         logLevel: 'warn',
       }),
     );
+    const logBefore = primary.log().length;
     const run = runInNamespace(net!.probe, [
       process.execPath,
       `${ROOT}probe/dist/cli.js`,
@@ -145,26 +160,38 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('probe measuring a
 
     // The primary applied the update (the probe's ack follows within milliseconds): the round's time zero.
     const appliedAt = await until(
-      () => (/DDNS, finished, serial/.test(primary.log()) ? performance.now() : undefined),
+      () => (/DDNS, finished, serial/.test(primary.log().slice(logBefore)) ? performance.now() : undefined),
       () => run.child.exitCode !== null || run.child.signalCode !== null,
       () => `the primary logged no applied update:\n${primary.log()}\nprobe:\n${run.stdout}${run.stderr}`,
     );
-    await sleepUntil(appliedAt + REROUTE_AT_MS);
-    const reroute = { from: performance.now() - appliedAt, to: NaN };
-    net!.routeAnycastVia('fra');
-    reroute.to = performance.now() - appliedAt;
-    await sleepUntil(appliedAt + REFRESH_AT_MS);
-    const refresh = { from: performance.now() - appliedAt, to: NaN };
-    fra.refresh();
-    refresh.to = performance.now() - appliedAt;
-
+    const ran: ProbeRound['ran'] = [];
+    for (const step of steps) {
+      await sleepUntil(appliedAt + step.atMs);
+      const from = performance.now() - appliedAt;
+      step.act();
+      ran.push({ from, to: performance.now() - appliedAt });
+    }
     const code = await run.exited;
-    console.info(
-      `reroute at [${reroute.from.toFixed(1)}, ${reroute.to.toFixed(1)}] ms, FRA refreshed within [${refresh.from.toFixed(1)}, ${refresh.to.toFixed(1)}] ms\n${run.stdout}`,
-    );
+    const shown = ran.map((r) => `[${r.from.toFixed(1)}, ${r.to.toFixed(1)}]`).join(' ');
+    console.info(`${probeId}: steps ran at ${shown} ms after the update\n${run.stdout}`);
+    expect(run.stderr).not.toMatch(/"level":(50|60)/);
+    return { code, stdout: run.stdout, report: finalReport(spoolDir), ran };
+  }
+
+  /** The canary TXT as an instance serves it now, asked at its own (unicast) address. */
+  const servedBy = (pop: 'lhr' | 'fra', record: string) =>
+    net!.exec(net!.probe, ['kdig', '+short', '+norec', '+time=1', '+retry=0', `@${POP_LINK[pop]}`, record, 'TXT']);
+
+  it('reports the instance the route left as rerouted and the one it moved to with its own bounds, by NSID', async () => {
+    const [, lhr, fra] = servers as [KnotInNetns, KnotInNetns, KnotInNetns];
+    net!.routeAnycastVia('lhr');
+    const { code, stdout, report, ran } = await probeRound('netns1', [
+      { atMs: REROUTE_AT_MS, act: () => net!.routeAnycastVia('fra') },
+      { atMs: REFRESH_AT_MS, act: () => fra.refresh() },
+    ]);
+    const [reroute, refresh] = ran as [ProbeRound['ran'][number], ProbeRound['ran'][number]];
     // 2: a target was unreachable (ns2); the rerouted LHR alone would not fail the run.
-    expect(code, run.stderr).toBe(2);
-    const report = finalReport(spoolDir);
+    expect(code).toBe(2);
     expect(findReportProblems(report)).toEqual([]);
     expect(report.round.state).toBe('complete');
     expect(report.round.pops.map((p) => p.pop).sort()).toEqual(['FRA', 'LHR', 'ns2']);
@@ -185,19 +212,43 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('probe measuring a
     expect(fraResult.lowerMs).toBeGreaterThan(lhrResult.lowerMs);
 
     // Ground truth after the round, asked at each instance's own address: FRA serves the serial, LHR still not.
-    const canary = report.round.record;
-    const txt = (pop: 'lhr' | 'fra') =>
-      net!.exec(net!.probe, ['kdig', '+short', '+norec', '+time=1', '+retry=0', `@${POP_LINK[pop]}`, canary, 'TXT']);
-    expect(txt('fra')).toContain(`serial=${report.round.serial}`);
-    expect(txt('lhr')).toBe('');
+    expect(servedBy('fra', report.round.record)).toContain(`serial=${report.round.serial} `);
+    expect(servedBy('lhr', report.round.record)).toBe('');
 
     const ns2 = result(report, 'ns2');
     expect(ns2).toMatchObject({ via: 'ns2', state: 'unreachable', lowerMs: report.round.elapsedMs });
     expect(ns2.failures).toBe(ns2.queries);
     expect(ns2.lastError).toMatch(/ENETUNREACH/);
     // The --once table shows the address each result came through and its kind.
-    expect(run.stdout).toMatch(/^LHR +ns1 +anycast +10\.53\.0\.1:53 +lhr1\.anycast\.test +rerouted /m);
-    expect(run.stdout).toMatch(/^FRA +ns1 +anycast +10\.53\.0\.1:53 +fra1\.anycast\.test +propagated /m);
+    expect(stdout).toMatch(/^LHR +ns1 +anycast +10\.53\.0\.1:53 +lhr1\.anycast\.test +rerouted /m);
+    expect(stdout).toMatch(/^FRA +ns1 +anycast +10\.53\.0\.1:53 +fra1\.anycast\.test +propagated /m);
+  }, 60_000);
+
+  it('a route that flaps FRA, LHR, FRA keeps each instance to its own answers', async () => {
+    const [, lhr, fra] = servers as [KnotInNetns, KnotInNetns, KnotInNetns];
+    // Neither instance has this round's serial: FRA holds the previous round's, LHR none.
+    net!.routeAnycastVia('fra');
+    const { report, ran } = await probeRound('netns2', [
+      { atMs: 800, act: () => net!.routeAnycastVia('lhr') },
+      { atMs: 1600, act: () => net!.routeAnycastVia('fra') },
+      { atMs: 2400, act: () => fra.refresh() },
+    ]);
+    const [, back, refresh] = ran as [ProbeRound['ran'][number], ProbeRound['ran'][number], ProbeRound['ran'][number]];
+    expect(findReportProblems(report)).toEqual([]);
+    expect(report.round.pops.map((p) => p.pop).sort()).toEqual(['FRA', 'LHR', 'ns2']);
+    // LHR, visited in between, is rerouted at a miss sent before the route went back; FRA's bounds are
+    // its own (misses before and after the visit), holding the refresh.
+    const lhrResult = result(report, 'LHR');
+    expect(lhrResult).toMatchObject({ via: 'ns1', state: 'rerouted', nsid: lhr.nsid, failures: 0 });
+    expect(lhrResult.queries).toBeGreaterThan(0);
+    expect(lhrResult.lowerMs).toBeLessThan(back.to + SLACK_MS);
+    const fraResult = result(report, 'FRA');
+    expect(fraResult).toMatchObject({ via: 'ns1', state: 'propagated', nsid: fra.nsid, failures: 0 });
+    expect(fraResult.lowerMs).toBeLessThan(refresh.to + SLACK_MS);
+    expect(fraResult.upperMs).toBeGreaterThan(refresh.from - SLACK_MS);
+    expect(fraResult.lowerMs).toBeGreaterThan(lhrResult.lowerMs);
+    expect(servedBy('fra', report.round.record)).toContain(`serial=${report.round.serial} `);
+    expect(servedBy('lhr', report.round.record)).toBe('');
   }, 60_000);
 });
 
