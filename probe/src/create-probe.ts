@@ -11,6 +11,7 @@ import { discoverTargets, Querier } from './querier/index.js';
 import { nameDiscoveredTargets } from './querier/target-names.js';
 import { Reporter } from './report/reporter.js';
 import { createCanaryChecker } from './round/canary-checker.js';
+import { createPopFromNsid } from './round/pop-from-nsid.js';
 import { ProbeRunner } from './round/probe-runner.js';
 import { type Clock, systemClock, type Target } from './round/types.js';
 import { CloudflareWriter } from './writers/cloudflare/cloudflare-writer.js';
@@ -53,8 +54,10 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
   // Process metrics (CPU, heap, event-loop lag) cost timers and memory; they are only worth it when /metrics is served.
   const metrics = deps.metrics ?? new ProbeMetrics(config.metrics.port !== undefined);
   const writer = deps.writer ?? WRITERS[config.writer.kind](config);
-  const { timeoutMs, maxQueriesPerSocket, maxSocketAgeMs } = config.query;
-  const querier = new Querier({ timeoutMs, maxQueriesPerSocket, maxSocketAgeMs });
+  const { timeoutMs, maxQueriesPerSocket, maxSocketAgeMs, sourceAddress, sourceAddress6 } = config.query;
+  // The same source for UDP and the TCP fallback: a server (or the sim) that tells vantages by source sees one.
+  const bind = { v4: sourceAddress, v6: sourceAddress6 };
+  const querier = new Querier({ timeoutMs, maxQueriesPerSocket, maxSocketAgeMs, bind });
   metrics.watchSockets(() => querier.stats().sockets);
   const discover = deps.discover ?? discoverTargets;
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
@@ -85,7 +88,12 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
 
   let discovered: { at: number; targets: Target[] } | undefined;
   const resolveTargets = async (signal?: AbortSignal): Promise<Target[]> => {
-    const configured = config.targets.map((t) => ({ name: t.name, address: t.address, port: t.port }));
+    const configured: Target[] = config.targets.map((t) => ({
+      name: t.name,
+      address: t.address,
+      port: t.port,
+      kind: t.kind,
+    }));
     if (!config.discovery.enabled) return configured;
     if (!discovered || clock.now() - discovered.at > DISCOVERY_REFRESH_MS) {
       const found = await discover(querier, {
@@ -97,14 +105,20 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
       });
       if (found.ok) {
         for (const warning of found.warnings) logger?.warn({ warning }, 'target discovery');
-        discovered = { at: clock.now(), targets: nameDiscoveredTargets(found.targets) };
+        const kind = config.discovery.targetKind;
+        discovered = { at: clock.now(), targets: nameDiscoveredTargets(found.targets).map((t) => ({ ...t, kind })) };
       } else if (!signal?.aborted) {
         // Keep measuring the previous set (or the static one) rather than nothing.
         logger?.error({ error: found.error }, 'target discovery failed; using the previous target set');
       }
     }
+    // A configured target wins over a discovered one of the same name or the same address (polled once).
     const names = new Set(configured.map((t) => t.name));
-    return [...configured, ...(discovered?.targets ?? []).filter((t) => !names.has(t.name))];
+    const addresses = new Set(configured.map(addressKey));
+    return [
+      ...configured,
+      ...(discovered?.targets ?? []).filter((t) => !names.has(t.name) && !addresses.has(addressKey(t))),
+    ];
   };
 
   const runner = new ProbeRunner(
@@ -114,6 +128,7 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
       record,
       ttl: config.ttl,
       pollIntervalMs: config.round.pollIntervalMs,
+      queryTimeoutMs: config.query.timeoutMs,
       perTargetQps: config.round.perTargetQps,
       maxWaitMs: config.round.maxWaitMs,
       progressMs: config.round.progressMs,
@@ -126,7 +141,9 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
         timeoutMs: config.query.timeoutMs,
         nsid: config.query.nsid,
         chaosIdentity: config.query.chaosIdentity,
+        chaosIdentityFallback: config.query.chaosIdentityFallback,
       }),
+      popFromNsid: createPopFromNsid(config.popFromNsid),
       clock,
       serials: new SerialSource(join(config.stateDir, `serial-${config.probe.id}`)),
       resolveTargets,
@@ -137,6 +154,7 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
       },
       onRound: (outcome) => {
         metrics.observeRound(outcome.report);
+        metrics.observeTargets(outcome.targets);
         const { round } = outcome.report;
         const worst = round.pops.reduce<(typeof round.pops)[number] | undefined>(
           (w, p) => (!w || (p.estimateMs ?? p.lowerMs) > (w.estimateMs ?? w.lowerMs) ? p : w),
@@ -150,6 +168,8 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
             worstPop: worst?.pop,
             worstMs: worst?.estimateMs ?? worst?.lowerMs,
             timeouts: round.pops.filter((p) => p.state === 'timeout').length,
+            unreachable: round.pops.filter((p) => p.state === 'unreachable').map((p) => p.via ?? p.pop),
+            rerouted: round.pops.filter((p) => p.state === 'rerouted').map((p) => `${p.via ?? p.pop}:${p.pop}`),
             writeError: round.write.error,
           },
           'round finished',
@@ -172,4 +192,8 @@ export function createProbe(config: ProbeConfig, deps: ProbeDeps = {}): Probe {
       await writer.close?.();
     },
   };
+}
+
+function addressKey(target: Pick<Target, 'address' | 'port'>): string {
+  return `${target.address.toLowerCase()}#${target.port}`;
 }

@@ -11,6 +11,8 @@ import { formatRoundTable } from './cli/format-table.js';
 import { loadProbeConfig, ProbeConfig } from './config.js';
 import { createProbe } from './create-probe.js';
 import { serveMetrics } from './metrics/serve-metrics.js';
+import type { ProbeMetrics } from './metrics/probe-metrics.js';
+import { findUnbindableSource } from './querier/check-source-address.js';
 
 const HELP = `propwatch-probe ${PROPWATCH_VERSION}
 Writes a fresh serial into the canary TXT record, polls every POP until each
@@ -20,8 +22,9 @@ Usage: propwatch-probe [--config probe.yaml] [--once] [--print-config]
 
 Options:
   -c, --config FILE   YAML config (also PROPWATCH_CONFIG); PROPWATCH_* variables override it
-      --once          run one round, print a table (POP, NSID, estimate ± error, queries), exit
-                      exit code: 0 all propagated, 1 write failed, 2 some POP timed out
+      --once          run one round, print a table (POP, target, NSID, state, estimate ± error), exit
+                      exit code: 0 every POP propagated (an instance left by a reroute aside),
+                      1 write failed, 2 some POP timed out or some target was unreachable
       --print-config  print the effective config with secrets masked, then exit
   -h, --help          this text
   -v, --version       print the version
@@ -54,6 +57,18 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   const { config } = loaded;
   if (values['print-config'])
     return (void process.stdout.write(`${JSON.stringify(maskSecrets(ProbeConfig, config), null, 2)}\n`), 0);
+  // A source address this host does not have would fail every query of every round: say so now.
+  const unbindable = await findUnbindableSource({ v4: config.query.sourceAddress, v6: config.query.sourceAddress6 });
+  if (unbindable) {
+    const key = unbindable.family === 4 ? 'query.sourceAddress' : 'query.sourceAddress6';
+    const error = new ConfigError(
+      key,
+      unbindable.address,
+      `an address of this host to send queries from (${unbindable.reason})`,
+      loaded.sourceOf(key),
+    );
+    return (void process.stderr.write(`propwatch-probe: ${error.message}\n`), 78);
+  }
 
   // With --once, stdout carries the table; the JSON log goes to stderr.
   const logger = createLogger({
@@ -99,9 +114,10 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       const { report } = await probe.runner.runOnce(stop.signal);
       process.stdout.write(formatRoundTable(report));
       if (probe.reporter) await waitForDelivery(probe.reporter.spool, config.report.timeoutMs);
+      // A rerouted instance is no failure: the one the catchment moved to has its own result.
       return report.round.state === 'write_failed'
         ? 1
-        : report.round.pops.some((p) => p.state !== 'propagated')
+        : report.round.pops.some((p) => p.state === 'timeout' || p.state === 'unreachable')
           ? 2
           : 0;
     }

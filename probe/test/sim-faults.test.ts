@@ -44,9 +44,11 @@ describe('probe against sim faults', () => {
     expect(others.every((p) => p.state === 'propagated')).toBe(true);
   });
 
-  it('down: every query fails, failures are counted and the POP times out', async () => {
-    const { pop, others } = await oneRound('down1', { kind: 'down' });
-    expect(pop.state).toBe('timeout');
+  it('down: every query fails, failures are counted and the POP is unreachable (no figure, not a slow POP)', async () => {
+    const { pop, others, report } = await oneRound('down1', { kind: 'down' });
+    // Unreachable at the round's elapsed time: it waited out maxWaitMs (timers may fire a fraction of a ms early).
+    expect(pop).toMatchObject({ state: 'unreachable', lowerMs: report.round.elapsedMs });
+    expect(report.round.elapsedMs).toBeGreaterThan(1490);
     expect(pop.failures).toBe(pop.queries);
     expect(pop.failures).toBeGreaterThanOrEqual(3);
     expect(pop.lastError).toMatch(/^timeout/);
