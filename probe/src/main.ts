@@ -11,7 +11,6 @@ import { formatRoundTable } from './cli/format-table.js';
 import { loadProbeConfig, ProbeConfig } from './config.js';
 import { createProbe } from './create-probe.js';
 import { serveMetrics } from './metrics/serve-metrics.js';
-import type { ProbeMetrics } from './metrics/probe-metrics.js';
 import { findUnbindableSource } from './querier/check-source-address.js';
 
 const HELP = `propwatch-probe ${PROPWATCH_VERSION}
