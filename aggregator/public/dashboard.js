@@ -56,8 +56,14 @@ const TASKS = [
     name: 'matrix',
     every: () => STATUS_MS,
     async run() {
+      const previousState = lastMatrix?.status.state;
       lastMatrix = await getJson('/api/v1/matrix');
       renderBanner(lastMatrix.status);
+      // A state change shows on the chart and the rounds at once, not at their next slower refresh.
+      if (previousState !== undefined && previousState !== lastMatrix.status.state) {
+        schedule(TASKS[1], 0);
+        schedule(TASKS[2], 0);
+      }
       drawTable();
       document.getElementById('banner').classList.remove('outdated');
       updated.textContent = `updated ${formatClock(new Date().toISOString())}`;
@@ -79,10 +85,14 @@ const TASKS = [
     every: () => picker.current.refreshMs,
     async run() {
       const range = picker.current;
+      const state = lastMatrix?.status.state ?? 'unknown';
       const history = await getJson(`/api/v1/history?window=${range.key}`);
       if (range !== picker.current) return; // the range changed while this was in flight
       chart.update(history);
-      document.getElementById('chart').dataset.range = range.key;
+      const container = document.getElementById('chart');
+      container.dataset.range = range.key;
+      // The status state when this history was read: the chart is at least as new as that banner.
+      container.dataset.drawnFor = state;
     },
   },
 ];
