@@ -7,9 +7,11 @@
  * ever parsed as HTML (text goes in through textContent). One module per panel.
  */
 import { ApiError, adoptTokenFromUrl, getJson, promptForToken } from './api-client.js';
+import { renderAlarmHistory } from './alarm-history.js';
 import { renderBanner } from './banner.js';
 import { createChart } from './chart.js';
 import { el, formatClock } from './format.js';
+import { createPopDetail } from './pop-detail.js';
 import { renderLeftProbes, renderPopTable } from './pop-table.js';
 import { createRangePicker } from './range-picker.js';
 import { renderRounds } from './rounds-list.js';
@@ -17,12 +19,14 @@ import { renderRounds } from './rounds-list.js';
 const STATUS_MS = 2_000;
 const ROUNDS_MS = 10_000;
 const ROUNDS_LIMIT = 15;
+const ALARMS_MS = 60_000;
 
 const connection = document.getElementById('connection');
 const updated = document.getElementById('updated');
 const timers = new Map();
 let chart;
 let picker;
+let detail;
 let lastMatrix = null;
 let polls = 0;
 let blocked = false;
@@ -47,8 +51,14 @@ function showProblem(error) {
 
 function drawTable() {
   if (lastMatrix === null) return;
-  renderPopTable(document.getElementById('pop-table'), lastMatrix, { onSort: drawTable });
+  renderPopTable(document.getElementById('pop-table'), lastMatrix, { onSort: drawTable, onSelectPop: selectPop });
   renderLeftProbes(document.getElementById('left-probes'), lastMatrix);
+}
+
+function selectPop(pop) {
+  detail.show(pop);
+  schedule(TASKS[3], 0);
+  document.getElementById('pop-detail').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
 }
 
 const TASKS = [
@@ -61,8 +71,7 @@ const TASKS = [
       renderBanner(lastMatrix.status);
       // A state change shows on the chart and the rounds at once, not at their next slower refresh.
       if (previousState !== undefined && previousState !== lastMatrix.status.state) {
-        schedule(TASKS[1], 0);
-        schedule(TASKS[2], 0);
+        for (const task of TASKS.slice(1)) schedule(task, 0);
       }
       drawTable();
       document.getElementById('banner').classList.remove('outdated');
@@ -95,6 +104,25 @@ const TASKS = [
       container.dataset.drawnFor = state;
     },
   },
+  {
+    name: 'pop',
+    // Only while a POP is open; refreshed with the chart's range.
+    every: () => picker.current.refreshMs,
+    async run() {
+      const pop = detail.pop;
+      if (pop === null) return;
+      const range = picker.current;
+      const history = await getJson(`/api/v1/history?window=${range.key}&by=probe&pop=${encodeURIComponent(pop)}`);
+      detail.update(pop, history);
+    },
+  },
+  {
+    name: 'alarms',
+    every: () => ALARMS_MS,
+    async run() {
+      renderAlarmHistory(document.getElementById('alarm-history'), await getJson('/api/v1/alarms?window=7d'));
+    },
+  },
 ];
 
 async function runTask(task) {
@@ -121,7 +149,11 @@ function schedule(task, delayMs) {
 function start() {
   adoptTokenFromUrl();
   chart = createChart(document.getElementById('chart'), document.getElementById('chart-hint'));
-  picker = createRangePicker(document.getElementById('ranges'), () => schedule(TASKS[2], 0));
+  detail = createPopDetail(document.getElementById('pop-detail'), {});
+  picker = createRangePicker(document.getElementById('ranges'), () => {
+    schedule(TASKS[2], 0);
+    schedule(TASKS[3], 0);
+  });
   for (const task of TASKS) schedule(task, 0);
 }
 

@@ -215,6 +215,24 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
         points.slice(first).map(() => ['LHR', true]),
       );
     }
+    // Click LHR: its history from every probe, with error bars; the alarm history shows the alarm ongoing.
+    await page.click('#pop-table tr[data-pop="LHR"] button.pop-link');
+    await page.waitForSelector('#pop-detail[data-pop="LHR"] .pop-detail-chart canvas', { timeout: 10_000 });
+    expect(Number(await page.getAttribute('#pop-detail', 'data-points'))).toBeGreaterThan(0);
+    await page.waitForFunction(
+      () => document.querySelector('#alarm-history tbody tr')?.textContent?.includes('ongoing') === true,
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    expect(await page.getAttribute('#alarm-history tbody tr', 'data-state')).toBe('alarm');
+    // The screenshot with the chart and the rounds list read during the alarm, not at its first instant.
+    const redrawn = page.waitForResponse((r) => r.url().endsWith('/api/v1/history?window=30m'));
+    await page.click('#ranges button[data-range="30m"]');
+    await redrawn;
+    await page.waitForFunction(() => document.getElementById('rounds')?.textContent?.includes('timeout'), null, {
+      timeout: 12_000,
+      polling: 200,
+    });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-alarm.png'), fullPage: true });
 
     // Phone width, during the alarm: nothing wider than the screen but the table, which scrolls in its box.
@@ -252,6 +270,19 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
       polling: 100,
     });
     await page.waitForSelector('#chart[data-drawn-for="ok"] canvas', { timeout: 5_000 });
+    // The alarm is history now: ended, with a duration and the recovery as the reason it ended.
+    await page.waitForFunction(
+      () => {
+        const rows = Array.from(document.querySelectorAll<HTMLElement>('#alarm-history tbody tr'));
+        return rows[0]?.dataset.state === 'ok' && rows[1]?.dataset.state === 'alarm';
+      },
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    const ended = await page.locator('#alarm-history tbody tr').nth(1).textContent();
+    expect(ended).toContain('LHR');
+    expect(ended).not.toContain('ongoing');
+    expect(ended).toMatch(/ended: /);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-recovered.png'), fullPage: true });
 
     expect(log.violations).toEqual([]);
