@@ -11,7 +11,7 @@ const BAR_SCALE = 1.25;
 const PRESENCE_TEXT = { reporting: '', silent: 'silent', left: 'left' };
 
 /** Sort state survives redraws: null = the server's worst-first order. */
-const sort = { key: null, descending: true };
+const sort = { key: null, descending: true, reversed: false };
 
 function errorBar(cell, alarmAboveMs) {
   const scale = alarmAboveMs * BAR_SCALE;
@@ -109,12 +109,16 @@ export function renderPopTable(table, matrix, { onSelectPop, onSort, now = Date.
   head.addEventListener('click', (event) => {
     const key = event.target.closest?.('button.sort')?.dataset.sort;
     if (!key) return;
-    if (sort.key === key) {
-      if (sort.descending) sort.descending = false;
-      else sort.key = null; // third click: back to worst first
+    // First click: names A→Z, figures worst first; second: reversed; third: back to the server's worst-first order.
+    if (sort.key === key && !sort.reversed) {
+      sort.descending = !sort.descending;
+      sort.reversed = true;
+    } else if (sort.key === key) {
+      sort.key = null;
     } else {
       sort.key = key;
       sort.descending = key !== 'pop';
+      sort.reversed = false;
     }
     onSort?.();
   });

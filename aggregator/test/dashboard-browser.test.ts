@@ -162,6 +162,17 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-ok.png'), fullPage: true });
 
+    // Sorting: POP name ascending, then descending, then back to worst first (the server's order).
+    const order = () =>
+      page.$$eval('#pop-table tbody tr', (rows) => rows.map((row) => (row as HTMLElement).dataset.pop));
+    const names = [...sim.pops.map((p) => p.name)].sort();
+    await page.click('#pop-table button.sort[data-sort="pop"]');
+    expect(await order()).toEqual(names);
+    await page.click('#pop-table button.sort[data-sort="pop"]');
+    expect(await order()).toEqual([...names].reverse());
+    await page.click('#pop-table button.sort[data-sort="pop"]');
+    expect(await page.getAttribute('#pop-table button.sort[data-sort="pop"]', 'data-direction')).toBeNull();
+
     sim.setFault('LHR', { kind: 'stuck' });
     await bannerState(page, 'alarm', 15_000);
     expect(await page.textContent('#banner-reason')).toContain('LHR');
