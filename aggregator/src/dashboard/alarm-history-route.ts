@@ -59,6 +59,7 @@ export const alarmHistoryRoute: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.requireReadToken,
       schema: {
+        operationId: 'getAlarmHistory',
         summary: 'Alarm history: the status states of the window with start, end, duration and reasons',
         querystring: Type.Object({ window: Type.Optional(WindowParameter('7d')) }, { additionalProperties: false }),
         response: { 200: AlarmHistoryResponse, '4xx': ErrorResponse, 503: ErrorResponse },

@@ -21,6 +21,7 @@ export const matrixRoute: FastifyPluginAsyncTypebox = async (app) => {
     {
       onRequest: app.requireReadToken,
       schema: {
+        operationId: 'getMatrix',
         summary: 'Status and the POP × probe figures it was computed from (dashboard table)',
         response: { 200: MatrixResponse, '4xx': ErrorResponse, 503: ErrorResponse },
       },
