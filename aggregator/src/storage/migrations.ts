@@ -170,6 +170,22 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'series per (probe, POP), rollups per minute, ten minutes and hour (backfilled), readiness ballast',
     sql: MIGRATION_4,
   },
+  {
+    version: 5,
+    name: 'status state changes (the alarm history)',
+    sql: `
+      CREATE TABLE state_changes (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        previous TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        pop TEXT,
+        worst_ms REAL
+      );
+      CREATE INDEX state_changes_by_at ON state_changes (at);
+    `,
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer aggregator. */

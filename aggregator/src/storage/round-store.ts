@@ -6,6 +6,7 @@
 import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
 import type { RollupLevel } from '../rollup/rollup-plan.js';
 import type { RollupCellRow, RollupQuery } from './rollup-reader.js';
+import type { StateChangeRecord } from './state-change-log.js';
 
 /** A round as stored: the latest accepted report plus when the aggregator received it. */
 export interface StoredRound {
@@ -143,7 +144,18 @@ export interface RoundStore {
   checkWritable(options?: { ballastBytes?: number }): Promise<void>;
   /** Throws when the database files were deleted or replaced under the running process (no write). */
   verifyFiles(): Promise<void>;
-  /** Deletes rounds last received before `olderThan` (with their rollup cells and series); returns how many rounds. */
+  /** Stores a status state change (the alarm history; bounded, see state-change-log.ts). */
+  recordStateChange(change: StateChangeRecord): Promise<void>;
+  /** State changes in [from, to], newest first, at most `limit`, and the last one before `from`. */
+  stateChanges(
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<{ changes: StateChangeRecord[]; before: StateChangeRecord | null }>;
+  /**
+   * Deletes rounds last received before `olderThan` (with their rollup cells and series, and the state changes
+   * before it); returns how many rounds.
+   */
   prune(olderThan: number): Promise<number>;
   close(): Promise<void>;
 }

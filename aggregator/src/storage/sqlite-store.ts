@@ -26,6 +26,7 @@ import { type RollupCellRow, type RollupQuery, RollupReader } from './rollup-rea
 import { LEVELS, LEVEL_MS } from '../rollup/rollup-plan.js';
 import { ROLLUP_TABLE } from './rollup-sql.js';
 import { RollupWriter } from './rollup-writer.js';
+import { type StateChangeRecord, StateChangeLog } from './state-change-log.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -76,6 +77,7 @@ export class SqliteRoundStore implements RoundStore {
   /** Rollups and series, written in each group commit and read in bounded slices. */
   readonly #rollups: RollupWriter;
   readonly #rollupReads: RollupReader;
+  readonly #stateChanges: StateChangeLog;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
@@ -88,6 +90,7 @@ export class SqliteRoundStore implements RoundStore {
     const db = this.#db;
     this.#rollups = new RollupWriter(db);
     this.#rollupReads = new RollupReader(db);
+    this.#stateChanges = new StateChangeLog(db);
     this.#upsertTransaction = db.transaction(this.#upsert);
     // Inside the batch transaction each report runs as a nested transaction,
     // which better-sqlite3 makes a SAVEPOINT: one bad report rolls back alone.
@@ -420,7 +423,16 @@ export class SqliteRoundStore implements RoundStore {
     for (const { levelMs, statement } of this.#sql.pruneCells)
       await deleteInBatches((limit) => statement.run(olderThan - levelMs, limit).changes);
     if (this.#sql.pruneSeries.run(olderThan).changes > 0) this.#rollups.reloadSeries();
+    this.#stateChanges.prune(olderThan);
     return total;
+  }
+
+  async recordStateChange(change: StateChangeRecord): Promise<void> {
+    this.#stateChanges.record(change);
+  }
+
+  async stateChanges(from: number, to: number, limit: number) {
+    return this.#stateChanges.list(from, to, limit);
   }
 
   async rollupCells(query: RollupQuery): Promise<RollupCellRow[]> {

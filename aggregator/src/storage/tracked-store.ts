@@ -6,6 +6,7 @@
  */
 import type { RoundReport } from '@propwatch/shared';
 import type { RoundStore } from './round-store.js';
+import type { StateChangeRecord } from './state-change-log.js';
 import type { WriteFailure, WriteHealth } from './write-health.js';
 
 export interface WriteHealthEvents {
@@ -44,6 +45,8 @@ export function trackWrites(
     ),
     checkWritable: write((options?: { ballastBytes?: number }) => store.checkWritable(options)),
     prune: write((olderThan: number) => store.prune(olderThan)),
+    recordStateChange: write((change: StateChangeRecord) => store.recordStateChange(change)),
+    stateChanges: (from, to, limit) => store.stateChanges(from, to, limit),
     // A file check is no write: it can start a failure, never end one.
     verifyFiles: () => store.verifyFiles().catch(failed),
     latestRounds: (options) => store.latestRounds(options),

@@ -10,6 +10,7 @@ import type { RollupLevel } from '../../src/rollup/rollup-plan.js';
 import type { RollupQuery } from '../../src/storage/rollup-reader.js';
 import type { RoundStore } from '../../src/storage/round-store.js';
 import { SqliteRoundStore } from '../../src/storage/sqlite-store.js';
+import type { StateChangeRecord } from '../../src/storage/state-change-log.js';
 
 export type StorageFault = 'SQLITE_FULL' | 'SQLITE_READONLY';
 
@@ -44,6 +45,11 @@ export class FaultyStore implements RoundStore {
     return this.inner.upsertRound(report, receivedAt);
   }
 
+  async recordStateChange(change: StateChangeRecord) {
+    this.#check();
+    return this.inner.recordStateChange(change);
+  }
+
   async checkWritable(options: { ballastBytes?: number } = {}) {
     if (!this.smallWritesSucceed || options.ballastBytes) this.#check();
     return this.inner.checkWritable(options);
@@ -64,6 +70,7 @@ export class FaultyStore implements RoundStore {
     this.inner.roundRefsReceived(options);
   popSeries = () => this.inner.popSeries();
   probes = () => this.inner.probes();
+  stateChanges = (from: number, to: number, limit: number) => this.inner.stateChanges(from, to, limit);
   prune = (olderThan: number) => this.inner.prune(olderThan);
   close = () => this.inner.close();
 }
