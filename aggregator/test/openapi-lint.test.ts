@@ -94,9 +94,11 @@ test('with a read token: redocly lint is clean, and the document has what a clie
 
   expect(Object.keys(document.components.schemas).sort()).toEqual(
     [
+      'AlarmHistory',
       'Error',
       'Health',
       'History',
+      'Matrix',
       'IngestAck',
       'Observation',
       'Pops',

@@ -7,35 +7,18 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { AlarmState } from '@propwatch/shared';
 import '../plugins/decorators.js';
 import { WindowParameter, parseWindow } from '../routes/read-window.js';
+import { READ_SECURITY } from '../plugins/openapi-shape.js';
+import { BAD_QUERY_EXAMPLE, READ_BUSY_EXAMPLE } from '../routes/response-examples.js';
 import { ErrorResponse } from '../routes/response-schemas.js';
+import { answer } from '../routes/schema-refs.js';
+import { ALARM_HISTORY_EXAMPLE } from './dashboard-examples.js';
+import { AlarmHistoryResponse } from './alarm-history-schema.js';
 import { buildPeriods } from './alarm-periods.js';
 
 export const DEFAULT_ALARM_WINDOW_MS = 7 * 86_400_000;
 export const MAX_ALARM_CHANGES = 1_000;
-
-const Iso = Type.String({ format: 'date-time' });
-export const AlarmHistoryResponse = Type.Object({
-  windowMs: Type.Number(),
-  from: Iso,
-  truncated: Type.Boolean({ description: 'more than 1,000 changes in the window: only the newest are listed' }),
-  periods: Type.Array(
-    Type.Object({
-      state: AlarmState,
-      start: Iso,
-      end: Type.Union([Iso, Type.Null()], { description: 'null while the state still holds' }),
-      durationMs: Type.Number(),
-      reason: Type.String({ description: 'the status reason when the state began' }),
-      endReason: Type.Union([Type.String(), Type.Null()], { description: 'the reason of the state that followed' }),
-      pop: Type.Union([Type.String(), Type.Null()], { description: 'the worst POP when the state began' }),
-      worstMs: Type.Union([Type.Number(), Type.Null()]),
-      clipped: Type.Boolean({ description: 'began before the window; start is the window start' }),
-    }),
-    { description: 'newest first' },
-  ),
-});
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -60,9 +43,18 @@ export const alarmHistoryRoute: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.requireReadToken,
       schema: {
         operationId: 'getAlarmHistory',
+        security: READ_SECURITY,
         summary: 'Alarm history: the status states of the window with start, end, duration and reasons',
         querystring: Type.Object({ window: Type.Optional(WindowParameter('7d')) }, { additionalProperties: false }),
-        response: { 200: AlarmHistoryResponse, '4xx': ErrorResponse, 503: ErrorResponse },
+        response: {
+          200: answer(AlarmHistoryResponse, 'the status periods of the window, newest first', ALARM_HISTORY_EXAMPLE),
+          '4xx': answer(
+            ErrorResponse,
+            'a bad window (400 PROPWATCH_BAD_QUERY); the read token missing or wrong (401)',
+            BAD_QUERY_EXAMPLE,
+          ),
+          503: answer(ErrorResponse, 'the store could not be read (retry later)', READ_BUSY_EXAMPLE),
+        },
       },
     },
     async (request) => {

@@ -6,7 +6,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import '../plugins/decorators.js';
+import { READ_SECURITY } from '../plugins/openapi-shape.js';
+import { STORAGE_UNAVAILABLE_EXAMPLE, UNAUTHORIZED_EXAMPLE } from '../routes/response-examples.js';
 import { ErrorResponse } from '../routes/response-schemas.js';
+import { answer } from '../routes/schema-refs.js';
+import { MATRIX_EXAMPLE } from './dashboard-examples.js';
 import { buildMatrix } from './current-matrix.js';
 import { MatrixResponse } from './matrix-schema.js';
 import { StuckSince } from './stuck-since.js';
@@ -22,8 +26,13 @@ export const matrixRoute: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.requireReadToken,
       schema: {
         operationId: 'getMatrix',
+        security: READ_SECURITY,
         summary: 'Status and the POP × probe figures it was computed from (dashboard table)',
-        response: { 200: MatrixResponse, '4xx': ErrorResponse, 503: ErrorResponse },
+        response: {
+          200: answer(MatrixResponse, 'the status and the POP × probe figures it was computed from', MATRIX_EXAMPLE),
+          '4xx': answer(ErrorResponse, 'the read token missing or wrong (401)', UNAUTHORIZED_EXAMPLE),
+          503: answer(ErrorResponse, 'the store could not be read (retry later)', STORAGE_UNAVAILABLE_EXAMPLE),
+        },
       },
     },
     async () => {

@@ -1,6 +1,7 @@
 /** The answer of GET /api/v1/matrix (OpenAPI, and serialization by fast-json-stringify). */
 import Type from 'typebox';
 import { RoundState, Status } from '@propwatch/shared';
+import { ref } from '../routes/schema-refs.js';
 
 const Severity = Type.Union([Type.Literal('ok'), Type.Literal('warn'), Type.Literal('bad'), Type.Literal('pending')], {
   description:
@@ -30,32 +31,35 @@ export const MatrixCellSchema = Type.Object({
   breaching: Type.Boolean({ description: 'counted in the status’s breach of this POP' }),
 });
 
-export const MatrixResponse = Type.Object({
-  status: Status,
-  alarmAboveMs: Type.Number(),
-  clearBelowMs: Type.Number(),
-  staleAfterMs: Type.Number(),
-  rows: Type.Array(
-    Type.Object({
-      pop: Type.String(),
-      alarm: Type.Boolean({ description: 'the POP the status is in alarm for' }),
-      worst: MatrixCellSchema,
-      cells: Type.Array(MatrixCellSchema, { description: 'one per probe that has a figure for the POP' }),
-    }),
-    { description: 'POPs worst first (the POP in alarm on top)' },
-  ),
-  probes: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      region: Type.Union([Type.String(), Type.Null()]),
-      presence: Type.Union([Type.Literal('reporting'), Type.Literal('silent'), Type.Literal('left')], {
-        description: 'silent: configured, no report within staleAfterMs; left: reported once, no longer configured',
+export const MatrixResponse = Type.Object(
+  {
+    status: ref(Status),
+    alarmAboveMs: Type.Number(),
+    clearBelowMs: Type.Number(),
+    staleAfterMs: Type.Number(),
+    rows: Type.Array(
+      Type.Object({
+        pop: Type.String(),
+        alarm: Type.Boolean({ description: 'the POP the status is in alarm for' }),
+        worst: MatrixCellSchema,
+        cells: Type.Array(MatrixCellSchema, { description: 'one per probe that has a figure for the POP' }),
       }),
-      lastReportAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-      round: Type.Union([
-        Type.Object({ id: Type.String(), state: RoundState, timeouts: Type.Integer(), pops: Type.Integer() }),
-        Type.Null(),
-      ]),
-    }),
-  ),
-});
+      { description: 'POPs worst first (the POP in alarm on top)' },
+    ),
+    probes: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        region: Type.Union([Type.String(), Type.Null()]),
+        presence: Type.Union([Type.Literal('reporting'), Type.Literal('silent'), Type.Literal('left')], {
+          description: 'silent: configured, no report within staleAfterMs; left: reported once, no longer configured',
+        }),
+        lastReportAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+        round: Type.Union([
+          Type.Object({ id: Type.String(), state: RoundState, timeouts: Type.Integer(), pops: Type.Integer() }),
+          Type.Null(),
+        ]),
+      }),
+    ),
+  },
+  { $id: 'Matrix' },
+);

@@ -1,7 +1,9 @@
 /** Every named schema of the API, added to the app once before the routes that reference them (schema-refs.ts). */
 import type { FastifyInstance } from 'fastify';
 import { Status } from '@propwatch/shared';
+import { AlarmHistoryResponse } from '../dashboard/alarm-history-schema.js';
 import { HistoryResponse } from '../dashboard/history-schema.js';
+import { MatrixResponse } from '../dashboard/matrix-schema.js';
 import {
   ErrorResponse,
   Health,
@@ -27,6 +29,8 @@ export const API_SCHEMAS: readonly TSchema[] = [
   PopsResponse,
   ProbesResponse,
   HistoryResponse,
+  MatrixResponse,
+  AlarmHistoryResponse,
 ];
 
 export function addApiSchemas(app: FastifyInstance): void {
