@@ -30,6 +30,7 @@ WORKDIR /app
 # Manifests first, so the dependency layer is reused while only sources change.
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY dns/package.json dns/
 COPY sim/package.json sim/
 COPY probe/package.json probe/
 COPY aggregator/package.json aggregator/
@@ -45,7 +46,7 @@ RUN set -eu; \
     mkdir -p /out; \
     cp package.json package-lock.json /out/; \
     cp -a node_modules /out/node_modules; \
-    for pkg in shared sim probe aggregator alarm-pi; do \
+    for pkg in shared dns sim probe aggregator alarm-pi; do \
       mkdir -p "/out/$pkg"; \
       cp "$pkg/package.json" "/out/$pkg/"; \
       cp -a "$pkg/dist" "/out/$pkg/dist"; \

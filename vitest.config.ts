@@ -9,6 +9,7 @@ export default defineConfig({
     // never sees a stale dist/ build.
     alias: {
       '@propwatch/shared': src('shared'),
+      '@propwatch/dns': src('dns'),
       '@propwatch/sim': src('sim'),
       '@propwatch/probe': src('probe'),
       '@propwatch/aggregator': src('aggregator'),

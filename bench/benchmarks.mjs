@@ -4,6 +4,7 @@ import * as alarm from './alarm-latency.mjs';
 import * as footprint from './footprint.mjs';
 import * as precision from './precision.mjs';
 import * as querier from './querier-throughput.mjs';
+import * as reads from './status-under-reads.mjs';
 
 export const BENCHMARKS = [
   {
@@ -45,5 +46,13 @@ export const BENCHMARKS = [
     tiny: footprint.TINY,
     run: footprint.benchFootprint,
     table: footprint.footprintTable,
+  },
+  {
+    key: 'reads',
+    title: '6. /api/v1/status under heavy reads',
+    full: reads.FULL,
+    tiny: reads.TINY,
+    run: reads.benchStatusUnderReads,
+    table: reads.statusUnderReadsTable,
   },
 ];

@@ -1,7 +1,8 @@
 /**
  * Benchmark 3 — querier throughput against one Knot DNS server (started here
  * on a loopback port): propwatch's Querier in one Node process (as
- * configured by default, and with its source-port rotation off), dnsperf, and
+ * configured by default, with its source-port rotation off, and with every
+ * query under one AbortSignal as a round's are), dnsperf, and
  * dns2's stock UDPClient, one after another for the same number of seconds
  * with the same number of queries in flight. Each client is its own process;
  * knotd shares the machine's 2 cores with it, as a probe would share a host.
@@ -90,6 +91,10 @@ export async function benchQuerierThroughput(settings = FULL, log = console.log)
     // The price of RFC 5452 source-port rotation (on by default), measured in the same run.
     await measure('propwatch Querier, port rotation off', () =>
       runNodeClient('querier', knot, settings, ['--no-port-rotation']),
+    );
+    // As the probe queries: every query of a round under the round's deadline signal (one listener per signal).
+    await measure('propwatch Querier, queries under an AbortSignal', () =>
+      runNodeClient('querier', knot, settings, ['--signal']),
     );
     await measure('dnsperf', () => runDnsperf(knot, settings));
     await measure('dns2 UDPClient (1 Node process)', () => runNodeClient('dns2', knot, settings));

@@ -28,29 +28,40 @@ const machine = describeMachine();
 console.log(
   `propwatch benchmarks on ${machine.cpu}, ${machine.cores} cores, ${fmt(machine.memoryGiB, 1)} GiB, node ${machine.node}`,
 );
-const sections = [];
+const sections = new Map();
 const started = performance.now();
+const command = `node bench/run.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+const measured = `Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu}, ${machine.cores} cores, ${fmt(machine.memoryGiB, 1)} GiB RAM, Node ${machine.node}, with \`${command}\`${values.tiny ? ' (tiny smoke settings: not representative)' : ''}.`;
 for (const bench of chosen) {
   console.log(`\n## ${bench.title}`);
   const t0 = performance.now();
   const result = await bench.run(values.tiny ? bench.tiny : bench.full, (line) => console.log(line));
   const table = bench.table(result);
   console.log(`\n${table}\n  (${fmt((performance.now() - t0) / 1000)} s)`);
-  sections.push(`### ${bench.title}\n\n${table}`);
+  sections.set(bench.title, `### ${bench.title}\n\n${measured}\n\n${table}`);
 }
-const command = `node bench/run.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 console.log(`\nall done in ${fmt((performance.now() - started) / 1000)} s`);
 
 if (!values['no-write']) {
   const readme = fileURLToPath(new URL('./README.md', import.meta.url));
   const text = readFileSync(readme, 'utf8');
   const [head, rest] = text.split('<!-- results:start -->');
-  const tail = rest?.split('<!-- results:end -->')[1];
+  const [previous, tail] = rest?.split('<!-- results:end -->') ?? [];
   if (tail === undefined) throw new Error(`${readme} lacks the <!-- results:start --> / <!-- results:end --> markers`);
-  const header = `Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu}, ${machine.cores} cores, ${fmt(machine.memoryGiB, 1)} GiB RAM, Node ${machine.node}, with \`${command}\`${values.tiny ? ' (tiny smoke settings: not representative)' : ''}.`;
-  writeFileSync(
-    readme,
-    `${head}<!-- results:start -->\n${header}\n\n${sections.join('\n\n')}\n<!-- results:end -->${tail}`,
-  );
+  // Sections not run this time stay as they were, each with the line saying when and how it was measured
+  // (an older README had one such line for all sections, before the first).
+  const [common, ...kept] = previous.split(/^### /m);
+  const commonLine = common.trim();
+  for (const section of kept) {
+    const title = section.slice(0, section.indexOf('\n')).trim();
+    if (sections.has(title)) continue;
+    const body = section.slice(section.indexOf('\n')).trim();
+    sections.set(
+      title,
+      `### ${title}\n\n${body.startsWith('Measured ') || !commonLine ? '' : `${commonLine}\n\n`}${body}`,
+    );
+  }
+  const ordered = BENCHMARKS.map((b) => sections.get(b.title)).filter(Boolean);
+  writeFileSync(readme, `${head}<!-- results:start -->\n${ordered.join('\n\n')}\n<!-- results:end -->${tail}`);
   console.log(`results written to ${readme}`);
 }

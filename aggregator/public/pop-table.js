@@ -1,116 +1,162 @@
 /**
- * POP × probe table of the latest measured round of each probe. Every string
- * here (POP names, NSIDs, probe ids, regions, errors) comes from probes, so it
- * only ever reaches the page through textContent (see el()).
+ * POP × probe table, drawn from GET /api/v1/matrix: the figures the status itself was computed from (a POP
+ * stuck in a timeout keeps its carried-over figure in the alarm colour while the next round runs), severities
+ * decided by the server, POPs worst first. Headers sort (click again to reverse). Every string here (POP
+ * names, probe ids, regions) comes from probes, so it only reaches the page through textContent (see el()).
  */
-import { el, formatEstimate, formatMs, severityOf } from './format.js';
+import { el, formatAge, formatClock, formatEstimate, formatMs } from './format.js';
 
 /** The bar spans 0 … 1.25 × threshold, so the threshold tick sits at 80 %. */
 const BAR_SCALE = 1.25;
+const PRESENCE_TEXT = { reporting: '', silent: 'silent', left: 'left' };
 
-/** Newest non-write_failed round per probe; `rounds` come newest first. */
-export function latestMeasured(rounds) {
-  const latest = new Map();
-  for (const round of rounds) {
-    if (round.state !== 'write_failed' && !latest.has(round.probe.id)) latest.set(round.probe.id, round);
-  }
-  return latest;
-}
+/** Sort state survives redraws: null = the server's worst-first order. */
+const sort = { key: null, descending: true, reversed: false };
 
-function errorBar(pop, thresholds) {
-  const scale = thresholds.alarmAboveMs * BAR_SCALE;
+function errorBar(cell, alarmAboveMs) {
+  const scale = alarmAboveMs * BAR_SCALE;
   const fraction = (ms) => `${Math.min(100, (100 * ms) / scale).toFixed(1)}%`;
   const bar = el('div', { className: 'bar' });
   const fill = el('div', { className: 'bar-fill' });
-  fill.style.width = fraction(pop.estimateMs ?? pop.lowerMs);
+  fill.style.width = fraction(cell.ms);
   bar.append(fill);
-  if (pop.state === 'propagated' && pop.upperMs !== undefined) {
+  if (cell.kind === 'measured' && cell.upperMs !== null) {
     const range = el('div', { className: 'bar-range' });
-    range.style.left = fraction(pop.lowerMs);
-    range.style.width = `max(2px, calc(${fraction(pop.upperMs)} - ${fraction(pop.lowerMs)}))`;
+    range.style.left = fraction(cell.lowerMs);
+    range.style.width = `max(2px, calc(${fraction(cell.upperMs)} - ${fraction(cell.lowerMs)}))`;
     bar.append(range);
   }
   const tick = el('div', { className: 'bar-threshold' });
-  tick.style.left = fraction(thresholds.alarmAboveMs);
+  tick.style.left = fraction(alarmAboveMs);
   bar.append(tick);
   return bar;
 }
 
-function describe(pop, thresholds) {
-  switch (pop.state) {
-    case 'propagated': {
-      const estimate = pop.estimateMs ?? (pop.lowerMs + (pop.upperMs ?? pop.lowerMs)) / 2;
-      return {
-        text: formatEstimate(estimate, ((pop.upperMs ?? pop.lowerMs) - pop.lowerMs) / 2),
-        severity: severityOf(estimate, thresholds),
-      };
-    }
-    case 'timeout':
-      return { text: `> ${formatMs(pop.lowerMs)} timeout`, severity: 'bad' };
-    case 'failing':
-      return {
-        text: `≥ ${formatMs(pop.lowerMs)} failing`,
-        severity: pop.lowerMs >= thresholds.alarmAboveMs ? 'bad' : 'pending',
-      };
-    default:
-      return {
-        text: `≥ ${formatMs(pop.lowerMs)} pending`,
-        severity: pop.lowerMs >= thresholds.alarmAboveMs ? 'bad' : 'pending',
-      };
-  }
+/** The cell's words: `412 ± 25 ms`, `timeout ≥ 3.00 s`, `pending ≥ 1.20 s`, `failing ≥ 2.10 s`. */
+export function describeCell(cell) {
+  if (cell.kind === 'measured') return formatEstimate(cell.ms, ((cell.upperMs ?? cell.lowerMs) - cell.lowerMs) / 2);
+  const word = cell.kind === 'censored' ? 'timeout' : cell.state;
+  return `${word} ≥ ${formatMs(cell.ms)}`;
 }
 
-function cellFor(pop, thresholds) {
-  if (!pop) return el('td', { className: 'cell missing', text: '–' });
-  const { text, severity } = describe(pop, thresholds);
-  const details = [
-    `target ${pop.target}`,
-    pop.nsid ? `NSID ${pop.nsid}` : null,
-    `${pop.queries} queries, ${pop.failures} failures`,
-    pop.lastError ? `last error: ${pop.lastError}` : null,
+function cellFor(cell, probe, alarmAboveMs) {
+  if (!cell) return el('td', { className: `cell missing presence-${probe.presence}`, text: '–' });
+  const lines = [el('span', { className: 'figure', text: describeCell(cell) })];
+  if (cell.since) lines.push(el('span', { className: 'since', text: `stuck since ${formatClock(cell.since)}` }));
+  if (cell.carried) lines.push(el('span', { className: 'carried', text: 'from the previous round' }));
+  lines.push(errorBar(cell, alarmAboveMs));
+  const title = [
+    `target ${cell.target}${cell.targets > 1 ? ` (worst of ${cell.targets})` : ''}`,
+    `round ${cell.roundId}, serial ${cell.serial}`,
+    cell.breaching ? 'counted in the alarm' : null,
   ];
-  return el('td', { className: `cell sev-${severity}`, title: details.filter(Boolean).join('\n') }, [
-    el('span', { className: 'figure', text }),
-    errorBar(pop, thresholds),
+  const td = el('td', { className: `cell sev-${cell.severity} presence-${probe.presence}` }, lines);
+  td.title = title.filter(Boolean).join('\n');
+  td.dataset.ms = String(cell.ms);
+  td.dataset.kind = cell.kind;
+  return td;
+}
+
+function roundText(round) {
+  if (!round) return 'no round';
+  if (round.timeouts === 0) return round.state.replace('_', ' ');
+  return `${round.state.replace('_', ' ')}, ${round.timeouts} timeout${round.timeouts > 1 ? 's' : ''}`;
+}
+
+function sortButton(label, key) {
+  const button = el('button', { className: 'sort', text: label });
+  button.type = 'button';
+  button.dataset.sort = key;
+  if (sort.key === key) button.dataset.direction = sort.descending ? 'desc' : 'asc';
+  return button;
+}
+
+function probeHeader(probe, now) {
+  const state =
+    probe.presence === 'reporting'
+      ? roundText(probe.round)
+      : `${PRESENCE_TEXT[probe.presence]}${probe.lastReportAt ? ` ${formatAge(now - Date.parse(probe.lastReportAt))}` : ''}`;
+  const warn = probe.round && probe.round.timeouts > 0 ? ' round-timeouts' : '';
+  return el('th', { className: `probe presence-${probe.presence}${warn}` }, [
+    sortButton(probe.id, `probe:${probe.id}`),
+    el('div', { className: 'probe-meta', text: `${probe.region ?? ''} · ${state}` }),
   ]);
 }
 
-function probeHeader(id, probe, round) {
-  const state = probe?.fresh ? (round?.state ?? 'no round') : 'silent';
-  return el('th', { className: `probe ${probe?.fresh ? 'fresh' : 'not-fresh'}` }, [
-    el('div', { className: 'probe-id', text: id }),
-    el('div', { className: 'probe-meta', text: `${probe?.region ?? round?.probe.region ?? ''} · ${state}` }),
-  ]);
+function sortRows(rows) {
+  if (sort.key === null) return rows;
+  const sign = sort.descending ? -1 : 1;
+  if (sort.key === 'pop') return [...rows].sort((a, b) => sign * (a.pop < b.pop ? -1 : a.pop > b.pop ? 1 : 0));
+  const probe = sort.key.slice('probe:'.length);
+  // A timeout sorts above any figure, as the status ranks it; POPs this probe has no figure for go last.
+  const figure = (row) => {
+    const cell = row.cells.find((c) => c.probe === probe);
+    if (!cell) return sort.descending ? -Infinity : Infinity;
+    return cell.kind === 'censored' ? 1e15 + cell.ms : cell.ms;
+  };
+  return [...rows].sort((a, b) => sign * (figure(a) - figure(b)));
 }
 
-export function renderPopTable(table, { probes, rounds, thresholds }) {
-  const latest = latestMeasured(rounds);
-  const byId = new Map(probes.map((p) => [p.id, p]));
-  const probeIds = [...new Set([...probes.map((p) => p.id), ...latest.keys()])].sort();
-  const pops = new Map();
-  for (const round of latest.values()) {
-    for (const pop of round.pops) {
-      const row = pops.get(pop.pop) ?? { nsids: new Set(), cells: new Map() };
-      if (pop.nsid) row.nsids.add(pop.nsid);
-      row.cells.set(round.probe.id, pop);
-      pops.set(pop.pop, row);
-    }
-  }
+/** Draws the table; `onSort` redraws after a header click. Returns nothing; state lives in the DOM and `sort`. */
+export function renderPopTable(table, matrix, { onSelectPop, onSort, now = Date.now() } = {}) {
+  const shown = matrix.probes.filter((p) => p.presence !== 'left');
   const head = el('thead', {}, [
     el('tr', {}, [
-      el('th', { className: 'corner', text: 'POP / NSID' }),
-      ...probeIds.map((id) => probeHeader(id, byId.get(id), latest.get(id))),
+      el('th', { className: 'corner' }, [sortButton('POP', 'pop')]),
+      ...shown.map((p) => probeHeader(p, now)),
     ]),
   ]);
+  head.addEventListener('click', (event) => {
+    const key = event.target.closest?.('button.sort')?.dataset.sort;
+    if (!key) return;
+    // First click: names A→Z, figures worst first; second: reversed; third: back to the server's worst-first order.
+    if (sort.key === key && !sort.reversed) {
+      sort.descending = !sort.descending;
+      sort.reversed = true;
+    } else if (sort.key === key) {
+      sort.key = null;
+    } else {
+      sort.key = key;
+      sort.descending = key !== 'pop';
+      sort.reversed = false;
+    }
+    onSort?.();
+  });
   const body = el('tbody');
-  for (const name of [...pops.keys()].sort()) {
-    const row = pops.get(name);
-    const label = el('th', { className: 'pop' }, [
-      el('div', { className: 'pop-name', text: name }),
-      el('div', { className: 'nsid', text: [...row.nsids].join(' / ') }),
+  for (const row of sortRows(matrix.rows)) {
+    const cells = new Map(row.cells.map((c) => [c.probe, c]));
+    const name = el('button', { className: 'pop-link', text: row.pop, title: `${row.pop}: history from every probe` });
+    name.type = 'button';
+    name.addEventListener('click', () => onSelectPop?.(row.pop));
+    const nsids = [...new Set(row.cells.map((c) => c.nsid).filter(Boolean))].join(' / ');
+    const label = el('th', { className: `pop sev-text-${row.worst.severity}` }, [
+      name,
+      el('div', { className: 'nsid', text: nsids }),
     ]);
-    body.append(el('tr', {}, [label, ...probeIds.map((id) => cellFor(row.cells.get(id), thresholds))]));
+    const tr = el('tr', { className: row.alarm ? 'alarm-row' : '' }, [
+      label,
+      ...shown.map((p) => cellFor(cells.get(p.id), p, matrix.alarmAboveMs)),
+    ]);
+    tr.dataset.pop = row.pop;
+    body.append(tr);
   }
-  if (pops.size === 0) body.append(el('tr', {}, [el('td', { className: 'empty', text: 'No measured rounds yet.' })]));
+  if (matrix.rows.length === 0) {
+    body.append(el('tr', {}, [el('td', { className: 'empty', text: 'No measured rounds in the window yet.' })]));
+  }
   table.replaceChildren(head, body);
+}
+
+/** Probes that reported once but are no longer configured: listed apart, never as columns of the table. */
+export function renderLeftProbes(container, matrix, now = Date.now()) {
+  const left = matrix.probes.filter((p) => p.presence === 'left');
+  container.hidden = left.length === 0;
+  container.replaceChildren(
+    el('span', { text: 'Probes that left (no longer configured): ' }),
+    ...left.map((p) =>
+      el('span', {
+        className: 'left-probe',
+        text: `${p.id}${p.lastReportAt ? ` (last report ${formatAge(now - Date.parse(p.lastReportAt))} ago)` : ''}`,
+      }),
+    ),
+  );
 }

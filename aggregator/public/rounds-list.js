@@ -12,6 +12,17 @@ function slowest(round) {
   return worst;
 }
 
+/** A round with timeouts is not a green "complete": `complete, 1 timeout` in the alarm colour. */
+function stateBadge(round) {
+  const timeouts = round.pops.filter((p) => p.state === 'timeout').length;
+  const text = round.state.replace('_', ' ');
+  if (timeouts === 0) return el('span', { className: `badge round-${round.state}`, text });
+  return el('span', {
+    className: 'badge round-timeouts',
+    text: `${text}, ${timeouts} timeout${timeouts > 1 ? 's' : ''}`,
+  });
+}
+
 function row(round, thresholds) {
   const worst = slowest(round);
   const propagated = round.pops.filter((p) => p.state === 'propagated').length;
@@ -21,7 +32,7 @@ function row(round, thresholds) {
   return el('tr', {}, [
     el('td', { className: 'mono', text: formatClock(round.startedAt), title: round.startedAt }),
     el('td', { text: round.probe.id }),
-    el('td', {}, [el('span', { className: `badge round-${round.state}`, text: round.state.replace('_', ' ') })]),
+    el('td', {}, [stateBadge(round)]),
     el('td', { className: 'mono', text: round.serial }),
     el('td', { className: 'num', text: `${propagated} / ${round.pops.length}` }),
     el('td', { className: worst ? `sev-text-${severityOf(worst.ms, thresholds)}` : '', text: worstText }),

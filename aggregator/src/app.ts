@@ -9,12 +9,15 @@ import type { AggregatorConfig } from './config.js';
 import dashboardPlugin from './dashboard/dashboard-plugin.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { validatorCompiler } from './http/validator-compiler.js';
+import { ReadGate } from './http/read-gate.js';
 import authPlugin from './plugins/auth-plugin.js';
+import cardinalityPlugin from './plugins/cardinality-plugin.js';
 import docsPlugin from './plugins/docs-plugin.js';
 import metricsPlugin from './plugins/metrics-plugin.js';
 import notifyPlugin from './plugins/notify-plugin.js';
 import statusPlugin from './plugins/status-plugin.js';
 import storagePlugin from './plugins/storage-plugin.js';
+import { addApiSchemas } from './routes/api-schemas.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { ingestRoute } from './routes/ingest-route.js';
 import { popsRoute } from './routes/pops-route.js';
@@ -43,6 +46,28 @@ const STORES: Record<AggregatorConfig['storage']['backend'], (config: Aggregator
   sqlite: (config) => new SqliteRoundStore({ path: config.storage.path, synchronous: config.storage.synchronous }),
 };
 
+/** Heavy reads (long windows, many rounds) at once; more wait in the queue; beyond it, 503 retry. */
+const HEAVY_READS = { concurrent: 4, queued: 32 };
+
+/**
+ * Deadlines for every connection, so a client that trickles its headers or body (or stops reading) cannot hold
+ * a socket: fastify's own defaults are no request timeout and a 72 s keep-alive. Node enforces the header and
+ * request timeouts on a sweep every `connectionsCheckingInterval` (30 s by default, which would let a trickler
+ * live that much longer), so the sweep runs at a quarter of the shorter timeout, at most once a second.
+ */
+function connectionTimeouts(http: AggregatorConfig['http']) {
+  return {
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionTimeout: http.idleTimeoutMs,
+    http: {
+      requestTimeout: http.requestTimeoutMs,
+      headersTimeout: http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(http.headersTimeoutMs / 4))),
+    },
+  };
+}
+
 export function build(options: BuildOptions): FastifyInstance {
   const { config } = options;
   const app = Fastify({
@@ -56,6 +81,7 @@ export function build(options: BuildOptions): FastifyInstance {
     childLoggerFactory: (logger) => logger,
     bodyLimit: config.ingest.bodyLimitBytes,
     return503OnClosing: true,
+    ...connectionTimeouts(config.http),
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only: text bodies get a 415 naming the content type instead of a confusing schema error.
@@ -80,19 +106,23 @@ export function build(options: BuildOptions): FastifyInstance {
   }
   app.decorate('aggregatorConfig', config);
   app.decorate('clock', options.clock ?? systemClock);
+  app.decorate('readGate', new ReadGate(HEAVY_READS));
 
   const store = options.store ?? STORES[config.storage.backend](config);
   void app.register(storagePlugin, {
     store,
     retentionMs: config.storage.retentionDays * 86_400_000,
     pruneIntervalMs: config.storage.pruneIntervalMs,
+    fileCheckIntervalMs: config.storage.fileCheckIntervalMs,
   });
+  addApiSchemas(app);
   void app.register(authPlugin);
   // The status is saved beside the database the app opens itself; an injected store (tests) has no file of ours.
   void app.register(statusPlugin, {
     statusFile: options.store ? null : statusFilePath(config.storage.path),
   });
   void app.register(metricsPlugin);
+  void app.register(cardinalityPlugin);
   void app.register(notifyPlugin, options.fetch ? { fetch: options.fetch } : {});
   void app.register(docsPlugin);
   void app.register(dashboardPlugin);

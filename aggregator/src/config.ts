@@ -10,10 +10,13 @@ import {
   IDENTIFIER_PATTERN,
   LogLevel,
   MAX_DURATION_MS,
+  MAX_POPS_PER_ROUND,
   loadConfig,
   type LoadConfigOptions,
   type LoadedConfig,
 } from '@propwatch/shared';
+import { RESERVED_LABELS } from './notify/alertmanager-alerts.js';
+import { describeSecretProblem } from './notify/standard-webhooks.js';
 
 const Ms = (fallback: number, description: string, minimum = 1) =>
   Type.Integer({ minimum, maximum: MAX_DURATION_MS, default: fallback, description });
@@ -48,6 +51,11 @@ export const AggregatorConfigSchema = Type.Object(
           description: 'rounds older than this are pruned',
         }),
         pruneIntervalMs: Ms(3_600_000, 'how often old rounds are pruned'),
+        fileCheckIntervalMs: Ms(
+          5_000,
+          'how often the database and its WAL are checked to be the files opened (also around writes and on /readyz)',
+          100,
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -67,6 +75,30 @@ export const AggregatorConfigSchema = Type.Object(
       ),
       { default: [], maxItems: 1000, description: 'probes allowed to report' },
     ),
+    expectedPops: Type.Optional(
+      Type.Array(Type.String({ pattern: IDENTIFIER_PATTERN }), {
+        minItems: 1,
+        maxItems: MAX_POPS_PER_ROUND,
+        description: 'POP codes probes may report; a report naming another POP is refused (400)',
+      }),
+    ),
+    limits: Type.Object(
+      {
+        popsPerProbe: Type.Integer({
+          minimum: 1,
+          maximum: MAX_POPS_PER_ROUND,
+          default: 200,
+          description: 'distinct POPs one probe may report within retention; a report beyond is refused (400)',
+        }),
+        readRows: Type.Integer({
+          minimum: 1_000,
+          maximum: 100_000_000,
+          default: 100_000,
+          description: 'stored rollup cells one read may scan; a longer or wider read is refused (400)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     readToken: Type.Optional(
       Type.String({ minLength: 16, maxLength: 512, secret: true, description: 'bearer token for the read API' }),
     ),
@@ -85,6 +117,26 @@ export const AggregatorConfigSchema = Type.Object(
           default: 30,
           description: 'reports a probe may send at once',
         }),
+        maxClockSkewMs: Ms(
+          600_000,
+          "how far a round's startedAt may be ahead of the aggregator's clock; further is refused (400)",
+          1_000,
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      {
+        requestTimeoutMs: Ms(
+          30_000,
+          'a request (headers and body) must arrive within this, or gets a 408 and is closed',
+        ),
+        headersTimeoutMs: Ms(10_000, 'the request headers must arrive within this (<= requestTimeoutMs)'),
+        keepAliveTimeoutMs: Ms(5_000, 'an idle keep-alive connection is closed after this'),
+        idleTimeoutMs: Ms(
+          60_000,
+          'a connection with no traffic either way (e.g. a client that stops reading) is closed',
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -129,7 +181,41 @@ export const AggregatorConfigSchema = Type.Object(
         urls: Type.Array(Type.String({ pattern: '^https?://', maxLength: 2048, secret: true }), {
           default: [],
           maxItems: 20,
+          description: 'targets in the slack format, unsigned (shorthand for targets)',
         }),
+        targets: Type.Array(
+          Type.Object(
+            {
+              url: Type.String({ pattern: '^https?://', maxLength: 2048, secret: true }),
+              format: Type.Union([Type.Literal('slack'), Type.Literal('alertmanager')], {
+                default: 'slack',
+                description:
+                  "slack: propwatch's JSON with a Slack text, one POST per state change; alertmanager: " +
+                  "Alertmanager's POST /api/v2/alerts, kept in step with the state",
+              }),
+              secret: Type.Optional(
+                Type.String({
+                  maxLength: 200,
+                  secret: true,
+                  description: 'Standard Webhooks signing secret: whsec_ + base64 of 24-64 random bytes',
+                }),
+              ),
+              labels: Type.Optional(
+                Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' }), Type.String({ maxLength: 256 }), {
+                  maxProperties: 20,
+                  description: 'alertmanager: labels added to every alert (e.g. the network or team)',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], maxItems: 20 },
+        ),
+        resendMs: Ms(
+          60_000,
+          'alertmanager targets: firing alerts are re-sent this often, each valid for 4 periods',
+          1_000,
+        ),
         timeoutMs: Ms(5_000, 'per-request timeout'),
         maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
         retryBaseMs: Ms(1_000, 'first retry delay; doubles per attempt', 1),
@@ -188,6 +274,31 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
       from('status.minFreshProbes'),
     );
   }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    throw new ConfigError(
+      'http.headersTimeoutMs',
+      config.http.headersTimeoutMs,
+      `a value <= http.requestTimeoutMs (${config.http.requestTimeoutMs}): the headers are part of the request`,
+      from('http.headersTimeoutMs'),
+    );
+  }
+  if (config.expectedPops) {
+    const seen = new Set<string>();
+    config.expectedPops.forEach((pop, index) => {
+      if (seen.has(pop))
+        throw new ConfigError(`expectedPops.${index}`, pop, 'a POP code listed once', from('expectedPops'));
+      seen.add(pop);
+    });
+    if (config.limits.popsPerProbe < seen.size) {
+      throw new ConfigError(
+        'limits.popsPerProbe',
+        config.limits.popsPerProbe,
+        `at least the number of expectedPops (${seen.size}), or a probe could not report every expected POP`,
+        from('limits.popsPerProbe'),
+      );
+    }
+  }
+  checkWebhookTargets(config.webhooks, from);
   const ids = new Set<string>();
   const tokens = new Set<string>();
   const hidden = new HiddenValue('a string', 'it is a secret');
@@ -202,5 +313,46 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
     }
     ids.add(probe.id);
     tokens.add(probe.token);
+  });
+}
+
+/** Signing secrets in the Standard Webhooks format, labels that do not hide which alert it is, 20 targets in all. */
+function checkWebhookTargets(webhooks: AggregatorConfig['webhooks'], from: (key: string) => string): void {
+  const total = webhooks.urls.length + webhooks.targets.length;
+  if (total > 20)
+    throw new ConfigError(
+      'webhooks.targets',
+      new HiddenValue('a list', 'it holds secrets'),
+      `at most 20 targets with webhooks.urls (got ${total})`,
+      from('webhooks.targets'),
+    );
+  webhooks.targets.forEach((target, index) => {
+    const key = (field: string) => `webhooks.targets.${index}.${field}`;
+    if (target.secret !== undefined) {
+      const problem = describeSecretProblem(target.secret);
+      if (problem)
+        throw new ConfigError(
+          key('secret'),
+          new HiddenValue('a string', 'it is a secret'),
+          problem,
+          from(key('secret')),
+        );
+    }
+    for (const label of Object.keys(target.labels ?? {})) {
+      if (target.format !== 'alertmanager')
+        throw new ConfigError(
+          key('labels'),
+          target.labels,
+          'no labels: they are for the alertmanager format',
+          from(key('labels')),
+        );
+      if ((RESERVED_LABELS as readonly string[]).includes(label))
+        throw new ConfigError(
+          `${key('labels')}.${label}`,
+          target.labels?.[label],
+          `a label other than ${RESERVED_LABELS.join(', ')} (propwatch sets those)`,
+          from(key('labels')),
+        );
+    }
   });
 }

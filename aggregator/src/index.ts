@@ -1,7 +1,7 @@
 export { build, type BuildOptions } from './app.js';
 export { AggregatorConfigSchema, type AggregatorConfig, loadAggregatorConfig, checkConfig } from './config.js';
 export { resolveConfig } from './resolve-config.js';
-export type { RoundStore, StoredRound, UpsertResult, ProbeRecord, PopRecord } from './storage/round-store.js';
+export type { RoundStore, StoredRound, UpsertResult, ProbeRecord, SeriesRecord } from './storage/round-store.js';
 export { SqliteRoundStore } from './storage/sqlite-store.js';
 export {
   evaluateStatus,

@@ -73,6 +73,36 @@ describe('config', () => {
     ],
     ['short token', { probes: [{ id: 'p1', token: 'short' }] }, /probes\.0\.token/],
     ['unknown key', { stauts: {} }, /stauts.*no such key \(known keys here: .*status/],
+    [
+      'signing secret not whsec_',
+      { webhooks: { targets: [{ url: 'https://h.example/x', secret: 'not-a-standard-secret' }] } },
+      /webhooks\.targets\.0\.secret.*not shown as it is a secret.*a secret starting with "whsec_"/,
+    ],
+    [
+      'signing secret too short',
+      { webhooks: { targets: [{ url: 'https://h.example/x', secret: `whsec_${'QUFB'.repeat(4)}` }] } },
+      /webhooks\.targets\.0\.secret.*24 to 64 random bytes after "whsec_" \(got 12\)/,
+    ],
+    [
+      'a label that would rename the alert',
+      { webhooks: { targets: [{ url: 'https://h.example/x', format: 'alertmanager', labels: { severity: 'low' } }] } },
+      /webhooks\.targets\.0\.labels\.severity.*a label other than alertname, pop, severity/,
+    ],
+    [
+      'labels on a slack target',
+      { webhooks: { targets: [{ url: 'https://h.example/x', labels: { team: 'dns' } }] } },
+      /webhooks\.targets\.0\.labels.*no labels: they are for the alertmanager format/,
+    ],
+    [
+      'more than 20 targets in all',
+      {
+        webhooks: {
+          urls: Array.from({ length: 11 }, (_, i) => `https://h.example/${i}`),
+          targets: Array.from({ length: 10 }, (_, i) => ({ url: `https://h.example/t${i}` })),
+        },
+      },
+      /webhooks\.targets.*at most 20 targets with webhooks\.urls \(got 21\)/,
+    ],
   ])('%s → ConfigError naming the key', (_name, input, message) => {
     expect(() => resolveConfig(input)).toThrow(ConfigError);
     expect(() => resolveConfig(input)).toThrow(message);

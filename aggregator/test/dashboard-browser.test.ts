@@ -45,8 +45,12 @@ interface BrowserLog {
   violations: string[];
 }
 
-async function openDashboard(browser: Browser, url: string): Promise<{ page: Page; log: BrowserLog }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function openDashboard(
+  browser: Browser,
+  url: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<{ page: Page; log: BrowserLog }> {
+  const page = await browser.newPage({ viewport });
   const log: BrowserLog = { errors: [], violations: [] };
   page.on('console', (message) => {
     if (message.type() === 'error') log.errors.push(message.text());
@@ -127,19 +131,76 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows ok, turns to alarm naming the stuck POP, renders hostile strings as text, and recovers', async () => {
+  /**
+   * At one instant of the page: the POP the banner names as worst, and that POP's table row (its worst cell's
+   * severity, figure and kind). Banner and table are drawn from one /api/v1/matrix answer, so they must agree.
+   */
+  const bannerAndTable = (page: Page) =>
+    page.evaluate(() => {
+      const state = document.getElementById('banner')?.dataset.state;
+      const worst = document.getElementById('banner-worst')?.textContent ?? '';
+      const pop = /· (\S+) via /.exec(worst)?.[1] ?? null;
+      const row = pop === null ? null : document.querySelector(`#pop-table tr[data-pop="${pop}"]`);
+      const cells = row ? Array.from(row.querySelectorAll<HTMLElement>('td.cell')) : [];
+      const bad = cells.filter((cell) => cell.classList.contains('sev-bad'));
+      return {
+        state,
+        pop,
+        firstRow: document.querySelector<HTMLElement>('#pop-table tbody tr')?.dataset.pop ?? null,
+        bad: bad.map((cell) => ({ ms: Number(cell.dataset.ms), kind: cell.dataset.kind, text: cell.textContent })),
+      };
+    });
+
+  it('ok, alarm (table agrees with the banner, no dip), phone width, 7 d range, recovered; no errors, no CSP violations', async () => {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const { page, log } = await openDashboard(browser, `${baseUrl}/`);
     await bannerState(page, 'ok', 15_000);
     await page.waitForSelector('#chart canvas', { timeout: 5_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#pop-table td.cell').length >= 16, null, {
+      timeout: 10_000,
+      polling: 100,
+    });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-ok.png'), fullPage: true });
+
+    // Sorting: POP name ascending, then descending, then back to worst first (the server's order).
+    const order = () =>
+      page.$$eval('#pop-table tbody tr', (rows) => rows.map((row) => (row as HTMLElement).dataset.pop));
+    const names = [...sim.pops.map((p) => p.name)].sort();
+    await page.click('#pop-table button.sort[data-sort="pop"]');
+    expect(await order()).toEqual(names);
+    await page.click('#pop-table button.sort[data-sort="pop"]');
+    expect(await order()).toEqual([...names].reverse());
+    await page.click('#pop-table button.sort[data-sort="pop"]');
+    expect(await page.getAttribute('#pop-table button.sort[data-sort="pop"]', 'data-direction')).toBeNull();
 
     sim.setFault('LHR', { kind: 'stuck' });
     await bannerState(page, 'alarm', 15_000);
     expect(await page.textContent('#banner-reason')).toContain('LHR');
-    // Let the LHR row turn red and the chart show the climb before the screenshot.
-    await page.waitForFunction(() => document.querySelectorAll('#pop-table td.sev-bad').length > 0, null, {
-      timeout: 10_000,
-      polling: 100,
-    });
+    // Both probes time out on LHR, then start their next rounds (LHR pending again, from 0 s): the case where
+    // the table used to show a grey "pending" while the banner said alarm. Sample it across those rounds.
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll<HTMLElement>('#pop-table tr[data-pop="LHR"] td.cell')).filter(
+          (c) => c.dataset.kind === 'censored',
+        ).length === 2,
+      null,
+      { timeout: 15_000, polling: 100 },
+    );
+    let sawCarried = false;
+    for (let sample = 0; sample < 30; sample++) {
+      const seen = await bannerAndTable(page);
+      expect(seen.state, JSON.stringify(seen)).toBe('alarm');
+      expect(seen.pop, JSON.stringify(seen)).toBe('LHR');
+      expect(seen.firstRow, JSON.stringify(seen)).toBe('LHR');
+      expect(seen.bad.length, JSON.stringify(seen)).toBeGreaterThan(0);
+      for (const cell of seen.bad) {
+        expect(cell.kind === 'censored' || cell.ms >= 1_500, JSON.stringify(cell)).toBe(true);
+        expect(cell.text).toMatch(/stuck since \d\d:\d\d:\d\d/);
+        sawCarried ||= cell.text?.includes('from the previous round') ?? false;
+      }
+      await page.waitForTimeout(200);
+    }
+    expect(sawCarried, 'no sample caught a running round carrying the timeout').toBe(true);
 
     const nsids = await page.locator('#pop-table .nsid').allTextContents();
     expect(nsids).toContain('<img src=x onerror="window.__pwned=1">lhr');
@@ -153,14 +214,91 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     }));
     expect(injected).toEqual({ pwned: undefined, images: 0, svgs: 0 });
 
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    // The chart's points: once a probe's LHR timed out, none of its later points dips below the threshold.
+    const history = await page.evaluate(async () => (await fetch('/api/v1/history?window=30m')).json());
+    for (const probe of Object.keys(TOKENS)) {
+      const points = (history.points as { probe: string; worstMs: number; kind: string; pop: string }[]).filter(
+        (p) => p.probe === probe,
+      );
+      const first = points.findIndex((p) => p.pop === 'LHR' && p.kind === 'censored');
+      expect(first, `${probe}: no timed-out point`).toBeGreaterThanOrEqual(0);
+      expect(points.slice(first).map((p) => [p.pop, p.worstMs >= 1_500])).toEqual(
+        points.slice(first).map(() => ['LHR', true]),
+      );
+    }
+    // Click LHR: its history from every probe, with error bars; the alarm history shows the alarm ongoing.
+    await page.click('#pop-table tr[data-pop="LHR"] button.pop-link');
+    await page.waitForSelector('#pop-detail[data-pop="LHR"] .pop-detail-chart canvas', { timeout: 10_000 });
+    expect(Number(await page.getAttribute('#pop-detail', 'data-points'))).toBeGreaterThan(0);
+    await page.waitForFunction(
+      () => document.querySelector('#alarm-history tbody tr')?.textContent?.includes('ongoing') === true,
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    expect(await page.getAttribute('#alarm-history tbody tr', 'data-state')).toBe('alarm');
+    // The screenshot with the chart and the rounds list read during the alarm, not at its first instant.
+    const redrawn = page.waitForResponse((r) => r.url().endsWith('/api/v1/history?window=30m'));
+    await page.click('#ranges button[data-range="30m"]');
+    await redrawn;
+    await page.waitForFunction(() => document.getElementById('rounds')?.textContent?.includes('timeout'), null, {
+      timeout: 12_000,
+      polling: 200,
+    });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-alarm.png'), fullPage: true });
+
+    // Phone width, during the alarm: nothing wider than the screen but the table, which scrolls in its box.
+    const phone = await openDashboard(browser, `${baseUrl}/`, { width: 390, height: 844 });
+    await bannerState(phone.page, 'alarm', 10_000);
+    await phone.page.waitForSelector('#chart canvas', { timeout: 10_000 });
+    const widths = await phone.page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      wrap: document.querySelector('.table-wrap')!.clientWidth,
+    }));
+    expect(widths.page).toBeLessThanOrEqual(390);
+    expect(widths.wrap).toBeLessThanOrEqual(390);
+    expect((await bannerAndTable(phone.page)).firstRow).toBe('LHR');
+    await phone.page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-phone.png'), fullPage: true });
+    await phone.page.close();
+
+    // The 7 d range is read from the rollups, with a bounded number of steps.
+    const sevenDays = page.waitForResponse((r) => r.url().endsWith('/api/v1/history?window=7d'));
+    await page.click('#ranges button[data-range="7d"]');
+    const answer = await sevenDays;
+    expect(answer.status()).toBe(200);
+    const rollup = (await answer.json()).rollup;
+    // Served from 10 min or 1 h cells (never the raw rounds), whole week covered, within /history's 10,000 points.
+    expect(['10m', '1h']).toContain(rollup.level);
+    expect(rollup.to - rollup.from).toBeGreaterThanOrEqual(7 * 86_400_000);
+    expect(rollup.at.length * Math.max(1, rollup.series.length)).toBeLessThanOrEqual(10_000);
+    await page.waitForSelector('#chart[data-range="7d"][data-source="rollup"] canvas', { timeout: 5_000 });
+    await page.click('#ranges button[data-range="30m"]');
+    await page.waitForSelector('#chart[data-range="30m"][data-source="points"]', { timeout: 5_000 });
 
     sim.setFault('LHR', null);
     await bannerState(page, 'ok', 20_000);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-ok.png'), fullPage: true });
+    await page.waitForFunction(() => document.querySelectorAll('#pop-table td.sev-bad').length === 0, null, {
+      timeout: 5_000,
+      polling: 100,
+    });
+    await page.waitForSelector('#chart[data-drawn-for="ok"] canvas', { timeout: 5_000 });
+    // The alarm is history now: ended, with a duration and the recovery as the reason it ended.
+    await page.waitForFunction(
+      () => {
+        const rows = Array.from(document.querySelectorAll<HTMLElement>('#alarm-history tbody tr'));
+        return rows[0]?.dataset.state === 'ok' && rows[1]?.dataset.state === 'alarm';
+      },
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    const ended = await page.locator('#alarm-history tbody tr').nth(1).textContent();
+    expect(ended).toContain('LHR');
+    expect(ended).not.toContain('ongoing');
+    expect(ended).toMatch(/ended: /);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-recovered.png'), fullPage: true });
 
     expect(log.violations).toEqual([]);
     expect(log.errors).toEqual([]);
-  }, 50_000);
+    expect(phone.log.violations).toEqual([]);
+    expect(phone.log.errors).toEqual([]);
+  }, 120_000);
 });

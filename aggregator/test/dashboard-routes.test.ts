@@ -48,7 +48,16 @@ describe('dashboard page and assets', () => {
 
   it('never renders with innerHTML or eval-like APIs in its own scripts', async () => {
     t = buildTestApp();
-    for (const name of ['dashboard', 'pop-table', 'rounds-list', 'banner', 'chart', 'format', 'api-client']) {
+    for (const name of [
+      'dashboard',
+      'pop-table',
+      'rounds-list',
+      'banner',
+      'chart',
+      'format',
+      'api-client',
+      'range-picker',
+    ]) {
       const body = (await t.app.inject(`/assets/${name}.js`)).body;
       expect(body, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
     }
@@ -92,6 +101,7 @@ describe('GET /api/v1/history', () => {
       t.app,
       report('p2', {
         state: 'running',
+        elapsedMs: 4_000,
         pops: [pop('LHR'), pop('FRA', { state: 'pending', lowerMs: 4000, upperMs: undefined, estimateMs: undefined })],
       }),
       'p2',
@@ -114,7 +124,7 @@ describe('GET /api/v1/history', () => {
     ]);
   });
 
-  it.each([['0'], ['500ms'], ['2d'], ['soon'], ['-5m'], ['x'.repeat(40)]])(
+  it.each([['0'], ['500ms'], ['31d'], ['soon'], ['-5m'], ['x'.repeat(40)]])(
     'rejects window=%s with a 400 naming the parameter',
     async (window) => {
       t = buildTestApp();
@@ -154,6 +164,36 @@ describe('buildWorstHistory', () => {
     expect(points.map((p) => [p.round, p.worstMs])).toEqual([
       ['b', 20],
       ['c', 30],
+    ]);
+  });
+
+  it("does not dip while a POP stays stuck: a running round carries the previous round's timeout, as the status does", () => {
+    const timedOut: StoredRound = {
+      ...report('p1', {
+        id: 'r1',
+        serial: '100',
+        pops: [pop('LHR', { state: 'timeout', lowerMs: 3_000, upperMs: undefined, estimateMs: undefined })],
+      }).round,
+      probe: { id: 'p1', region: 'r', version: '1' },
+      firstReceivedAt: 1_000,
+      receivedAt: 4_000,
+    };
+    const running: StoredRound = {
+      ...report('p1', {
+        id: 'r2',
+        serial: '200',
+        state: 'running',
+        pops: [pop('LHR', { state: 'pending', lowerMs: 100, upperMs: undefined, estimateMs: undefined })],
+      }).round,
+      probe: { id: 'p1', region: 'r', version: '1' },
+      firstReceivedAt: 5_000,
+      receivedAt: 5_000,
+    };
+    // Given newest first (as a window read may): the order comes from the serials.
+    const points = buildWorstHistory([running, timedOut], { now: 5_000, maxExtrapolationMs: 1000, maxPoints: 10 });
+    expect(points.map((p) => [p.round, p.pop, p.worstMs, p.kind])).toEqual([
+      ['r1', 'LHR', 3_000, 'censored'],
+      ['r2', 'LHR', 3_000, 'censored'],
     ]);
   });
 });

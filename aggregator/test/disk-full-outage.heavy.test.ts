@@ -2,7 +2,8 @@
  * A real full disk under the aggregator's database: the database lives on a
  * small tmpfs, and the test fills the rest of it with a file while three
  * probe processes report. The aggregator must say it is not ready, refuse
- * reports with 503 (not 500), the probes must keep their reports spooled, and
+ * reports with 503 (not 500) and turn /readyz to 503 with the first refused
+ * write, the probes must keep their reports spooled, and
  * once the filler is deleted every round must arrive. (chmod cannot stand in
  * for this: it does not stop root, and SQLite keeps the file open anyway; the
  * main suite's storage-outage.test.ts injects the same SqliteError instead.)
@@ -22,6 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { report } from './helpers.js';
 import { eventually } from './stack.js';
 import { compareLedgers } from './outage-helpers/compare-ledger.js';
 import { readDbRounds } from './outage-helpers/db-rounds.js';
@@ -130,12 +132,22 @@ describe.skipIf('reason' in mount)('disk full under the aggregator database (rea
 
     const filler = join(mount.dir, 'filler');
     const filled = fillDisk(filler);
-    // SQLite may still commit into WAL space it allocated earlier; the first write that needs a new page fails.
+    // SQLite may still commit into WAL space it allocated earlier; the first report that needs a new page fails.
+    // From that refusal on, /readyz must say so at once (its own one-row write kept answering 200 for 30 s).
+    let attempt = 0;
     await eventually(
-      () => fetch(`${url}/readyz`).then((r) => r.status),
+      () =>
+        fetch(`${url}/api/v1/rounds`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${probes[0]!.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(
+            report(probes[0]!.id, { id: `manual-${++attempt}`, startedAt: new Date().toISOString() }),
+          ),
+        }).then((r) => r.status),
       (status) => status === 503,
       30_000,
     );
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
     // Once it fails, every write fails: nothing more is acknowledged while rounds go on and pile up in the spools.
     await new Promise((resolve) => setTimeout(resolve, 200)); // answers to reports stored just before still landing
     const acksWhileFull = acks();
@@ -161,7 +173,10 @@ describe.skipIf('reason' in mount)('disk full under the aggregator database (rea
     expect(exits).toEqual(probes.map(() => 'exit 0'));
     expect(await aggregator.stop('SIGTERM')).toBe('exit 0');
 
-    const comparison = compareLedgers(new Map(probes.map((p) => [p.id, p.ledger])), readDbRounds(dbPath));
+    const comparison = compareLedgers(
+      new Map(probes.map((p) => [p.id, p.ledger])),
+      readDbRounds(dbPath).filter((r) => !r.id.startsWith('manual-')),
+    );
     const refusals = probes.flatMap((p) => [...p.ledger.refusals.keys()]);
     console.info(
       `disk full (tmpfs, ${(filled / 1024).toFixed(0)} KiB of filler): ${acksDuringOutage} reports acknowledged while full, ${spooledWhileFull} rounds spooled, probes logged ${JSON.stringify(Object.fromEntries(probes.map((p) => [p.id, Object.fromEntries(p.ledger.refusals)])))}; after freeing space: ${comparison.finishedRounds} rounds finished, ${comparison.storedRounds} stored, lost ${comparison.lostAcks.length + comparison.undelivered.length}`,

@@ -2,7 +2,7 @@
  * Every aggregator route other than ingest under property-based hostile
  * requests (issue 9, item 2): random methods, paths, query strings, headers
  * and bodies against the read API (status, propagation, rounds, pops,
- * probes, history), /metrics, /healthz, /readyz, /docs/json and the
+ * probes, history, matrix, alarms), /metrics, /healthz, /readyz, /docs/json and the
  * dashboard with its assets. Never a 5xx; every 4xx is JSON with a message;
  * nothing is committed (except /readyz's own probe write); with a read token
  * set, protected routes answer 200 only with that token; the page and its
@@ -22,6 +22,8 @@ const PROTECTED = [
   '/api/v1/pops',
   '/api/v1/probes',
   '/api/v1/history',
+  '/api/v1/matrix',
+  '/api/v1/alarms',
   '/metrics',
 ];
 const OPEN = [

@@ -48,7 +48,10 @@ test('the re-evaluation timer raises the alarm while rounds are still running, a
   for (const probe of ['p1', 'p2'])
     await ingest(
       t.app,
-      report(probe, { elapsedMs: 40_000, pops: [pop('LHR', { estimateMs: 15_000 }), pop('SIN')] }),
+      report(probe, {
+        elapsedMs: 40_000,
+        pops: [pop('LHR', { lowerMs: 14_900, upperMs: 15_100, estimateMs: 15_000 }), pop('SIN')],
+      }),
       probe,
     );
   expect((await t.app.inject('/api/v1/status')).json().state).toBe('ok');

@@ -18,14 +18,27 @@ function collectingStream(lines: string[]): Writable {
   });
 }
 
-test('logs never contain probe tokens or webhook URLs', async () => {
+test('logs never contain probe tokens, webhook URLs or signing secrets', async () => {
+  const signingPart = Buffer.from('signing-secret-bytes-0123456789ab').toString('base64');
   const lines: string[] = [];
   const destination = collectingStream(lines);
   const hookUrl = 'http://127.0.0.1:9/services/T000/B000/webhook-secret-part';
   const config = resolveConfig({
     storage: { path: `${temp.dir}/logs.db` },
     probes: Object.entries(TOKENS).map(([id, token]) => ({ id, token })),
-    webhooks: { urls: [hookUrl], maxAttempts: 1, retryBaseMs: 1, timeoutMs: 500 },
+    webhooks: {
+      urls: [hookUrl],
+      targets: [
+        {
+          url: 'http://127.0.0.1:9/api/v2/alerts?token=alertmanager-secret-part',
+          format: 'alertmanager',
+          secret: `whsec_${signingPart}`,
+        },
+      ],
+      maxAttempts: 1,
+      retryBaseMs: 1,
+      timeoutMs: 500,
+    },
   });
   const log = createLogger({
     name: 'test',
@@ -42,7 +55,15 @@ test('logs never contain probe tokens or webhook URLs', async () => {
   const text = lines.join('');
   expect(text).toContain('webhook delivery failed');
   expect(text).toContain('http://127.0.0.1:9/services/***');
-  for (const secret of [...Object.values(TOKENS), 'webhook-secret-part', 'wrong-token-value-123'])
+  // The signed alertmanager target was attempted too (its first sync at start).
+  expect(text).toContain('http://127.0.0.1:9/api/***');
+  for (const secret of [
+    ...Object.values(TOKENS),
+    'webhook-secret-part',
+    'wrong-token-value-123',
+    'alertmanager-secret-part',
+    signingPart,
+  ])
     expect(text).not.toContain(secret);
 });
 

@@ -39,7 +39,8 @@ describe.each<StorageFault>(['SQLITE_FULL', 'SQLITE_READONLY'])('storage refuses
       method: 'POST',
       url: '/api/v1/rounds',
       headers: { authorization: `Bearer ${probe.token}`, 'content-type': 'application/json' },
-      payload: report(probe.id, { id: `${probe.id}-manual` }),
+      // Dated now: this stack runs on the real clock, and a round older than the retention is refused with a 400.
+      payload: report(probe.id, { id: `${probe.id}-manual`, startedAt: new Date().toISOString() }),
     });
     expect(refused.statusCode).toBe(503);
     expect(refused.json()).toMatchObject({ statusCode: 503, code: 'PROPWATCH_STORAGE_UNAVAILABLE' });

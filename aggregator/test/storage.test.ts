@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { MIGRATIONS, migrate } from '../src/storage/migrations.js';
 import { SqliteRoundStore } from '../src/storage/sqlite-store.js';
@@ -34,7 +35,9 @@ describe('SqliteRoundStore', () => {
     await reopened.close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version })).sort((a, b) => a.version - b.version),
+    );
     db.close();
   });
 
@@ -97,7 +100,7 @@ describe('SqliteRoundStore', () => {
     const store = new SqliteRoundStore({ path });
     await store.upsertRound(report('p1', { id: 'old' }), T0);
     await store.upsertRound(
-      report('p1', { id: 'new', startedAt: new Date(T0 + 86_400_000).toISOString() }),
+      report('p1', { id: 'new', serial: '2', startedAt: new Date(T0 + 86_400_000).toISOString() }),
       T0 + 86_400_000,
     );
     expect(await store.prune(T0 + 1000)).toBe(1);
@@ -108,22 +111,34 @@ describe('SqliteRoundStore', () => {
     db.close();
   });
 
-  test('queries: roundsSince, latestRounds by probe with limit, recent states, pop stats', async () => {
+  test('queries: roundsSince, latestRounds by probe with limit, recent states, POP series', async () => {
     const store = new SqliteRoundStore({ path });
     for (let i = 0; i < 5; i++) {
       const failed = i >= 3 ? { state: 'write_failed' as const, pops: [] } : {};
       await store.upsertRound(
-        report('p1', { id: `r${i}`, startedAt: new Date(T0 + i * 60_000).toISOString(), ...failed }),
+        report('p1', {
+          id: `r${i}`,
+          serial: String(i + 1),
+          startedAt: new Date(T0 + i * 60_000).toISOString(),
+          ...failed,
+        }),
         T0 + i * 60_000,
       );
     }
     await store.upsertRound(report('p2'), T0 + 1);
     expect((await store.roundsSince(T0 + 120_000)).map((r) => r.id)).toEqual(['r2', 'r3', 'r4']);
     expect((await store.latestRounds({ probe: 'p1', limit: 2 })).map((r) => r.id)).toEqual(['r4', 'r3']);
-    expect(await store.recentRoundStates('p1', 3)).toEqual(['write_failed', 'write_failed', 'complete']);
-    expect(await store.popStats(T0)).toEqual([
-      { pop: 'LHR', targets: ['127.0.0.1:533'], lastSeenAt: T0 + 120_000, observations: 4 },
-      { pop: 'SIN', targets: ['127.0.0.1:533'], lastSeenAt: T0 + 120_000, observations: 4 },
+    expect((await store.recentRoundHeads('p1', 3)).map((head) => [head.id, head.serial, head.state])).toEqual([
+      ['r4', '5', 'write_failed'],
+      ['r3', '4', 'write_failed'],
+      ['r2', '3', 'complete'],
+    ]);
+    const series = (await store.popSeries()).sort((a, b) => `${a.probe}${a.pop}`.localeCompare(`${b.probe}${b.pop}`));
+    expect(series).toEqual([
+      { probe: 'p1', pop: 'LHR', lastSeenAt: T0 + 120_000 },
+      { probe: 'p1', pop: 'SIN', lastSeenAt: T0 + 120_000 },
+      { probe: 'p2', pop: 'LHR', lastSeenAt: T0 + 1 },
+      { probe: 'p2', pop: 'SIN', lastSeenAt: T0 + 1 },
     ]);
     await expect(store.checkWritable()).resolves.toBeUndefined();
     await store.close();
@@ -132,10 +147,10 @@ describe('SqliteRoundStore', () => {
   test('a replayed older round keeps the probe alive but does not replace its latest round, region or version', async () => {
     const store = new SqliteRoundStore({ path });
     const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
-    await store.upsertRound(report('p1', { id: 'r1', startedAt: at(1) }), T0 + 60_000);
+    await store.upsertRound(report('p1', { id: 'r1', serial: '1', startedAt: at(1) }), T0 + 60_000);
     await store.upsertRound(
       {
-        ...report('p1', { id: 'r5', state: 'running', startedAt: at(5) }),
+        ...report('p1', { id: 'r5', serial: '5', state: 'running', startedAt: at(5) }),
         probe: { id: 'p1', region: 'eu-west', version: '2.0.0' },
       },
       T0 + 300_000,
@@ -143,7 +158,7 @@ describe('SqliteRoundStore', () => {
     // The spool delivers r3 (written by the old version, before an outage) after r5.
     await store.upsertRound(
       {
-        ...report('p1', { id: 'r3', state: 'write_failed', pops: [], startedAt: at(3) }),
+        ...report('p1', { id: 'r3', serial: '3', state: 'write_failed', pops: [], startedAt: at(3) }),
         probe: { id: 'p1', region: 'eu-west', version: '1.0.0' },
       },
       T0 + 310_000,
@@ -161,7 +176,7 @@ describe('SqliteRoundStore', () => {
     // The latest round moving on does update it.
     await store.upsertRound(
       {
-        ...report('p1', { id: 'r5', state: 'complete', startedAt: at(5) }),
+        ...report('p1', { id: 'r5', serial: '5', state: 'complete', startedAt: at(5) }),
         probe: { id: 'p1', region: 'eu-west', version: '2.0.0' },
       },
       T0 + 320_000,
@@ -196,6 +211,85 @@ describe('SqliteRoundStore', () => {
     reopened.close();
   });
 
+  test('migration 3 orders by serial: the probes row is recomputed (a round dated 2099 had taken it), keys filled in', async () => {
+    const db = new Database(path);
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version <= 2),
+    );
+    const insert =
+      db.prepare(`INSERT INTO rounds (probe_id, round_id, probe_region, probe_version, zone, record, serial,
+      started_at, started_at_ms, state, elapsed_ms, submit_to_ack_ms, first_received_at, received_at)
+      VALUES ('p1', ?, 'eu', ?, 'z.', '_c.z.', ?, 'x', ?, ?, 1, 1, ?, ?)`);
+    const in2099 = Date.parse('2099-01-01T00:00:00Z');
+    insert.run('r1', '1', '0100', T0, 'complete', T0, T0);
+    insert.run('r2', '1', '101', in2099, 'complete', T0 + 1, T0 + 1);
+    insert.run('r3', '2', '102', T0 + 2, 'write_failed', T0 + 2, T0 + 2);
+    db.prepare(`INSERT INTO probes VALUES ('p1', 'eu', '1', 0, 0, 'r2', 'complete', ?)`).run(in2099);
+    db.close();
+    const store = new SqliteRoundStore({ path });
+    expect(await store.probes()).toEqual([
+      expect.objectContaining({
+        id: 'p1',
+        version: '2',
+        lastRoundId: 'r3',
+        lastRoundState: 'write_failed',
+        maxWaitMs: null,
+      }),
+    ]);
+    expect((await store.recentRoundHeads('p1', 5)).map((h) => h.id)).toEqual(['r3', 'r2', 'r1']);
+    await store.close();
+    const reopened = new Database(path, { readonly: true });
+    expect(reopened.prepare('SELECT round_id, serial_key, order_ms FROM rounds ORDER BY id').all()).toEqual([
+      { round_id: 'r1', serial_key: '00000000000000000100', order_ms: T0 },
+      { round_id: 'r2', serial_key: '00000000000000000101', order_ms: in2099 },
+      { round_id: 'r3', serial_key: '00000000000000000102', order_ms: in2099 },
+    ]);
+    reopened.close();
+  });
+
+  test('property: the list across probes keeps every probe in its sequence, whatever the clocks and the arrival order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            probe: fc.constantFrom('p1', 'p2', 'p3'),
+            // Probe clocks step back and forth by up to 10 min around the aggregator's.
+            startedOffset: fc.integer({ min: -600_000, max: 600_000 }),
+          }),
+          { minLength: 1, maxLength: 25 },
+        ),
+        fc.func(fc.integer()),
+        async (rounds, arrival) => {
+          const store = new SqliteRoundStore({ path: ':memory:' });
+          // Serials follow the order rounds were made in; they arrive shuffled (spool replays, newest first).
+          const made = rounds.map((r, i) =>
+            report(r.probe, {
+              id: `${r.probe}-${i}`,
+              serial: String(1000 + i),
+              startedAt: new Date(T0 + i * 30_000 + r.startedOffset).toISOString(),
+            }),
+          );
+          const shuffled = made.map((r, i) => ({ r, key: arrival(i) })).sort((a, b) => a.key - b.key);
+          for (const [i, { r }] of shuffled.entries()) await store.upsertRound(r, T0 + i);
+          const all = await store.latestRounds({ limit: 1000 });
+          for (const probe of ['p1', 'p2', 'p3']) {
+            const inSequence = (await store.latestRounds({ probe, limit: 1000 })).map((r) => r.serial);
+            expect(inSequence).toEqual(
+              made
+                .filter((r) => r.probe.id === probe)
+                .map((r) => r.round.serial)
+                .reverse(),
+            );
+            expect(all.filter((r) => r.probe.id === probe).map((r) => r.serial)).toEqual(inSequence);
+          }
+          await store.close();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   test('refuses a database written by a newer schema', async () => {
     const db = new Database(path);
     db.exec(
@@ -203,6 +297,8 @@ describe('SqliteRoundStore', () => {
     );
     db.prepare('INSERT INTO schema_migrations VALUES (99, ?, 0)').run('future');
     db.close();
-    expect(() => new SqliteRoundStore({ path })).toThrow(/schema version 99 is newer than this aggregator knows \(2\)/);
+    expect(() => new SqliteRoundStore({ path })).toThrow(
+      `schema version 99 is newer than this aggregator knows (${Math.max(...MIGRATIONS.map((m) => m.version))})`,
+    );
   });
 });

@@ -1,3 +1,6 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, expect, test } from 'vitest';
 import type { WebhookPayload } from '../src/notify/webhook-payload.js';
@@ -64,10 +67,12 @@ test('a state change is posted with state, reason, worst, link and Slack text; a
     worstMs: 90_000,
     thresholdMs: 30_000,
     worst: { probe: 'p1', pop: 'LHR' },
-    link: 'https://propwatch.example.com/api/v1/status',
+    link: 'https://propwatch.example.com/',
   });
-  expect(payload.reason).toMatch(/^LHR did not serve serial \d+ within 90\.0 s \(timeout\) \(probe p1\)$/);
+  expect(payload.reason).toMatch(/^LHR not serving serial \d+ after ≥ 90\.0 s \(timeout; probe p1\)$/);
   expect(payload.text).toContain('propwatch ALARM (was stale)');
+  // The link is the dashboard, where a person looks next, not the JSON status.
+  expect(payload.text).toMatch(/ <https:\/\/propwatch\.example\.com\/\|dashboard>$/);
   expect(await metric(t.app, 'propwatch_webhook_deliveries_total{result="delivered"}')).toBe(1);
   // No state change, no webhook.
   await ingest(t.app, slowReport('p1'));
@@ -99,4 +104,92 @@ test('a receiver that hangs never blocks ingest: reports are acknowledged while 
   await settle(t.app);
   expect(await metric(t.app, 'propwatch_webhook_deliveries_total{result="failed"}')).toBe(2);
   void hook;
+});
+
+/** A receiver that keeps each request's headers and raw body (a signature is over the bytes sent). */
+async function rawReceiver(respond: (attempt: number) => number) {
+  const requests: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      requests.push({ headers: request.headers, body });
+      response.writeHead(respond(requests.length)).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, requests, close };
+}
+
+/** A receiver's Standard Webhooks check, from the spec: HMAC-SHA256 over "id.timestamp.body" with the key bytes. */
+function verifies(secret: string, headers: IncomingHttpHeaders, body: string): boolean {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const expected = createHmac('sha256', key)
+    .update(`${String(headers['webhook-id'])}.${String(headers['webhook-timestamp'])}.${body}`)
+    .digest();
+  return String(headers['webhook-signature'] ?? '')
+    .split(' ')
+    .some((entry) => {
+      const given = Buffer.from(entry.replace(/^v1,/, ''), 'base64');
+      return entry.startsWith('v1,') && given.length === expected.length && timingSafeEqual(given, expected);
+    });
+}
+
+test('Standard Webhooks headers: webhook-id per transition (the same on a retry and for every target), signed with the secret', async () => {
+  const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+  const signed = await rawReceiver((attempt) => (attempt === 1 ? 503 : 200));
+  const unsigned = await rawReceiver(() => 200);
+  try {
+    t = buildTestApp({
+      ...webhookConfig(signed.url),
+      webhooks: {
+        urls: [unsigned.url],
+        targets: [{ url: signed.url, secret }],
+        retryBaseMs: 1,
+        maxAttempts: 3,
+      },
+    });
+    expect((await ingest(t.app, slowReport('p1'))).statusCode).toBe(200);
+    await settle(t.app);
+    t.clock.advance(1_000);
+    await ingest(t.app, report('p1', { id: 'r2', serial: '1735689600001' }));
+    await settle(t.app);
+
+    // Two transitions (stale -> alarm -> ok); the first reached the signed target on its second attempt.
+    expect(signed.requests).toHaveLength(3);
+    expect(unsigned.requests).toHaveLength(2);
+    const [first, retry, second] = signed.requests.map((r) => r.headers);
+    expect(first!['webhook-id']).toMatch(/^msg_[A-Za-z0-9_-]{22}$/);
+    expect(retry!['webhook-id']).toBe(first!['webhook-id']);
+    expect(second!['webhook-id']).not.toBe(first!['webhook-id']);
+    // The id belongs to the transition: every target gets the same one.
+    expect(unsigned.requests.map((r) => r.headers['webhook-id'])).toEqual([
+      first!['webhook-id'],
+      second!['webhook-id'],
+    ]);
+    // Seconds on the aggregator's clock (2025-01-01 in these tests), per attempt.
+    expect(first!['webhook-timestamp']).toBe(String(Math.floor(t.clock.ms / 1000) - 1));
+    expect(second!['webhook-timestamp']).toBe(String(Math.floor(t.clock.ms / 1000)));
+    for (const { headers, body } of signed.requests) expect(verifies(secret, headers, body)).toBe(true);
+    expect(verifies(secret, first!, signed.requests[0]!.body.replace('alarm', 'ok'))).toBe(false);
+    // No secret, no signature; the other two headers all the same.
+    expect(unsigned.requests.every((r) => r.headers['webhook-signature'] === undefined)).toBe(true);
+    expect(unsigned.requests.every((r) => /^\d+$/.test(String(r.headers['webhook-timestamp'])))).toBe(true);
+  } finally {
+    await signed.close();
+    await unsigned.close();
+  }
+});
+
+test('a signing secret not in the Standard Webhooks format is a config error that does not show it', () => {
+  const secret = 'plain-shared-secret-0123456789';
+  expect(() => buildTestApp({ webhooks: { targets: [{ url: 'https://hooks.example.net/x', secret }] } })).toThrow(
+    /webhooks\.targets\.0\.secret.*a secret starting with "whsec_"/s,
+  );
+  try {
+    buildTestApp({ webhooks: { targets: [{ url: 'https://hooks.example.net/x', secret }] } });
+  } catch (error) {
+    expect(String(error)).not.toContain(secret);
+  }
 });

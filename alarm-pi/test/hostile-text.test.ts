@@ -109,8 +109,8 @@ describe('a hostile write error from a probe', () => {
     await app.webhooks!.idle();
     const payload = hook.received.find((p) => p.state === 'degraded');
     expect(payload?.reason).toBe(status.reason);
-    // Slack reads <…> as mentions and links: the only one left is our own link to the status.
-    expect(payload?.text.match(/<[^>]*>/g)).toEqual(['<https://propwatch.example.com/api/v1/status|status>']);
+    // Slack reads <…> as mentions and links: the only one left is our own link to the dashboard.
+    expect(payload?.text.match(/<[^>]*>/g)).toEqual(['<https://propwatch.example.com/|dashboard>']);
     expect(payload?.text).toContain(
       '&lt;!channel&gt; see &lt;https://evil.example|https://dash.cloudflare.com&gt; propwatch: all clear',
     );

@@ -5,7 +5,9 @@
  * JSON line with answers/s and CPU µs per answer of this process.
  *   --mode querier   propwatch's Querier (public API), one prepared question,
  *                    RD=0, EDNS NSID: the probe's hot path
- *                    (--no-port-rotation: its UDP sockets never change port)
+ *                    (--no-port-rotation: its UDP sockets never change port;
+ *                    --signal: every query under one AbortSignal, as a round
+ *                    puts its queries under its deadline's signal)
  *   --mode dns2      dns2's stock UDPClient (a new socket per query)
  * The first line printed is {"ready":true}; the figures follow.
  */
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     inflight: { type: 'string', default: '256' },
     'no-port-rotation': { type: 'boolean', default: false },
+    signal: { type: 'boolean', default: false },
   },
 });
 const [address, portText] = values.target.split(/:(?=\d+$)/);
@@ -37,8 +40,9 @@ function querierClient() {
   });
   const question = querier.prepare({ name: values.name, type: TXT, class: IN }, { nsid: true });
   const target = { address, port };
+  const options = { timeoutMs: 1000, ...(values.signal ? { signal: new AbortController().signal } : {}) };
   return {
-    ask: () => querier.query(target, question, { timeoutMs: 1000 }).then((result) => result.kind === 'answer'),
+    ask: () => querier.query(target, question, options).then((result) => result.kind === 'answer'),
     close: () => querier.close(),
   };
 }

@@ -165,7 +165,7 @@ describe('docker-compose.yml: the demo stack fits together', () => {
     expect(pops.every((p) => p.port > 0)).toBe(true);
     for (const probe of probes) {
       const c = config(probe.name);
-      expect(c.targets).toEqual(pops.map((p) => ({ name: p.name, address: p.address, port: p.port })));
+      expect(c.targets).toEqual(pops.map((p) => ({ name: p.name, address: p.address, port: p.port, kind: 'unicast' })));
       expect(c.zone).toBe(sim.zone);
       expect(c.writer).toMatchObject({
         kind: 'cloudflare',

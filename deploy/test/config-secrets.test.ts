@@ -81,6 +81,13 @@ const ROWS: Row[] = [
   },
   {
     component: 'aggregator',
+    why: 'a signing secret without the whsec_ prefix',
+    variable: 'PROPWATCH_WEBHOOKS__TARGETS',
+    value: `[{"url":"${HOOK}","secret":"${SECRET}"}]`,
+    key: 'webhooks.targets.0.secret',
+  },
+  {
+    component: 'aggregator',
     why: 'a too short token',
     ...probes(`[{"id":"p1","token":"${SECRET.slice(0, 12)}"}]`),
     key: 'probes.0.token',

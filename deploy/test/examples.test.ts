@@ -84,6 +84,19 @@ describe('examples/', () => {
     },
   );
 
+  // A timeout always alarms (issue 12 item 1): a probe waiting no longer than the threshold alarms on every POP
+  // slower than its wait, and before that fix a stuck POP never alarmed at all with these files.
+  it.each([
+    ['probe.rfc2136.yaml', 'aggregator.yaml'],
+    ['probe.cloudflare.yaml', 'aggregator.yaml'],
+    ['compose/probe.yaml', 'compose/aggregator.yaml'],
+  ])("%s waits longer than %s's alarm threshold", (probeFile, aggregatorFile) => {
+    const load = (file: string) => COMPONENTS[CASES[file]!.component].load(join(EXAMPLES, file), CASES[file]!.env, []);
+    const probe = load(probeFile) as { round: { maxWaitMs: number } };
+    const aggregator = load(aggregatorFile) as { status: { alarmAboveMs: number } };
+    expect(probe.round.maxWaitMs).toBeGreaterThan(aggregator.status.alarmAboveMs);
+  });
+
   it('the sim example resolves to POPs the sim would start (loopback, fixed ports)', () => {
     const sim = COMPONENTS.sim.load(join(EXAMPLES, 'sim.yaml'), {}, []) as {
       pops: number | { name: string }[];

@@ -46,17 +46,28 @@ describe('deploy/grafana/propwatch-dashboard.json', () => {
   it('shows worst case with its threshold, alarm state, per-POP p50/p99, timeouts, failures, report age and write failures', () => {
     const exprs = queryPanels.flatMap((p) => p.targets!.map((t) => t.expr)).join('\n');
     expect(exprs).toContain('propwatch_propagation_worst_seconds');
-    expect(exprs).toContain('vector($threshold)');
+    expect(exprs).toContain('propwatch_propagation_worst_any_probe_seconds');
+    expect(exprs).not.toContain('$threshold');
     expect(exprs).toContain('propwatch_alarm_state');
     expect(exprs).toMatch(/histogram_quantile\(0\.5, sum by \(pop, le\) \(rate\(propwatch_propagation_seconds_bucket/);
     expect(exprs).toMatch(/histogram_quantile\(0\.99, sum by \(pop, le\) \(rate\(propwatch_propagation_seconds_bucket/);
     for (const name of [
       'propwatch_pop_timeouts_total',
       'propwatch_query_failures_total',
-      'propwatch_probe_last_report_age_seconds',
+      'propwatch_probe_last_report_timestamp_seconds',
       'propwatch_write_failures_total',
     ])
       expect(exprs).toContain(name);
+  });
+
+  it("draws the threshold line from the aggregator's own propwatch_alarm_threshold_seconds, not a copy", () => {
+    const worstOverTime = queryPanels.find((p) => p.title === 'Worst-case propagation over time')!;
+    const line = worstOverTime.targets!.find(
+      (t) => (t as { legendFormat?: string }).legendFormat === 'alarm threshold',
+    )!;
+    expect(line.expr).toBe('max(propwatch_alarm_threshold_seconds)');
+    // No textbox for operators to keep in step with status.alarmAboveMs by hand.
+    expect(dashboard.templating.list.map((v) => v.name)).not.toContain('threshold');
   });
 
   it('is what the Grafana provisioning of the compose stack loads', () => {

@@ -117,8 +117,10 @@ describe('metric names in deploy/', () => {
     const used = usedNames();
     for (const name of [
       'propwatch_propagation_worst_seconds',
+      'propwatch_propagation_worst_any_probe_seconds',
       'propwatch_alarm_state',
-      'propwatch_probe_last_report_age_seconds',
+      'propwatch_probe_last_report_timestamp_seconds',
+      'propwatch_alarm_pop',
       'propwatch_write_failures_total',
       'propwatch_ingest_reports_total',
       'propwatch_propagation_seconds_bucket',

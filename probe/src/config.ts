@@ -15,16 +15,46 @@ import {
   LogLevel,
 } from '@propwatch/shared';
 import Type, { type Static } from 'typebox';
+import { compilePopPattern } from './round/pop-from-nsid.js';
 import { CloudflareWriterConfig } from './writers/cloudflare/config.js';
 import { type Rfc2136Config, Rfc2136ConfigSchema } from './writers/rfc2136/config.js';
 
+const TargetKindConfig = Type.Union([Type.Literal('unicast'), Type.Literal('anycast')], {
+  default: 'unicast',
+  description:
+    'unicast: one POP behind the address, reported under `name`; anycast: every POP announces it, each answer is reported under the POP its NSID names (popFromNsid)',
+});
+
 export const TargetConfig = Type.Object(
   {
-    name: Type.String({ pattern: IDENTIFIER_PATTERN, description: 'POP name shown everywhere, e.g. LHR' }),
+    name: Type.String({
+      pattern: IDENTIFIER_PATTERN,
+      description: 'POP name of a unicast target (LHR); the address name of an anycast one (ns1)',
+    }),
     address: Type.String({ minLength: 2, maxLength: 45, description: 'IPv4 or IPv6 address queried directly' }),
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 53 }),
+    kind: TargetKindConfig,
   },
   { additionalProperties: false },
+);
+
+export const PopFromNsidConfig = Type.Object(
+  {
+    pattern: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description: "a regular expression with a named group `pop`, applied to an anycast answer's NSID",
+      }),
+    ),
+    table: Type.Record(Type.String({ minLength: 1, maxLength: 512 }), Type.String({ minLength: 1, maxLength: 63 }), {
+      default: {},
+      maxProperties: 10_000,
+      description: 'exact NSID -> POP, checked before the pattern',
+    }),
+    uppercase: Type.Boolean({ default: true, description: "upper-case the pattern's `pop` group (lhr -> LHR)" }),
+  },
+  { default: {}, additionalProperties: false },
 );
 
 export const ProbeConfig = Type.Object(
@@ -58,16 +88,34 @@ export const ProbeConfig = Type.Object(
         ),
         resolverPort: Type.Integer({ minimum: 1, maximum: 65535, default: 53 }),
         port: Type.Integer({ minimum: 1, maximum: 65535, default: 53, description: 'port of the discovered targets' }),
+        targetKind: { ...TargetKindConfig, description: 'kind of the discovered targets (anycast NS addresses)' },
       },
       { default: {}, additionalProperties: false },
     ),
+    popFromNsid: PopFromNsidConfig,
     query: Type.Object(
       {
         timeoutMs: Type.Integer({ minimum: 10, maximum: 30_000, default: 1000 }),
+        sourceAddress: Type.Optional(
+          Type.String({
+            minLength: 2,
+            maxLength: 45,
+            description:
+              'local IPv4 address the UDP and TCP query sockets bind to (multi-homed hosts, vantage addresses)',
+          }),
+        ),
+        sourceAddress6: Type.Optional(
+          Type.String({ minLength: 2, maxLength: 45, description: 'local IPv6 address the query sockets bind to' }),
+        ),
         nsid: Type.Boolean({ default: true, description: 'ask for EDNS NSID to name the instance that answered' }),
         chaosIdentity: Type.Boolean({
           default: false,
-          description: 'also ask CHAOS TXT id.server. once per round when a target gives no NSID',
+          description: 'also ask CHAOS TXT id.server. once per round when a unicast target gives no NSID',
+        }),
+        chaosIdentityFallback: Type.Boolean({
+          default: false,
+          description:
+            'anycast answer without NSID: ask CHAOS TXT id.server. right after it to name the instance (a separate query, which may reach another instance)',
         }),
         concurrency: Type.Integer({
           minimum: 1,
@@ -218,7 +266,9 @@ export function loadProbeConfig(options: LoadConfigOptions): LoadedConfig<Checke
       `a zone short enough for the canary name <probe.id>.<canaryLabel>.<zone> to stay within 253 characters (it has ${record.length})`,
       sourceOf('zone'),
     );
-  checkTargets(config.targets, sourceOf);
+  checkTargets(config, sourceOf);
+  checkAnycast(config, sourceOf);
+  checkSourceAddresses(config.query, sourceOf);
   return { ...loaded, config: deepFreeze(checked) };
 }
 
@@ -268,9 +318,28 @@ function checkDiscovery(discovery: ProbeConfig['discovery'], sourceOf: SourceOf)
   return { ...discovery, enabled: true, resolverAddress: discovery.resolverAddress };
 }
 
-function checkTargets(targets: ProbeConfig['targets'], sourceOf: SourceOf): void {
+/** Queries leave from an address of this host, of the family its key names. */
+function checkSourceAddresses(query: ProbeConfig['query'], sourceOf: SourceOf): void {
+  for (const [key, family] of [
+    ['sourceAddress', 4],
+    ['sourceAddress6', 6],
+  ] as const) {
+    const address = query[key];
+    if (address !== undefined && isIP(address) !== family)
+      throw new ConfigError(
+        `query.${key}`,
+        address,
+        `an IPv${family} address of this host to send queries from`,
+        sourceOf(`query.${key}`),
+      );
+  }
+}
+
+/** Addresses, not host names; unique names; an anycast address polled once (twice would report each instance twice). */
+function checkTargets(config: ProbeConfig, sourceOf: SourceOf): void {
   const names = new Set<string>();
-  for (const [index, target] of targets.entries()) {
+  const addresses = new Map<string, ProbeConfig['targets'][number]>();
+  for (const [index, target] of config.targets.entries()) {
     if (isIP(target.address) === 0)
       throw new ConfigError(
         `targets.${index}.address`,
@@ -286,5 +355,44 @@ function checkTargets(targets: ProbeConfig['targets'], sourceOf: SourceOf): void
         sourceOf(`targets.${index}.name`),
       );
     names.add(target.name);
+    const key = `${target.address.toLowerCase()}#${target.port}`;
+    const first = addresses.get(key);
+    if (first && (first.kind === 'anycast' || target.kind === 'anycast'))
+      throw new ConfigError(
+        `targets.${index}.address`,
+        target.address,
+        `an address and port not already polled as target ${JSON.stringify(first.name)} (an anycast address is polled once: its instances would be reported twice)`,
+        sourceOf(`targets.${index}.address`),
+      );
+    if (!first) addresses.set(key, target);
   }
+}
+
+/** The NSID mapping compiles, names identifiers, and anycast answers can be named at all. */
+function checkAnycast(config: ProbeConfig, sourceOf: SourceOf): void {
+  const { pattern, table } = config.popFromNsid;
+  if (pattern !== undefined) {
+    const compiled = compilePopPattern(pattern);
+    if (typeof compiled === 'string')
+      throw new ConfigError('popFromNsid.pattern', pattern, compiled, sourceOf('popFromNsid.pattern'));
+  }
+  const identifier = new RegExp(IDENTIFIER_PATTERN);
+  for (const [nsid, pop] of Object.entries(table)) {
+    if (!identifier.test(pop))
+      throw new ConfigError(
+        `popFromNsid.table.${nsid}`,
+        pop,
+        'a POP name: letters, digits, _ . - (starting with a letter or digit), at most 63 characters',
+        sourceOf('popFromNsid.table'),
+      );
+  }
+  const anycastTarget = config.targets.findIndex((t) => t.kind === 'anycast');
+  const anycastUsed = anycastTarget >= 0 || (config.discovery.enabled && config.discovery.targetKind === 'anycast');
+  if (anycastUsed && !config.query.nsid && !config.query.chaosIdentityFallback)
+    throw new ConfigError(
+      'query.nsid',
+      false,
+      `true, or query.chaosIdentityFallback: true: ${anycastTarget >= 0 ? `targets.${anycastTarget} (${config.targets[anycastTarget]!.name})` : 'discovery.targetKind'} is anycast, and without an identity no answer can name the POP that gave it`,
+      sourceOf('query.nsid'),
+    );
 }

@@ -19,6 +19,7 @@ import { discoverTargets, Querier } from './querier/index.js';
 import { nameDiscoveredTargets } from './querier/target-names.js';
 import { Reporter } from './report/reporter.js';
 import { createCanaryChecker } from './round/canary-checker.js';
+import { createPopFromNsid } from './round/pop-from-nsid.js';
 import { ProbeRunner } from './round/probe-runner.js';
 import type { Target } from './round/types.js';
 import { CloudflareWriter } from './writers/cloudflare/cloudflare-writer.js';
@@ -55,7 +56,7 @@ export interface Probe {
   metrics: ProbeMetrics;
   querier: Querier;
   record: string;
-  resolveTargets: () => Promise<Target[]>;
+  resolveTargets: (signal?: AbortSignal) => Promise<Target[]>;
   close(): Promise<void>;
 }
 
@@ -65,8 +66,10 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
   // Process metrics (CPU, heap, event-loop lag) cost timers and memory; they are only worth it when /metrics is served.
   const metrics = deps.metrics ?? new ProbeMetrics(config.metrics.port !== undefined);
   const writer = deps.writer ?? createWriter(config.writer);
-  const { timeoutMs, maxQueriesPerSocket, maxSocketAgeMs } = config.query;
-  const querier = new Querier({ timeoutMs, maxQueriesPerSocket, maxSocketAgeMs });
+  const { timeoutMs, maxQueriesPerSocket, maxSocketAgeMs, sourceAddress, sourceAddress6 } = config.query;
+  // The same source for UDP and the TCP fallback: a server (or the sim) that tells vantages by source sees one.
+  const bind = { v4: sourceAddress, v6: sourceAddress6 };
+  const querier = new Querier({ timeoutMs, maxQueriesPerSocket, maxSocketAgeMs, bind });
   metrics.watchSockets(() => querier.stats().sockets);
   const discover = deps.discover ?? discoverTargets;
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
@@ -98,8 +101,13 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
       : undefined;
 
   let discovered: { at: number; targets: Target[] } | undefined;
-  const resolveTargets = async (): Promise<Target[]> => {
-    const configured = config.targets.map((t) => ({ name: t.name, address: t.address, port: t.port }));
+  const resolveTargets = async (signal?: AbortSignal): Promise<Target[]> => {
+    const configured: Target[] = config.targets.map((t) => ({
+      name: t.name,
+      address: t.address,
+      port: t.port,
+      kind: t.kind,
+    }));
     const { discovery } = config;
     if (!discovery.enabled) return configured;
     if (!discovered || clock.monotonicNow() - discovered.at > DISCOVERY_REFRESH_MS) {
@@ -108,17 +116,27 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
         resolver: { address: discovery.resolverAddress, port: discovery.resolverPort },
         port: discovery.port,
         timeoutMs: config.query.timeoutMs,
+        signal,
       });
       if (found.ok) {
         for (const warning of found.warnings) logger?.warn({ warning }, 'target discovery');
-        discovered = { at: clock.monotonicNow(), targets: nameDiscoveredTargets(found.targets) };
-      } else {
+        const kind = discovery.targetKind;
+        discovered = {
+          at: clock.monotonicNow(),
+          targets: nameDiscoveredTargets(found.targets).map((t) => ({ ...t, kind })),
+        };
+      } else if (!signal?.aborted) {
         // Keep measuring the previous set (or the static one) rather than nothing.
         logger?.error({ error: found.error }, 'target discovery failed; using the previous target set');
       }
     }
+    // A configured target wins over a discovered one of the same name or the same address (polled once).
     const names = new Set(configured.map((t) => t.name));
-    return [...configured, ...(discovered?.targets ?? []).filter((t) => !names.has(t.name))];
+    const addresses = new Set(configured.map(addressKey));
+    return [
+      ...configured,
+      ...(discovered?.targets ?? []).filter((t) => !names.has(t.name) && !addresses.has(addressKey(t))),
+    ];
   };
 
   const runner = new ProbeRunner(
@@ -128,6 +146,7 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
       record,
       ttl: config.ttl,
       pollIntervalMs: config.round.pollIntervalMs,
+      queryTimeoutMs: config.query.timeoutMs,
       perTargetQps: config.round.perTargetQps,
       maxWaitMs: config.round.maxWaitMs,
       progressMs: config.round.progressMs,
@@ -140,7 +159,9 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
         timeoutMs: config.query.timeoutMs,
         nsid: config.query.nsid,
         chaosIdentity: config.query.chaosIdentity,
+        chaosIdentityFallback: config.query.chaosIdentityFallback,
       }),
+      popFromNsid: createPopFromNsid(config.popFromNsid),
       clock,
       serials: new SerialSource(join(config.stateDir, `serial-${config.probe.id}`)),
       resolveTargets,
@@ -151,6 +172,7 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
       },
       onRound: (outcome) => {
         metrics.observeRound(outcome.report);
+        metrics.observeTargets(outcome.targets);
         const { round } = outcome.report;
         const worst = round.pops.reduce<(typeof round.pops)[number] | undefined>(
           (w, p) => (!w || (p.estimateMs ?? p.lowerMs) > (w.estimateMs ?? w.lowerMs) ? p : w),
@@ -164,6 +186,8 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
             worstPop: worst?.pop,
             worstMs: worst?.estimateMs ?? worst?.lowerMs,
             timeouts: round.pops.filter((p) => p.state === 'timeout').length,
+            unreachable: round.pops.filter((p) => p.state === 'unreachable').map((p) => p.via ?? p.pop),
+            rerouted: round.pops.filter((p) => p.state === 'rerouted').map((p) => `${p.via ?? p.pop}:${p.pop}`),
             writeError: round.write.error,
           },
           'round finished',
@@ -186,4 +210,8 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
       await writer.close?.();
     },
   };
+}
+
+function addressKey(target: Pick<Target, 'address' | 'port'>): string {
+  return `${target.address.toLowerCase()}#${target.port}`;
 }

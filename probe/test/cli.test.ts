@@ -81,10 +81,35 @@ describe('propwatch-probe CLI', () => {
     for (const pop of sim.pops)
       expect(stdout).toMatch(
         new RegExp(
-          `^${pop.name} +127\\.0\\.0\\.1:${pop.port} +${pop.nsid.replace('.', '\\.')} +propagated +[0-9.]+ ms +[0-9.]+ ms`,
+          `^${pop.name} +${pop.name} +unicast +127\\.0\\.0\\.1:${pop.port} +${pop.nsid.replace('.', '\\.')} +propagated +[0-9.]+ ms +[0-9.]+ ms`,
           'm',
         ),
       );
     expect(stdout).not.toContain(sim.apiToken);
+  });
+
+  it('refuses a source address this host does not have before the first round, naming the address', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'propwatch-cli-'));
+    const config = join(dir, 'probe.yaml');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        probe: { id: 'cli2' },
+        zone: sim.zone,
+        writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, zoneId: sim.zoneId } },
+        targets: [{ name: 'ns1', address: sim.pops[0]!.address, port: sim.pops[0]!.port, kind: 'anycast' }],
+        // TEST-NET-1: never an address of this host.
+        query: { sourceAddress: '192.0.2.77' },
+        stateDir: join(dir, 'state'),
+      }),
+    );
+    const { code, stdout, stderr } = await probeCli(['--once', '--config', config], {
+      PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: sim.apiToken,
+    });
+    expect(code).toBe(78);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `propwatch-probe: config key "query.sourceAddress" (file ${config}) has value "192.0.2.77": expected an address of this host to send queries from (binding a UDP socket failed: bind EADDRNOTAVAIL 192.0.2.77)\n`,
+    );
   });
 });

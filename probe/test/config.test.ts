@@ -72,6 +72,67 @@ describe('loadProbeConfig', () => {
     const { ttl: _ttl, ...rfc2136 } = writer.rfc2136;
     expect(load({ writer: { ...writer, rfc2136 }, ttl: 30 }).config.ttl).toBe(30);
   });
+
+  const ns1 = { name: 'ns1', address: '198.51.100.1', kind: 'anycast' };
+  it.each([
+    [
+      { query: { sourceAddress: '::1' } },
+      'config key "query.sourceAddress" (given values) has value "::1": expected an IPv4 address of this host to send queries from',
+    ],
+    [
+      { query: { sourceAddress6: '127.0.1.1' } },
+      'config key "query.sourceAddress6" (given values) has value "127.0.1.1": expected an IPv6 address of this host to send queries from',
+    ],
+    [
+      { popFromNsid: { pattern: '^[a-z]{3}[0-9]*\\.' } },
+      'config key "popFromNsid.pattern" (given values) has value "^[a-z]{3}[0-9]*\\\\.": expected a regular expression with a named group (?<pop>...)',
+    ],
+    [
+      { popFromNsid: { pattern: '^(?<pop>[a-z' } },
+      'config key "popFromNsid.pattern" (given values) has value "^(?<pop>[a-z": expected a regular expression (Invalid regular expression: /^(?<pop>[a-z/: Unterminated character class)',
+    ],
+    [
+      { popFromNsid: { table: { 'lhr1.ns.example': 'L H R' } } },
+      'config key "popFromNsid.table.lhr1.ns.example" (given values) has value "L H R": expected a POP name: letters, digits, _ . - (starting with a letter or digit), at most 63 characters',
+    ],
+    [
+      { targets: [ns1], query: { nsid: false } },
+      'config key "query.nsid" (given values) has value false: expected true, or query.chaosIdentityFallback: true: targets.0 (ns1) is anycast, and without an identity no answer can name the POP that gave it',
+    ],
+    [
+      { targets: [{ name: 'LHR', address: '198.51.100.1' }, ns1] },
+      'config key "targets.1.address" (given values) has value "198.51.100.1": expected an address and port not already polled as target "LHR" (an anycast address is polled once: its instances would be reported twice)',
+    ],
+  ])('refuses an anycast or source setting that cannot work: %j', (values, message) => {
+    expect(() => load(values)).toThrow(ConfigError);
+    expect(() => load(values)).toThrow(message);
+  });
+
+  it('accepts an anycast provider: two anycast addresses, an NSID pattern, a source address', () => {
+    const { config } = load({
+      targets: [
+        ns1,
+        { name: 'ns2', address: '2001:db8::53', kind: 'anycast' },
+        { name: 'FRA-mgmt', address: '192.0.2.101' },
+      ],
+      popFromNsid: { pattern: '^(?<pop>[a-z]{3})[0-9]*\\.', table: { 'lhr1.ns.example': 'LHR' } },
+      query: { sourceAddress: '127.0.1.1', chaosIdentityFallback: true },
+    });
+    expect(config.targets.map((t) => t.kind)).toEqual(['anycast', 'anycast', 'unicast']);
+    expect(config.popFromNsid).toEqual({
+      pattern: '^(?<pop>[a-z]{3})[0-9]*\\.',
+      table: { 'lhr1.ns.example': 'LHR' },
+      uppercase: true,
+    });
+    expect(config.query).toMatchObject({ sourceAddress: '127.0.1.1', chaosIdentityFallback: true, nsid: true });
+    // Without NSID, the CHAOS fallback can still name the instance.
+    expect(() => load({ targets: [ns1], query: { nsid: false, chaosIdentityFallback: true } })).not.toThrow();
+  });
+
+  it('takes the NSID table from the environment as JSON', () => {
+    const env = { PROPWATCH_POP_FROM_NSID__TABLE: JSON.stringify({ 'fra9.x': 'FRA' }) };
+    expect(loadProbeConfig({ values: base, env }).config.popFromNsid.table).toEqual({ 'fra9.x': 'FRA' });
+  });
 });
 
 describe('the checked config', () => {

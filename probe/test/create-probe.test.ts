@@ -6,7 +6,7 @@ import { IDENTIFIER_PATTERN } from '@propwatch/shared';
 import { describe, expect, it } from 'vitest';
 import { type CheckedProbeConfig, loadProbeConfig } from '../src/config.js';
 import { createProbe } from '../src/create-probe.js';
-import { RRClass, RRType } from '../src/dns/index.js';
+import { RRClass, RRType } from '@propwatch/dns';
 import type { Discovery } from '../src/querier/index.js';
 import { startRawResponder } from './dns-fixtures.js';
 

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, RRClass, RRType, type DnsMessage } from '../src/dns/index.js';
-import { Querier, type QuerierStats } from '../src/querier/index.js';
+import { decodeMessage, encodeMessage, RRClass, RRType, type DnsMessage } from '@propwatch/dns';
+import { checkCanary, Querier, type QuerierStats } from '../src/querier/index.js';
 import { startRawResponder, type RawResponder } from './dns-fixtures.js';
 
 const NAME = 'p1._propwatch.propwatch.test';
@@ -127,7 +127,7 @@ describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
       socket.send(garbage(query), rinfo.port, rinfo.address);
       setTimeout(() => socket.send(genuine(query), rinfo.port, rinfo.address), 30);
     });
-    const result = await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 });
+    const result = await checkCanary(querier, target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 });
     expect(result).toMatchObject({ kind: 'hit', servedSerial: SERIAL });
     expect(querier.stats().dropped[counter]).toBe(1);
   });
@@ -136,7 +136,7 @@ describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
     const { querier, target } = await start((query, rinfo, { other }) =>
       other.send(genuine(query), rinfo.port, rinfo.address),
     );
-    const result = await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 200 });
+    const result = await checkCanary(querier, target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 200 });
     expect(result).toMatchObject({ kind: 'failure', reason: 'timeout' });
     expect(querier.stats().dropped.wrongSource).toBe(1);
   });
@@ -147,7 +147,7 @@ describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
       setTimeout(() => socket.send(genuine(query), rinfo.port, rinfo.address), 30);
     });
     expect(
-      await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 }),
+      await checkCanary(querier, target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 }),
     ).toMatchObject({ kind: 'hit' });
     expect(querier.stats().dropped.wrongSource).toBe(1);
   });
@@ -156,7 +156,7 @@ describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
     const { querier, target } = await start((query, rinfo, { socket }) =>
       socket.send(genuine(query, { name: 'evil.propwatch.test' }), rinfo.port, rinfo.address),
     );
-    const result = await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 200 });
+    const result = await checkCanary(querier, target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 200 });
     expect(result).toMatchObject({
       kind: 'failure',
       reason: 'garbage',
@@ -171,7 +171,7 @@ describe.each(['127.0.0.1', '::1'] as const)('garbage from %s', (address) => {
       setTimeout(() => socket.send(genuine(query), rinfo.port, rinfo.address), 50);
     });
     expect(
-      await querier.checkCanary(target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 }),
+      await checkCanary(querier, target, { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 3000 }),
     ).toMatchObject({ kind: 'hit' });
     const dropped = querier.stats().dropped;
     expect(dropped.short + dropped.unknownId + dropped.malformed + dropped.mismatch).toBe(300);

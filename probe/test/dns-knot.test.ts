@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RRClass, RRType } from '../src/dns/index.js';
-import { Querier } from '../src/querier/index.js';
+import { RRClass, RRType } from '@propwatch/dns';
+import { checkCanary, discoverTargets, identifyByChaos, Querier } from '../src/querier/index.js';
 
 const ZONE = 'interop.test';
 const SERIAL = 1_700_000_000_000n;
@@ -107,26 +107,26 @@ describe.skipIf(missing !== undefined && !process.env.CI)('querier against Knot 
 
   it('sees the canary as a hit and a missing name as NXDOMAIN', async () => {
     expect(
-      await querier.checkCanary(target, { name: `p1._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p1' }),
+      await checkCanary(querier, target, { name: `p1._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p1' }),
     ).toMatchObject({ kind: 'hit', servedSerial: SERIAL, nsid: 'knot-lhr-1' });
     expect(
-      await querier.checkCanary(target, { name: `p2._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p2' }),
+      await checkCanary(querier, target, { name: `p2._propwatch.${ZONE}`, serial: SERIAL, probeId: 'p2' }),
     ).toMatchObject({ kind: 'miss', why: 'nxdomain' });
   });
 
   it('falls back to TCP for an RRset over the payload size', async () => {
-    expect(await querier.checkCanary(target, { name: `big.${ZONE}`, serial: SERIAL, probeId: 'p1' })).toMatchObject({
+    expect(await checkCanary(querier, target, { name: `big.${ZONE}`, serial: SERIAL, probeId: 'p1' })).toMatchObject({
       kind: 'hit',
       transport: 'tcp',
     });
   });
 
   it('reads the CHAOS identity', async () => {
-    expect(await querier.identifyByChaos(target)).toMatchObject({ kind: 'identified', identity: 'knot-id-1' });
+    expect(await identifyByChaos(querier, target)).toMatchObject({ kind: 'identified', identity: 'knot-id-1' });
   });
 
   it('discovers the NS host from its glue', async () => {
-    expect(await querier.discoverTargets({ zone: ZONE, resolver: target })).toEqual({
+    expect(await discoverTargets(querier, { zone: ZONE, resolver: target })).toEqual({
       ok: true,
       warnings: [],
       targets: [

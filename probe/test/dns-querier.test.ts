@@ -1,7 +1,7 @@
 import { Packet } from 'dns2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessage, Rcode, RRClass, RRType, type RecordToEncode } from '../src/dns/index.js';
-import { Querier } from '../src/querier/index.js';
+import { encodeMessage, Rcode, RRClass, RRType, type RecordToEncode } from '@propwatch/dns';
+import { checkCanary, discoverTargets, identifyByChaos, Querier } from '../src/querier/index.js';
 import { startDnsServer, type ServedQuery, type TestDnsServer } from './dns-fixtures.js';
 
 const ZONE = 'propwatch.test';
@@ -141,7 +141,7 @@ describe.each(['127.0.0.1', '::1'] as const)('querier against a dns2 server on %
   });
 
   it('reports a hit with the NSID from the same packet, sending RD=0 and an NSID request', async () => {
-    const result = await querier.checkCanary(target, spec('p1'));
+    const result = await checkCanary(querier, target, spec('p1'));
     expect(result).toMatchObject({ kind: 'hit', servedSerial: SERIAL, nsid: 'lhr-1', aa: true, transport: 'udp' });
     if (result.kind !== 'hit') return;
     expect(result.rttMs).toBeGreaterThanOrEqual(0);
@@ -151,15 +151,15 @@ describe.each(['127.0.0.1', '::1'] as const)('querier against a dns2 server on %
   });
 
   it('counts a newer serial split over character-strings as a hit', async () => {
-    expect(await querier.checkCanary(target, spec('newer'))).toMatchObject({ kind: 'hit', servedSerial: SERIAL + 5n });
+    expect(await checkCanary(querier, target, spec('newer'))).toMatchObject({ kind: 'hit', servedSerial: SERIAL + 5n });
   });
 
   it('decodes a dns2-encoded answer', async () => {
-    expect(await querier.checkCanary(target, spec('viadns2'))).toMatchObject({ kind: 'hit', servedSerial: SERIAL });
+    expect(await checkCanary(querier, target, spec('viadns2'))).toMatchObject({ kind: 'hit', servedSerial: SERIAL });
   });
 
   it('accepts an answer whose question differs only in case', async () => {
-    expect(await querier.checkCanary(target, spec('shouting'))).toMatchObject({ kind: 'hit', servedSerial: SERIAL });
+    expect(await checkCanary(querier, target, spec('shouting'))).toMatchObject({ kind: 'hit', servedSerial: SERIAL });
   });
 
   it.each([
@@ -173,35 +173,35 @@ describe.each(['127.0.0.1', '::1'] as const)('querier against a dns2 server on %
     ['nonaa', { kind: 'failure', reason: 'not-authoritative' }],
     ['malformed', { kind: 'failure', reason: 'malformed-canary' }],
   ])('judges %s', async (label, expected) => {
-    expect(await querier.checkCanary(target, spec(label))).toMatchObject(expected);
+    expect(await checkCanary(querier, target, spec(label))).toMatchObject(expected);
   });
 
   it('reports a timeout when the server stays silent', async () => {
-    const result = await querier.checkCanary(target, { ...spec('silent'), timeoutMs: 150 });
+    const result = await checkCanary(querier, target, { ...spec('silent'), timeoutMs: 150 });
     expect(result).toMatchObject({ kind: 'failure', reason: 'timeout' });
   });
 
   it.each(['big', 'bigraw'])('retries over TCP after TC=1 (%s) and still finds the canary', async (label) => {
     const before = server.queries.length;
-    const result = await querier.checkCanary(target, spec(label));
+    const result = await checkCanary(querier, target, spec(label));
     expect(result).toMatchObject({ kind: 'hit', servedSerial: SERIAL, transport: 'tcp' });
     expect(server.queries.slice(before).map((q) => q.transport)).toEqual(['udp', 'tcp']);
   });
 
   it('reports truncation when TCP fallback is off', async () => {
-    expect(await querier.checkCanary(target, { ...spec('big'), tcpFallback: false })).toMatchObject({
+    expect(await checkCanary(querier, target, { ...spec('big'), tcpFallback: false })).toMatchObject({
       kind: 'failure',
       reason: 'truncated',
     });
   });
 
   it('identifies the instance through CHAOS TXT id.server', async () => {
-    expect(await querier.identifyByChaos(target)).toMatchObject({ kind: 'identified', identity: 'lhr-1.chaos' });
+    expect(await identifyByChaos(querier, target)).toMatchObject({ kind: 'identified', identity: 'lhr-1.chaos' });
     expect(server.queries.at(-1)).toMatchObject({ name: 'id.server', class: RRClass.CH, type: RRType.TXT });
   });
 
   it('discovers every address of every NS host, from glue or by query', async () => {
-    const found = await querier.discoverTargets({ zone: `${ZONE}.`, resolver: target, port: 5353 });
+    const found = await discoverTargets(querier, { zone: `${ZONE}.`, resolver: target, port: 5353 });
     expect(found).toEqual({
       ok: true,
       warnings: [],
@@ -216,7 +216,7 @@ describe.each(['127.0.0.1', '::1'] as const)('querier against a dns2 server on %
   it('answers hundreds of concurrent queries, each with its own answer', async () => {
     const labels = ['p1', 'nx', 'older', 'nodata'];
     const results = await Promise.all(
-      Array.from({ length: 400 }, (_, i) => querier.checkCanary(target, spec(labels[i % 4]!))),
+      Array.from({ length: 400 }, (_, i) => checkCanary(querier, target, spec(labels[i % 4]!))),
     );
     expect(results.map((r) => (r.kind === 'miss' ? r.why : r.kind))).toEqual(
       Array.from({ length: 400 }, (_, i) => ['hit', 'nxdomain', 'older', 'nodata'][i % 4]),

@@ -4,7 +4,7 @@
  * (truncated headers, compression loops, lengths past the end, huge counts,
  * bad EDNS/OPT, wrong IDs, random bytes). Seeded, so a failure replays.
  */
-import { decodeMessage, encodeMessage, RRType, type DnsMessage } from '../src/dns/index.js';
+import { decodeMessage, encodeMessage, RRType, type DnsMessage } from '@propwatch/dns';
 import { type Rng, seededRng } from '../../test-support/index.js';
 
 export { seededRng, type Rng };

@@ -12,7 +12,7 @@
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Querier } from '../src/querier/index.js';
+import { checkCanary, Querier } from '../src/querier/index.js';
 import { canaryAnswer, hostileAnswer, parseQuery, seededRng, type Rng } from './hostile-answers.js';
 import { heapAfterGc, bindUdp } from '../../test-support/index.js';
 
@@ -120,7 +120,8 @@ async function pollUnderFire(packets: number, workers = 8): Promise<Record<strin
   const start = server.sent;
   const worker = async () => {
     while (server.sent - start < packets) {
-      const result = await querier.checkCanary(
+      const result = await checkCanary(
+        querier,
         { address: '127.0.0.1', port: server.port },
         { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 1000 },
       );
@@ -183,7 +184,8 @@ describe('the querier under hostile DNS', () => {
     // Afterwards, with the garbage stopped, every query is a clean hit with the target's NSID.
     server.burst = 0;
     for (let i = 0; i < 20; i++) {
-      const result = await querier.checkCanary(
+      const result = await checkCanary(
+        querier,
         { address: '127.0.0.1', port: server.port },
         { name: NAME, serial: SERIAL, probeId: 'p1', timeoutMs: 1000 },
       );

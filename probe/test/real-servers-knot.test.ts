@@ -62,14 +62,18 @@ describe.skipIf(skip !== undefined)('probe against a Knot primary with a BIND se
           expect(pop(round.pops, server.nsid)).toMatchObject({ state: 'propagated', nsid: server.nsid, failures: 0 });
           expect(server.queryTxt(probe.record)).toEqual([content]);
         }
-        // The primary applied the update before it acked, so its very first answer is a hit.
-        expect(pop(round.pops, 'knot-primary')).toMatchObject({ lowerMs: 0, queries: 1 });
-        // Knot 3.2 sends the NOTIFY for a dynamic update one second after applying it (hard-coded:
-        // zone_schedule_notify(zone, 1) in its update handler), so the secondary cannot serve it
-        // sooner, and the probe's bounds must show that: misses until ~1 s, a hit after it.
+        // The primary applied the update before it acked, so its very first answer is a hit: no miss at all
+        // (lower bound 0). Queries sent before that answer came back (one per 25 ms) may have hit too.
+        expect(pop(round.pops, 'knot-primary')).toMatchObject({ lowerMs: 0, failures: 0 });
+        // Knot 3.2 schedules the NOTIFY for a dynamic update "1 s" later (zone_schedule_notify(zone, 1)
+        // in its update handler), but its event timers count whole seconds of time(NULL): the NOTIFY
+        // leaves at the next second boundary, anywhere from 0 to 1 s after the update (CI saw 400 ms).
+        // What holds every time: the secondary misses first (NOTIFY + IXFR take longer than the
+        // probe's first query) and serves by the second boundary plus the transfer.
         const secondary = pop(round.pops, 'knot-primary-secondary');
-        expect(secondary.lowerMs).toBeGreaterThanOrEqual(900);
-        expect(secondary.upperMs).toBeGreaterThanOrEqual(1000);
+        expect(secondary.queries).toBeGreaterThanOrEqual(2);
+        expect(secondary.upperMs).toBeGreaterThan(0);
+        expect(secondary.lowerMs).toBeLessThanOrEqual(2000);
         console.info(
           `measured (Knot primary, round ${i + 1}): ${round.pops.map((result) => `${result.pop} ${result.estimateMs} ms [${result.lowerMs}, ${result.upperMs}]`).join('; ')}`,
         );

@@ -75,8 +75,9 @@ describe.skipIf(skip !== undefined)('probe against a PowerDNS primary with a BIN
           });
           expect(server.queryTxt(probe.record)).toEqual([content]);
         }
-        // PowerDNS applied the update before it acked, so its very first answer is a hit.
-        expect(popResult(round.pops, 'pdns-primary')).toMatchObject({ lowerMs: 0, queries: 1 });
+        // PowerDNS applied the update before it acked, so its very first answer is a hit: no miss at all
+        // (lower bound 0). Queries sent before that answer came back (one per 25 ms) may have hit too.
+        expect(popResult(round.pops, 'pdns-primary')).toMatchObject({ lowerMs: 0, failures: 0 });
         // The secondary can only serve it after PowerDNS's NOTIFY and the transfer that follows.
         const secondary = popResult(round.pops, 'pdns-bind-secondary');
         expect(secondary.upperMs).toBeGreaterThan(0);

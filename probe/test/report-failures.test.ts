@@ -89,6 +89,37 @@ describe('Reporter with reports the aggregator would refuse', () => {
     expect(second).toMatchObject({ roundId: 'p1-2', problems: [{ path: '/round/pops/0/nsid' }] });
   });
 
+  it('does not spool a report that breaks a rule between fields (the aggregator would refuse it too)', () => {
+    const dir = spoolDir();
+    const { logger, errors } = captureLogger();
+    const notSpooled: string[] = [];
+    const reporter = new Reporter(
+      options('http://127.0.0.1:1/x', dir),
+      { sleep: quickSleep, onNotSpooled: (reason) => notSpooled.push(reason) },
+      logger,
+    );
+    const lhr = withPop(report(1), 'LHR').round.pops[0]!;
+    const estimate = { ...lhr, state: 'propagated' as const, lowerMs: 1, upperMs: 2, estimateMs: 80_000 };
+    const bad = { ...report(1), round: { ...report(1).round, state: 'running' as const, pops: [estimate] } };
+    expect(reporter.submit(bad)).toBe('invalid');
+    const twice = { ...report(2), round: { ...report(2).round, state: 'running' as const, pops: [lhr, lhr] } };
+    expect(reporter.submit(twice)).toBe('invalid');
+    expect(notSpooled).toEqual(['invalid', 'invalid']);
+    expect(reporter.spool.size).toBe(0);
+    const [first, second] = errors();
+    expect(first).toMatchObject({
+      roundId: 'p1-1',
+      problems: [
+        {
+          path: '/round/pops/0/estimateMs',
+          value: '80000',
+          message: 'expected a number within [lowerMs, upperMs] = [1, 2] (got 80000)',
+        },
+      ],
+    });
+    expect(second).toMatchObject({ roundId: 'p1-2', problems: [{ path: '/round/pops/1', value: expect.any(String) }] });
+  });
+
   it('survives a spool that cannot be written: the report is lost, logged and counted, nothing throws', () => {
     const dir = spoolDir();
     const { logger, errors } = captureLogger();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Reporter } from '../src/report/reporter.js';
-import { Spool } from '../src/report/spool.js';
+import { MAX_REJECTED, Spool } from '../src/report/spool.js';
 import { quickSleep, report, startStub, until } from './helpers/report-stub.js';
 
 let stub: Awaited<ReturnType<typeof startStub>>;
@@ -129,6 +129,26 @@ describe('Reporter', () => {
     await until(() => reporter.spool.size === 0);
     await reporter.stop();
     expect(readdirSync(join(spoolDir, 'rejected'))).toEqual(['round-p1-1.json']);
+  });
+
+  it('keeps at most MAX_REJECTED refused reports, dropping the oldest, also across restarts', () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'propwatch-spool-'));
+    const refuseAll = (spool: Spool, from: number, to: number) => {
+      for (let serial = from; serial <= to; serial++) {
+        spool.put(report(serial));
+        spool.reject(spool.next()!);
+      }
+    };
+    const spool = new Spool(spoolDir, 100_000);
+    refuseAll(spool, 1, MAX_REJECTED + 5);
+    const rejected = () => readdirSync(join(spoolDir, 'rejected'));
+    expect(rejected()).toHaveLength(MAX_REJECTED);
+    expect(rejected()).not.toContain('round-p1-5.json');
+    expect(rejected()).toContain('round-p1-6.json');
+    const reopened = new Spool(spoolDir, 100_000);
+    refuseAll(reopened, MAX_REJECTED + 6, MAX_REJECTED + 7);
+    expect(rejected()).toHaveLength(MAX_REJECTED);
+    expect(rejected()).toContain(`round-p1-${MAX_REJECTED + 7}.json`);
   });
 
   it('survives leftovers of a crash: a torn temp file and a corrupt report', () => {

@@ -1,7 +1,7 @@
 /**
- * The pure parts of the rfc2136 writer: TXT RDATA splitting, the UPDATE
- * layout, name reading on hostile input, the outcome on garbage, the BIND
- * key-file parser and the config schema (defaults, masking, errors).
+ * The pure parts of the rfc2136 writer: the outcome on garbage, the BIND
+ * key-file parser and the config schema (defaults, masking, errors). The
+ * UPDATE and TSIG bytes are tested in dns/test/update-tsig.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,75 +11,18 @@ import fc from 'fast-check';
 import Type from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, maskSecrets } from '@propwatch/shared';
-import { readName } from '../src/writers/rfc2136/dns-name.js';
-import { parseMessage } from '../src/writers/rfc2136/message-reader.js';
+import { verifyTsig, type TsigKey } from '@propwatch/dns';
 import {
   Rfc2136ConfigSchema,
-  encodeTxtRdata,
-  encodeTxtReplaceUpdate,
   interpretUpdateResponse,
   parseBindKeyFile,
   parseBindKeys,
-  signMessage,
-  verifyTsig,
-  type TsigKey,
 } from '../src/writers/rfc2136/index.js';
 
 const KEY: TsigKey = { name: 'k', algorithm: 'hmac-sha256', secret: Buffer.alloc(32, 1) };
 const SECRET = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 
-describe('TXT RDATA', () => {
-  it.each([
-    ['', [0]],
-    ['a'.repeat(255), [255]],
-    ['a'.repeat(256), [255, 1]],
-    ['a'.repeat(600), [255, 255, 90]],
-  ])('splits %#into character-strings of at most 255 bytes', (content, lengths) => {
-    const rdata = encodeTxtRdata(content);
-    const seen: number[] = [];
-    for (let offset = 0; offset < rdata.length; offset += rdata[offset]! + 1) seen.push(rdata[offset]!);
-    expect(seen).toEqual(lengths);
-  });
-
-  it('counts bytes, not characters', () => {
-    expect(encodeTxtRdata('é'.repeat(200))[0]).toBe(255);
-  });
-});
-
-describe('UPDATE message', () => {
-  it('has opcode 5, one zone entry, no prerequisites, two updates and no additional records', () => {
-    const message = encodeTxtReplaceUpdate(
-      { zone: 'example.test', name: 'a.example.test', content: 'x', ttl: 9 },
-      0xbeef,
-    );
-    expect(message.readUInt16BE(0)).toBe(0xbeef);
-    expect(message.readUInt16BE(2)).toBe(0x2800);
-    expect([4, 6, 8, 10].map((offset) => message.readUInt16BE(offset))).toEqual([1, 0, 2, 0]);
-    const [remove, add] = parseMessage(message).records;
-    expect(remove).toMatchObject({ name: 'a.example.test', type: 16, klass: 255, ttl: 0 });
-    expect(remove!.rdataEnd - remove!.rdataStart).toBe(0);
-    expect(add).toMatchObject({ name: 'a.example.test', type: 16, klass: 1, ttl: 9 });
-  });
-
-  it.each([
-    [{ name: 'a.other.test' }, 'record name "a.other.test" is not inside zone "example.test"'],
-    [{ name: 'aexample.test' }, 'is not inside zone'],
-    [{ ttl: -1 }, 'TTL -1 is not an integer'],
-    [{ name: `${'a'.repeat(64)}.example.test` }, 'label longer than 63 bytes'],
-    [{ name: 'a..example.test' }, 'empty label'],
-  ])('rejects bad input %#', (override, message) => {
-    expect(() =>
-      encodeTxtReplaceUpdate({ zone: 'example.test', name: 'a.example.test', content: 'x', ttl: 9, ...override }, 1),
-    ).toThrow(message);
-  });
-});
-
 describe('hostile responses', () => {
-  it('detects compression pointer loops and overruns', () => {
-    expect(() => readName(Buffer.from([0xc0, 0x00]), 0)).toThrow('points forward or loops');
-    expect(() => readName(Buffer.from([5, 0x61]), 0)).toThrow('past the end');
-  });
-
   it('never throws on arbitrary bytes, and never calls garbage a success', () => {
     const context = {
       server: '127.0.0.1',
@@ -104,19 +47,6 @@ describe('hostile responses', () => {
       }),
       { numRuns: 500 },
     );
-  });
-
-  it('rejects a TSIG record that is not the last record', () => {
-    const signed = signMessage(
-      encodeTxtReplaceUpdate({ zone: 'e.test', name: 'a.e.test', content: 'x', ttl: 1 }, 1),
-      KEY,
-      { timeSigned: 10 },
-    ).message;
-    const again = signMessage(signed, KEY, { timeSigned: 10 }).message;
-    expect(verifyTsig(again, KEY, { nowSeconds: 10 })).toEqual({
-      kind: 'bad',
-      reason: 'TSIG record is not the last record',
-    });
   });
 });
 

@@ -5,7 +5,8 @@
  */
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRfc2136Writer, type Rfc2136Config, type TsigKey } from '../src/writers/rfc2136/index.js';
+import type { TsigKey } from '@propwatch/dns';
+import { createRfc2136Writer, type Rfc2136Config } from '../src/writers/rfc2136/index.js';
 import type { WriteResult } from '../src/writers/writer.js';
 import {
   buildResponse,

@@ -38,15 +38,17 @@ async function oneRound(probeId: string, fault: Parameters<SimNetwork['setFault'
 describe('probe against sim faults', () => {
   it('stuck: the POP times out at maxWaitMs, censored, and the others propagate', async () => {
     const { pop, others } = await oneRound('stuck1', { kind: 'stuck' });
-    expect(pop).toMatchObject({ state: 'timeout', lowerMs: 1500, failures: 0, nsid: 'pop-lhr.sim' });
+    expect(pop).toMatchObject({ state: 'timeout', lowerMs: 1500, failures: 0, nsid: 'lhr1.sim.propwatch' });
     expect(pop.upperMs).toBeUndefined();
     expect(pop.queries).toBeGreaterThan(20);
     expect(others.every((p) => p.state === 'propagated')).toBe(true);
   });
 
-  it('down: every query fails, failures are counted and the POP times out', async () => {
-    const { pop, others } = await oneRound('down1', { kind: 'down' });
-    expect(pop.state).toBe('timeout');
+  it('down: every query fails, failures are counted and the POP is unreachable (no figure, not a slow POP)', async () => {
+    const { pop, others, report } = await oneRound('down1', { kind: 'down' });
+    // Unreachable at the round's elapsed time: it waited out maxWaitMs (timers may fire a fraction of a ms early).
+    expect(pop).toMatchObject({ state: 'unreachable', lowerMs: report.round.elapsedMs });
+    expect(report.round.elapsedMs).toBeGreaterThan(1490);
     expect(pop.failures).toBe(pop.queries);
     expect(pop.failures).toBeGreaterThanOrEqual(3);
     expect(pop.lastError).toMatch(/^timeout/);

@@ -4,7 +4,7 @@
  * all fails its queries as counted `network` failures naming the bind error.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { prepareQuery, RRClass, RRType } from '../src/dns/index.js';
+import { prepareQuery, RRClass, RRType } from '@propwatch/dns';
 import { openPoolSocket, type OpenPoolSocket } from '../src/querier/pool-socket.js';
 import { emptyStats, type QuerierStats } from '../src/querier/results.js';
 import { BIND_RETRY_MS } from '../src/querier/rotating-sockets.js';

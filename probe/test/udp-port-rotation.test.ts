@@ -5,7 +5,7 @@
 import type dgram from 'node:dgram';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RRClass, RRType } from '../src/dns/index.js';
+import { RRClass, RRType } from '@propwatch/dns';
 import { Querier, type QuerierOptions, type QueryResult } from '../src/querier/index.js';
 import { startRawResponder, type RawResponder } from './dns-fixtures.js';
 

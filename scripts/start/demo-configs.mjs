@@ -38,7 +38,7 @@ export function probeConfig(settings, probe, sim, aggregatorUrl, dataDir) {
     zone: sim.zone,
     writer: { kind: 'cloudflare', cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId } },
     targets: sim.pops.map((p) => ({ name: p.name, address: p.address, port: p.port })),
-    // maxWaitMs must exceed the alarm threshold, or a stuck POP's timeout (censored at maxWaitMs) would never breach it.
+    // maxWaitMs must exceed the alarm threshold, or every POP slower than the wait alarms as a timeout (always a breach).
     round: {
       intervalMs: settings.roundIntervalMs,
       pollIntervalMs: 50,

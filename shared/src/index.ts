@@ -9,3 +9,4 @@ export * from './log-level.js';
 export * from './text/index.js';
 export * from './cli/index.js';
 export * from './clock.js';
+export * from './metrics/process-metrics.js';

@@ -1,10 +1,17 @@
-import dns2 from 'dns2';
+import {
+  decodeQuery,
+  encodeMessage,
+  encodeQuery,
+  Opcode,
+  Rcode,
+  RRClass,
+  RRType,
+  type DnsQuery,
+  type ResponseToEncode,
+} from '@propwatch/dns';
 import { describe, expect, it } from 'vitest';
-import { RCODE, answerQuery, type AnswerContext } from './answer-query.js';
-import { findNsid, nsidOption } from './nsid-codec.js';
-import { isPlausibleQuery } from './pop-server.js';
+import { answerQuery, type AnswerContext } from './answer-query.js';
 
-const { Packet } = dns2;
 const ctx: AnswerContext = {
   zone: 'propwatch.test',
   identity: 'pop-lhr.sim',
@@ -16,61 +23,81 @@ const ctx: AnswerContext = {
     txt: new Map([['a.b.propwatch.test', [{ ttl: 60, strings: ['hello'] }]]]),
   },
 };
-const query = (name: string, type: number = Packet.TYPE.TXT, mutate?: (p: dns2.Packet) => void) => {
-  const packet = new Packet();
-  packet.header.id = 4242;
-  packet.questions.push({ name, type, class: Packet.CLASS.IN } as dns2.Packet.Question);
-  mutate?.(packet);
-  // Round-trip through the wire format, as a server sees it.
-  return answerQuery(Packet.parse(packet.toBuffer()), ctx);
-};
+
+/** A query as the server decodes it off the wire. */
+function decoded(wire: Buffer): DnsQuery {
+  const result = decodeQuery(wire);
+  if (!result.ok) throw new Error(result.error);
+  return result.query;
+}
+
+const ask = (name: string, type: number = RRType.TXT, qclass: number = RRClass.IN): ResponseToEncode =>
+  answerQuery(decoded(encodeQuery({ id: 4242, name, type, class: qclass, edns: { nsid: true } })), ctx);
 
 describe('answerQuery', () => {
-  it("matches the ID and question, is case-insensitive and keeps the asker's case", () => {
-    const answer = query('A.B.PropWatch.TEST');
-    expect(answer.header.id).toBe(4242);
-    expect(answer.questions[0]?.name).toBe('A.B.PropWatch.TEST');
-    expect(answer.answers[0]?.data).toEqual(['hello']);
+  it("answers authoritatively, case-insensitively, with the asker's case", () => {
+    expect(ask('A.B.PropWatch.TEST')).toEqual({
+      aa: true,
+      answers: [{ name: 'A.B.PropWatch.TEST', type: RRType.TXT, ttl: 60, data: { kind: 'txt', strings: ['hello'] } }],
+      additionals: [],
+    });
   });
 
   it('a wildcard-free zone: NXDOMAIN below a TXT owner, NODATA at the empty non-terminal', () => {
-    expect(query('x.a.b.propwatch.test').header.rcode).toBe(RCODE.NXDOMAIN);
-    const nodata = query('b.propwatch.test');
-    expect([nodata.header.rcode, nodata.answers.length, nodata.authorities[0]?.serial]).toEqual([RCODE.NOERROR, 0, 4]);
+    expect(ask('x.a.b.propwatch.test')).toMatchObject({ aa: true, rcode: Rcode.NXDOMAIN });
+    const nodata = ask('b.propwatch.test');
+    expect(nodata).toMatchObject({ aa: true, rcode: Rcode.NOERROR });
+    expect(nodata.authorities?.[0]?.data).toMatchObject({ kind: 'soa', serial: 4 });
+    expect(nodata.answers).toBeUndefined();
   });
 
   it('negative answers carry the SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308)', () => {
-    expect(query('nope.propwatch.test').authorities[0]?.ttl).toBe(30);
+    expect(ask('nope.propwatch.test').authorities?.[0]?.ttl).toBe(30);
   });
 
-  it('answers an unknown opcode with NOTIMP and an EDNS version above 0 with BADVERS', () => {
-    expect(query('propwatch.test', Packet.TYPE.SOA, (p) => (p.header.opcode = 2)).header.rcode).toBe(RCODE.NOTIMP);
-    const badvers = query('propwatch.test', Packet.TYPE.SOA, (p) => {
-      const opt = Packet.Resource.EDNS([nsidOption()]) as dns2.Packet.Resource & { ttl: number };
-      opt.ttl = 1 << 16; // version 1
-      p.additionals.push(opt);
+  it('answers an unknown opcode with NOTIMP and an EDNS version above 0 with BADVERS, without AA', () => {
+    const notify = encodeMessage({
+      id: 1,
+      flags: { opcode: Opcode.NOTIFY },
+      questions: [{ name: 'propwatch.test', type: RRType.SOA, class: RRClass.IN }],
     });
-    const wire = Packet.parse(badvers.toBuffer());
-    expect(wire.header.rcode).toBe(RCODE.BADVERS);
-    expect(findNsid(wire)?.data.toString()).toBe('pop-lhr.sim');
+    expect(answerQuery(decoded(notify), ctx)).toEqual({ rcode: Rcode.NOTIMP });
+    const version1 = encodeMessage({
+      id: 2,
+      questions: [{ name: 'propwatch.test', type: RRType.SOA, class: RRClass.IN }],
+      edns: { version: 1 },
+    });
+    expect(answerQuery(decoded(version1), ctx)).toEqual({ rcode: Rcode.BADVERS });
   });
 
-  it('ANY at the apex returns SOA and NS', () => {
-    const types = query('propwatch.test', Packet.TYPE.ANY).answers.map((rr) => rr.type);
-    expect(types).toEqual([Packet.TYPE.SOA, Packet.TYPE.NS]);
+  it('CHAOS id.server and hostname.bind give the identity; other CH questions are REFUSED', () => {
+    expect(ask('ID.Server', RRType.TXT, RRClass.CH)).toEqual({
+      aa: true,
+      answers: [
+        {
+          name: 'ID.Server',
+          type: RRType.TXT,
+          class: RRClass.CH,
+          ttl: 0,
+          data: { kind: 'txt', strings: ['pop-lhr.sim'] },
+        },
+      ],
+    });
+    expect(ask('hostname.bind', RRType.ANY, RRClass.CH).answers).toHaveLength(1);
+    expect(ask('version.bind', RRType.TXT, RRClass.CH)).toEqual({ rcode: Rcode.REFUSED });
+    expect(ask('id.server', RRType.A, RRClass.CH)).toEqual({ rcode: Rcode.REFUSED });
   });
-});
 
-describe('isPlausibleQuery', () => {
-  it('accepts a real query and rejects responses, short packets and impossible counts', () => {
-    const packet = new Packet();
-    packet.questions.push({ name: 'propwatch.test', type: 6, class: 1 } as dns2.Packet.Question);
-    const wire = packet.toBuffer();
-    expect(isPlausibleQuery(wire)).toBe(true);
-    const response = Buffer.from(wire);
-    response[2]! |= 0x80;
-    expect(isPlausibleQuery(response)).toBe(false);
-    expect(isPlausibleQuery(Buffer.alloc(40, 0xff))).toBe(false);
-    expect(isPlausibleQuery(wire.subarray(0, 12))).toBe(false);
+  it('REFUSED outside the zone and for classes other than IN, ANY and CH', () => {
+    expect(ask('example.com')).toEqual({ rcode: Rcode.REFUSED });
+    expect(ask('propwatch.test', RRType.SOA, 4)).toEqual({ rcode: Rcode.REFUSED });
+    expect(ask('xpropwatch.test')).toEqual({ rcode: Rcode.REFUSED });
+  });
+
+  it('ANY at the apex returns SOA and NS; NS adds the glue', () => {
+    expect(ask('propwatch.test', RRType.ANY).answers?.map((rr) => rr.type)).toEqual([RRType.SOA, RRType.NS]);
+    expect(ask('propwatch.test', RRType.NS).additionals).toEqual([
+      { name: 'lhr.ns.propwatch.test', type: RRType.A, ttl: 3600, data: { kind: 'a', address: '127.0.0.1' } },
+    ]);
   });
 });

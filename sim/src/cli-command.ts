@@ -19,13 +19,15 @@ import {
   whenAborted,
 } from '@propwatch/shared';
 import { SIM_FLAG_LINES, SIM_FLAGS, simFlagOverrides } from './cli-args.js';
-import { describeNetwork, renderTable } from './cli-output.js';
+import { simOptionsFromConfig } from './config-options.js';
 import { SimConfigSchema, type SimConfig } from './config-schema.js';
-import { type PopFault, parseFaultArg } from './faults.js';
+import { parseFaultArg } from './faults.js';
 import { startSimNetwork } from './network.js';
-import { resolveSimOptions } from './sim-options.js';
+import { planNetwork } from './plan-network.js';
+import { parseRerouteArg } from './reroutes.js';
+import { describeNetwork, renderTable } from './ready-output.js';
+import type { SimNetworkOptions } from './sim-options.js';
 import { spreadPops } from './spread-pops.js';
-import { resolvePops } from './topology.js';
 
 type SimContext = CommandContext<SimConfig, typeof SIM_FLAGS>;
 
@@ -45,7 +47,10 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 1 failure, 2 bad command line, 78 bad c
   run: runSim,
 };
 
-/** What the schema cannot say: fault syntax, loopback addresses, POP names; each a config error (exit 78). */
+/**
+ * What the schema cannot say: fault and reroute syntax, loopback addresses, POP, vantage and anycast
+ * names; each a config error (exit 78).
+ */
 function checkSimConfig(loaded: LoadedConfig<SimConfig>): LoadedConfig<SimConfig> {
   const { config, sourceOf } = loaded;
   config.faults.forEach((text, index) => {
@@ -60,9 +65,18 @@ function checkSimConfig(loaded: LoadedConfig<SimConfig>): LoadedConfig<SimConfig
       );
     }
   });
+  config.reroutes.forEach((text, index) => {
+    try {
+      parseRerouteArg(text);
+    } catch (error) {
+      // parseRerouteArg says `reroute "<text>": expected …` or what is wrong; key, value and source are said here.
+      const problem = (error as Error).message.replace(/^reroute "(?:[^"\\]|\\.)*": /, '');
+      const expected = problem.startsWith('expected ') ? problem.slice('expected '.length) : `a reroute (${problem})`;
+      throw new ConfigError(`reroutes.${index}`, text, expected, sourceOf(`reroutes.${index}`));
+    }
+  });
   try {
-    resolveSimOptions(networkOptions(config, {}));
-    resolvePops({ pops: popsOf(config), defaultAddress: config.dnsAddress, dnsPortBase: config.dnsPortBase });
+    planNetwork(networkOptions(config));
   } catch (error) {
     // These checks word their own messages and name the key first ("apiHost "0.0.0.0": …").
     throw new CommandError(`config: ${(error as Error).message}`, EXIT_CONFIG);
@@ -70,41 +84,19 @@ function checkSimConfig(loaded: LoadedConfig<SimConfig>): LoadedConfig<SimConfig
   return loaded;
 }
 
-/** A count of POPs is spread over the regions; a list is taken as given. */
-function popsOf(config: SimConfig) {
-  return typeof config.pops === 'number' ? spreadPops(config.pops) : config.pops;
-}
-
-function networkOptions(config: SimConfig, faults: Record<string, PopFault>) {
+/** The one mapping of config to options (config-options.ts); a count of POPs is spread over the regions. */
+function networkOptions(config: SimConfig): SimNetworkOptions {
   return {
-    zone: config.zone,
-    ...(config.zoneId ? { zoneId: config.zoneId } : {}),
-    ...(config.apiToken ? { apiToken: config.apiToken } : {}),
-    ...(config.adminToken ? { adminToken: config.adminToken } : {}),
-    pops: popsOf(config),
-    seed: config.seed,
-    timeScale: config.timeScale,
-    apiHost: config.apiHost,
-    apiPort: config.apiPort,
-    defaultAddress: config.dnsAddress,
-    dnsPortBase: config.dnsPortBase,
-    nsidTemplate: config.nsidTemplate,
-    minTtl: config.minTtl,
-    historyVersions: config.historyVersions,
-    faults,
+    ...simOptionsFromConfig(config),
+    pops: typeof config.pops === 'number' ? spreadPops(config.pops) : config.pops,
   };
 }
 
 async function runSim({ config, flags, io, stop, unknownEnv }: SimContext): Promise<number> {
   const secrets = collectSecrets(SimConfigSchema, config);
-  const faults: Record<string, PopFault> = {};
-  for (const text of config.faults) {
-    const { pop, fault } = parseFaultArg(text);
-    faults[pop] = fault;
-  }
   const startLogger = createLogger({ name: 'propwatch-sim', level: config.logLevel, destination: io.stderr, secrets });
   for (const unknown of unknownEnv) startLogger.warn({ variable: unknown.name }, describeUnknownEnv(unknown));
-  const net = await startSimNetwork({ ...networkOptions(config, faults), logger: startLogger });
+  const net = await startSimNetwork({ ...networkOptions(config), logger: startLogger });
   // The generated token is a secret too: scrub it from every later log line.
   const logger = createLogger({
     name: 'propwatch-sim',

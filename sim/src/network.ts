@@ -1,60 +1,36 @@
 /**
- * startSimNetwork(): wires the zone store, propagation model, POP servers,
- * ground truth and HTTP API into one running simulated anycast network.
+ * startSimNetwork(): wires the zone store, propagation model, POP instances,
+ * vantages, query router, DNS sockets, ground truth and HTTP API into one
+ * running simulated anycast network.
  */
 import { systemClock } from '@propwatch/shared';
-import type { FastifyInstance } from 'fastify';
 import type { Nameserver } from './answer-query.js';
-import type { ApiFault, PopStatus, SimApiDeps } from './api/api-deps.js';
+import { AnswerLog } from './answer-log.js';
+import type { PopStatus, SimApiDeps } from './api/api-deps.js';
+import { createApiFaultSlot } from './api/api-fault-slot.js';
+import { vantageDeps } from './api/vantage-deps.js';
 import { ADMIN_PREFIX, API_PREFIX, buildApi } from './api/build-api.js';
-import type { PopFault } from './faults.js';
+import { type DnsListeners, startDnsListeners } from './dns-listeners.js';
 import { GroundTruth } from './ground-truth.js';
-import { type Moment, momentOf } from './moment.js';
-import { PopServer } from './pop-server.js';
+import { momentOf } from './moment.js';
+import { PopInstance } from './pop-instance.js';
+import { planNetwork } from './plan-network.js';
 import { deriveSeed, mulberry32 } from './prng.js';
 import { PropagationModel } from './propagation-model.js';
-import { type PlannedDelay, Propagator, UnknownPopError } from './propagator.js';
-import { type SimNetworkOptions, resolveSimOptions } from './sim-options.js';
-import { resolvePops } from './topology.js';
+import { Propagator, UnknownPopError } from './propagator.js';
+import { QueryRouter } from './query-router.js';
+import { scheduleReroutes } from './reroutes.js';
+import type { SimNetwork } from './sim-network.js';
+import type { SimNetworkOptions } from './sim-options.js';
+import { nsidPatternFor } from './topology.js';
+import { VantageTable } from './vantage-table.js';
 import { ZoneStore } from './zone-store.js';
 
-/** A POP as other processes reach it. */
-export interface SimPop {
-  name: string;
-  region: string;
-  address: string;
-  /** Same port for UDP and TCP. */
-  port: number;
-  nsid: string;
-}
-
-export interface SimNetwork {
-  zone: string;
-  zoneId: string;
-  /** Base URL of the Cloudflare v4 subset, e.g. `http://127.0.0.1:PORT/client/v4`. */
-  apiUrl: string;
-  adminUrl: string;
-  apiToken: string;
-  adminToken: string;
-  seed: number;
-  timeScale: number;
-  pops: SimPop[];
-  truth: GroundTruth;
-  /** The fastify app, for app.inject() in tests. */
-  app: FastifyInstance;
-  setFault(pop: string, fault: PopFault | null): void;
-  getFault(pop: string): PopFault | null;
-  setApiFault(fault: ApiFault | null): void;
-  /** Model delays scheduled for a version (ms, already scaled). */
-  plannedDelays(version: number): ReadonlyMap<string, PlannedDelay> | undefined;
-  latestVersion(): { version: number; serial: number; committedAt: Moment };
-  popStatus(): PopStatus[];
-  close(): Promise<void>;
-}
+export type { SimAnycastAddress, SimNetwork, SimPop } from './sim-network.js';
 
 export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<SimNetwork> {
-  const opts = resolveSimOptions(options);
-  const defs = resolvePops(options);
+  const plan = planNetwork(options);
+  const { opts, pops: defs, anycast } = plan;
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
   const truth = new GroundTruth();
@@ -76,13 +52,14 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     name: `${def.name.toLowerCase()}.ns.${opts.zone}`,
     address: def.address,
   }));
-  const servers = defs.map(
-    (def) =>
-      new PopServer({
+  const instances = new Map(
+    defs.map((def) => [
+      def.name,
+      new PopInstance({
         def,
-        context: () => ({
+        context: (now) => ({
           zone: opts.zone,
-          snapshot: store.snapshot(propagator.appliedVersion(def.name)),
+          snapshot: store.snapshot(propagator.appliedVersion(def.name, now)),
           identity: def.nsid,
           nameservers,
         }),
@@ -90,7 +67,20 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
         random: mulberry32(deriveSeed(opts.seed, `flaky:${def.name}`)),
         onError: (error) => logger?.debug({ pop: def.name, err: error }, 'bad DNS request'),
       }),
+    ]),
   );
+  const vantages = new VantageTable(plan.vantages, anycast, defs, clock, opts.seed);
+  const answers = new AnswerLog(opts.answerLogSize);
+  const router = new QueryRouter({
+    vantages,
+    instances,
+    answers,
+    clock,
+    vantagesOnUnicast: opts.vantagesOnUnicast,
+    maxPending: opts.maxPendingPerVantage,
+    maxPendingBytes: opts.maxPendingBytesPerVantage,
+    onError: (error) => logger?.error({ err: error }, 'bug in the query router'),
+  });
 
   // History is kept for `historyVersions` versions, but never a version some
   // POP still answers from (a long-stuck POP). Forgetting runs in batches of a
@@ -105,17 +95,17 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     forgottenBelow = cutoff;
   };
 
-  let apiFault: ApiFault | null = null;
+  let listeners: DnsListeners | undefined;
   const listPops = (): PopStatus[] =>
     defs.map((def, i) => {
       const version = propagator.appliedVersion(def.name);
       return {
         ...def,
-        port: servers[i]!.port,
+        port: listeners?.unicastPorts[i] ?? def.port,
         fault: propagator.faultOf(def.name),
         appliedVersion: version,
         appliedSerial: store.snapshot(version).serial,
-        counters: { ...servers[i]!.counters },
+        counters: { ...instances.get(def.name)!.counters },
       };
     });
   const deps: SimApiDeps = {
@@ -135,32 +125,36 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
     },
     listPops,
     setFault: (pop, fault) => propagator.setFault(pop, fault),
-    apiFault: {
-      get: () => apiFault,
-      set: (fault) => (apiFault = fault ? { ...fault } : null),
-      take: () => {
-        if (!apiFault) return null;
-        const taken = { ...apiFault };
-        apiFault = apiFault.count > 1 ? { ...apiFault, count: apiFault.count - 1 } : null;
-        return taken;
-      },
-    },
+    apiFault: createApiFaultSlot(),
     truth,
     nameServers: nameservers.map((ns) => ns.name),
+    vantages: vantageDeps(vantages, () => listeners?.anycast ?? [], opts.vantagesOnUnicast, logger),
+    answers,
   };
   const app = buildApi(deps, logger ? { logger } : {});
 
+  let cancelReroutes = () => {};
   const closeAll = async () => {
     propagator.close();
-    await Promise.allSettled([app.close(), ...servers.map((server) => server.close())]);
+    router.close();
+    cancelReroutes();
+    await Promise.allSettled([app.close(), listeners?.close()]);
   };
   try {
-    await Promise.all(servers.map((server) => server.start()));
+    listeners = await startDnsListeners({
+      pops: defs,
+      anycast,
+      anycastPort: opts.anycastPort,
+      route: (request, via) => router.route(request, via),
+      onUnicastError: (pop, error) => instances.get(pop)!.countError(error),
+      onAnycastError: (name, error) => logger?.debug({ anycast: name, err: error }, 'DNS transport trouble'),
+    });
     await app.listen({ host: opts.apiHost, port: opts.apiPort });
   } catch (error) {
     await closeAll();
     throw error;
   }
+  cancelReroutes = scheduleReroutes(plan.scheduled, vantages, logger);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.apiPort;
   const host = opts.apiHost.includes(':') ? `[${opts.apiHost}]` : opts.apiHost;
@@ -179,11 +173,21 @@ export async function startSimNetwork(options: SimNetworkOptions = {}): Promise<
       name: def.name,
       region: def.region,
       address: def.address,
-      port: servers[i]!.port,
+      port: listeners.unicastPorts[i]!,
       nsid: def.nsid,
     })),
+    anycast: listeners.anycast.map(({ name, address, port }) => ({ name, address, port })),
+    nsidPattern: nsidPatternFor(options.nsidTemplate),
     truth,
+    answers,
     app,
+    vantages: () => vantages.list(),
+    reroute: (vantage, address, pop) => {
+      const event = vantages.reroute(vantage, address, pop, 'call');
+      logger?.info(event, 'catchment moved');
+      return event;
+    },
+    reroutes: () => vantages.reroutes(),
     setFault: (pop, fault) => propagator.setFault(pop, fault),
     getFault: (pop) => propagator.faultOf(pop),
     setApiFault: (fault) => deps.apiFault.set(fault),

@@ -98,10 +98,14 @@ export class Propagator {
     for (const v of this.plans.keys()) if (v < version) this.plans.delete(v);
   }
 
-  /** The version a POP answers from right now (arrivals already due are applied first). */
-  appliedVersion(pop: string): number {
+  /**
+   * The version a POP answers from at `now` (arrivals due by then are applied
+   * first). A caller that records the instant it decided passes that same
+   * instant, so the version and the instant cannot disagree.
+   */
+  appliedVersion(pop: string, now: Moment = momentOf(this.deps.clock)): number {
     const state = this.stateOf(pop);
-    this.sync(state);
+    this.sync(state, now);
     return state.applied;
   }
 
@@ -146,9 +150,8 @@ export class Propagator {
     this.schedule(target, () => this.sync(state));
   }
 
-  private sync(state: PopState): void {
+  private sync(state: PopState, now: Moment = momentOf(this.deps.clock)): void {
     if (state.pending.length === 0) return;
-    const now = momentOf(this.deps.clock);
     const due = state.pending
       .filter((arrival) => arrival.target <= now.monotonicMs)
       .sort((a, b) => a.target - b.target);

@@ -4,9 +4,12 @@ import type { Clock, Logger } from '@propwatch/shared';
 import type { PopFault } from './faults.js';
 import { validateFault } from './faults.js';
 import { DEFAULT_PROPAGATION, type PropagationSettings, type RegionHops } from './propagation-model.js';
+import type { AnycastSpec } from './anycast-addresses.js';
+import { MAX_REROUTES, type RerouteSpec } from './reroutes.js';
 import { type TopologyOptions, isLoopback } from './topology.js';
+import type { VantageOptions } from './vantages.js';
 
-export interface SimNetworkOptions extends TopologyOptions {
+export interface SimNetworkOptions extends TopologyOptions, VantageOptions {
   /** Zone served by every POP. Default `propwatch.test`. */
   zone?: string;
   /** Cloudflare-style 32-hex zone id. Default: derived from zone and seed. */
@@ -31,8 +34,28 @@ export interface SimNetworkOptions extends TopologyOptions {
   initialSerial?: number;
   /** Lowest accepted TTL other than 1 (automatic). Default 30 (Cloudflare Enterprise; 60 on other plans). */
   minTtl?: number;
-  /** Zone versions remembered (ground truth, planned delays, snapshots); older ones are forgotten so a long run stays flat in memory. Default 5000. */
+  /**
+   * Zone versions remembered (ground truth, planned delays, snapshots); older
+   * ones are forgotten so a long run stays flat in memory. Default 5000.
+   */
   historyVersions?: number;
+  /** Anycast addresses announced by every POP: `'default'` (ns1 127.0.53.1, ns2 127.0.53.2), `'none'` or a list. */
+  anycast?: readonly AnycastSpec[] | 'default' | 'none';
+  /** Port of every anycast address (UDP and TCP); 0 = one free port shared by all. Default 0. */
+  anycastPort?: number;
+  /**
+   * Whether a query to a POP's unicast address from a vantage's source crosses
+   * that vantage's path too (RTT, jitter, loss). Default true.
+   */
+  vantagesOnUnicast?: boolean;
+  /** Exchanges one vantage may have in flight; beyond them queries are dropped and counted. Default 4096. */
+  maxPendingPerVantage?: number;
+  /** Bytes of queries and answers one vantage may have in flight. Default 8 MiB. */
+  maxPendingBytesPerVantage?: number;
+  /** Answered queries the ground truth remembers (a ring). Default 10000. */
+  answerLogSize?: number;
+  /** `vantage:address=POP` (catchment from the start) or `…@30s` (moved at that time after start), or objects. */
+  reroutes?: readonly (RerouteSpec | string)[];
   logger?: Logger;
   /** Monotonic time of propagation and ground truth; tests pass a fake. */
   clock?: Pick<Clock, 'monotonicNow'>;
@@ -52,6 +75,13 @@ export interface ResolvedSimOptions {
   initialSerial: number;
   minTtl: number;
   historyVersions: number;
+  anycastPort: number;
+  vantagesOnUnicast: boolean;
+  maxPendingPerVantage: number;
+  maxPendingBytesPerVantage: number;
+  answerLogSize: number;
+  /** As given; planReroutes parses and checks them against the network. */
+  reroutes: Array<RerouteSpec | string>;
 }
 
 const ZONE_RE = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -90,6 +120,22 @@ export function resolveSimOptions(options: SimNetworkOptions): ResolvedSimOption
   const historyVersions = options.historyVersions ?? 5000;
   if (!Number.isInteger(historyVersions) || historyVersions < 10 || historyVersions > 10_000_000)
     throw new Error(`historyVersions ${historyVersions}: expected an integer from 10 to 10000000`);
+  const anycastPort = integerIn(options.anycastPort ?? 0, 'anycastPort', 0, 65535);
+  const vantagesOnUnicast = options.vantagesOnUnicast ?? true;
+  if (typeof vantagesOnUnicast !== 'boolean')
+    throw new Error(`vantagesOnUnicast ${JSON.stringify(vantagesOnUnicast)}: expected true or false`);
+  const maxPendingPerVantage = integerIn(options.maxPendingPerVantage ?? 4096, 'maxPendingPerVantage', 1, 1_000_000);
+  const maxPendingBytesPerVantage = integerIn(
+    options.maxPendingBytesPerVantage ?? 8 * 1024 * 1024,
+    'maxPendingBytesPerVantage',
+    65_536,
+    1024 * 1024 * 1024,
+  );
+  const answerLogSize = integerIn(options.answerLogSize ?? 10_000, 'answerLogSize', 1, 1_000_000);
+  const rerouteList = options.reroutes ?? [];
+  if (rerouteList.length > MAX_REROUTES)
+    throw new Error(`reroutes: ${rerouteList.length} entries, at most ${MAX_REROUTES}`);
+  const reroutes = [...rerouteList];
   const faults: Record<string, PopFault> = {};
   for (const [pop, fault] of Object.entries(options.faults ?? {}))
     faults[pop.toUpperCase()] = validateFault(fault, `faults.${pop}`);
@@ -111,5 +157,17 @@ export function resolveSimOptions(options: SimNetworkOptions): ResolvedSimOption
     initialSerial,
     minTtl,
     historyVersions,
+    anycastPort,
+    vantagesOnUnicast,
+    maxPendingPerVantage,
+    maxPendingBytesPerVantage,
+    answerLogSize,
+    reroutes,
   };
+}
+
+function integerIn(value: unknown, key: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${key} ${JSON.stringify(value)}: expected an integer from ${min} to ${max}`);
+  return value;
 }

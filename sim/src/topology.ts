@@ -65,9 +65,18 @@ export interface TopologyOptions {
   defaultAddress?: string;
   /** Port of the first POP when > 0; the others follow (base + index). 0 = random ports. */
   dnsPortBase?: number;
-  /** Identity template; `{pop}` is replaced by the lower-case POP code. */
+  /** Identity template; `{pop}` (exactly once) is the lower-case POP code. Default `{pop}1.sim.propwatch`. */
   nsidTemplate?: string;
 }
+
+/**
+ * `lhr1.sim.propwatch`: shaped like a real operator's instance names (POP
+ * code, instance number, suffix), so a probe's `popFromNsid` pattern such as
+ * `^(?<pop>[a-z]{3})[0-9]*\.` maps an anycast answer to its POP.
+ */
+export const DEFAULT_NSID_TEMPLATE = '{pop}1.sim.propwatch';
+/** A CHAOS TXT string carries at most 255 octets, and the identity is sent as one. */
+const MAX_IDENTITY_LENGTH = 255;
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,30}$/;
 
@@ -86,7 +95,12 @@ export function resolvePops(options: TopologyOptions = {}): PopDefinition[] {
   const base = options.dnsPortBase ?? 0;
   if (!Number.isInteger(base) || base < 0 || base + specs.length - 1 > 65535)
     throw new Error(`dnsPortBase: expected 0 or a port such that base + ${specs.length - 1} <= 65535, got ${base}`);
-  const template = options.nsidTemplate ?? 'pop-{pop}.sim';
+  const template = options.nsidTemplate ?? DEFAULT_NSID_TEMPLATE;
+  if (template.split('{pop}').length !== 2)
+    throw new Error(
+      `nsidTemplate ${JSON.stringify(template)}: expected exactly one {pop} (the lower-case POP code), ` +
+        `e.g. ${DEFAULT_NSID_TEMPLATE}`,
+    );
   const seen = new Set<string>();
   return specs.map((spec, index) => {
     if (!NAME_RE.test(spec.name))
@@ -104,13 +118,13 @@ export function resolvePops(options: TopologyOptions = {}): PopDefinition[] {
     const port = spec.port ?? (base > 0 ? base + index : 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new Error(`pops[${index}].port ${port}: expected 0..65535`);
-    return {
-      name,
-      region: spec.region ?? DEFAULT_POP_REGIONS[name] ?? 'na',
-      address,
-      port,
-      nsid: template.replace('{pop}', name.toLowerCase()),
-    };
+    const nsid = template.replace('{pop}', name.toLowerCase());
+    if (Buffer.byteLength(nsid) > MAX_IDENTITY_LENGTH)
+      throw new Error(
+        `nsidTemplate ${JSON.stringify(template)}: the identity of ${name} is ${Buffer.byteLength(nsid)} bytes, ` +
+          `at most ${MAX_IDENTITY_LENGTH} fit a CHAOS TXT string`,
+      );
+    return { name, region: spec.region ?? DEFAULT_POP_REGIONS[name] ?? 'na', address, port, nsid };
   });
 }
 
@@ -118,4 +132,15 @@ function defaultSpecs(count: number): PopSpec[] {
   if (!Number.isInteger(count) || count < 1 || count > 500)
     throw new Error(`pops: expected a count from 1 to 500, got ${count}`);
   return Array.from({ length: count }, (_, i) => ({ name: DEFAULT_POP_NAMES[i] ?? `POP${i + 1}` }));
+}
+
+/**
+ * A regular expression that recovers the POP from an identity the template
+ * made (named group `pop`, lower case), e.g. `^(?<pop>[a-z0-9-]+)1\.sim\.propwatch$`:
+ * what a probe's `popFromNsid.pattern` needs to name the sim's instances.
+ */
+export function nsidPatternFor(template: string = DEFAULT_NSID_TEMPLATE): string {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const [before = '', after = ''] = template.split('{pop}');
+  return `^${escape(before)}(?<pop>[a-z0-9-]+)${escape(after)}$`;
 }

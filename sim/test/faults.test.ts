@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimNetwork, type SimNetwork } from '../src/index.js';
 import { call } from './api-client.js';
-import { DnsPacket as Packet, queryTcp, queryUdp, soaSerial } from './dns-client.js';
+import { RRType, queryTcp, queryUdp, soaSerial } from './dns-client.js';
 import { waitFor } from './wait-for.js';
 
 const RECORD = 'p1._propwatch.propwatch.test';
@@ -22,15 +22,11 @@ describe('POP faults', () => {
   it('down answers nothing on UDP or TCP, and answers again once cleared', async () => {
     net = await startSimNetwork({ pops: 2, timeScale: 0, faults: { SJC: { kind: 'down' } } });
     const [sjc, lax] = net.pops;
-    expect(
-      await queryUdp(sjc!.address, sjc!.port, { name: net.zone, type: Packet.TYPE.SOA, timeoutMs: 200 }),
-    ).toBeNull();
-    expect(
-      await queryTcp(sjc!.address, sjc!.port, { name: net.zone, type: Packet.TYPE.SOA, timeoutMs: 200 }),
-    ).toBeNull();
-    expect(await queryUdp(lax!.address, lax!.port, { name: net.zone, type: Packet.TYPE.SOA })).not.toBeNull();
+    expect(await queryUdp(sjc!.address, sjc!.port, { name: net.zone, type: RRType.SOA, timeoutMs: 200 })).toBeNull();
+    expect(await queryTcp(sjc!.address, sjc!.port, { name: net.zone, type: RRType.SOA, timeoutMs: 200 })).toBeNull();
+    expect(await queryUdp(lax!.address, lax!.port, { name: net.zone, type: RRType.SOA })).not.toBeNull();
     net.setFault('SJC', null);
-    expect((await queryUdp(sjc!.address, sjc!.port, { name: net.zone, type: Packet.TYPE.SOA }))?.header.aa).toBe(1);
+    expect((await queryUdp(sjc!.address, sjc!.port, { name: net.zone, type: RRType.SOA }))?.header.aa).toBe(true);
   });
 
   it('flaky drops about the configured fraction of queries, reproducibly counted', async () => {
@@ -41,7 +37,7 @@ describe('POP faults', () => {
     for (let batch = 0; batch < total / 50; batch++) {
       const replies = await Promise.all(
         Array.from({ length: 50 }, () =>
-          queryUdp(pop.address, pop.port, { name: net!.zone, type: Packet.TYPE.SOA, timeoutMs: 150 }),
+          queryUdp(pop.address, pop.port, { name: net!.zone, type: RRType.SOA, timeoutMs: 1500 }),
         ),
       );
       answered += replies.filter(Boolean).length;
@@ -87,13 +83,13 @@ describe('POP faults', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 100)); // several times the longest scaled delay
     const ord = n.pops.find((p) => p.name === 'ORD')!;
-    expect(soaSerial((await queryUdp(ord.address, ord.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(1);
+    expect(soaSerial((await queryUdp(ord.address, ord.port, { name: n.zone, type: RRType.SOA }))!)).toBe(1);
     expect(n.truth.servedAt(RECORD, 9n).get('ORD')).toBeNull();
     const cleared = performance.now();
     n.setFault('ORD', null);
     const at = await waitFor(() => n.truth.servedAt(RECORD, 9n).get('ORD'), 'ORD catching up');
     expect(at.monotonicMs).toBeGreaterThan(cleared);
-    expect(soaSerial((await queryTcp(ord.address, ord.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(2);
+    expect(soaSerial((await queryTcp(ord.address, ord.port, { name: n.zone, type: RRType.SOA }))!)).toBe(2);
   });
 
   it('faults are visible and settable through the admin API', async () => {

@@ -7,7 +7,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { startSimNetwork, type SimNetwork } from '../src/index.js';
 import { call } from './api-client.js';
-import { DnsPacket as Packet, queryUdp, soaSerial } from './dns-client.js';
+import { RRType, queryUdp, soaSerial } from './dns-client.js';
 import { waitFor } from './wait-for.js';
 
 let net: SimNetwork | undefined;
@@ -36,7 +36,7 @@ it('remembers only the last historyVersions versions, and a stuck POP keeps its 
   // LAX still answers from version 0, so nothing may be forgotten yet.
   expect(n.truth.commits()).toHaveLength(61);
   const lax = n.pops.find((p) => p.name === 'LAX')!;
-  const answer = await queryUdp(lax.address, lax.port, { name: n.zone, type: Packet.TYPE.SOA });
+  const answer = await queryUdp(lax.address, lax.port, { name: n.zone, type: RRType.SOA });
   expect(answer && soaSerial(answer)).toBe(1);
 
   n.setFault('LAX', null);

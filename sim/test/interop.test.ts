@@ -1,6 +1,7 @@
 /**
  * Interop with independent DNS clients: BIND's dig and Knot's kdig must
- * parse the sim's answers (AA, NSID, CHAOS, TC then TCP). In CI the tools
+ * parse the sim's answers (AA, NSID, CHAOS, TC then TCP), and reach an
+ * anycast address from a vantage's source (`-b 127.0.1.3`). In CI the tools
  * are required; elsewhere a missing tool skips its block with a warning.
  */
 import { execFile } from 'node:child_process';
@@ -73,13 +74,13 @@ for (const tool of ['dig', 'kdig'] as const) {
         expect(flagsLine(out)).toContain('aa');
         expect(flagsLine(out)).not.toContain('rd');
         expect(out).toContain('"propwatch=1 serial=77 probe=p1"');
-        expect(out).toMatch(/NSID: .*pop-sjc\.sim/);
+        expect(out).toMatch(/NSID: .*sjc1\.sim\.propwatch/);
       });
     }
 
     it('CHAOS TXT id.server and hostname.bind name the POP', async () => {
       for (const name of ['id.server', 'hostname.bind']) {
-        expect((await query('+short', 'CH', 'TXT', name)).trim()).toBe('"pop-sjc.sim"');
+        expect((await query('+short', 'CH', 'TXT', name)).trim()).toBe('"sjc1.sim.propwatch"');
       }
     });
 
@@ -87,7 +88,7 @@ for (const tool of ['dig', 'kdig'] as const) {
       const truncated = await query('+bufsize=512', '+ignore', '+nsid', 'TXT', BIG);
       expect(flagsLine(truncated)).toContain('tc');
       // The truncated answer keeps its OPT record (RFC 6891 §7), NSID included.
-      expect(truncated).toMatch(/NSID: .*pop-sjc\.sim/);
+      expect(truncated).toMatch(/NSID: .*sjc1\.sim\.propwatch/);
       const retried = await query('+bufsize=512', 'TXT', BIG);
       expect(flagsLine(retried)).not.toContain('tc');
       expect(retried.match(/\tTXT\t/g) ?? []).toHaveLength(4);
@@ -97,6 +98,45 @@ for (const tool of ['dig', 'kdig'] as const) {
       const out = await query('TXT', 'absent.propwatch.test');
       expect(out).toMatch(/status: NXDOMAIN/);
       expect(out).toMatch(/AUTHORITY SECTION:\s*\npropwatch\.test\.\s+\d+\s+IN\s+SOA/);
+    });
+  });
+}
+
+let anycastNet: SimNetwork;
+beforeAll(async () => {
+  if (!tools.dig && !tools.kdig) return;
+  anycastNet = await startSimNetwork({ timeScale: 0, seed: 2 });
+});
+afterAll(() => anycastNet?.close());
+
+for (const tool of ['dig', 'kdig'] as const) {
+  describe.skipIf(!tools[tool] && !process.env.CI)(`${tool} against an anycast address`, () => {
+    const ask = async (source: string, via: 'ns1' | 'ns2', ...args: string[]) => {
+      const { address, port } = anycastNet.anycast.find((a) => a.name === via)!;
+      const argv = ['-b', source, `@${address}`, '-p', String(port), '+norec', '+nsid', '+time=3', '+retry=0'];
+      return (await run(tool, [...argv, ...args, 'SOA', anycastNet.zone], { timeout: 10_000 })).stdout;
+    };
+
+    for (const transport of ['udp', 'tcp']) {
+      it(`${transport}: the NSID names the POP of the source's vantage catchment`, async () => {
+        const extra = transport === 'tcp' ? ['+tcp'] : [];
+        // me-central (127.0.1.3) reaches LHR through ns1 and AMS through ns2; ap-south (127.0.1.5) SIN and NRT.
+        expect(await ask('127.0.1.3', 'ns1', ...extra)).toMatch(/NSID: .*lhr1\.sim\.propwatch/);
+        expect(await ask('127.0.1.3', 'ns2', ...extra)).toMatch(/NSID: .*ams1\.sim\.propwatch/);
+        expect(await ask('127.0.1.5', 'ns2', ...extra)).toMatch(/NSID: .*nrt1\.sim\.propwatch/);
+        // Any other source is the default vantage: ns1 → SJC.
+        const out = await ask('127.0.0.1', 'ns1', ...extra);
+        expect(out).toMatch(/status: NOERROR/);
+        expect(out).toMatch(/NSID: .*sjc1\.sim\.propwatch/);
+      });
+    }
+
+    it('the sim saw each query from its vantage and answered it no earlier than its RTT', async () => {
+      const since = anycastNet.answers.recorded;
+      await ask('127.0.1.4', 'ns1');
+      const [answer] = anycastNet.answers.list({ since, vantage: 'sa-east' }).answers;
+      expect(answer).toMatchObject({ via: 'ns1', pop: 'MIA', source: '127.0.1.4' });
+      expect(answer!.sentAt.monotonicMs - answer!.receivedAt.monotonicMs).toBeGreaterThanOrEqual(150);
     });
   });
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PROPAGATION, PropagationModel, startSimNetwork, type SimNetwork } from '../src/index.js';
 import { resolvePops } from '../src/topology.js';
 import { call } from './api-client.js';
-import { DnsPacket as Packet, queryTcp, queryUdp, soaSerial } from './dns-client.js';
+import { RRType, queryTcp, queryUdp, soaSerial } from './dns-client.js';
 import { waitFor } from './wait-for.js';
 
 const TIME_SCALE = 0.02;
@@ -56,9 +56,9 @@ describe('propagation through the sim', () => {
     expect((await writeCanary(n, 5)).status).toBe(200);
     // With real-scale delays (>= 250 ms) nobody has it yet right after the commit.
     for (const pop of n.pops)
-      expect(soaSerial((await queryUdp(pop.address, pop.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(1);
+      expect(soaSerial((await queryUdp(pop.address, pop.port, { name: n.zone, type: RRType.SOA }))!)).toBe(1);
     await waitFor(() => n.popStatus().every((p) => p.appliedVersion === 1), 'both POPs on version 1', 8000);
     for (const pop of n.pops)
-      expect(soaSerial((await queryTcp(pop.address, pop.port, { name: n.zone, type: Packet.TYPE.SOA }))!)).toBe(2);
+      expect(soaSerial((await queryTcp(pop.address, pop.port, { name: n.zone, type: RRType.SOA }))!)).toBe(2);
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import type { PopResult } from '@propwatch/shared';
 import type { StoredRound } from '../storage/round-store.js';
-import { isLater, observeProbe, observeRound } from './observations.js';
+import { observeProbe, observeRound } from './observations.js';
 import { computePercentiles, percentileOf } from './percentiles.js';
 import { summarizePropagation } from './propagation-summary.js';
-import { findWorst } from './worst-case.js';
+import { alarmFigure, findWorst } from './worst-case.js';
 
 const NOW = 1_000_000;
 
@@ -83,14 +83,6 @@ describe('observations', () => {
     expect(observeRound(round('a', { state: 'write_failed' }, [{}]), NOW, 60_000)).toEqual([]);
   });
 
-  test('later is by the probe start time, then by first arrival, never by the last report', () => {
-    const old = round('a', { id: 'old', startedAt: new Date(NOW - 50_000).toISOString(), receivedAt: NOW });
-    const newer = round('a', { id: 'new' });
-    expect(isLater(newer, old)).toBe(true);
-    expect(isLater(old, newer)).toBe(false);
-    expect(isLater(round('a', { firstReceivedAt: NOW }), newer)).toBe(true);
-  });
-
   test('extrapolation stops maxExtrapolationMs after the last report: a silent probe is not evidence', () => {
     const r = round('a', { state: 'running', receivedAt: NOW - 90_000 }, [
       { state: 'pending', lowerMs: 10_000, upperMs: undefined, estimateMs: undefined },
@@ -115,6 +107,20 @@ describe('observations', () => {
 });
 
 describe('worst case and summary', () => {
+  test('a timeout is worse than any measurement; between timeouts the longer wait', () => {
+    const observations = observeRound(
+      round('a', {}, [
+        { estimateMs: 90_000, lowerMs: 89_000, upperMs: 91_000 },
+        { state: 'timeout', lowerMs: 20_000 },
+        { state: 'timeout', lowerMs: 30_000 },
+      ]),
+      NOW,
+      0,
+    );
+    expect(findWorst(observations)).toMatchObject({ pop: 'P2', kind: 'censored', ms: 30_000 });
+    expect(observations.map(alarmFigure)).toEqual([90_000, Infinity, Infinity]);
+  });
+
   test('worst prefers the larger figure, and on a tie the uncertain one', () => {
     const observations = observeRound(
       round('a', {}, [{ estimateMs: 500 }, { state: 'timeout', lowerMs: 500 }, { estimateMs: 100 }]),
@@ -149,7 +155,16 @@ describe('worst case and summary', () => {
       ['a', 3_000],
       ['b', 2_000],
     ]);
-    expect(s.slowest).toMatchObject({ probe: 'a', pop: 'P0', roundId: 'a-old', ms: 9_000 });
+    // A timeout is the slowest: never seen serving, it is worse than any measurement (alarmFigure +Infinity).
+    expect(s.slowest).toMatchObject({ probe: 'b', pop: 'P1', ms: 4_000, kind: 'censored' });
     expect(s.worstCase).toMatchObject({ probe: 'b', pop: 'P1', ms: 4_000, kind: 'censored' });
+    // Among measurements, the slowest pair of the window, also from a round that is no longer current.
+    const measured = summarizePropagation([oldSlow, a], {
+      now: NOW,
+      windowMs: 600_000,
+      maxExtrapolationMs: 5_000,
+      current,
+    });
+    expect(measured.slowest).toMatchObject({ probe: 'a', pop: 'P0', roundId: 'a-old', ms: 9_000 });
   });
 });

@@ -4,7 +4,8 @@
  *
  * - propagated: the midpoint estimate; [lowerMs, upperMs] is the error bar.
  * - timeout: `lowerMs` (= the probe's maxWaitMs), a censored value: the true
- *   time is at least that, possibly infinite.
+ *   time is at least that, possibly infinite. The alarm compares it as
+ *   +Infinity (worst-case.ts `alarmFigure`): a timeout is always a breach.
  * - pending / failing in a running round: a lower bound that keeps growing.
  *   The probe's times are on its own monotonic clock relative to the write
  *   ack, so the aggregator cannot know "now" on that clock; it extrapolates
@@ -21,6 +22,7 @@
  */
 import type { PopResult, PopState } from '@propwatch/shared';
 import type { StoredRound } from '../storage/round-store.js';
+import { isWorse } from './worst-case.js';
 
 export type ObservationKind = 'measured' | 'lower-bound' | 'censored';
 
@@ -39,6 +41,12 @@ export interface Observation {
   upperMs?: number;
 }
 
+/** A finished POP's figure: the estimate when it propagated (the midpoint if none was sent), else its lower bound. */
+export function finishedFigure(pop: PopResult): number {
+  if (pop.state !== 'propagated') return pop.lowerMs;
+  return pop.estimateMs ?? (pop.lowerMs + (pop.upperMs ?? pop.lowerMs)) / 2;
+}
+
 export function observePop(round: StoredRound, pop: PopResult, now: number, maxExtrapolationMs: number): Observation {
   const base = {
     probe: round.probe.id,
@@ -50,9 +58,7 @@ export function observePop(round: StoredRound, pop: PopResult, now: number, maxE
     lowerMs: pop.lowerMs,
   };
   if (pop.state === 'propagated') {
-    const upper = pop.upperMs ?? pop.lowerMs;
-    const ms = pop.estimateMs ?? (pop.lowerMs + upper) / 2;
-    return { ...base, kind: 'measured', ms, upperMs: upper };
+    return { ...base, kind: 'measured', ms: finishedFigure(pop), upperMs: pop.upperMs ?? pop.lowerMs };
   }
   if (pop.state === 'timeout') return { ...base, kind: 'censored', ms: pop.lowerMs };
   const grown = round.state === 'running' ? Math.min(Math.max(0, now - round.receivedAt), maxExtrapolationMs) : 0;
@@ -68,8 +74,8 @@ export function observeRound(round: StoredRound, now: number, maxExtrapolationMs
 /**
  * What a probe currently says about each POP. While a new round is running, a
  * POP it has not resolved yet keeps the value the previous complete round gave
- * it when that is larger: a POP that timed out stays as late as it was last
- * seen until a round shows it serving again. Without this carry-over every new
+ * it when that is worse (isWorse: a timeout always is): a POP that timed out
+ * stays in breach until a round shows it serving again. Without this carry-over every new
  * round would start all POPs at "pending, 0 s" and a stuck POP would flap the
  * alarm off at each round start.
  */
@@ -85,12 +91,6 @@ export function observeProbe(
   return current.map((observation) => {
     if (observation.kind !== 'lower-bound') return observation;
     const prior = before.get(observation.pop);
-    return prior && prior.ms > observation.ms ? prior : observation;
+    return prior && isWorse(prior, observation) ? prior : observation;
   });
-}
-
-/** Whether `a` started after `b` on the probe's clock (the later first arrival breaks a tie): "latest" is never by arrival alone. */
-export function isLater(a: StoredRound, b: StoredRound): boolean {
-  const delta = Date.parse(a.startedAt) - Date.parse(b.startedAt);
-  return delta !== 0 ? delta > 0 : a.firstReceivedAt > b.firstReceivedAt;
 }

@@ -9,14 +9,15 @@ export interface Percentiles {
 }
 
 /** The nearest-rank percentile `p` (0 < p <= 100) of ascending `sorted`. */
-export function percentileOf(sorted: readonly number[], p: number): number | null {
+export function percentileOf(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
 export function computePercentiles(values: readonly number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator call per comparison (several times faster).
+  const sorted = Float64Array.from(values).sort();
   return {
     count: sorted.length,
     p50: percentileOf(sorted, 50),

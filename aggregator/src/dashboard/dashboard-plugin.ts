@@ -1,13 +1,17 @@
 /**
  * Dashboard plugin: the page at `/`, its assets under `/assets/` (uPlot under
  * `/assets/vendor/`), and the chart's read route `/api/v1/history`. Page and
- * assets carry a strict Content-Security-Policy; the page itself is static and
+ * assets carry a strict Content-Security-Policy; `/api/v1/matrix` gives the
+ * banner and the POP × probe table from one status evaluation; `/api/v1/alarms`
+ * the alarm history (state changes stored as they happen); the page itself is static and
  * fetches everything from the read API, so it holds no data and needs no token.
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import '../plugins/decorators.js';
+import { alarmHistoryRoute } from './alarm-history-route.js';
 import { historyRoute } from './history-route.js';
+import { matrixRoute } from './matrix-route.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { type StaticAsset, loadAssets } from './static-assets.js';
 
@@ -30,10 +34,12 @@ async function dashboardPlugin(app: FastifyInstance, options: DashboardPluginOpt
     app.get(url, { schema: { hide: true } }, serveAsset(asset));
   }
   await app.register(historyRoute);
+  await app.register(matrixRoute);
+  await app.register(alarmHistoryRoute);
 }
 
 export default fp(dashboardPlugin, {
   name: 'propwatch-dashboard',
   fastify: '5.x',
-  dependencies: ['propwatch-auth', 'propwatch-storage', 'propwatch-status'],
+  dependencies: ['propwatch-auth', 'propwatch-storage', 'propwatch-status', 'propwatch-cardinality'],
 });

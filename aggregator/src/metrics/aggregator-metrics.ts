@@ -2,10 +2,15 @@
  * The aggregator's Prometheus metrics, on a Registry of their own (never the
  * global one, so several apps in one process — tests — do not collide).
  */
+import * as promClient from 'prom-client';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AlarmState, Status } from '@propwatch/shared';
+import { registerProcessMetrics, type AlarmState, type Status } from '@propwatch/shared';
+import type { Observation } from '../analysis/observations.js';
+import { quorumWorstMs } from '../status/quorum-worst.js';
 import type { UpsertResult } from '../storage/round-store.js';
 import { findTransitions } from './round-transitions.js';
+
+const secondsOrNaN = (ms: number | null) => (ms === null ? Number.NaN : ms / 1000);
 
 /** 50 ms to 5 min: from a fast anycast edge to a stuck secondary. */
 export const PROPAGATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 300];
@@ -26,8 +31,14 @@ export type IngestResult = (typeof INGEST_RESULTS)[number];
 export interface MetricsSources {
   probeIds: readonly string[];
   status: () => Status;
+  /** The figures the current status was evaluated from (StatusEvaluation.observations). */
+  observations: () => readonly Observation[];
+  /** status.quorum */
+  quorum: number;
+  /** The POPs the alarm is raised on (findAlarmPops), empty unless the state is alarm. */
+  alarmPops: () => readonly string[];
+  /** Aggregator clock (ms) of each configured probe's last accepted report, null if never. */
   lastReports: () => ReadonlyMap<string, number | null>;
-  now: () => number;
 }
 
 export class AggregatorMetrics {
@@ -39,6 +50,8 @@ export class AggregatorMetrics {
   readonly ingestReports: Counter<'result'>;
   readonly ingestDuration: Histogram;
   readonly webhookDeliveries: Counter<'result'>;
+  /** (probe, POP) pairs whose series exist (seeSeries). */
+  readonly #seen = new Set<string>();
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -49,13 +62,28 @@ export class AggregatorMetrics {
       buckets: PROPAGATION_BUCKETS,
       registers,
     });
+    // The figure the alarm is decided on, so rules on it agree with the status (quorum-worst.ts). The figure of
+    // one probe alone keeps a name that says so: a single confused probe moves it.
     new Gauge({
       name: 'propwatch_propagation_worst_seconds',
-      help: 'Worst-case propagation over the latest round of each probe in the window, including pending lower bounds (NaN without data).',
+      help:
+        'Worst-case propagation respecting quorum, the figure the alarm is decided on: per POP the quorum-th largest ' +
+        'figure among probes (each probe its largest for that POP; pending lower bounds included; +Inf for a timeout), ' +
+        'the largest over POPs. Above propwatch_alarm_threshold_seconds exactly when the status raises the alarm. ' +
+        'NaN when no POP is seen by quorum probes.',
       registers,
       collect() {
-        const worst = sources.status().worstMs;
-        this.set(worst === null ? Number.NaN : worst / 1000);
+        this.set(secondsOrNaN(quorumWorstMs(sources.observations(), sources.quorum)));
+      },
+    });
+    new Gauge({
+      name: 'propwatch_propagation_worst_any_probe_seconds',
+      help:
+        'Worst-case propagation seen by any single probe, quorum ignored (+Inf for a timeout, NaN without data): ' +
+        'one probe alone moves it; alert on propwatch_propagation_worst_seconds.',
+      registers,
+      collect() {
+        this.set(secondsOrNaN(quorumWorstMs(sources.observations(), 1)));
       },
     });
     // So alert rules and dashboards compare with the threshold in force instead of a copy of it.
@@ -77,15 +105,31 @@ export class AggregatorMetrics {
         for (const state of ALARM_STATES) this.set({ state }, state === current ? 1 : 0);
       },
     });
+    // A timestamp, not an age: the sample changes only when a report arrives, so Prometheus stores it cheaply and
+    // `time() - …` gives the age at evaluation time (an age is stale by the scrape interval when read).
+    // One series per POP so the alert names it (a `pop` label to route and group on); 0 for the other POPs observed.
     new Gauge({
-      name: 'propwatch_probe_last_report_age_seconds',
-      help: 'Seconds since the last accepted report of each configured probe (+Inf if never).',
+      name: 'propwatch_alarm_pop',
+      help:
+        '1 for each POP the alarm is raised on (seen over the threshold in force by at least status.quorum ' +
+        'probes), 0 for the other POPs observed; all 0 unless propwatch_alarm_state{state="alarm"} is 1.',
+      labelNames: ['pop'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { pop } of sources.observations()) this.set({ pop }, 0);
+        for (const pop of sources.alarmPops()) this.set({ pop }, 1);
+      },
+    });
+    new Gauge({
+      name: 'propwatch_probe_last_report_timestamp_seconds',
+      help:
+        "Unix time (aggregator clock) of each configured probe's last accepted report; 0 if it never reported " +
+        'within retention.',
       labelNames: ['probe'],
       registers,
       collect() {
-        const now = sources.now();
-        for (const [probe, at] of sources.lastReports())
-          this.set({ probe }, at === null ? Number.POSITIVE_INFINITY : Math.max(0, now - at) / 1000);
+        for (const [probe, at] of sources.lastReports()) this.set({ probe }, at === null ? 0 : at / 1000);
       },
     });
     this.timeouts = new Counter({
@@ -128,11 +172,32 @@ export class AggregatorMetrics {
     for (const probe of sources.probeIds) this.writeFailures.inc({ probe }, 0);
     for (const result of INGEST_RESULTS) this.ingestReports.inc({ result }, 0);
     for (const result of ['delivered', 'failed', 'dropped']) this.webhookDeliveries.inc({ result }, 0);
+    registerProcessMetrics(promClient, this.registry, 'propwatch_build_info');
+  }
+
+  /**
+   * Creates a (probe, POP) pair's series at 0 the first time it is named, so its first timeout, failure or
+   * observation is an increase Prometheus can see: a counter that appears already at 1 is invisible to
+   * increase() and rate(), which need two samples (the first timeout of a pair never alerted).
+   */
+  seeSeries(probe: string, pop: string): void {
+    const key = `${probe}\u0000${pop}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    this.timeouts.inc({ probe, pop }, 0);
+    this.queryFailures.inc({ probe, pop }, 0);
+    this.propagation.zero({ probe, pop });
+  }
+
+  /** Drops every series of a (probe, POP) not seen within retention, so /metrics does not grow without bound. */
+  removeSeries(probe: string, pop: string): void {
+    for (const metric of [this.propagation, this.timeouts, this.queryFailures]) metric.remove({ probe, pop });
   }
 
   /** Counts what an accepted report newly tells (once per POP result). */
   recordUpsert(result: UpsertResult): void {
     const probe = result.current.probe.id;
+    for (const { pop } of result.current.pops) this.seeSeries(probe, pop);
     const transitions = findTransitions(result);
     for (const { pop, ms } of transitions.propagated) this.propagation.observe({ probe, pop }, ms / 1000);
     for (const pop of transitions.timeouts) this.timeouts.inc({ probe, pop });

@@ -19,16 +19,28 @@ const isFinal = (pop: PopResult | undefined) =>
   pop !== undefined && (pop.state === 'propagated' || pop.state === 'timeout');
 const keyOf = (pop: PopResult) => `${pop.pop}\u0000${pop.target}`;
 
+/** Each POP result of the stored round with what the round said about it before this report (if anything). */
+function pairUp(result: UpsertResult): { pop: PopResult; old: PopResult | undefined }[] {
+  const before = new Map((result.previous?.pops ?? []).map((pop) => [keyOf(pop), pop]));
+  return result.current.pops.map((pop) => ({ pop, old: before.get(keyOf(pop)) }));
+}
+
+/** POP results this report made final (propagated or timeout) for the first time: each is counted once. */
+export function newlyFinal(result: UpsertResult): PopResult[] {
+  if (result.outcome === 'unchanged') return [];
+  return pairUp(result)
+    .filter(({ pop, old }) => isFinal(pop) && !isFinal(old))
+    .map(({ pop }) => pop);
+}
+
 export function findTransitions(result: UpsertResult): RoundTransitions {
   const transitions: RoundTransitions = { propagated: [], timeouts: [], queryFailures: [], writeFailed: false };
   if (result.outcome === 'unchanged') return transitions;
-  const before = new Map((result.previous?.pops ?? []).map((pop) => [keyOf(pop), pop]));
-  for (const pop of result.current.pops) {
-    const old = before.get(keyOf(pop));
-    if (isFinal(pop) && !isFinal(old)) {
-      if (pop.state === 'propagated') transitions.propagated.push({ pop: pop.pop, ms: pop.estimateMs ?? pop.lowerMs });
-      else transitions.timeouts.push(pop.pop);
-    }
+  for (const pop of newlyFinal(result)) {
+    if (pop.state === 'propagated') transitions.propagated.push({ pop: pop.pop, ms: pop.estimateMs ?? pop.lowerMs });
+    else transitions.timeouts.push(pop.pop);
+  }
+  for (const { pop, old } of pairUp(result)) {
     const newFailures = pop.failures - (old?.failures ?? 0);
     if (newFailures > 0) transitions.queryFailures.push({ pop: pop.pop, count: newFailures });
   }

@@ -1,35 +1,99 @@
 /**
- * Delivers webhook payloads without ever blocking ingest: `enqueue` only
- * appends to each URL's own bounded queue (see webhook-queue.ts), and every
- * URL is served by its own background worker, so one hanging or failing
- * receiver never delays the alarm to the others.
+ * Delivers state changes to every webhook target without ever blocking
+ * ingest: each target has its own bounded queue and background worker (see
+ * webhook-queue.ts), so one hanging or failing receiver never delays the
+ * others. Formats: `slack` (one POST per transition, webhook-payload.ts) and
+ * `alertmanager` (Alertmanager's API, kept in step: alertmanager-target.ts).
  */
+import type { AlertSnapshot } from './alertmanager-alerts.js';
+import { AlertmanagerTarget } from './alertmanager-target.js';
+import { signingKey } from './standard-webhooks.js';
+import type { Transition } from './transition.js';
+import { buildPayload, dashboardUrl } from './webhook-payload.js';
 import { type WebhookDeliveryOptions, WebhookQueue } from './webhook-queue.js';
-import type { WebhookPayload } from './webhook-payload.js';
+
+export interface WebhookTarget {
+  url: string;
+  format: 'slack' | 'alertmanager';
+  /** Standard Webhooks `whsec_` secret: signs every attempt. */
+  secret?: string | undefined;
+  /** alertmanager: labels added to every alert. */
+  labels?: Readonly<Record<string, string>> | undefined;
+}
 
 export interface WebhookNotifierOptions extends WebhookDeliveryOptions {
-  urls: readonly string[];
+  targets: readonly WebhookTarget[];
+  publicUrl: string;
+  /** alertmanager targets: how often firing alerts are re-sent. */
+  resendMs: number;
+}
+
+interface SlackTarget {
+  format: 'slack';
+  queue: WebhookQueue;
 }
 
 export class WebhookNotifier {
-  readonly #queues: readonly WebhookQueue[];
+  readonly #slack: SlackTarget[] = [];
+  readonly #alertmanager: AlertmanagerTarget[] = [];
+  readonly #publicUrl: string;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: WebhookNotifierOptions) {
-    const { urls, ...delivery } = options;
-    this.#queues = urls.map((url) => new WebhookQueue(url, delivery));
+    const { targets, publicUrl, resendMs, ...delivery } = options;
+    this.#publicUrl = publicUrl;
+    for (const target of targets) {
+      const queue = new WebhookQueue(target.url, delivery, target.secret ? signingKey(target.secret) : null);
+      if (target.format === 'alertmanager')
+        this.#alertmanager.push(
+          new AlertmanagerTarget(queue, delivery.now, {
+            dashboard: dashboardUrl(publicUrl),
+            resendMs,
+            labels: target.labels ?? {},
+          }),
+        );
+      else this.#slack.push({ format: 'slack', queue });
+    }
   }
 
-  enqueue(payload: WebhookPayload): void {
-    for (const queue of this.#queues) queue.enqueue(payload);
+  /** Queues a state change for every target: the transition's id is each message's `webhook-id`. */
+  notify(transition: Transition): void {
+    const { id, status, previous } = transition;
+    if (this.#slack.length > 0) {
+      const body = JSON.stringify(buildPayload(status, previous, this.#publicUrl));
+      for (const { queue } of this.#slack) queue.enqueue({ id, body, state: status.state });
+    }
+    for (const target of this.#alertmanager) target.notify(transition);
   }
 
-  /** Resolves when every URL's queue is empty (tests, shutdown). */
+  /**
+   * Alertmanager targets get the current state now and every `resendMs` from `current` (a restored alarm
+   * reaches them at start; an alert stays active while it lasts; a POP leaving or joining an alarm that goes
+   * on is caught up). No-op without alertmanager targets.
+   */
+  start(current: () => AlertSnapshot, resendMs: number): void {
+    if (this.#alertmanager.length === 0) return;
+    const refresh = () => {
+      const snapshot = current();
+      for (const target of this.#alertmanager) target.refresh(snapshot);
+    };
+    refresh();
+    this.#timer = setInterval(refresh, resendMs);
+    this.#timer.unref();
+  }
+
+  /** Resolves when every target's queue is empty (tests, shutdown). */
   async idle(): Promise<void> {
-    await Promise.all(this.#queues.map((queue) => queue.idle()));
+    await Promise.all(this.#queues().map((queue) => queue.idle()));
   }
 
-  /** Stops accepting work; deliveries in progress finish their current attempt. */
+  /** Stops re-sending and accepting work; deliveries in progress finish their current attempt. */
   close(): void {
-    for (const queue of this.#queues) queue.close();
+    clearInterval(this.#timer);
+    for (const queue of this.#queues()) queue.close();
+  }
+
+  #queues(): WebhookQueue[] {
+    return [...this.#slack.map((target) => target.queue), ...this.#alertmanager.map((target) => target.queue)];
   }
 }

@@ -1,4 +1,7 @@
-/** The JSON sent to webhooks on a state change; `text` makes it a valid Slack incoming-webhook message. */
+/**
+ * The `slack` format: the JSON sent to a webhook on a state change; `text` makes it a valid Slack
+ * incoming-webhook message (also read by Mattermost and other Slack-compatible receivers).
+ */
 import { escapeSlackText, type AlarmState, type Status } from '@propwatch/shared';
 
 export interface WebhookPayload {
@@ -9,6 +12,7 @@ export interface WebhookPayload {
   worstMs: number | null;
   thresholdMs: number;
   worst: { probe: string; pop: string } | null;
+  /** The dashboard (publicUrl + `/`): where a person looks next; the JSON status is one click away from it. */
   link: string;
   /** One line of Slack mrkdwn (also read by Mattermost and other Slack-compatible receivers); the reason is escaped. */
   text: string;
@@ -22,7 +26,7 @@ const EMOJI: Record<AlarmState, string> = {
 };
 
 export function buildPayload(status: Status, previous: Status, publicUrl: string): WebhookPayload {
-  const link = `${publicUrl.replace(/\/+$/, '')}/api/v1/status`;
+  const link = dashboardUrl(publicUrl);
   return {
     state: status.state,
     previousState: previous.state,
@@ -33,6 +37,11 @@ export function buildPayload(status: Status, previous: Status, publicUrl: string
     worst: status.worst,
     link,
     // The reason quotes probes (a provider's error): in Slack's mrkdwn its <…> would be mentions and links.
-    text: `${EMOJI[status.state]} propwatch ${status.state.toUpperCase()} (was ${previous.state}): ${escapeSlackText(status.reason)} <${link}|status>`,
+    text: `${EMOJI[status.state]} propwatch ${status.state.toUpperCase()} (was ${previous.state}): ${escapeSlackText(status.reason)} <${link}|dashboard>`,
   };
+}
+
+/** The dashboard's address: publicUrl with exactly one trailing slash. */
+export function dashboardUrl(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/`;
 }

@@ -5,7 +5,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { rateLimited, unauthorized } from '../http/error-catalogue.js';
+import { closingConnection, forbidden, rateLimited, unauthorized } from '../http/error-catalogue.js';
 import { TokenBuckets } from '../http/token-bucket.js';
 import { TokenMatcher, bearerToken } from '../http/token-matcher.js';
 import './decorators.js';
@@ -17,19 +17,29 @@ async function authPlugin(app: FastifyInstance): Promise<void> {
   const buckets = new TokenBuckets(ingest.reportsPerSecond, ingest.burst, app.clock);
 
   app.decorateRequest('probeId', null);
+  // Runs in onRequest, before fastify reads the body: a refused report is answered at once with
+  // `connection: close`, so its body is never read nor drained (a trickled 1 MB body held a socket for minutes).
   app.decorate('authenticateProbe', async (request: FastifyRequest) => {
     const token = bearerToken(request.headers.authorization);
-    if (token === null) throw unauthorized('missing bearer token: send "Authorization: Bearer <probe token>"');
+    if (token === null)
+      throw closingConnection(unauthorized('missing bearer token: send "Authorization: Bearer <probe token>"'));
     const probeId = probeTokens.match(token);
-    if (probeId === null)
-      throw unauthorized('unknown probe token: check the probe token against the aggregator probes list');
+    if (probeId === null) {
+      if (readTokens !== null && readTokens.match(token) !== null)
+        throw closingConnection(forbidden('this is the read token (readToken); ingest takes the probe token'));
+      throw closingConnection(
+        unauthorized('unknown probe token: check the probe token against the aggregator probes list'),
+      );
+    }
     request.probeId = probeId;
     const taken = buckets.take(probeId);
     if (!taken.allowed) {
       const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
-      throw rateLimited(
-        `probe "${probeId}" exceeds ${ingest.reportsPerSecond} reports/s (burst ${ingest.burst}); retry after ${seconds} s`,
-        seconds,
+      throw closingConnection(
+        rateLimited(
+          `probe "${probeId}" exceeds ${ingest.reportsPerSecond} reports/s (burst ${ingest.burst}); retry after ${seconds} s`,
+          seconds,
+        ),
       );
     }
   });

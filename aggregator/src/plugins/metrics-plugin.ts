@@ -2,14 +2,18 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
+import { findAlarmPops } from '../status/alarm-pops.js';
 import './decorators.js';
 
 async function metricsPlugin(app: FastifyInstance): Promise<void> {
   const metrics = new AggregatorMetrics({
     probeIds: app.aggregatorConfig.probes.map((probe) => probe.id),
     status: () => app.statusTracker.status,
+    observations: () => app.statusTracker.evaluation.observations,
+    quorum: app.aggregatorConfig.status.quorum,
+    alarmPops: () =>
+      findAlarmPops(app.statusTracker.evaluation, app.aggregatorConfig.status.quorum).map((breach) => breach.pop),
     lastReports: () => new Map(app.statusTracker.views().map((view) => [view.id, view.lastReportAt])),
-    now: () => app.clock.now(),
   });
   app.decorate('metrics', metrics);
   app.get('/metrics', { onRequest: app.requireReadToken, schema: { hide: true } }, async (_request, reply) => {

@@ -2,12 +2,14 @@
  * Status plugin: restores the in-memory status from storage at start, then
  * keeps it current (ingest calls `statusTracker.record`) and re-evaluates on
  * a timer so staleness and growing pending lower bounds are noticed without reports.
+ * It also warns about probes whose wait cannot exceed the threshold (wait-warnings.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { RoundState } from '@propwatch/shared';
 import { createStatusSaver, readStatusFile } from '../status/status-file.js';
+import type { RoundHead } from '../storage/round-store.js';
 import { StatusTracker } from '../status/status-tracker.js';
+import { WaitWarningLog } from '../status/wait-warnings.js';
 import './decorators.js';
 
 export interface StatusPluginOptions {
@@ -24,12 +26,17 @@ async function statusPlugin(app: FastifyInstance, options: StatusPluginOptions):
   );
   const now = app.clock.now();
   const recent = await app.store.roundsSince(now - analysis.windowMs);
-  const lastSeen = new Map((await app.store.probes()).map((probe) => [probe.id, probe.lastSeenAt]));
-  const states = new Map<string, RoundState[]>();
+  const records = await app.store.probes();
+  const lastSeen = new Map(records.map((probe) => [probe.id, probe.lastSeenAt]));
+  // Probes in storage whose wait cannot exceed the threshold are named at start, not only on their next report.
+  const waitWarnings = new WaitWarningLog(status.alarmAboveMs, app.log);
+  for (const record of records) waitWarnings.observe(record.id, record.maxWaitMs);
+  app.decorate('waitWarnings', waitWarnings);
+  const heads = new Map<string, RoundHead[]>();
   for (const probe of probes)
-    states.set(probe.id, await app.store.recentRoundStates(probe.id, status.degradedAfterWriteFailures));
+    heads.set(probe.id, await app.store.recentRoundHeads(probe.id, status.degradedAfterWriteFailures));
   const saved = options.statusFile ? await readStatusFile(options.statusFile, now, app.log) : null;
-  tracker.restore(recent, lastSeen, states, saved);
+  tracker.restore(recent, lastSeen, heads, saved);
   app.decorate('statusTracker', tracker);
   if (options.statusFile) {
     const saver = createStatusSaver(options.statusFile, app.log);

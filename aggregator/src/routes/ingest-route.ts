@@ -1,21 +1,26 @@
 /**
  * POST /api/v1/rounds: authenticate the probe (onRequest, before the body is
  * read), rate-limit it, validate the body against the shared RoundReport
- * schema, refuse impersonation, upsert, then update metrics and status. The
+ * schema and its cross-field rules, refuse impersonation, upsert, then update metrics and status. The
  * 2xx is sent only after the upsert committed, so an acknowledged report is stored.
  */
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { RoundReport } from '@propwatch/shared';
-import { forbidden, storageUnavailable } from '../http/error-catalogue.js';
+import { RoundReport, findInconsistencies, formatPath } from '@propwatch/shared';
+import { badReport, forbidden, popRefused, roundConflict, storageUnavailable } from '../http/error-catalogue.js';
 import type { IngestResult } from '../metrics/aggregator-metrics.js';
 import '../plugins/decorators.js';
+import { RoundConflictError } from '../storage/round-store.js';
+import { BAD_REPORT_EXAMPLE, INGEST_ACK_EXAMPLE, STORAGE_UNAVAILABLE_EXAMPLE } from './response-examples.js';
 import { ErrorResponse, IngestAck } from './response-schemas.js';
+import { answer } from './schema-refs.js';
+import { checkStartedAt } from './started-at-check.js';
 
 const RESULT_BY_STATUS: Record<number, IngestResult> = {
   400: 'invalid',
   401: 'unauthorized',
   403: 'forbidden',
+  409: 'invalid',
   413: 'too_large',
   415: 'invalid',
   429: 'rate_limited',
@@ -28,7 +33,12 @@ function storageErrorCode(error: unknown): string {
 }
 
 export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
-  const { metrics, statusTracker, store, clock } = app as FastifyInstance;
+  const { metrics, statusTracker, store, clock, waitWarnings } = app as FastifyInstance;
+  const { ingest, storage } = app.aggregatorConfig;
+  const startedAtBounds = {
+    maxClockSkewMs: ingest.maxClockSkewMs,
+    retentionMs: storage.retentionDays * 86_400_000,
+  };
   app.post(
     '/api/v1/rounds',
     {
@@ -41,10 +51,25 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
           });
       },
       schema: {
+        operationId: 'ingestRound',
         summary: 'Ingest a round report (progress or final); idempotent by (probe id, round id)',
-        security: [{ bearer: [] }],
+        security: [{ probeToken: [] }],
         body: RoundReport,
-        response: { 200: IngestAck, '4xx': ErrorResponse, 503: ErrorResponse },
+        response: {
+          200: answer(IngestAck, 'stored (committed before this answer) or already stored', INGEST_ACK_EXAMPLE),
+          '4xx': answer(
+            ErrorResponse,
+            'an invalid or inconsistent report (400), a missing or unknown probe token (401), a report for another ' +
+              'probe (403), a round id reused for another round (409), too large (413), not JSON (415), over the ' +
+              "probe's rate (429, with Retry-After); nothing was stored",
+            BAD_REPORT_EXAMPLE,
+          ),
+          503: answer(
+            ErrorResponse,
+            'storage refused the write (PROPWATCH_STORAGE_UNAVAILABLE): nothing was stored, retry (the probe spools)',
+            STORAGE_UNAVAILABLE_EXAMPLE,
+          ),
+        },
       },
     },
     async (request) => {
@@ -55,11 +80,29 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
           `body.probe.id is "${report.probe.id}" but the token belongs to probe "${request.probeId}"; a probe may only report for itself`,
         );
       }
+      // Rules between fields (bounds, duplicates, leap seconds), shared with the probe, which checks them before spooling.
+      const inconsistencies = findInconsistencies(report);
+      if (inconsistencies.length > 0) {
+        throw badReport(
+          inconsistencies.map(({ pointer, message }) => `${formatPath('body', pointer)}: ${message}`).join('; '),
+        );
+      }
       const receivedAt = clock.now();
+      const skew = checkStartedAt(report.round.startedAt, receivedAt, startedAtBounds);
+      if (skew) throw skew;
+      // Bounded cardinality: POPs outside expectedPops, or past the probe's distinct-POP cap, are refused whole.
+      const admission = app.popRegistry.admit(report.probe.id, report.round.pops, receivedAt);
+      if (!admission.ok) throw popRefused(admission.code, admission.message);
       let result;
       try {
         result = await store.upsertRound(report, receivedAt);
       } catch (error) {
+        if (error instanceof RoundConflictError) {
+          throw roundConflict(
+            `body.round.${error.field}: round "${report.round.id}" is stored with ${error.field} ${error.stored}; ` +
+              `a later report of the same round cannot change it (got ${error.received}); nothing was stored`,
+          );
+        }
         // Disk full, read-only file, I/O error: nothing was stored. A 503 tells
         // the probe to keep the report spooled and retry; a 500 would blame it.
         request.log.error(
@@ -71,7 +114,8 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       metrics.recordUpsert(result);
-      statusTracker.record(result, receivedAt);
+      // The wait of the newest round is the one in force (a replayed round may predate a config change).
+      if (statusTracker.record(result, receivedAt)) waitWarnings.observe(report.probe.id, report.round.maxWaitMs);
       metrics.ingestReports.inc({ result: result.outcome });
       metrics.ingestDuration.observe((performance.now() - started) / 1000);
       return { outcome: result.outcome, probe: report.probe.id, round: report.round.id, state: result.current.state };

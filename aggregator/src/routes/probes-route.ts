@@ -1,7 +1,11 @@
-/** GET /api/v1/probes: configured and reporting probes, last seen, version, region, freshness. */
+/** GET /api/v1/probes: configured and reporting probes, last seen, version, region, freshness, setup warnings. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import '../plugins/decorators.js';
+import { checkProbeWait } from '../status/wait-warnings.js';
+import { READ_SECURITY } from '../plugins/openapi-shape.js';
+import { PROBES_EXAMPLE, UNAUTHORIZED_EXAMPLE } from './response-examples.js';
 import { ErrorResponse, ProbesResponse } from './response-schemas.js';
+import { answer } from './schema-refs.js';
 
 export const probesRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { probes: configured, status } = app.aggregatorConfig;
@@ -9,7 +13,15 @@ export const probesRoute: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/probes',
     {
       onRequest: app.requireReadToken,
-      schema: { summary: 'Probes and their freshness', response: { 200: ProbesResponse, '4xx': ErrorResponse } },
+      schema: {
+        operationId: 'listProbes',
+        summary: 'Probes and their freshness',
+        security: READ_SECURITY,
+        response: {
+          200: answer(ProbesResponse, 'configured and reporting probes, by id', PROBES_EXAMPLE),
+          '4xx': answer(ErrorResponse, 'the read token is missing or wrong (401)', UNAUTHORIZED_EXAMPLE),
+        },
+      },
     },
     async () => {
       const now = app.clock.now();
@@ -29,7 +41,9 @@ export const probesRoute: FastifyPluginAsyncTypebox = async (app) => {
             lastSeenAt: lastSeen === null ? null : new Date(lastSeen).toISOString(),
             fresh: lastSeen !== null && lastSeen >= now - status.staleAfterMs,
             lastRound: record ? { id: record.lastRoundId, state: record.lastRoundState } : null,
+            maxWaitMs: record?.maxWaitMs ?? null,
             consecutiveWriteFailures: views.get(id)?.consecutiveWriteFailures ?? 0,
+            warnings: [checkProbeWait(record?.maxWaitMs, status.alarmAboveMs)].filter((w) => w !== null),
           };
         }),
       };

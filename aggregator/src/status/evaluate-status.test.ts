@@ -177,7 +177,7 @@ describe('status state machine', () => {
       thresholdMs: 30_000,
       probes: { fresh: 3, expected: 3 },
     });
-    expect(status.reason).toBe('LHR did not serve serial 1735689600000 within 50.0 s (timeout) (probes p1, p2)');
+    expect(status.reason).toBe('LHR not serving serial 1735689600000 after ≥ 50.0 s (timeout; probes p1, p2)');
     const stale = run([fast('p1'), { ...fast('p2'), lastReportAt: null }]).status;
     expect(stale.reason).toBe('only 1 of 2 probes reported within 60.0 s, 2 needed (silent: p2)');
     const degraded = run([
@@ -350,5 +350,82 @@ describe('quorum is counted per POP', () => {
     // Between the thresholds, but on different POPs: no single POP has quorum → cleared.
     const split = run([slowOn('p1', 'LHR', 25_000), slowOn('p2', 'SIN', 25_000)], held.status, {}, NOW + 2_000);
     expect(split.status.state).toBe('ok');
+  });
+});
+
+describe('a timeout is a breach whatever the probe waited (issue 12 item 1)', () => {
+  // alarmAboveMs 30 s, clearBelowMs 20 s. A timeout is censored at the probe's maxWaitMs.
+  const timedOut = (id: string, maxWaitMs: number) => slow(id, maxWaitMs, 'timeout');
+
+  test.each<[string, number, Status['state']]>([
+    ['maxWaitMs above alarmAboveMs', 45_000, 'alarm'],
+    ['maxWaitMs equal to alarmAboveMs', 30_000, 'alarm'],
+    ['maxWaitMs below alarmAboveMs', 20_000, 'alarm'],
+    ['maxWaitMs below clearBelowMs', 5_000, 'alarm'],
+  ])('%s: a POP timing out at quorum raises the alarm', (_name, maxWaitMs, state) => {
+    const evaluation = run([timedOut('p1', maxWaitMs), timedOut('p2', maxWaitMs), fast('p3')]);
+    expect(evaluation.status.state).toBe(state);
+    expect(evaluation.alarmPop).toBe('LHR');
+    expect(evaluation.status.reason).toBe(
+      `LHR not serving serial 1735689600000 after ≥ ${(maxWaitMs / 1000).toFixed(1)} s (timeout; probes p1, p2)`,
+    );
+  });
+
+  test('below quorum a timeout alarms nobody, but the ok reason names it', () => {
+    const evaluation = run([timedOut('p1', 30_000), fast('p2'), fast('p3')]);
+    expect(evaluation.status.state).toBe('ok');
+    expect(evaluation.status.reason).toBe(
+      'worst LHR not serving serial 1735689600000 after ≥ 30.0 s (timeout; probe p1); 3 of 3 probes fresh; below quorum 2: LHR seen by probe p1',
+    );
+  });
+
+  test('with quorum 1 one probe timing out at its 30 s wait alarms under a 60 s threshold (the shipped examples)', () => {
+    const evaluation = run([timedOut('p1', 30_000)], null, {
+      alarmAboveMs: 60_000,
+      clearBelowMs: 30_000,
+      quorum: 1,
+      minFreshProbes: 1,
+    });
+    expect(evaluation.status.state).toBe('alarm');
+    // The timeout is the worst figure, before a larger measurement of another POP: it may never serve.
+    const withSlowSin = probe('p1', [
+      { pop: 'LHR', ms: 30_000, state: 'timeout' },
+      { pop: 'SIN', ms: 50_000 },
+    ]);
+    const worst = run([withSlowSin], null, {
+      alarmAboveMs: 60_000,
+      clearBelowMs: 30_000,
+      quorum: 1,
+      minFreshProbes: 1,
+    });
+    expect(worst).toMatchObject({ alarmPop: 'LHR', worst: { pop: 'LHR', kind: 'censored' } });
+  });
+
+  test('timeouts hold the alarm (hysteresis); it clears once quorum no longer sees one', () => {
+    const alarm = run([timedOut('p1', 10_000), timedOut('p2', 10_000)]);
+    expect(alarm.status.state).toBe('alarm');
+    const held = run([timedOut('p1', 10_000), timedOut('p2', 10_000)], alarm.status, {}, NOW + 1_000);
+    expect(held.status).toMatchObject({ state: 'alarm', since: alarm.status.since });
+    // Still over alarmAboveMs as a timeout, so not "held only by hysteresis".
+    expect(held.status.reason).not.toContain('holding until below');
+    const oneLeft = run([timedOut('p1', 10_000), fast('p2')], held.status, {}, NOW + 2_000);
+    expect(oneLeft.status.state).toBe('ok');
+  });
+
+  test('the previous round timing out (below the threshold) holds the alarm while the next round has the POP pending', () => {
+    const next = (id: string) => {
+      const previous = probe(id, [{ pop: 'LHR', ms: 20_000, state: 'timeout' }], {
+        reportAgoMs: 25_000,
+      }).latestMeasured!;
+      // The new round's pending bound (25 s) is larger than the old timeout's 20 s, but it is only a lower bound.
+      const view = probe(id, [{ pop: 'LHR', ms: 25_000, state: 'pending' }], { running: true });
+      view.latestMeasured = { ...view.latestMeasured!, id: `${id}-r2`, serial: '1735689660000' };
+      return { ...view, previousComplete: previous };
+    };
+    const alarm = run([timedOut('p1', 20_000), timedOut('p2', 20_000)]);
+    expect(alarm.status.state).toBe('alarm');
+    const during = run([next('p1'), next('p2')], alarm.status, {}, NOW + 1_000);
+    expect(during.status.state).toBe('alarm');
+    expect(during.worst).toMatchObject({ pop: 'LHR', kind: 'censored', serial: '1735689600000' });
   });
 });

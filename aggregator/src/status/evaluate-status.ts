@@ -4,7 +4,8 @@
  *
  * Precedence: alarm > stale > degraded > ok.
  * - alarm: some POP is seen over the threshold by at least `quorum` distinct
- *   probes (quorum is per POP, see pop-breaches.ts). Missing data from other
+ *   probes (quorum is per POP, see pop-breaches.ts). A timeout (not served
+ *   within the probe's wait) is over any threshold. Missing data from other
  *   probes does not weaken that evidence, so it wins over stale/degraded.
  * - stale: fewer than `minFreshProbes` probes reported within `staleAfterMs`.
  *   Missing data is never `ok`.
@@ -17,7 +18,7 @@
  */
 import type { AlarmState, Status } from '@propwatch/shared';
 import { type Observation, observeProbe } from '../analysis/observations.js';
-import { findWorst } from '../analysis/worst-case.js';
+import { alarmFigure, findWorst } from '../analysis/worst-case.js';
 import type { StoredRound } from '../storage/round-store.js';
 import { type PopBreach, countProbesAbove, findPopBreaches } from './pop-breaches.js';
 import {
@@ -141,7 +142,9 @@ export function decideStatus(
 ): StatusEvaluation {
   const { worst, candidates } = figures;
   const holding = previous?.state === 'alarm';
-  const over = (o: Observation) => (holding ? o.ms >= settings.clearBelowMs : o.ms > settings.alarmAboveMs);
+  // A timeout's figure is +Infinity: it is over both thresholds whatever the probe's maxWaitMs (worst-case.ts).
+  const over = (o: Observation) =>
+    holding ? alarmFigure(o) >= settings.clearBelowMs : alarmFigure(o) > settings.alarmAboveMs;
   const breaches = findPopBreaches(candidates, over);
   const alarm = breaches.find((breach) => breach.probes.length >= settings.quorum) ?? null;
   const fresh = probes.filter((p) => p.lastReportAt !== null && p.lastReportAt >= now - settings.staleAfterMs);

@@ -15,7 +15,7 @@
  * growth has stopped (a silent probe) or the round is complete.
  */
 import { type Observation, observeProbe } from '../analysis/observations.js';
-import { findWorst, isWorse } from '../analysis/worst-case.js';
+import { alarmFigure, findWorst, isWorse } from '../analysis/worst-case.js';
 import type { StoredRound } from '../storage/round-store.js';
 import type { ObservedFigures, ProbeView, StatusSettings } from './evaluate-status.js';
 
@@ -123,7 +123,7 @@ export class ObservationCache {
       ...inputs,
       observations,
       worst: findWorst(observations),
-      candidates: observations.filter((o) => o.ms >= clearBelowMs || o.ms > alarmAboveMs),
+      candidates: observations.filter((o) => alarmFigure(o) >= clearBelowMs || alarmFigure(o) > alarmAboveMs),
     };
   }
 }

@@ -6,7 +6,7 @@
  * A probe may list a POP under several targets (IPv4 and IPv6); it still counts once.
  */
 import type { Observation } from '../analysis/observations.js';
-import { findWorst, isWorse } from '../analysis/worst-case.js';
+import { alarmFigure, findWorst, isWorse } from '../analysis/worst-case.js';
 
 /** A POP that some probes see over the threshold in force. */
 export interface PopBreach {
@@ -33,7 +33,7 @@ export function findPopBreaches(observations: Iterable<Observation>, isOver: (o:
     );
 }
 
-/** The number of distinct probes that see `pop` over `thresholdMs` (strictly). */
+/** The number of distinct probes that see `pop` over `thresholdMs` (strictly; a timeout always is). */
 export function countProbesAbove(observations: readonly Observation[], pop: string, thresholdMs: number): number {
-  return new Set(observations.filter((o) => o.pop === pop && o.ms > thresholdMs).map((o) => o.probe)).size;
+  return new Set(observations.filter((o) => o.pop === pop && alarmFigure(o) > thresholdMs).map((o) => o.probe)).size;
 }

@@ -8,16 +8,32 @@ export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** "LHR not serving serial 17… after 42.0 s" and friends, by what kind of figure it is. */
-export function describeObservation(o: Observation): string {
+/**
+ * "LHR not serving serial 17… after 42.0 s" and friends, by what kind of figure
+ * it is, with a note for the parenthesis (timeout, queries failing).
+ */
+function observationText(o: Observation): { text: string; note: string | null } {
   switch (o.kind) {
     case 'measured':
-      return `${o.pop} took ${formatSeconds(o.ms)} (${formatSeconds(o.lowerMs)}–${formatSeconds(o.upperMs ?? o.ms)}) to serve serial ${o.serial}`;
+      return {
+        text: `${o.pop} took ${formatSeconds(o.ms)} (${formatSeconds(o.lowerMs)}–${formatSeconds(o.upperMs ?? o.ms)}) to serve serial ${o.serial}`,
+        note: null,
+      };
     case 'censored':
-      return `${o.pop} did not serve serial ${o.serial} within ${formatSeconds(o.ms)} (timeout)`;
+      // Censored at the probe's wait: at least that late, possibly never.
+      return { text: `${o.pop} not serving serial ${o.serial} after ≥ ${formatSeconds(o.ms)}`, note: 'timeout' };
     case 'lower-bound':
-      return `${o.pop} not serving serial ${o.serial} after ${formatSeconds(o.ms)}${o.state === 'failing' ? ' (queries failing)' : ''}`;
+      return {
+        text: `${o.pop} not serving serial ${o.serial} after ${formatSeconds(o.ms)}`,
+        note: o.state === 'failing' ? 'queries failing' : null,
+      };
   }
+}
+
+/** An observation with the probes that see it: "LHR not serving serial … after ≥ 30.0 s (timeout; probes p1, p2)". */
+export function describeObservation(o: Observation, probes: readonly string[]): string {
+  const { text, note } = observationText(o);
+  return `${text} (${note === null ? '' : `${note}; `}${listProbes(probes)})`;
 }
 
 function listProbes(ids: readonly string[]): string {
@@ -30,7 +46,7 @@ export function describeAlarm(
   holdingAboveClearMs: number | null,
 ): string {
   const hold = holdingAboveClearMs === null ? '' : `; holding until below ${formatSeconds(holdingAboveClearMs)}`;
-  return `${describeObservation(worst)} (${listProbes(breaching)})${hold}`;
+  return `${describeObservation(worst, breaching)}${hold}`;
 }
 
 export function describeStale(
@@ -65,7 +81,7 @@ export function describeOk(
 ): string {
   const probes = `${fresh} of ${expected} probes fresh`;
   if (!worst) return `no propagation data; ${probes}`;
-  return `worst ${describeObservation(worst)} (probe ${worst.probe}); ${probes}${describeBelowQuorum(breaches, quorum)}`;
+  return `worst ${describeObservation(worst, [worst.probe])}; ${probes}${describeBelowQuorum(breaches, quorum)}`;
 }
 
 /**
@@ -85,7 +101,7 @@ export function recoveryIn(reason: string): string | null {
 
 /** An ok reason after a recovery: the recovery, then the worst figure now. */
 export function describeRecovered(recovery: string, worst: Observation, fresh: number, expected: number): string {
-  return `${recovery}; worst now ${describeObservation(worst)} (probe ${worst.probe}); ${fresh} of ${expected} probes fresh`;
+  return `${recovery}; worst now ${describeObservation(worst, [worst.probe])}; ${fresh} of ${expected} probes fresh`;
 }
 
 /** "; below quorum 2: LHR seen by probe p1, SIN seen by probe p2": breaches that one probe alone cannot confirm. */

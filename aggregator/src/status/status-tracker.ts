@@ -8,9 +8,9 @@
  * leaves the window or a running round's bounds are still growing; the rest
  * is an O(probes) combination, identical to evaluateStatus from scratch.
  */
-import type { Clock, RoundState, Status } from '@propwatch/shared';
-import { isLater } from '../analysis/observations.js';
-import type { StoredRound, UpsertResult } from '../storage/round-store.js';
+import type { Clock, Status } from '@propwatch/shared';
+import { type RoundPosition, isLater } from '../storage/round-sequence.js';
+import type { RoundHead, StoredRound, UpsertResult } from '../storage/round-store.js';
 import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
 import { ObservationCache } from './observation-cache.js';
 
@@ -22,8 +22,8 @@ export interface StatusChange {
 
 export class StatusTracker {
   readonly #views = new Map<string, ProbeView>();
-  /** Per probe, the latest `startedAt` (ms) of any round seen, write_failed included: only that round speaks for the provider now. */
-  readonly #newestStartedAt = new Map<string, number>();
+  /** Per probe, its newest round in sequence (serial order) seen so far, write_failed included: only that round speaks for the provider now. */
+  readonly #newest = new Map<string, RoundPosition>();
   readonly #listeners: ((change: StatusChange) => void)[] = [];
   readonly #cache: ObservationCache;
   #evaluation: StatusEvaluation;
@@ -67,21 +67,23 @@ export class StatusTracker {
   }
 
   /**
-   * Seeds the views from storage at start: recent rounds, last report times,
-   * write-failure streaks, and the status the previous run ended with (its
-   * `since` is kept when the state is still the same).
+   * Seeds the views from storage at start: recent rounds, last report times, each probe's newest rounds
+   * in sequence (newest first), which give the write-failure streak and the newest round seen, and the
+   * status the previous run ended with (its `since` is kept when the state is still the same).
    */
   restore(
     rounds: readonly StoredRound[],
     lastSeen: ReadonlyMap<string, number>,
-    recentStates: ReadonlyMap<string, readonly RoundState[]>,
+    recentHeads: ReadonlyMap<string, readonly RoundHead[]>,
     saved: Status | null = null,
   ): void {
     for (const view of this.#views.values()) {
       view.lastReportAt = lastSeen.get(view.id) ?? null;
-      const states = recentStates.get(view.id) ?? [];
-      const streak = states.findIndex((state) => state !== 'write_failed');
-      view.consecutiveWriteFailures = streak === -1 ? states.length : streak;
+      const heads = recentHeads.get(view.id) ?? [];
+      const streak = heads.findIndex((head) => head.state !== 'write_failed');
+      view.consecutiveWriteFailures = streak === -1 ? heads.length : streak;
+      if (heads[0]) this.#newest.set(view.id, heads[0]);
+      if (view.consecutiveWriteFailures > 0) view.lastWriteError = heads[0]?.writeError;
     }
     for (const round of rounds) {
       this.#isNewest(round);
@@ -97,16 +99,18 @@ export class StatusTracker {
    * recomputation. Evaluation still costs O(probes) to combine, so it is not
    * done per report: it runs once per event-loop turn after a burst of
    * reports (state changes still fire within milliseconds) or earlier when
-   * someone reads the status.
+   * someone reads the status. Returns whether the report changed its probe's newest round in sequence.
    */
-  record(result: UpsertResult, receivedAt: number): void {
+  record(result: UpsertResult, receivedAt: number): boolean {
     const view = this.#views.get(result.current.probe.id);
+    let newest = false;
     if (view) {
       view.lastReportAt = Math.max(view.lastReportAt ?? 0, receivedAt);
       if (result.outcome !== 'unchanged') {
-        // Only the probe's newest round (by its startedAt) moves the streak. After an outage the probe delivers
+        // Only the probe's newest round (in serial order) moves the streak. After an outage the probe delivers
         // its newest round first, then the backlog: a replayed older round says nothing about the provider now.
-        if (this.#isNewest(result.current)) {
+        newest = this.#isNewest(result.current);
+        if (newest) {
           const becameWriteFailed =
             result.current.state === 'write_failed' && result.previous?.state !== 'write_failed';
           if (becameWriteFailed) {
@@ -121,6 +125,7 @@ export class StatusTracker {
       }
     }
     this.#markDirty();
+    return newest;
   }
 
   #markDirty(): void {
@@ -133,12 +138,11 @@ export class StatusTracker {
     });
   }
 
-  /** Whether `round` started no earlier than any round of its probe seen so far; remembers it if so. */
+  /** Whether `round` comes no earlier in its probe's sequence than any round seen so far; remembers it if so. */
   #isNewest(round: StoredRound): boolean {
-    const started = Date.parse(round.startedAt);
-    const newest = this.#newestStartedAt.get(round.probe.id);
-    if (newest !== undefined && started < newest) return false;
-    this.#newestStartedAt.set(round.probe.id, started);
+    const newest = this.#newest.get(round.probe.id);
+    if (newest !== undefined && isLater(newest, round)) return false;
+    this.#newest.set(round.probe.id, { id: round.id, serial: round.serial, firstReceivedAt: round.firstReceivedAt });
     return true;
   }
 

@@ -11,7 +11,11 @@ export interface RoundRow {
   zone: string;
   record: string;
   serial: string;
+  serial_key: string;
   started_at: string;
+  started_at_ms: number;
+  order_ms: number;
+  max_wait_ms: number | null;
   state: RoundState;
   elapsed_ms: number;
   submit_to_ack_ms: number;
@@ -83,9 +87,21 @@ export function roundFromRow(row: RoundRow, pops: PopResult[]): StoredRound {
     startedAt: row.started_at,
     state: row.state,
     elapsedMs: row.elapsed_ms,
+    ...(row.max_wait_ms === null ? {} : { maxWaitMs: row.max_wait_ms }),
     write,
     pops,
     firstReceivedAt: row.first_received_at,
     receivedAt: row.received_at,
   };
+}
+
+/** Joins rounds with their POP results (ordered by round_ref, position) in the rounds' order. */
+export function withPops(rows: readonly RoundRow[], pops: readonly PopRow[]): StoredRound[] {
+  const popsByRound = new Map<number, PopResult[]>();
+  for (const row of pops) {
+    const list = popsByRound.get(row.round_ref) ?? [];
+    list.push(popFromRow(row));
+    popsByRound.set(row.round_ref, list);
+  }
+  return rows.map((row) => roundFromRow(row, popsByRound.get(row.id) ?? []));
 }

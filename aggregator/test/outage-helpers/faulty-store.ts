@@ -6,8 +6,11 @@
  */
 import Database from 'better-sqlite3';
 import type { RoundReport } from '@propwatch/shared';
+import type { RollupLevel } from '../../src/rollup/rollup-plan.js';
+import type { RollupQuery } from '../../src/storage/rollup-reader.js';
 import type { RoundStore } from '../../src/storage/round-store.js';
 import { SqliteRoundStore } from '../../src/storage/sqlite-store.js';
+import type { StateChangeRecord } from '../../src/storage/state-change-log.js';
 
 export type StorageFault = 'SQLITE_FULL' | 'SQLITE_READONLY';
 
@@ -19,6 +22,11 @@ const MESSAGES: Record<StorageFault, string> = {
 export class FaultyStore implements RoundStore {
   readonly inner: SqliteRoundStore;
   fault: StorageFault | null = null;
+  /**
+   * A full disk as SQLite meets it: report commits fail while a one-row write still fits in WAL space SQLite
+   * already holds. Then only the readiness probe's plain write succeeds; its ballast write (new space) fails.
+   */
+  smallWritesSucceed = false;
   /** Writes refused while the fault was set. */
   refused = 0;
 
@@ -37,16 +45,32 @@ export class FaultyStore implements RoundStore {
     return this.inner.upsertRound(report, receivedAt);
   }
 
-  async checkWritable() {
+  async recordStateChange(change: StateChangeRecord) {
     this.#check();
-    return this.inner.checkWritable();
+    return this.inner.recordStateChange(change);
   }
+
+  async checkWritable(options: { ballastBytes?: number } = {}) {
+    if (!this.smallWritesSucceed || options.ballastBytes) this.#check();
+    return this.inner.checkWritable(options);
+  }
+
+  verifyFiles = () => this.inner.verifyFiles();
 
   latestRounds = (options: { probe?: string | undefined; limit: number }) => this.inner.latestRounds(options);
   roundsSince = (since: number) => this.inner.roundsSince(since);
-  recentRoundStates = (probe: string, limit: number) => this.inner.recentRoundStates(probe, limit);
-  popStats = (since: number) => this.inner.popStats(since);
+  recentRoundHeads = (probe: string, limit: number) => this.inner.recentRoundHeads(probe, limit);
+  latestRoundRefs = (options: { probe?: string | undefined; limit: number }) => this.inner.latestRoundRefs(options);
+  popsOfRounds = (refs: readonly number[]) => this.inner.popsOfRounds(refs);
+  rollupCells = (query: RollupQuery) => this.inner.rollupCells(query);
+  slowestInRollup = (level: RollupLevel, from: number, to: number, series: number) =>
+    this.inner.slowestInRollup(level, from, to, series);
+  countRounds = (from: number, to: number) => this.inner.countRounds(from, to);
+  roundRefsReceived = (options: { from: number; before: { receivedAt: number; ref: number }; limit: number }) =>
+    this.inner.roundRefsReceived(options);
+  popSeries = () => this.inner.popSeries();
   probes = () => this.inner.probes();
+  stateChanges = (from: number, to: number, limit: number) => this.inner.stateChanges(from, to, limit);
   prune = (olderThan: number) => this.inner.prune(olderThan);
   close = () => this.inner.close();
 }

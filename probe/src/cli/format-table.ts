@@ -8,13 +8,21 @@ export function formatRoundTable(report: RoundReport): string {
   const { round } = report;
   const header = `round ${round.id}  serial ${round.serial}  ${round.state}  write ${round.write.submitToAckMs.toFixed(1)} ms${round.write.error ? `  error: ${plainText(round.write.error, MAX_ERROR_SHOWN)}` : ''}`;
   if (!round.pops.length) return `${header}\n`;
-  const rows = [['POP', 'TARGET', 'NSID', 'STATE', 'ESTIMATE', '± ERROR', 'QUERIES', 'FAILURES']];
+  // VIA and KIND: which configured target a result came through; behind an anycast one, POP is what its NSID names.
+  const rows = [['POP', 'VIA', 'KIND', 'TARGET', 'NSID', 'STATE', 'ESTIMATE', '± ERROR', 'QUERIES', 'FAILURES']];
   for (const pop of [...round.pops].sort((a, b) => (b.estimateMs ?? b.lowerMs) - (a.estimateMs ?? a.lowerMs))) {
+    // An unreachable target gives no figure at all; a rerouted instance only how long it was seen missing.
     const estimate =
-      pop.estimateMs !== undefined ? `${pop.estimateMs.toFixed(1)} ms` : `> ${pop.lowerMs.toFixed(0)} ms`;
+      pop.estimateMs !== undefined
+        ? `${pop.estimateMs.toFixed(1)} ms`
+        : pop.state === 'unreachable'
+          ? '-'
+          : `> ${pop.lowerMs.toFixed(0)} ms`;
     const error = pop.upperMs !== undefined ? `${((pop.upperMs - pop.lowerMs) / 2).toFixed(1)} ms` : '-';
     rows.push([
       pop.pop,
+      pop.via ?? pop.pop,
+      pop.targetKind ?? 'unicast',
       pop.target,
       sanitize(pop.nsid ?? '-'),
       pop.state,

@@ -2,11 +2,21 @@
  * The probe's own Prometheus metrics (a Registry per probe instance). The
  * aggregator holds the fleet view; these help when one probe misbehaves.
  */
-import type { RoundReport } from '@propwatch/shared';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerProcessMetrics, type RoundReport } from '@propwatch/shared';
+import * as promClient from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QuerierStats } from '../querier/results.js';
+import type { TargetSummary } from '../round/round-engine.js';
 
 type SocketStats = QuerierStats['sockets'];
+
+/**
+ * Distinct `pop` label values at most. Behind an anycast target a POP name
+ * comes from the answer's NSID, so a hostile or broken responder could make
+ * up a new one per query; past this bound they are counted as `_other`.
+ */
+export const MAX_POP_LABELS = 500;
+const OTHER_POP = '_other';
 
 export class ProbeMetrics {
   readonly registry = new Registry();
@@ -69,12 +79,44 @@ export class ProbeMetrics {
     labelNames: ['result'],
     registers: [this.registry],
   });
+  readonly popResults = new Counter({
+    name: 'propwatch_probe_pop_results_total',
+    help: 'Results of finished rounds by target (via), POP and state: propagated, timeout, rerouted (an anycast catchment moved away before the instance was seen serving), unreachable (no usable answer all round; pop = the target name).',
+    labelNames: ['via', 'pop', 'state'],
+    registers: [this.registry],
+  });
+  readonly catchmentChanges = new Counter({
+    name: 'propwatch_probe_catchment_changes_total',
+    help: 'Times an anycast target started answering from another instance within a round (A -> B -> A is two).',
+    labelNames: ['via'],
+    registers: [this.registry],
+  });
+  readonly catchment = new Gauge({
+    name: 'propwatch_probe_catchment',
+    help: 'The POP each anycast target reached at the end of the last round (1; other POPs of that target are absent).',
+    labelNames: ['via', 'pop'],
+    registers: [this.registry],
+  });
+  readonly backwards = new Counter({
+    name: 'propwatch_probe_answers_backwards_total',
+    help: "Misses after a hit from the same instance (it served the serial, then did not); the instance's bounds restart from the miss.",
+    labelNames: ['via', 'pop'],
+    registers: [this.registry],
+  });
+  readonly unidentified = new Counter({
+    name: 'propwatch_probe_unidentified_answers_total',
+    help: 'Answers through an anycast target that named no instance (no NSID, CHAOS id.server failed), counted as failures.',
+    labelNames: ['via'],
+    registers: [this.registry],
+  });
   readonly lastRound = new Gauge({
     name: 'propwatch_probe_last_round_timestamp_seconds',
     help: 'Unix time when the last round finished.',
     registers: [this.registry],
   });
 
+  readonly #popLabels = new Set<string>();
+  readonly #catchments = new Map<string, string>();
   #sockets: () => SocketStats = () => ({ opened: 0, closed: 0, rotated: 0, bindFailures: 0 });
   // Read from the querier's own counters at scrape time (collect), so the hot path counts nothing twice.
   readonly socketRotations = this.#fromSockets(
@@ -101,7 +143,7 @@ export class ProbeMetrics {
     for (const state of ['complete', 'write_failed']) this.rounds.labels(state).inc(0);
     for (const result of ['delivered', 'retry', 'rejected']) this.deliveries.labels(result).inc(0);
     for (const reason of ['invalid', 'spool_error']) this.notSpooled.labels(reason).inc(0);
-    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
+    if (withProcessMetrics) registerProcessMetrics(promClient, this.registry, 'propwatch_probe_build_info');
   }
 
   /** Where the socket counters come from: the querier's stats. */
@@ -127,12 +169,41 @@ export class ProbeMetrics {
     this.rounds.labels(report.round.state).inc();
     this.lastRound.set(nowSeconds);
     if (report.round.state === 'complete') this.writeSeconds.observe(report.round.write.submitToAckMs / 1000);
-    for (const pop of report.round.pops) {
-      this.queries.labels(pop.pop).inc(pop.queries);
-      this.queryFailures.labels(pop.pop).inc(pop.failures);
-      if (pop.state === 'propagated' && pop.estimateMs !== undefined)
-        this.propagation.labels(pop.pop).observe(pop.estimateMs / 1000);
-      if (pop.state === 'timeout') this.timeouts.labels(pop.pop).inc();
+    for (const result of report.round.pops) {
+      const pop = this.#popLabel(result.pop);
+      this.queries.labels(pop).inc(result.queries);
+      this.queryFailures.labels(pop).inc(result.failures);
+      this.popResults.labels(result.via ?? result.pop, pop, result.state).inc();
+      if (result.state === 'propagated' && result.estimateMs !== undefined)
+        this.propagation.labels(pop).observe(result.estimateMs / 1000);
+      if (result.state === 'timeout') this.timeouts.labels(pop).inc();
     }
+  }
+
+  /** Records what the targets of a finished round showed besides their results: catchments and anomalies. */
+  observeTargets(targets: readonly TargetSummary[]): void {
+    for (const target of targets) {
+      if (target.kind !== 'anycast') continue;
+      this.catchmentChanges.labels(target.via).inc(target.catchmentChanges);
+      this.unidentified.labels(target.via).inc(target.unidentified);
+      for (const [pop, count] of Object.entries(target.backwards))
+        this.backwards.labels(target.via, this.#popLabel(pop)).inc(count);
+      const before = this.#catchments.get(target.via);
+      const now = target.catchment === undefined ? undefined : this.#popLabel(target.catchment);
+      if (before !== undefined && before !== now) this.catchment.remove(target.via, before);
+      if (now === undefined) this.#catchments.delete(target.via);
+      else {
+        this.#catchments.set(target.via, now);
+        this.catchment.labels(target.via, now).set(1);
+      }
+    }
+  }
+
+  /** The label for a POP name: itself while the set of names is small, `_other` past MAX_POP_LABELS. */
+  #popLabel(pop: string): string {
+    if (this.#popLabels.has(pop)) return pop;
+    if (this.#popLabels.size >= MAX_POP_LABELS) return OTHER_POP;
+    this.#popLabels.add(pop);
+    return pop;
   }
 }

@@ -1,9 +1,15 @@
-/** Serves the probe's /metrics on its own small HTTP server (the probe has no other HTTP surface). */
+/** The probe's `GET /metrics` (metrics.host, metrics.port): the registry as Prometheus text, nothing else. */
 import { createServer, type Server } from 'node:http';
 import { listenFailure, type Logger } from '@propwatch/shared';
 import type { ProbeMetrics } from './probe-metrics.js';
 
-export function serveMetrics(metrics: ProbeMetrics, host: string, port: number, logger: Logger): Promise<Server> {
+/** Listens on `host:port` (0: any free port) and resolves once listening; the caller closes the server. */
+export function serveMetrics(
+  metrics: ProbeMetrics,
+  host: string,
+  port: number,
+  logger: Pick<Logger, 'info'>,
+): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.url !== '/metrics') return void response.writeHead(404).end('not found\n');
     metrics.registry.metrics().then(

@@ -5,7 +5,7 @@
  * the change between the last miss's send and the first hit's receipt.
  */
 import { parseCanary } from '@propwatch/shared';
-import { canonicalName, Rcode, RRClass, RRType, type DnsMessage } from '../dns/index.js';
+import { canonicalName, Rcode, RRClass, RRType, type DnsMessage } from '@propwatch/dns';
 import type { Querier } from './querier.js';
 import type { FailureReason, QueryTarget, Transport } from './results.js';
 
@@ -38,11 +38,12 @@ export type CanaryCheck =
       detail: string;
     } & Partial<Observed>);
 
-/** Queries `target` for the canary TXT RRset and judges the answer. */
+/** Queries `target` for the canary TXT RRset and judges the answer; `signal` aborts the query (an `aborted` failure). */
 export async function checkCanary(
   querier: Pick<Querier, 'query' | 'prepare'>,
   target: QueryTarget,
   spec: CanarySpec,
+  signal?: AbortSignal,
 ): Promise<CanaryCheck> {
   const question = querier.prepare(
     { name: spec.name, type: RRType.TXT, class: RRClass.IN },
@@ -51,6 +52,7 @@ export async function checkCanary(
   const result = await querier.query(target, question, {
     timeoutMs: spec.timeoutMs,
     tcpFallback: spec.tcpFallback ?? true,
+    signal,
   });
   if (result.kind === 'failure') {
     const { reason, detail, rttMs, sentAt, receivedAt, transport, nsid } = result;

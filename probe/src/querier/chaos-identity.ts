@@ -3,7 +3,7 @@
  * return NSID. It is a separate query, so behind a load balancer it may reach
  * another instance than the IN query before it: prefer NSID where given.
  */
-import { RRClass, RRType } from '../dns/index.js';
+import { IDENTITY_NAMES, RRClass, RRType } from '@propwatch/dns';
 import type { Querier } from './querier.js';
 import type { FailureReason, QueryTarget } from './results.js';
 
@@ -18,6 +18,8 @@ export interface ChaosOptions {
   /** `id.server` (RFC 4892, default) or `hostname.bind` (BIND's older name). */
   name?: string;
   timeoutMs?: number;
+  /** Aborts the query (an `aborted` failure). */
+  signal?: AbortSignal | undefined;
 }
 
 export async function identifyByChaos(
@@ -25,11 +27,11 @@ export async function identifyByChaos(
   target: QueryTarget,
   options: ChaosOptions = {},
 ): Promise<ChaosIdentity> {
-  const name = options.name ?? 'id.server';
+  const name = options.name ?? IDENTITY_NAMES[0]!;
   const result = await querier.query(
     target,
     { name, type: RRType.TXT, class: RRClass.CH },
-    { timeoutMs: options.timeoutMs, nsid: false },
+    { timeoutMs: options.timeoutMs, nsid: false, signal: options.signal },
   );
   if (result.kind === 'failure') return { kind: 'failure', reason: result.reason, detail: result.detail };
   const txt = result.message.answers.find((rr) => rr.type === RRType.TXT && rr.data.kind === 'txt');

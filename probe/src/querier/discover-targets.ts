@@ -10,7 +10,7 @@
  * yields several targets with the same name, told apart by address;
  * target-names.ts makes the names unique and valid wire identifiers.
  */
-import { canonicalName, rcodeName, RRClass, RRType, type DnsMessage, type ResourceRecord } from '../dns/index.js';
+import { canonicalName, rcodeName, RRClass, RRType, type DnsMessage, type ResourceRecord } from '@propwatch/dns';
 import type { Querier } from './querier.js';
 import type { QueryTarget } from './results.js';
 
@@ -28,6 +28,8 @@ export interface DiscoverOptions {
   /** Port of the discovered targets (default 53). */
   port?: number;
   timeoutMs?: number;
+  /** Aborts the queries still to come and in flight (shutdown). */
+  signal?: AbortSignal | undefined;
 }
 
 export type Discovery = { ok: true; targets: DiscoveredTarget[]; warnings: string[] } | { ok: false; error: string };
@@ -39,7 +41,7 @@ export async function discoverTargets(querier: Pick<Querier, 'query'>, options: 
     querier.query(
       options.resolver,
       { name, type, class: RRClass.IN },
-      { timeoutMs: options.timeoutMs, rd: true, nsid: false },
+      { timeoutMs: options.timeoutMs, rd: true, nsid: false, signal: options.signal },
     );
   const where = `${options.resolver.address}#${options.resolver.port}`;
   const ns = await ask(zone, RRType.NS);

@@ -6,7 +6,6 @@ export { identifyByChaos } from './chaos-identity.js';
 export type { ChaosIdentity, ChaosOptions } from './chaos-identity.js';
 export { discoverTargets } from './discover-targets.js';
 export type { DiscoveredTarget, DiscoverOptions, Discovery } from './discover-targets.js';
-export { mismatchReason } from './answer-match.js';
 export { FAILURE_REASONS, emptyStats } from './results.js';
 export type {
   FailureReason,

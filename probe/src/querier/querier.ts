@@ -14,10 +14,7 @@ import {
   type DnsMessage,
   type DnsQuestion,
   type PreparedQuery,
-} from '../dns/index.js';
-import { checkCanary, type CanaryCheck, type CanarySpec } from './canary-check.js';
-import { identifyByChaos, type ChaosIdentity, type ChaosOptions } from './chaos-identity.js';
-import { discoverTargets, type DiscoverOptions, type Discovery } from './discover-targets.js';
+} from '@propwatch/dns';
 import { RandomIds } from './random-ids.js';
 import {
   emptyStats,
@@ -41,6 +38,12 @@ export interface QueryOptions {
   tcpFallback?: boolean;
   /** Recursion desired (default false: we poll authoritative servers). */
   rd?: boolean;
+  /**
+   * Settles the query at once as an `aborted` failure when it fires (round
+   * deadline, shutdown): the UDP ID is quarantined as after a timeout, a TCP
+   * connection is closed, and no timer is left behind.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface QuerierOptions extends UdpPoolOptions {
@@ -108,31 +111,23 @@ export class Querier {
       return Promise.resolve(this.count({ kind: 'failure', reason: 'invalid-target', detail: resolved }));
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 1000;
     const tcpFallback = options.tcpFallback ?? true;
+    const signal = options.signal;
     return new Promise<QueryResult>((resolve, reject) => {
-      this.pool.exchange(resolved, prepared, timeoutMs, (udp) => {
-        // Runs inside the socket's message handler: a bug here must reject this query, not crash the process.
-        try {
-          resolve(this.afterUdp(udp, resolved, prepared, timeoutMs, tcpFallback));
-        } catch (error) {
-          reject(error as Error);
-        }
-      });
+      this.pool.exchange(
+        resolved,
+        prepared,
+        timeoutMs,
+        (udp) => {
+          // Runs inside the socket's message handler: a bug here must reject this query, not crash the process.
+          try {
+            resolve(this.afterUdp(udp, resolved, prepared, timeoutMs, tcpFallback, signal));
+          } catch (error) {
+            reject(error as Error);
+          }
+        },
+        signal,
+      );
     });
-  }
-
-  /** Polls `target` for the canary; see `checkCanary`. */
-  checkCanary(target: QueryTarget, spec: CanarySpec): Promise<CanaryCheck> {
-    return checkCanary(this, target, spec);
-  }
-
-  /** CHAOS TXT `id.server` identity of `target`; see `identifyByChaos`. */
-  identifyByChaos(target: QueryTarget, options?: ChaosOptions): Promise<ChaosIdentity> {
-    return identifyByChaos(this, target, options);
-  }
-
-  /** Every address of every NS host of a zone; see `discoverTargets`. */
-  discoverTargets(options: DiscoverOptions): Promise<Discovery> {
-    return discoverTargets(this, options);
   }
 
   /** A snapshot of the counters. */
@@ -159,6 +154,7 @@ export class Querier {
     prepared: PreparedQuery,
     timeoutMs: number,
     tcpFallback: boolean,
+    signal: AbortSignal | undefined,
   ): QueryResult | Promise<QueryResult> {
     switch (udp.kind) {
       case 'error':
@@ -202,7 +198,9 @@ export class Querier {
         rttMs: udp.receivedAt - udp.sentAt,
       });
     }
-    return this.retryOverTcp(target, prepared, udp.sentAt, udp.sentAt + timeoutMs).then((result) => this.count(result));
+    return this.retryOverTcp(target, prepared, udp.sentAt, udp.sentAt + timeoutMs, signal).then((result) =>
+      this.count(result),
+    );
   }
 
   private async retryOverTcp(
@@ -210,15 +208,25 @@ export class Querier {
     prepared: PreparedQuery,
     sentAt: number,
     deadline: number,
+    signal: AbortSignal | undefined,
   ): Promise<QueryResult> {
     if (this.closed)
       return { kind: 'failure', reason: 'closed', detail: 'querier is closed', transport: 'tcp', sentAt };
+    if (signal?.aborted)
+      return {
+        kind: 'failure',
+        reason: 'aborted',
+        detail: 'query aborted before its TCP retry',
+        transport: 'tcp',
+        sentAt,
+      };
     this.counters.tcpQueries++;
     const tcp = await exchangeTcp({
       target,
       prepared,
       id: this.ids.draw(),
       deadline,
+      signal,
       localAddress: target.family === 4 ? this.options.bind?.v4 : this.options.bind?.v6,
       register: (abort) => {
         this.aborts.add(abort);

@@ -1,5 +1,5 @@
 /** Result shapes of the querier: failures are values with reasons, never exceptions. */
-import type { DnsMessage } from '../dns/index.js';
+import type { DnsMessage } from '@propwatch/dns';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -15,6 +15,8 @@ export type FailureReason =
   | 'truncated'
   | 'network'
   | 'closed'
+  /** The caller's AbortSignal fired (round deadline, shutdown): says nothing about the target. */
+  | 'aborted'
   /** Every socket of the family has too many queries in flight to pick a fresh ID. */
   | 'busy'
   | 'invalid-target';
@@ -28,6 +30,7 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   'truncated',
   'network',
   'closed',
+  'aborted',
   'busy',
   'invalid-target',
 ];

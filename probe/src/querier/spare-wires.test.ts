@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepareQuery, RRType } from '../dns/index.js';
+import { prepareQuery, RRType } from '@propwatch/dns';
 import { SpareWires } from './spare-wires.js';
 
 describe('SpareWires', () => {

@@ -5,7 +5,7 @@
  * once is queued with the buffer itself), so a buffer is only free again once
  * its send callback has run: `release` belongs in that callback.
  */
-import { stampQuery, type PreparedQuery } from '../dns/index.js';
+import { stampId, stampQuery, type PreparedQuery } from '@propwatch/dns';
 
 /** Enough for every query in flight at benchmark load; beyond it, buffers are left to the GC. */
 const MAX_SPARES = 1024;
@@ -17,8 +17,7 @@ export class SpareWires {
   take(prepared: PreparedQuery, id: number): Buffer {
     const wire = this.spares.get(prepared)?.pop();
     if (wire === undefined) return stampQuery(prepared, id);
-    wire[0] = id >> 8;
-    wire[1] = id & 0xff;
+    stampId(wire, id);
     return wire;
   }
 

@@ -6,13 +6,20 @@
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { decodeMessage, stampQuery, type DnsMessage, type PreparedQuery } from '../dns/index.js';
-import { mismatchReason } from './answer-match.js';
+import {
+  decodeMessage,
+  FrameReader,
+  frameMessage,
+  mismatchReason,
+  stampQuery,
+  type DnsMessage,
+  type PreparedQuery,
+} from '@propwatch/dns';
 import type { ResolvedTarget } from './target-address.js';
 
 export type TcpOutcome =
   | { kind: 'answer'; message: DnsMessage; receivedAt: number }
-  | { kind: 'failure'; reason: 'timeout' | 'network' | 'garbage' | 'closed'; detail: string };
+  | { kind: 'failure'; reason: 'timeout' | 'network' | 'garbage' | 'closed' | 'aborted'; detail: string };
 
 export interface TcpExchangeOptions {
   target: ResolvedTarget;
@@ -20,6 +27,8 @@ export interface TcpExchangeOptions {
   id: number;
   /** performance.now() by which the answer must be in. */
   deadline: number;
+  /** Closes the connection and settles as `aborted` when it fires. */
+  signal?: AbortSignal | undefined;
   localAddress?: string;
   /** Registers an abort function the owner calls when it closes; returns the unregister function. */
   register: (abort: () => void) => () => void;
@@ -36,12 +45,15 @@ export function exchangeTcp(options: TcpExchangeOptions): Promise<TcpOutcome> {
       noDelay: true,
     });
     let settled = false;
-    let received: Buffer = Buffer.alloc(0);
+    const frames = new FrameReader();
+    const onAbort = () =>
+      finish({ kind: 'failure', reason: 'aborted', detail: `TCP query to ${target.label} aborted` });
     const finish = (outcome: TcpOutcome): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       untrack();
+      options.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(outcome);
     };
@@ -53,25 +65,17 @@ export function exchangeTcp(options: TcpExchangeOptions): Promise<TcpOutcome> {
         finish({
           kind: 'failure',
           reason: 'timeout',
-          detail: `no complete TCP answer from ${target.label} in time (${received.length} bytes received)`,
+          detail: `no complete TCP answer from ${target.label} in time (${frames.received} bytes received)`,
         }),
       Math.max(0, Math.ceil(deadline - performance.now())),
     );
-    socket.on('connect', () => {
-      const query = stampQuery(prepared, id);
-      const frame = Buffer.allocUnsafe(2 + query.length);
-      frame.writeUInt16BE(query.length, 0);
-      query.copy(frame, 2);
-      socket.write(frame);
-    });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('connect', () => socket.write(frameMessage(stampQuery(prepared, id))));
     socket.on('data', (chunk: Buffer) => {
       // Partial reads are normal on TCP: wait until the whole frame is here.
-      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
-      if (received.length < 2) return;
-      const length = received.readUInt16BE(0);
-      if (received.length < 2 + length) return;
-      const receivedAt = performance.now();
-      finish(judge(received.subarray(2, 2 + length), id, prepared, target, receivedAt));
+      const frame = frames.push(chunk)[0];
+      if (frame !== undefined) finish(judge(frame, id, prepared, target, performance.now()));
     });
     socket.on('error', (error) =>
       finish({ kind: 'failure', reason: 'network', detail: `TCP to ${target.label}: ${error.message}` }),
@@ -80,7 +84,7 @@ export function exchangeTcp(options: TcpExchangeOptions): Promise<TcpOutcome> {
       finish({
         kind: 'failure',
         reason: 'network',
-        detail: `TCP connection to ${target.label} closed after ${received.length} bytes, before a complete answer`,
+        detail: `TCP connection to ${target.label} closed after ${frames.received} bytes, before a complete answer`,
       }),
     );
   });

@@ -14,8 +14,19 @@
  * export), looked up per call so that tests' fake timers can stand in for it.
  */
 import type dgram from 'node:dgram';
-import { decodeQuestionPrefix, LazyMessage, scanMessage, type DnsMessage, type PreparedQuery } from '../dns/index.js';
-import { answersPrepared, mismatchReason } from './answer-match.js';
+import {
+  answersPrepared,
+  decodeQuestionPrefix,
+  HEADER_LENGTH,
+  LazyMessage,
+  mismatchReason,
+  peekId,
+  peekTruncated,
+  scanMessage,
+  type DnsMessage,
+  type PreparedQuery,
+} from '@propwatch/dns';
+import { AbortGroups } from './abort-groups.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import type { OpenPoolSocket, PooledSocket } from './pool-socket.js';
 import { RandomIds } from './random-ids.js';
@@ -29,7 +40,7 @@ export type UdpOutcome =
   /** TC=1 whose body did not decode; the question matched, so TCP is worth trying. */
   | { kind: 'truncated'; sentAt: number; receivedAt: number }
   | { kind: 'timeout'; sentAt: number; rejected?: string }
-  | { kind: 'error'; reason: 'network' | 'closed' | 'busy'; detail: string; sentAt?: number };
+  | { kind: 'error'; reason: 'network' | 'closed' | 'busy' | 'aborted'; detail: string; sentAt?: number };
 
 export interface UdpPoolOptions extends RotationOptions {
   /** After a timeout, the ID stays unused on its socket this long so a late answer cannot match a new query (default 10 s). */
@@ -47,6 +58,8 @@ interface Pending {
   done: boolean;
   /** Why the last packet from the target itself was refused, reported if nothing better arrives. */
   rejected: string | undefined;
+  /** The queries in flight under the caller's AbortSignal, this one among them; undefined without a signal. */
+  aborts: Set<Pending> | undefined;
   resolve: (outcome: UdpOutcome) => void;
 }
 
@@ -61,6 +74,7 @@ export class UdpPool {
   private readonly heap = new DeadlineHeap<Pending>();
   private readonly ids = new RandomIds();
   private readonly wires = new SpareWires();
+  private readonly aborts = new AbortGroups<Pending>((pendings) => this.abortAll(pendings));
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private roundRobin = 0;
@@ -88,14 +102,20 @@ export class UdpPool {
    * outcome: the answer, or a timeout after `timeoutMs`. A callback, not a
    * promise: the querier wraps the whole exchange in one promise, and a second
    * one per query is measurable at 100,000 queries a second.
+   *
+   * When `signal` aborts, the query settles at once as `aborted`, and its ID
+   * is quarantined on its socket as after a timeout, so a late answer cannot
+   * match a newer query.
    */
   exchange(
     target: ResolvedTarget,
     prepared: PreparedQuery,
     timeoutMs: number,
     done: (outcome: UdpOutcome) => void,
+    signal?: AbortSignal,
   ): void {
     if (this.closed) return done({ kind: 'error', reason: 'closed', detail: 'querier is closed' });
+    if (signal?.aborted) return done(abortedBeforeSending(target));
     const sentAt = performance.now();
     const slot = this.pickSocket(target.family, sentAt);
     const id = this.pickedId;
@@ -118,8 +138,10 @@ export class UdpPool {
       heapIndex: -1,
       done: false,
       rejected: undefined,
+      aborts: signal === undefined ? undefined : this.aborts.groupOf(signal),
       resolve: done,
     };
+    pending.aborts?.add(pending);
     slot.inFlight.set(id, pending);
     this.heap.push(pending);
     this.armTimer(pending.deadline);
@@ -189,11 +211,11 @@ export class UdpPool {
 
   private receive(slot: PoolSocket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const stats = this.stats.dropped;
-    if (msg.length < 12) {
+    if (msg.length < HEADER_LENGTH) {
       stats.short++;
       return;
     }
-    const pending = slot.inFlight.get((msg[0]! << 8) | msg[1]!);
+    const pending = slot.inFlight.get(peekId(msg));
     if (!pending) {
       stats.unknownId++;
       return;
@@ -225,7 +247,7 @@ export class UdpPool {
 
   private refuseMalformed(pending: Pending, msg: Buffer, error: string, receivedAt: number): void {
     // A truncated answer may be cut anywhere after the question (RFC 2181 §9).
-    const prefix = (msg[2]! & 0x02) !== 0 ? decodeQuestionPrefix(msg) : undefined;
+    const prefix = peekTruncated(msg) ? decodeQuestionPrefix(msg) : undefined;
     if (prefix?.ok && prefix.header.qr && prefix.questions.length === 1) {
       const reason = mismatchReason(
         { header: prefix.header, questions: prefix.questions, answers: [], authorities: [], additionals: [] },
@@ -240,11 +262,33 @@ export class UdpPool {
   private finish(pending: Pending, outcome: UdpOutcome): void {
     if (pending.done) return;
     pending.done = true;
+    pending.aborts?.delete(pending);
     const slot = pending.slot;
     slot.inFlight.delete(pending.id);
     if (slot.retired && slot.inFlight.size === 0) this.sockets.drained(slot);
     this.heap.remove(pending);
     pending.resolve(outcome);
+  }
+
+  /** Settles every query in flight under an aborted signal; their IDs stay unused for the quarantine time. */
+  private abortAll(pendings: Pending[]): void {
+    const now = performance.now();
+    for (const pending of pendings) {
+      this.heap.remove(pending);
+      this.quarantine(pending.slot, pending.id, now);
+      this.finish(pending, {
+        kind: 'error',
+        reason: 'aborted',
+        detail: `query to ${pending.target.label} aborted after ${Math.round(now - pending.sentAt)} ms`,
+        sentAt: pending.sentAt,
+      });
+    }
+    // Nothing left to time out: no timer should outlive the queries (it would keep the process up).
+    if (this.heap.size === 0 && this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Infinity;
+    }
   }
 
   private quarantine(slot: PoolSocket, id: number, now: number): void {
@@ -280,4 +324,8 @@ export class UdpPool {
     const next = this.heap.peek();
     if (next && !this.closed) this.armTimer(next.deadline);
   };
+}
+
+function abortedBeforeSending(target: ResolvedTarget): UdpOutcome {
+  return { kind: 'error', reason: 'aborted', detail: `query to ${target.label} aborted before it was sent` };
 }

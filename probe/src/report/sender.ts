@@ -3,11 +3,37 @@
  * the spool only after a 2xx. Network errors, 5xx and 429 are retried with
  * exponential backoff and full jitter; 401/403 are retried too (a token being
  * rotated must not lose data) but logged as errors; other 4xx mean the
- * aggregator will never accept that report, so it is moved to `rejected/`.
+ * aggregator will never accept that report, so it is moved to `rejected/` and
+ * the aggregator's reason is logged (with a hint when it is the probe's clock).
  */
 import { backoffDelayMs, errorMessageOf, type Logger } from '@propwatch/shared';
 import { createRequestSignal } from '../request-signal.js';
 import type { Spool, SpoolEntry } from './spool.js';
+
+/** Refusal codes that mean the probe's wall clock is off (the aggregator's GET /docs lists them). */
+const CLOCK_CODES = new Set(['PROPWATCH_CLOCK_SKEW', 'PROPWATCH_ROUND_TOO_OLD']);
+const MAX_REASON_TEXT = 500;
+
+interface Refusal {
+  code?: string;
+  message?: string;
+}
+
+/** The aggregator's error body `{code, message}` (any other answer: nothing), cut to a log-friendly length. */
+function parseRefusal(answer: string): Refusal {
+  let body: unknown;
+  try {
+    body = JSON.parse(answer);
+  } catch {
+    return {};
+  }
+  if (typeof body !== 'object' || body === null) return {};
+  const { code, message } = body as Record<string, unknown>;
+  return {
+    ...(typeof code === 'string' ? { code: code.slice(0, 64) } : {}),
+    ...(typeof message === 'string' ? { message: message.slice(0, MAX_REASON_TEXT) } : {}),
+  };
+}
 
 export interface SenderOptions {
   url: string;
@@ -33,6 +59,8 @@ export class ReportSender {
   private wake: (() => void) | undefined;
   private readonly stopped = new AbortController();
   private loop: Promise<void> | undefined;
+  /** Round, status and code of the last refusal logged. */
+  private lastRejection: string | undefined;
 
   constructor(
     private readonly spool: Spool,
@@ -165,12 +193,27 @@ export class ReportSender {
         ? { result: 'retry', retryAfterMs: Math.min(retryAfter * 1000, this.options.backoffMaxMs) }
         : { result: 'retry' };
     }
-    this.deps.logger?.error(
-      { roundId: entry.roundId, status: response.status },
-      `aggregator rejected the report for good${reasonIn(answer)}; kept in spool/rejected`,
-    );
+    this.logRejection(entry, response.status, parseRefusal(answer));
     this.spool.reject(entry);
     return { result: 'rejected' };
+  }
+
+  /**
+   * A refusal for good is logged with the aggregator's own words (its message names the field), once per
+   * round and reason: progress reports of one round are refused alike, one line a second would bury the cause.
+   */
+  private logRejection(entry: SpoolEntry, status: number, refusal: Refusal): void {
+    const key = `${entry.roundId}\u0000${status}\u0000${refusal.code ?? ''}`;
+    if (key === this.lastRejection) return;
+    this.lastRejection = key;
+    const hint = CLOCK_CODES.has(refusal.code ?? '')
+      ? " This probe's clock is off (or the aggregator's): fix NTP; until then every report is refused."
+      : '';
+    this.deps.logger?.error(
+      { roundId: entry.roundId, status, code: refusal.code, reason: refusal.message },
+      `aggregator refused the report for good (HTTP ${status}${refusal.code ? ` ${refusal.code}` : ''}): ` +
+        `${refusal.message ?? 'no reason given'}; kept in spool/rejected.${hint}`,
+    );
   }
 
   private logFailure(entry: SpoolEntry, message: string, level: 'warn' | 'error' = 'warn'): void {

@@ -8,7 +8,10 @@
  * the final report) does not carry; should the file system leave it torn, the
  * start-up scan moves it aside as `.corrupt`.
  * The spool is bounded: past `maxFiles` the oldest rounds are dropped, and
- * the caller is told how many so it can count and warn.
+ * the caller is told how many so it can count and warn. Reports the
+ * aggregator refused for good are kept in `rejected/` for inspection, at most
+ * MAX_REJECTED of them (oldest removed): a probe whose every report is refused
+ * (its clock is off) must not fill its disk.
  */
 import {
   closeSync,
@@ -18,6 +21,7 @@ import {
   readFileSync,
   readdirSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -26,6 +30,8 @@ import type { RoundReport } from '@propwatch/shared';
 
 const PREFIX = 'round-';
 const SUFFIX = '.json';
+/** Refused reports kept (one file per round); a day of 30 s rounds is 2,880. */
+export const MAX_REJECTED = 1_000;
 
 export interface SpoolEntry {
   roundId: string;
@@ -46,6 +52,8 @@ export interface SpoolOptions {
 
 export class Spool {
   private readonly entries = new Map<string, SpoolEntry>();
+  /** File names in `rejected/`, oldest first. */
+  private readonly rejected: string[];
   private generationCounter = 0;
   private readonly fsync: (fd: number) => void;
 
@@ -58,6 +66,7 @@ export class Spool {
   ) {
     this.fsync = options.fsync ?? fsyncSync;
     mkdirSync(dir, { recursive: true });
+    this.rejected = listOldestFirst(join(dir, 'rejected'));
     for (const file of readdirSync(dir)) {
       if (file.endsWith('.tmp')) {
         unlinkSync(join(dir, file)); // an interrupted write; the previous version is still in place
@@ -127,9 +136,15 @@ export class Spool {
     const rejectedDir = join(this.dir, 'rejected');
     mkdirSync(rejectedDir, { recursive: true });
     this.entries.delete(entry.roundId);
-    ignoreMissing(() =>
-      renameSync(this.pathOf(entry.roundId), join(rejectedDir, `${PREFIX}${safeName(entry.roundId)}${SUFFIX}`)),
-    );
+    const name = `${PREFIX}${safeName(entry.roundId)}${SUFFIX}`;
+    ignoreMissing(() => renameSync(this.pathOf(entry.roundId), join(rejectedDir, name)));
+    const known = this.rejected.indexOf(name);
+    if (known !== -1) this.rejected.splice(known, 1); // a later report of the same round replaced the file
+    this.rejected.push(name);
+    while (this.rejected.length > MAX_REJECTED) {
+      const oldest = this.rejected.shift()!;
+      ignoreMissing(() => unlinkSync(join(rejectedDir, oldest)));
+    }
   }
 
   private enforceBound(): string[] {
@@ -149,6 +164,21 @@ export class Spool {
   private pathOf(roundId: string): string {
     return join(this.dir, `${PREFIX}${safeName(roundId)}${SUFFIX}`);
   }
+}
+
+/** The files of `dir` (none if it does not exist), oldest first by modification time. */
+function listOldestFirst(dir: string): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return files
+    .map((file) => ({ file, at: statSync(join(dir, file)).mtimeMs }))
+    .sort((a, b) => a.at - b.at || (a.file < b.file ? -1 : 1))
+    .map(({ file }) => file);
 }
 
 /**

@@ -10,7 +10,8 @@ import type { Target } from './types.js';
 
 export interface ProbeRunnerDeps extends Omit<RoundDeps, 'onProgress'> {
   serials: Pick<SerialSource, 'next'>;
-  resolveTargets: () => Promise<Target[]>;
+  /** The targets of the next round; `signal` aborts a discovery in flight (shutdown). */
+  resolveTargets: (signal?: AbortSignal) => Promise<Target[]>;
   /** Spools/sends a report; an exception is logged and the round goes on (the round result is still logged). */
   submit: (report: RoundReport) => void;
   logger?: Logger;
@@ -25,7 +26,7 @@ export class ProbeRunner {
 
   /** Runs one round and submits its reports. */
   async runOnce(signal?: AbortSignal): Promise<RoundOutcome> {
-    const targets = await this.deps.resolveTargets();
+    const targets = await this.deps.resolveTargets(signal);
     const serial = this.deps.serials.next();
     const outcome = await runRound(
       this.settings,

@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { createLogger, RoundReport, systemClock } from '@propwatch/shared';
 import { Compile } from 'typebox/compile';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { findReportProblems } from '../report/check-report.js';
 import type { CanaryWriter, WriteResult } from '../writers/writer.js';
 import { runRound, type RoundSettings } from './round-engine.js';
 import type { CheckCanary, CheckOutcome, Target } from './types.js';
@@ -12,6 +13,7 @@ const settings: RoundSettings = {
   record: 'p1._propwatch.propwatch.test',
   ttl: 60,
   pollIntervalMs: 100,
+  queryTimeoutMs: 1000,
   maxWaitMs: 5000,
   progressMs: 1000,
   concurrency: 8,
@@ -40,7 +42,7 @@ function popModel(visibleAt: Record<string, number | 'never' | 'down'>, rttMs = 
   return async (target, question) => {
     const mode = visibleAt[target.name];
     await new Promise((resolve) => setTimeout(resolve, mode === 'down' ? 1000 : rttMs / 2));
-    if (mode === 'down') return { kind: 'failure', reason: 'timeout' } satisfies CheckOutcome;
+    if (mode === 'down') return { kind: 'failure', reason: 'timeout', answered: false } satisfies CheckOutcome;
     const serving = mode !== 'never' && mode !== undefined && performance.now() >= mode;
     await new Promise((resolve) => setTimeout(resolve, rttMs / 2));
     return serving
@@ -81,10 +83,11 @@ describe('runRound', () => {
     expect(report.round.elapsedMs).toBeLessThan(2200);
   });
 
-  it('censors unseen POPs as timeout at maxWaitMs and keeps failures counted', async () => {
+  it('censors a POP that answers but never serves as timeout at maxWaitMs, one that never answers as unreachable', async () => {
     const start = performance.now();
-    const check = popModel({ LHR: start + 100, SYD: 'down' });
-    const done = runRound({ ...settings, maxWaitMs: 3000 }, targets, 7n, {
+    const three = [...targets, { name: 'SIN', address: '127.0.0.1', port: 5303 }];
+    const check = popModel({ LHR: start + 100, SYD: 'never', SIN: 'down' });
+    const done = runRound({ ...settings, maxWaitMs: 3000 }, three, 7n, {
       writer: okWriter(0),
       check,
       clock: systemClock,
@@ -92,27 +95,66 @@ describe('runRound', () => {
     await vi.advanceTimersByTimeAsync(6000);
     const { report } = await done;
     const syd = report.round.pops.find((p) => p.pop === 'SYD')!;
-    expect(syd).toMatchObject({ state: 'timeout', lowerMs: 3000, lastError: 'timeout' });
-    expect(syd.failures).toBeGreaterThanOrEqual(2);
-    expect(syd.failures).toBe(syd.queries);
+    expect(syd).toMatchObject({ state: 'timeout', lowerMs: 3000, failures: 0, via: 'SYD', targetKind: 'unicast' });
     expect(syd.upperMs).toBeUndefined();
+    // Every query timed out: no figure about the POP, loss of observation.
+    const sin = report.round.pops.find((p) => p.pop === 'SIN')!;
+    expect(sin).toMatchObject({ state: 'unreachable', lowerMs: 3000, lastError: 'timeout', via: 'SIN' });
+    expect(sin.failures).toBeGreaterThanOrEqual(2);
+    expect(sin.failures).toBe(sin.queries);
+    expect(sin.upperMs).toBeUndefined();
     expect(report.round.pops.find((p) => p.pop === 'LHR')!.state).toBe('propagated');
+    expect(report.round.elapsedMs).toBe(3000);
+    // The aggregator compares the wait with its threshold: every report says how long the probe waits.
+    expect(report.round.maxWaitMs).toBe(3000);
+    expect(findReportProblems(report)).toEqual([]);
+  });
+
+  it('hands the deadline signal to the check; a check cut short by it is neither a query nor a failure', async () => {
+    const start = performance.now();
+    const seen: AbortSignal[] = [];
+    // SYD's query hangs until its signal fires, as a query to a silent server with a long timeout would.
+    const hanging: CheckCanary = (target, question, signal) => {
+      if (target.name === 'LHR') return popModel({ LHR: start })(target, question, signal);
+      seen.push(signal!);
+      return new Promise((resolve) => signal!.addEventListener('abort', () => resolve({ kind: 'aborted' })));
+    };
+    const done = runRound({ ...settings, maxWaitMs: 3000 }, targets, 8n, {
+      writer: okWriter(0),
+      check: hanging,
+      clock: systemClock,
+    });
+    await vi.advanceTimersByTimeAsync(3000);
+    const { report } = await done;
+    // Several queries wait at once (the schedule does not wait for answers), as many as the global limiter lets out.
+    expect(seen).toHaveLength(settings.concurrency);
+    expect(seen.every((s) => s.aborted)).toBe(true);
+    // No answer, and no failure either: nothing was observed about SYD.
+    expect(report.round.pops.find((p) => p.pop === 'SYD')).toMatchObject({
+      state: 'unreachable',
+      lowerMs: 3000,
+      queries: 0,
+      failures: 0,
+    });
     expect(report.round.elapsedMs).toBe(3000);
   });
 
   it('sends running progress reports with pending lower bounds', async () => {
-    const progress: Array<{ elapsedMs: number; pops: Array<{ state: string; lowerMs: number }> }> = [];
+    const progress: Array<{ elapsedMs: number; maxWaitMs?: number; pops: Array<{ state: string; lowerMs: number }> }> =
+      [];
     const check = popModel({ LHR: 'never', SYD: 'never' });
     const done = runRound({ ...settings, maxWaitMs: 3500 }, targets, 9n, {
       writer: okWriter(0),
       check,
       clock: systemClock,
-      onProgress: (r) => progress.push({ elapsedMs: r.round.elapsedMs, pops: r.round.pops }),
+      onProgress: (r) =>
+        progress.push({ elapsedMs: r.round.elapsedMs, maxWaitMs: r.round.maxWaitMs, pops: r.round.pops }),
     });
     await vi.advanceTimersByTimeAsync(5000);
     await done;
     expect(progress.length).toBe(3);
     expect(progress.map((p) => Math.round(p.elapsedMs / 1000))).toEqual([1, 2, 3]);
+    expect(progress.map((p) => p.maxWaitMs)).toEqual([3500, 3500, 3500]);
     for (const snapshot of progress) {
       for (const pop of snapshot.pops) {
         expect(pop.state).toBe('pending');
@@ -152,6 +194,7 @@ describe('runRound', () => {
     expect(check).not.toHaveBeenCalled();
     expect(report.round).toMatchObject({
       state: 'write_failed',
+      maxWaitMs: settings.maxWaitMs,
       pops: [],
       write: { submitToAckMs: 3, error: 'REFUSED: no update rights' },
     });
@@ -219,8 +262,33 @@ describe('runRound', () => {
     const { report } = await done;
     expect(onProgress).toHaveBeenCalledTimes(3);
     expect(report.round.pops.map((p) => p.state)).toEqual(['propagated', 'timeout']);
+    expect(report.round.pops[1]).toMatchObject({ pop: 'SYD', failures: 0 });
     expect(logged).toHaveLength(3);
     expect(logged[0]).toContain('ENOSPC');
+  });
+
+  it('builds only reports the aggregator accepts: every progress and final report keeps the cross-field rules', async () => {
+    const reports: RoundReport[] = [];
+    const start = performance.now();
+    const many: Target[] = ['LHR', 'SYD', 'SIN', 'NRT', 'FRA'].map((name, i) => ({
+      name,
+      address: '127.0.0.1',
+      port: 5301 + i,
+    }));
+    const check = popModel({ LHR: start + 300, SYD: start + 2950, SIN: 'never', NRT: 'down', FRA: start });
+    const done = runRound({ ...settings, maxWaitMs: 3000, progressMs: 250 }, many, 13n, {
+      writer: okWriter(0),
+      check,
+      clock: systemClock,
+      onProgress: (r) => reports.push(r),
+    });
+    await vi.advanceTimersByTimeAsync(5000);
+    reports.push((await done).report);
+    expect(reports.length).toBeGreaterThan(10);
+    expect(new Set(reports.flatMap((r) => r.round.pops.map((p) => p.state)))).toEqual(
+      new Set(['pending', 'failing', 'propagated', 'timeout', 'unreachable']),
+    );
+    for (const report of reports) expect(findReportProblems(report), JSON.stringify(report.round)).toEqual([]);
   });
 
   it("stops its timers and leaves the caller's signal alone when a poller throws", async () => {

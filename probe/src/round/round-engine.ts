@@ -8,9 +8,13 @@ import { setMaxListeners } from 'node:events';
 import { buildCanaryTxt, type Clock, type Logger, plainText, type RoundReport, WIRE_VERSION } from '@propwatch/shared';
 import pLimit from 'p-limit';
 import type { CanaryWriter } from '../writers/writer.js';
-import { TargetTracker } from './target-tracker.js';
+import { createPopFromNsid, type PopFromNsid } from './pop-from-nsid.js';
+import { type ObserverEvent, TargetObserver } from './target-observer.js';
+import { inFlightPerTarget, pollTarget } from './target-poller.js';
 import type { CheckCanary, Target } from './types.js';
 
+/** The querier's default per-query timeout, for settings that do not name one. */
+const DEFAULT_QUERY_TIMEOUT_MS = 1000;
 /** The wire schema's bound on `round.write.error`. */
 const MAX_WRITE_ERROR_TEXT = 1000;
 
@@ -19,8 +23,13 @@ export interface RoundSettings {
   zone: string;
   record: string;
   ttl: number;
-  /** Time between two queries to the same target. */
+  /** Time between two queries to the same target (whatever the round trip: several may be in flight). */
   pollIntervalMs: number;
+  /**
+   * The querier's per-query timeout (default 1000 ms, the querier's own);
+   * bounds the queries in flight per target at timeout / interval + 1.
+   */
+  queryTimeoutMs?: number | undefined;
   /** Optional per-target budget in queries per second; widens the interval when lower. */
   perTargetQps?: number | undefined;
   maxWaitMs: number;
@@ -34,15 +43,33 @@ export interface RoundDeps {
   check: CheckCanary;
   /** Monotonic time for every bound and wait; the wall clock only for `startedAt`. */
   clock: Pick<Clock, 'now' | 'monotonicNow' | 'sleep'>;
+  /** Names the POP of an anycast answer from its NSID (default: the sanitised NSID itself). */
+  popFromNsid?: PopFromNsid | undefined;
   /** Called with a `running` report every progressMs; if it throws, the error is logged and the round goes on. */
   onProgress?: (report: RoundReport) => void;
   logger?: Logger | undefined;
+}
+
+/** What a target showed besides its results: for metrics and logs, not for the wire. */
+export interface TargetSummary {
+  via: string;
+  kind: 'unicast' | 'anycast';
+  /** The POP the target reached at the end (undefined: none identified). */
+  catchment: string | undefined;
+  /** Times the catchment moved within the round (A → B → A is two). */
+  catchmentChanges: number;
+  /** Answers of an anycast target that named no instance (no NSID, CHAOS failed). */
+  unidentified: number;
+  /** Misses that contradicted an earlier hit of the same instance, by POP. */
+  backwards: Record<string, number>;
 }
 
 export interface RoundOutcome {
   report: RoundReport;
   /** Monotonic time of the provider's ack (undefined when the write failed); lets tests compare with ground truth. */
   ackAt: number | undefined;
+  /** One per target polled (empty when the write failed). */
+  targets: TargetSummary[];
 }
 
 export async function runRound(
@@ -70,6 +97,8 @@ export async function runRound(
       startedAt,
       state,
       elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+      // Lets the aggregator see whether this wait can exceed its alarm threshold (a timeout always alarms).
+      maxWaitMs: settings.maxWaitMs,
       write,
       pops,
     },
@@ -90,18 +119,23 @@ export async function runRound(
       // The provider's message is text from outside: one plain line within the wire bound.
       report: base('write_failed', 0, { submitToAckMs, error: plainText(written.error, MAX_WRITE_ERROR_TEXT) }, []),
       ackAt: undefined,
+      targets: [],
     };
   }
   const ackAt = written.ackAt;
-  const trackers = targets.map((target) => new TargetTracker(target));
+  const popFromNsid = deps.popFromNsid ?? createPopFromNsid();
+  const observers = targets.map((target) => new TargetObserver(target, popFromNsid));
   const elapsed = () => clock.monotonicNow() - ackAt;
-  const snapshot = (final: boolean) =>
-    base(
+  const snapshot = (final: boolean) => {
+    // The final report's elapsed time is capped at the wait, and so is an unreachable target's bound.
+    const elapsedMs = final ? Math.min(elapsed(), settings.maxWaitMs) : elapsed();
+    return base(
       final ? 'complete' : 'running',
-      final ? Math.min(elapsed(), settings.maxWaitMs) : elapsed(),
+      elapsedMs,
       { submitToAckMs },
-      trackers.map((t) => t.toPopResult(elapsed(), final ? { maxWaitMs: settings.maxWaitMs } : undefined)),
+      observers.flatMap((o) => o.toPopResults(elapsedMs, final ? { maxWaitMs: settings.maxWaitMs } : undefined)),
     );
+  };
 
   const deadline = new AbortController();
   // Every target's sleep listens on this one signal; that is by design, not a leak.
@@ -111,27 +145,25 @@ export async function runRound(
   try {
     const limit = pLimit(settings.concurrency);
     const intervalMs = Math.max(settings.pollIntervalMs, settings.perTargetQps ? 1000 / settings.perTargetQps : 0);
-    const question = { name: settings.record, serial, probeId: settings.probe.id };
-    const pollTarget = async (tracker: TargetTracker) => {
-      let nextSendAt = ackAt;
-      while (!tracker.propagated && !deadline.signal.aborted) {
-        await clock.sleep(nextSendAt - clock.monotonicNow(), deadline.signal);
-        if (deadline.signal.aborted || elapsed() >= settings.maxWaitMs) return;
-        await limit(async () => {
-          // Timestamps are taken inside the limiter: queue time is not query time.
-          const sentAt = clock.monotonicNow();
-          const outcome = await deps.check(tracker.target, question, deadline.signal);
-          const receivedAt = clock.monotonicNow();
-          // Prefer the socket-level timestamps: they exclude event-loop delay
-          // before the send and after the receive, so the bounds are tighter.
-          const sent = outcome.sentAt ?? sentAt;
-          const received = outcome.receivedAt ?? receivedAt;
-          if (!deadline.signal.aborted || outcome.kind !== 'failure')
-            tracker.record(outcome, sent - ackAt, received - ackAt);
-          nextSendAt = sentAt + intervalMs;
-        });
-      }
+    const schedule = {
+      ackAt,
+      intervalMs,
+      maxInFlight: inFlightPerTarget(settings.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, intervalMs),
+      maxWaitMs: settings.maxWaitMs,
     };
+    const question = { name: settings.record, serial, probeId: settings.probe.id };
+    const roundId = `${settings.probe.id}-${serial}`;
+    const logEvents = eventLogger(roundId, deps.logger);
+    const poll = (observer: TargetObserver) =>
+      pollTarget(observer, schedule, {
+        clock,
+        limit,
+        check: deps.check,
+        question,
+        signal: deadline.signal,
+        stop: stopAll,
+        onEvents: logEvents,
+      });
     const progress = (async () => {
       while (!deadline.signal.aborted) {
         await clock.sleep(settings.progressMs, deadline.signal);
@@ -141,10 +173,7 @@ export async function runRound(
         try {
           deps.onProgress?.(snapshot(false));
         } catch (error) {
-          deps.logger?.error(
-            { roundId: `${settings.probe.id}-${serial}`, err: error },
-            'progress report failed; the round goes on',
-          );
+          deps.logger?.error({ roundId, err: error }, 'progress report failed; the round goes on');
         }
       }
     })();
@@ -153,16 +182,55 @@ export async function runRound(
       deadline.abort();
     })();
     try {
-      await Promise.all(trackers.map(pollTarget));
+      await Promise.all(observers.map(poll));
     } finally {
       // Also when a poller threw: stop the progress and timeout loops before
       // leaving, so neither outlives the round.
       deadline.abort();
       await Promise.all([progress, timeout]);
     }
-    return { report: snapshot(true), ackAt };
+    return { report: snapshot(true), ackAt, targets: observers.map(summarise) };
   } finally {
     deadline.abort();
     signal?.removeEventListener('abort', stopAll);
   }
+}
+
+function summarise(observer: TargetObserver): TargetSummary {
+  const backwards: Record<string, number> = {};
+  for (const [pop, count] of observer.backwardsByPop()) backwards[pop] = count;
+  return {
+    via: observer.target.name,
+    kind: observer.kind,
+    catchment: observer.catchmentPop,
+    catchmentChanges: observer.catchmentChanges,
+    unidentified: observer.unidentified,
+    backwards,
+  };
+}
+
+/**
+ * Logs what an operator should hear about while the round runs: a catchment
+ * that moved (info) and an instance that went backwards (warn) each time,
+ * answers that name no instance once per target and round (they come with
+ * every query when the servers send no NSID).
+ */
+function eventLogger(roundId: string, logger: Logger | undefined) {
+  const unidentifiedLogged = new Set<TargetObserver>();
+  return (observer: TargetObserver, events: ObserverEvent[]) => {
+    const via = observer.target.name;
+    for (const event of events) {
+      if (event.kind === 'rerouted')
+        logger?.info({ roundId, via, from: event.from, to: event.to, sentMs: event.sentMs }, 'catchment moved');
+      else if (event.kind === 'backwards')
+        logger?.warn(
+          { roundId, via, pop: event.pop, hitReceivedMs: event.hitReceivedMs, missSentMs: event.missSentMs },
+          'instance went backwards: a miss after a hit; its bounds restart from the miss',
+        );
+      else if (!unidentifiedLogged.has(observer)) {
+        unidentifiedLogged.add(observer);
+        logger?.warn({ roundId, via, reason: event.reason }, 'anycast answer names no instance');
+      }
+    }
+  };
 }

@@ -14,6 +14,7 @@ const validReport = () => ({
     startedAt: '2026-11-21T12:00:00.000Z',
     state: 'running',
     elapsedMs: 1500.25,
+    maxWaitMs: 30000,
     write: { submitToAckMs: 12.5 },
     pops: [
       {
@@ -40,9 +41,16 @@ describe('RoundReport schema', () => {
     expect([...check.Errors(validReport())]).toEqual([]);
   });
 
+  it('accepts a report without maxWaitMs (optional: older probes do not send it)', () => {
+    const { maxWaitMs: _omitted, ...round } = validReport().round;
+    expect([...check.Errors({ ...validReport(), round })]).toEqual([]);
+  });
+
   it.each([
     ['negative time', (r: ReturnType<typeof validReport>) => void (r.round.pops[0]!.lowerMs = -1)],
     ['absurd time', (r: ReturnType<typeof validReport>) => void (r.round.elapsedMs = 1e12)],
+    ['negative maxWaitMs', (r: ReturnType<typeof validReport>) => void (r.round.maxWaitMs = -1)],
+    ['maxWaitMs as text', (r: ReturnType<typeof validReport>) => void Object.assign(r.round, { maxWaitMs: '30000' })],
     ['unknown field', (r: ReturnType<typeof validReport>) => void Object.assign(r.round, { extra: 1 })],
     ['bad state', (r: ReturnType<typeof validReport>) => void Object.assign(r.round, { state: 'done' })],
     ['non-digit serial', (r: ReturnType<typeof validReport>) => void (r.round.serial = '12e3')],

@@ -9,13 +9,26 @@ const DurationMs = (description: string) => Type.Number({ minimum: 0, maximum: M
 const Counter = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_COUNTER, description });
 
 export const PopState = Type.Union(
-  [Type.Literal('pending'), Type.Literal('propagated'), Type.Literal('timeout'), Type.Literal('failing')],
+  [
+    Type.Literal('pending'),
+    Type.Literal('propagated'),
+    Type.Literal('timeout'),
+    Type.Literal('failing'),
+    Type.Literal('rerouted'),
+    Type.Literal('unreachable'),
+  ],
   {
     description:
-      'pending: not seen yet, round running; propagated: served the serial; timeout: not seen by maxWaitMs (censored); failing: only errors so far',
+      'pending: not seen yet, round running; propagated: served the serial; timeout: answered but not seen serving by maxWaitMs (censored); failing: only errors so far, round running; rerouted: an anycast instance the catchment moved away from before it was seen serving (censored at its last miss, never a breach); unreachable: no usable answer from the target all round (loss of observation, not a propagation figure)',
   },
 );
 export type PopState = Static<typeof PopState>;
+
+export const TargetKind = Type.Union([Type.Literal('unicast'), Type.Literal('anycast')], {
+  description:
+    'unicast: one POP behind the address (pop = the configured name); anycast: every POP announces it, each answer names its instance (pop = its NSID mapped to a POP)',
+});
+export type TargetKind = Static<typeof TargetKind>;
 
 /**
  * One POP's observation within a round. Times are milliseconds on the probe's
@@ -24,8 +37,16 @@ export type PopState = Static<typeof PopState>;
  */
 export const PopResult = Type.Object(
   {
-    pop: Identifier('POP name from configuration, e.g. LHR'),
+    pop: Identifier(
+      'POP: for a unicast target its configured name (LHR); for an anycast target the POP the answering instance names (its NSID mapped by the probe, or the sanitised NSID itself); for an unreachable anycast target the target name',
+    ),
     target: Type.String({ minLength: 1, maxLength: 300, description: 'address:port that was queried' }),
+    via: Type.Optional(
+      Identifier(
+        'configured name of the target the result came through (ns1); absent from older probes: then via = pop',
+      ),
+    ),
+    targetKind: Type.Optional(TargetKind),
     nsid: Type.Optional(
       Type.String({
         maxLength: 512,
@@ -34,7 +55,7 @@ export const PopResult = Type.Object(
     ),
     state: PopState,
     lowerMs: DurationMs(
-      'send time of the last query that missed (0 if the first query hit); for pending/timeout, how long the POP has been seen missing',
+      "send time of the last query that missed (0 if the first query hit); for pending/timeout, how long the POP has been seen missing; for rerouted, the send time of its last miss before the catchment moved; for unreachable, the round's elapsedMs",
     ),
     upperMs: Type.Optional(DurationMs('receive time of the first query that hit')),
     estimateMs: Type.Optional(DurationMs('midpoint of [lowerMs, upperMs]')),
@@ -76,6 +97,11 @@ export const RoundReport = Type.Object(
         }),
         state: RoundState,
         elapsedMs: DurationMs('time since the write was acknowledged when this report was built'),
+        maxWaitMs: Type.Optional(
+          DurationMs(
+            "the probe's round.maxWaitMs: how long it waits for a POP before reporting it as timeout (lets the aggregator check it against its threshold; optional, older probes do not send it)",
+          ),
+        ),
         write: Type.Object(
           {
             submitToAckMs: DurationMs('provider API latency of the write'),

@@ -1,6 +1,7 @@
 /**
  * Admin API under /admin (same listener as the provider API, separate admin
- * bearer token): POP state and faults, the provider API fault, ground truth.
+ * bearer token): POP state and faults, the provider API fault, ground truth;
+ * vantages, reroutes and the truth per answered query in vantage-routes.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import { validateFault } from '../faults.js';
@@ -8,6 +9,7 @@ import { UnknownPopError } from '../propagator.js';
 import type { ApiFault, SimApiDeps } from './api-deps.js';
 import { cfErrors } from './cf-errors.js';
 import { ok } from './envelope.js';
+import { registerVantageRoutes } from './vantage-routes.js';
 
 const API_FAULT_STATUSES = new Set([429, 500, 502, 503]);
 
@@ -57,6 +59,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: SimApiDeps): voi
   });
 
   app.get('/truth/log', async () => ok({ commits: deps.truth.commits(), served: deps.truth.servedLog() }));
+
+  registerVantageRoutes(app, deps);
 }
 
 export function parseApiFault(body: unknown): ApiFault {

@@ -2,7 +2,10 @@
 import type { PopFault } from '../faults.js';
 import type { GroundTruth } from '../ground-truth.js';
 import type { ZoneSnapshot, ZoneStore } from '../zone-store.js';
-import type { PopCounters } from '../pop-server.js';
+import type { AnswerLog } from '../answer-log.js';
+import type { AnycastListener } from '../dns-listeners.js';
+import type { PopCounters } from '../pop-instance.js';
+import type { RerouteEvent, VantageStatus } from '../vantage-table.js';
 
 export interface ApiFault {
   /** 429, 500, 502 or 503. */
@@ -40,5 +43,19 @@ export interface SimApiDeps {
   apiFault: { get: () => ApiFault | null; set: (fault: ApiFault | null) => void; take: () => ApiFault | null };
   truth: GroundTruth;
   nameServers: string[];
+  vantages: VantageDeps;
+  answers: AnswerLog;
   now?: () => Date;
+}
+
+/** The vantages and anycast addresses, as the admin API and /metrics see them. */
+export interface VantageDeps {
+  list: () => VantageStatus[];
+  names: () => string[];
+  anycast: () => AnycastListener[];
+  /** Throws RerouteError (a 400) for an unknown vantage, address or POP. */
+  reroute: (vantage: unknown, address: unknown, pop: unknown) => RerouteEvent;
+  reroutes: () => RerouteEvent[];
+  rerouteCount: () => number;
+  vantagesOnUnicast: boolean;
 }

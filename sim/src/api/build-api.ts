@@ -31,7 +31,7 @@ export function buildApi(deps: SimApiDeps, options: BuildApiOptions = {}): Fasti
     // in fastify's own shape instead of the Cloudflare envelope.
     frameworkErrors: (error, request, reply) => void sendError(reply, toApiError(error, request)),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-  }) as unknown as FastifyInstance;
+  });
 
   // Our own JSON parser: an empty body is "no body" (clients send
   // content-type on DELETE), and bad JSON becomes a Cloudflare 9207.
@@ -67,7 +67,12 @@ export function buildApi(deps: SimApiDeps, options: BuildApiOptions = {}): Fasti
 
   app.get('/metrics', async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return renderMetrics(deps.listPops(), deps.store.latest.version);
+    return renderMetrics(
+      deps.listPops(),
+      deps.store.latest.version,
+      deps.vantages.list(),
+      deps.vantages.rerouteCount(),
+    );
   });
 
   app.register(

@@ -2,9 +2,15 @@
  * Prometheus text for /metrics, written by hand: a handful of counters per
  * POP does not justify a registry dependency in the sim.
  */
+import type { VantageStatus } from '../vantage-table.js';
 import type { PopStatus } from './api-deps.js';
 
-export function renderMetrics(pops: readonly PopStatus[], latestVersion: number): string {
+export function renderMetrics(
+  pops: readonly PopStatus[],
+  latestVersion: number,
+  vantages: readonly VantageStatus[] = [],
+  reroutes = 0,
+): string {
   const lines: string[] = [];
   const family = (name: string, help: string, type: 'counter' | 'gauge', value: (pop: PopStatus) => number) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -34,6 +40,55 @@ export function renderMetrics(pops: readonly PopStatus[], latestVersion: number)
     '# HELP propwatch_sim_zone_version Latest committed zone version.',
     '# TYPE propwatch_sim_zone_version gauge',
     `propwatch_sim_zone_version ${latestVersion}`,
+  );
+  const perVantage = (name: string, help: string, type: 'counter' | 'gauge', value: (v: VantageStatus) => number) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const vantage of vantages) lines.push(`${name}{vantage="${vantage.name}"} ${value(vantage)}`);
+  };
+  perVantage(
+    'propwatch_sim_vantage_queries_total',
+    'DNS queries received from the vantage (any address).',
+    'counter',
+    (v) => v.counters.queries,
+  );
+  perVantage(
+    'propwatch_sim_vantage_answers_total',
+    'Answers sent to the vantage.',
+    'counter',
+    (v) => v.counters.answered,
+  );
+  perVantage(
+    'propwatch_sim_vantage_lost_total',
+    'UDP queries from the vantage lost on the way (udpLossRate).',
+    'counter',
+    (v) => v.counters.lost,
+  );
+  perVantage(
+    'propwatch_sim_vantage_overflow_total',
+    'Queries dropped because the vantage had its maximum of exchanges in flight.',
+    'counter',
+    (v) => v.counters.overflow,
+  );
+  perVantage(
+    'propwatch_sim_vantage_pending',
+    'Exchanges of the vantage in flight (on the way to a POP or back).',
+    'gauge',
+    (v) => v.counters.pending,
+  );
+  lines.push(
+    '# HELP propwatch_sim_vantage_rtt_seconds Round-trip time of the vantage, without jitter.',
+    '# TYPE propwatch_sim_vantage_rtt_seconds gauge',
+    ...vantages.map((v) => `propwatch_sim_vantage_rtt_seconds{vantage="${v.name}"} ${v.rttMs / 1000}`),
+    '# HELP propwatch_sim_catchment The POP each vantage reaches through each anycast address (1 per current pair).',
+    '# TYPE propwatch_sim_catchment gauge',
+    ...vantages.flatMap((v) =>
+      Object.entries(v.catchment).map(
+        ([address, pop]) => `propwatch_sim_catchment{vantage="${v.name}",address="${address}",pop="${pop}"} 1`,
+      ),
+    ),
+    '# HELP propwatch_sim_reroutes_total Catchment changes (the reroute fault).',
+    '# TYPE propwatch_sim_reroutes_total counter',
+    `propwatch_sim_reroutes_total ${reroutes}`,
   );
   return `${lines.join('\n')}\n`;
 }

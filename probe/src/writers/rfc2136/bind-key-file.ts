@@ -9,7 +9,7 @@
  *
  * Errors name what is missing but never echo the secret.
  */
-import { TSIG_ALGORITHMS, type TsigAlgorithm } from './tsig-record.js';
+import { TSIG_ALGORITHMS, type TsigAlgorithm } from '@propwatch/dns';
 import { BASE64_PATTERN } from './config.js';
 
 export interface BindKey {

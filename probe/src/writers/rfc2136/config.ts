@@ -5,7 +5,7 @@
  * mask it and the logger scrubs it.
  */
 import Type, { type Static } from 'typebox';
-import type { TsigAlgorithm } from './tsig-record.js';
+import type { TsigAlgorithm } from '@propwatch/dns';
 
 export const BASE64_PATTERN = '^[A-Za-z0-9+/]+={0,2}$';
 

@@ -8,10 +8,9 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import type { CanaryWrite, CanaryWriter, WriteResult } from '../writer.js';
+import { encodeTxtReplaceUpdate, signMessage, type TsigKey } from '@propwatch/dns';
 import type { Rfc2136Config } from './config.js';
-import { signMessage, type TsigKey } from './tsig.js';
 import { exchange as realExchange, type ExchangeOptions, type ExchangeResult } from './transport.js';
-import { encodeTxtReplaceUpdate } from './update-message.js';
 import { interpretUpdateResponse } from './update-outcome.js';
 
 export interface Rfc2136Deps {

@@ -7,6 +7,7 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { decodeHeader, FrameReader, frameMessage, peekId } from '@propwatch/dns';
 
 export type TransportKind = 'udp' | 'tcp';
 
@@ -32,11 +33,17 @@ type Done = (result: ExchangeResult) => void;
 export async function exchange(request: Buffer, options: ExchangeOptions): Promise<ExchangeResult> {
   if (options.transport === 'tcp') return exchangeTcp(request, options);
   const result = await exchangeUdp(request, options);
-  if (result.kind === 'response' && (result.message.readUInt16BE(2) & 0x0200) !== 0) {
+  if (result.kind === 'response' && isTruncated(result.message)) {
     // TC=1: the answer did not fit a datagram; ask again over TCP (RFC 1035 §4.2.1).
     return exchangeTcp(request, options);
   }
   return result;
+}
+
+/** TC=1 (the caller has checked the header is there). */
+function isTruncated(message: Buffer): boolean {
+  const decoded = decodeHeader(message);
+  return decoded.ok && decoded.header.tc;
 }
 
 /** Runs `start` with a timer and abort handling that all settle exactly once. */
@@ -72,7 +79,7 @@ function canonicalAddress(address: string): string {
 
 function exchangeUdp(request: Buffer, options: ExchangeOptions): Promise<ExchangeResult> {
   const now = options.now ?? (() => performance.now());
-  const id = request.readUInt16BE(0);
+  const id = peekId(request);
   const server = canonicalAddress(options.address);
   return settleOnce(options, 'udp', (done) => {
     const socket = dgram.createSocket(net.isIPv6(options.address) ? 'udp6' : 'udp4');
@@ -81,7 +88,8 @@ function exchangeUdp(request: Buffer, options: ExchangeOptions): Promise<Exchang
     socket.on('message', (message, remote) => {
       const receivedAt = now();
       const fromServer = remote.address === server && remote.port === options.port;
-      if (!fromServer || message.length < 12 || message.readUInt16BE(0) !== id || (message[2]! & 0x80) === 0) {
+      const header = decodeHeader(message);
+      if (!fromServer || !header.ok || header.header.id !== id || !header.header.qr) {
         ignored++;
         return;
       }
@@ -96,26 +104,26 @@ function exchangeUdp(request: Buffer, options: ExchangeOptions): Promise<Exchang
 
 function exchangeTcp(request: Buffer, options: ExchangeOptions): Promise<ExchangeResult> {
   const now = options.now ?? (() => performance.now());
-  const id = request.readUInt16BE(0);
+  const id = peekId(request);
+  let frame: Buffer;
+  try {
+    frame = frameMessage(request);
+  } catch (error) {
+    return Promise.resolve({ kind: 'network', via: 'tcp', message: (error as Error).message });
+  }
   return settleOnce(options, 'tcp', (done) => {
     const socket = net.connect({ host: options.address, port: options.port });
-    let buffered = Buffer.alloc(0);
+    const frames = new FrameReader();
     socket.on('error', (error) => done({ kind: 'network', via: 'tcp', message: error.message }));
     socket.on('close', () =>
       done({ kind: 'network', via: 'tcp', message: 'connection closed before a response arrived' }),
     );
-    socket.on('connect', () => {
-      const length = Buffer.alloc(2);
-      length.writeUInt16BE(request.length, 0);
-      socket.write(Buffer.concat([length, request]));
-    });
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length < 2) return;
-      const size = buffered.readUInt16BE(0);
-      if (buffered.length < 2 + size) return;
-      const message = buffered.subarray(2, 2 + size);
-      if (size < 12 || message.readUInt16BE(0) !== id) {
+    socket.on('connect', () => socket.write(frame));
+    socket.on('data', (chunk: Buffer) => {
+      const message = frames.push(chunk)[0];
+      if (message === undefined) return;
+      const header = decodeHeader(message);
+      if (!header.ok || header.header.id !== id) {
         // On TCP nobody else can inject; a wrong ID is a broken server.
         done({ kind: 'network', via: 'tcp', message: 'TCP response has a different ID than the request' });
         return;

@@ -23,30 +23,7 @@
  * PowerDNS logs the real cause of its unsigned REFUSED; the answer alone
  * cannot tell them apart, so the message sends the operator to the log.
  */
-
-export const RCODE_NAMES: Readonly<Record<number, string>> = {
-  0: 'NOERROR',
-  1: 'FORMERR',
-  2: 'SERVFAIL',
-  3: 'NXDOMAIN',
-  4: 'NOTIMP',
-  5: 'REFUSED',
-  6: 'YXDOMAIN',
-  7: 'YXRRSET',
-  8: 'NXRRSET',
-  9: 'NOTAUTH',
-  10: 'NOTZONE',
-};
-
-export const TSIG_ERROR_NAMES: Readonly<Record<number, string>> = {
-  16: 'BADSIG',
-  17: 'BADKEY',
-  18: 'BADTIME',
-  22: 'BADTRUNC',
-};
-
-export const rcodeName = (rcode: number) => RCODE_NAMES[rcode] ?? `RCODE${rcode}`;
-export const tsigErrorName = (error: number) => TSIG_ERROR_NAMES[error] ?? `TSIGERR${error}`;
+import { Rcode, rcodeName, tsigErrorName, TsigError, tsigServerTime } from '@propwatch/dns';
 
 export interface UpdateContext {
   server: string;
@@ -75,7 +52,7 @@ export function describeRcode(rcode: number, signature: AnswerSignature, ctx: Up
   });
   const key = `key "${ctx.keyName}"`;
   switch (rcode) {
-    case 5:
+    case Rcode.REFUSED:
       return signature === 'signed'
         ? fail(
             `the server at ${ctx.server} accepted ${key} and refused to let it update ${ctx.name}: ` +
@@ -87,7 +64,7 @@ export function describeRcode(rcode: number, signature: AnswerSignature, ctx: Up
               `PowerDNS answers this for an unknown key, a wrong secret or a wrong algorithm; BIND and Knot report those as TSIG errors (BADKEY, BADSIG) and sign a policy refusal. ` +
               `The server's log names the cause`,
           );
-    case 9:
+    case Rcode.NOTAUTH:
       return signature === 'signed'
         ? fail(
             `the server at ${ctx.server} accepted ${key} but is not authoritative for ${ctx.zone} (check the zone setting and that ${ctx.server} is its primary)`,
@@ -95,23 +72,23 @@ export function describeRcode(rcode: number, signature: AnswerSignature, ctx: Up
         : fail(
             `the server at ${ctx.server} is not authoritative for ${ctx.zone} (Knot answers a zone it does not serve so), or did not accept ${key} and gave no TSIG error; check the zone setting, the key and the server's log`,
           );
-    case 10:
+    case Rcode.NOTZONE:
       return fail(
         `${ctx.name} is not inside zone ${ctx.zone} as the server at ${ctx.server} sees it (check the zone setting)`,
       );
-    case 2:
+    case Rcode.SERVFAIL:
       return fail(
         `the server at ${ctx.server} failed to apply the update to ${ctx.zone} (see its log; journal or zone file not writable?)`,
         true,
       );
-    case 1:
+    case Rcode.FORMERR:
       return fail(`the server at ${ctx.server} could not parse the update`);
-    case 4:
+    case Rcode.NOTIMP:
       return fail(`the server at ${ctx.server} does not implement DNS UPDATE`);
-    case 7:
-    case 8:
-    case 6:
-    case 3:
+    case Rcode.YXRRSET:
+    case Rcode.NXRRSET:
+    case Rcode.YXDOMAIN:
+    case Rcode.NXDOMAIN:
       return fail(`prerequisite failed at ${ctx.name} (unexpected: this writer sends no prerequisites)`);
     default:
       return fail(`the server at ${ctx.server} rejected the update to ${ctx.name}`);
@@ -133,23 +110,23 @@ export function describeTsigError(
   const code = tsigErrorName(error);
   let why: string;
   switch (error) {
-    case 16:
+    case TsigError.BADSIG:
       why = `the server knows key "${ctx.keyName}" but our MAC did not verify: a wrong secret, or an algorithm other than ${ctx.algorithm}`;
       break;
-    case 17:
+    case TsigError.BADKEY:
       // BIND and Knot answer BADKEY for a known name with another algorithm, and Knot for a known key no update ACL lets in.
       why = `the server has no key "${ctx.keyName}" with algorithm ${ctx.algorithm} (check the key name and algorithm in its config), or the key matches no acl with action update for ${ctx.zone} (Knot)`;
       break;
-    case 18: {
-      // RFC 8945 §5.2.3: on BADTIME the server puts its own time in Other Data (6 bytes).
-      const serverTime = detail.other.length === 6 ? detail.other.readUIntBE(0, 6) : undefined;
+    case TsigError.BADTIME: {
+      // RFC 8945 §5.2.3: on BADTIME the server puts its own time in Other Data.
+      const serverTime = tsigServerTime(detail.other);
       why =
         serverTime === undefined
           ? `the server's clock and ours (${iso(detail.nowSeconds)}) differ by more than the fudge of ${detail.fudge} s; sync both with NTP`
           : `server time is ${iso(serverTime)}, ours is ${iso(detail.nowSeconds)}: clock skew ${detail.nowSeconds - serverTime} s exceeds the fudge of ${detail.fudge} s; sync both with NTP`;
       break;
     }
-    case 22:
+    case TsigError.BADTRUNC:
       why = 'the server rejected a truncated MAC';
       break;
     default:

@@ -5,10 +5,8 @@
  * Unsigned *errors* are reported as errors (a forger can only make a write
  * fail, which dropping the packet would do anyway).
  */
-import { readHeader } from './message-reader.js';
-import { OPCODE_UPDATE } from './update-message.js';
-import { verifyTsig, type TsigKey } from './tsig.js';
-import { describeRcode, describeTsigError, rcodeName, type Failure, type UpdateContext } from './update-errors.js';
+import { decodeHeader, Opcode, rcodeName, verifyTsig, type TsigKey } from '@propwatch/dns';
+import { describeRcode, describeTsigError, type Failure, type UpdateContext } from './update-errors.js';
 
 export type UpdateOutcome = { ok: true } | ({ ok: false } & Failure);
 
@@ -31,13 +29,10 @@ const failure = (error: string, code: string, retryable = false): UpdateOutcome 
 
 export function interpretUpdateResponse(input: OutcomeInput): UpdateOutcome {
   const { response, context: ctx } = input;
-  let header;
-  try {
-    header = readHeader(response);
-  } catch (error) {
-    return failure(`malformed response from ${ctx.server}: ${(error as Error).message}`, 'BAD_RESPONSE', true);
-  }
-  if (header.id !== input.requestId || !header.qr || header.opcode !== OPCODE_UPDATE) {
+  const decoded = decodeHeader(response);
+  if (!decoded.ok) return failure(`malformed response from ${ctx.server}: ${decoded.error}`, 'BAD_RESPONSE', true);
+  const header = decoded.header;
+  if (header.id !== input.requestId || !header.qr || header.opcode !== Opcode.UPDATE) {
     return failure(
       `response from ${ctx.server} is not an answer to our UPDATE (id ${header.id}, opcode ${header.opcode})`,
       'BAD_RESPONSE',
