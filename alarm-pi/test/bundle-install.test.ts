@@ -72,7 +72,7 @@ describe('propwatch-alarm as one bundled file in an empty directory', () => {
 
   it('--driver console --once reads the aggregator: alarm, exit 1', async () => {
     const once = await run(['--driver', 'console', '--once'], env());
-    expect(once.stdout).toMatch(/^alarm: LHR did not serve serial \d+ within 90\.0 s \(timeout\)/);
+    expect(once.stdout).toMatch(/^alarm: LHR not serving serial \d+ after ≥ 90\.0 s \(timeout; probe p1\)/);
     expect(once.code).toBe(1);
   });
 
