@@ -15,6 +15,7 @@ import {
   type LoadConfigOptions,
   type LoadedConfig,
 } from '@propwatch/shared';
+import { MAX_SINGLE_OBSERVER_ROUNDS } from './status/pop-quorum.js';
 
 const Ms = (fallback: number, description: string, minimum = 1) =>
   Type.Integer({ minimum, maximum: MAX_DURATION_MS, default: fallback, description });
@@ -171,6 +172,14 @@ export const AggregatorConfigSchema = Type.Object(
           description: 'consecutive write_failed rounds that make a probe write-failing',
         }),
         reevaluateMs: Ms(1_000, 'timer that re-evaluates staleness and running rounds', 10),
+        singleObserverRounds: Type.Integer({
+          minimum: 1,
+          maximum: MAX_SINGLE_OBSERVER_ROUNDS,
+          default: 2,
+          description:
+            'a POP seen by fewer probes than the quorum alarms only when its breach lasted this many consecutive ' +
+            "rounds of each confirming probe (and that probe's other POPs are healthy)",
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -32,8 +32,8 @@ export interface MetricsSources {
   status: () => Status;
   /** The figures the current status was evaluated from (StatusEvaluation.observations). */
   observations: () => readonly Observation[];
-  /** status.quorum */
-  quorum: number;
+  /** The quorum worst of the current evaluation (StatusEvaluation.quorumWorstMs, quorum under anycast included). */
+  quorumWorstMs: () => number | null;
   lastReports: () => ReadonlyMap<string, number | null>;
   now: () => number;
 }
@@ -62,13 +62,13 @@ export class AggregatorMetrics {
     new Gauge({
       name: 'propwatch_propagation_worst_seconds',
       help:
-        'Worst-case propagation respecting quorum, the figure the alarm is decided on: per POP the quorum-th largest ' +
-        'figure among probes (each probe its largest for that POP; pending lower bounds included; +Inf for a timeout), ' +
-        'the largest over POPs. Above propwatch_alarm_threshold_seconds exactly when the status raises the alarm. ' +
-        'NaN when no POP is seen by quorum probes.',
+        'Worst-case propagation respecting quorum, the figure the alarm is decided on: per POP the effective-quorum-th ' +
+        'largest vote among its observing probes (each probe its largest figure for that POP; pending lower bounds ' +
+        'included; +Inf for a timeout; below the configured quorum only corroborated votes count), the largest over ' +
+        'POPs. Above propwatch_alarm_threshold_seconds exactly when the status raises the alarm. NaN without a vote.',
       registers,
       collect() {
-        this.set(secondsOrNaN(quorumWorstMs(sources.observations(), sources.quorum)));
+        this.set(secondsOrNaN(sources.quorumWorstMs()));
       },
     });
     new Gauge({

@@ -9,7 +9,7 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     probeIds: app.aggregatorConfig.probes.map((probe) => probe.id),
     status: () => app.statusTracker.status,
     observations: () => app.statusTracker.evaluation.observations,
-    quorum: app.aggregatorConfig.status.quorum,
+    quorumWorstMs: () => app.statusTracker.evaluation.quorumWorstMs,
     lastReports: () => new Map(app.statusTracker.views().map((view) => [view.id, view.lastReportAt])),
     now: () => app.clock.now(),
   });

@@ -4,9 +4,11 @@
  *
  * Precedence: alarm > stale > degraded > ok.
  * - alarm: some POP is seen over the threshold by at least `quorum` distinct
- *   probes (quorum is per POP, see pop-breaches.ts). A timeout (not served
- *   within the probe's wait) is over any threshold. Missing data from other
- *   probes does not weaken that evidence, so it wins over stale/degraded.
+ *   probes (quorum is per POP, see pop-breaches.ts), or by fewer when fewer
+ *   probes observe that POP at all and the breach is corroborated (quorum
+ *   under anycast, pop-quorum.ts). A timeout (not served within the probe's
+ *   wait) is over any threshold. Missing data from other probes does not
+ *   weaken that evidence, so it wins over stale/degraded.
  * - stale: fewer than `minFreshProbes` probes reported within `staleAfterMs`.
  *   Missing data is never `ok`.
  * - degraded: enough probes report, but too few can still measure because
@@ -20,7 +22,8 @@ import type { AlarmState, Status } from '@propwatch/shared';
 import { type Observation, observeProbe } from '../analysis/observations.js';
 import { alarmFigure, findWorst } from '../analysis/worst-case.js';
 import type { StoredRound } from '../storage/round-store.js';
-import { type PopBreach, countProbesAbove, findPopBreaches } from './pop-breaches.js';
+import { type PopBreach, findPopBreaches, probesAbove } from './pop-breaches.js';
+import { PopQuorum } from './pop-quorum.js';
 import { describeAlarm, describeDegraded, describeOk, describeStale, formatSeconds } from './reason.js';
 
 export interface ProbeView {
@@ -31,6 +34,11 @@ export interface ProbeView {
   latestMeasured: StoredRound | null;
   /** The latest complete round before `latestMeasured`; its POPs stand in for ones the running round has not resolved yet. */
   previousComplete?: StoredRound | null;
+  /**
+   * The probe's newest complete rounds, newest first (at most MAX_SINGLE_OBSERVER_ROUNDS): how long a breach
+   * seen by fewer probes than the quorum has lasted (pop-quorum.ts).
+   */
+  recentComplete?: readonly StoredRound[];
   consecutiveWriteFailures: number;
   lastWriteError?: string | undefined;
 }
@@ -45,6 +53,8 @@ export interface StatusSettings {
   maxExtrapolationMs: number;
   windowMs: number;
   degradedAfterWriteFailures: number;
+  /** Rounds a breach below the configured quorum must last to count (pop-quorum.ts); default 2. */
+  singleObserverRounds?: number;
 }
 
 export interface StatusEvaluation {
@@ -59,6 +69,11 @@ export interface StatusEvaluation {
   breaching: string[];
   /** Every POP some probe sees over the threshold in force, worst first (including those below quorum). */
   breaches: PopBreach[];
+  /**
+   * The quorum worst in ms (propwatch_propagation_worst_seconds): over alarmAboveMs exactly when a POP would
+   * raise the alarm, at or over clearBelowMs exactly when one would hold it; null without a figure (pop-quorum.ts).
+   */
+  readonly quorumWorstMs: number | null;
 }
 
 /**
@@ -94,6 +109,8 @@ export interface ObservedFigures {
   worst: Observation | null;
   /** At least every observation over `clearBelowMs` or `alarmAboveMs`, in the order of `observations`. */
   candidates: readonly Observation[];
+  /** One probe's observations (empty if none). */
+  ofProbe: (probe: string) => readonly Observation[];
 }
 
 /** The status from scratch: every probe's observations are computed anew. */
@@ -104,10 +121,17 @@ export function evaluateStatus(
   now: number,
 ): StatusEvaluation {
   const observations = observeCurrent(probes, settings, now);
+  const byProbe = new Map<string, Observation[]>();
+  for (const o of observations) {
+    const list = byProbe.get(o.probe) ?? [];
+    list.push(o);
+    byProbe.set(o.probe, list);
+  }
   return decideStatus(previous, probes, settings, now, {
     observations: () => observations,
     worst: findWorst(observations),
     candidates: observations,
+    ofProbe: (probe) => byProbe.get(probe) ?? [],
   });
 }
 
@@ -121,11 +145,22 @@ export function decideStatus(
 ): StatusEvaluation {
   const { worst, candidates } = figures;
   const holding = previous?.state === 'alarm';
+  const quorum = new PopQuorum(
+    { ...settings, singleObserverRounds: settings.singleObserverRounds ?? 2 },
+    { views: new Map(probes.map((p) => [p.id, p])), observationsOf: figures.ofProbe },
+    now,
+  );
   // A timeout's figure is +Infinity: it is over both thresholds whatever the probe's maxWaitMs (worst-case.ts).
-  const over = (o: Observation) =>
-    holding ? alarmFigure(o) >= settings.clearBelowMs : alarmFigure(o) > settings.alarmAboveMs;
-  const breaches = findPopBreaches(candidates, over);
-  const alarm = breaches.find((breach) => breach.probes.length >= settings.quorum) ?? null;
+  const overFigure = (figure: number) => (holding ? figure >= settings.clearBelowMs : figure > settings.alarmAboveMs);
+  const breaches = findPopBreaches(candidates, (o) => overFigure(alarmFigure(o)));
+  let alarm: PopBreach | null = null;
+  for (const breach of breaches) {
+    const confirming = quorum.confirming(breach.pop, breach.probes, overFigure);
+    if (confirming.length > 0) {
+      alarm = { ...breach, probes: confirming };
+      break;
+    }
+  }
   const fresh = probes.filter((p) => p.lastReportAt !== null && p.lastReportAt >= now - settings.staleAfterMs);
   const writeFailing = fresh.filter((p) => p.consecutiveWriteFailures >= settings.degradedAfterWriteFailures);
 
@@ -134,7 +169,8 @@ export function decideStatus(
   if (alarm) {
     state = 'alarm';
     // Held only by hysteresis when the POP would not raise an alarm from ok.
-    const held = holding && countProbesAbove(candidates, alarm.pop, settings.alarmAboveMs) < settings.quorum;
+    const above = probesAbove(candidates, alarm.pop, settings.alarmAboveMs);
+    const held = holding && quorum.confirming(alarm.pop, above, (f) => f > settings.alarmAboveMs).length === 0;
     reason = describeAlarm(alarm.worst, alarm.probes, held ? settings.clearBelowMs : null);
   } else if (fresh.length < settings.minFreshProbes) {
     state = 'stale';
@@ -151,6 +187,7 @@ export function decideStatus(
     reason = describeOk(worst, fresh.length, probes.length, breaches, settings.quorum);
   }
   const nowIso = new Date(now).toISOString();
+  let quorumWorst: { ms: number | null } | undefined;
   return {
     status: {
       state,
@@ -169,5 +206,8 @@ export function decideStatus(
     alarmPop: alarm?.pop ?? null,
     breaching: alarm?.probes ?? [],
     breaches,
+    get quorumWorstMs() {
+      return (quorumWorst ??= { ms: quorum.worstMs(figures.observations()) }).ms;
+    },
   };
 }

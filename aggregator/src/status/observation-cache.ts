@@ -92,6 +92,7 @@ export class ObservationCache {
   observe(views: readonly ProbeView[], now: number): ObservedFigures {
     let recomputed = 0;
     const perProbe: (readonly Observation[])[] = [];
+    const byProbe = new Map<string, readonly Observation[]>();
     const candidates: Observation[] = [];
     let worst: Observation | null = null;
     for (const view of views) {
@@ -103,13 +104,19 @@ export class ObservationCache {
       }
       if (entry.observations.length === 0) continue;
       perProbe.push(entry.observations);
+      byProbe.set(view.id, entry.observations);
       for (const candidate of entry.candidates) candidates.push(candidate);
       // Folding the per-probe worsts in probe order picks the same observation as findWorst over all of them (first of the largest).
       if (entry.worst && (!worst || isWorse(entry.worst, worst))) worst = entry.worst;
     }
     this.lastRecomputed = recomputed;
     let all: Observation[] | undefined;
-    return { observations: () => (all ??= perProbe.flat()), worst, candidates };
+    return {
+      observations: () => (all ??= perProbe.flat()),
+      worst,
+      candidates,
+      ofProbe: (probe) => byProbe.get(probe) ?? [],
+    };
   }
 
   #compute(inputs: EntryInputs, now: number): ProbeEntry {

@@ -14,6 +14,15 @@ import { type RoundPosition, isLater } from '../storage/round-sequence.js';
 import type { RoundHead, StoredRound, UpsertResult } from '../storage/round-store.js';
 import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
 import { ObservationCache } from './observation-cache.js';
+import { MAX_SINGLE_OBSERVER_ROUNDS } from './pop-quorum.js';
+
+/** `rounds` (newest first in sequence) with `round` in its place (replacing its older report), bounded. */
+function withComplete(rounds: readonly StoredRound[], round: StoredRound): StoredRound[] {
+  const others = rounds.filter((r) => r.id !== round.id);
+  const at = others.findIndex((r) => isLater(round, r));
+  others.splice(at === -1 ? others.length : at, 0, round);
+  return others.slice(0, MAX_SINGLE_OBSERVER_ROUNDS);
+}
 
 export interface StatusChange {
   status: Status;
@@ -147,6 +156,7 @@ export class StatusTracker {
   #applyRound(round: StoredRound): void {
     const view = this.#views.get(round.probe.id);
     if (!view || round.state === 'write_failed') return;
+    if (round.state === 'complete') view.recentComplete = withComplete(view.recentComplete ?? [], round);
     const current = view.latestMeasured;
     if (!current || current.id === round.id) {
       view.latestMeasured = round;
