@@ -36,6 +36,8 @@ export interface Observation {
   probe: string;
   pop: string;
   target: string;
+  /** The configured target it came through when that is not the POP itself (an anycast address: ns1). */
+  via?: string;
   roundId: string;
   serial: string;
   state: PopState;
@@ -58,6 +60,7 @@ export function observePop(round: StoredRound, pop: PopResult, now: number, maxE
     probe: round.probe.id,
     pop: pop.pop,
     target: pop.target,
+    ...(pop.via !== undefined && pop.via !== pop.pop ? { via: pop.via } : {}),
     roundId: round.id,
     serial: round.serial,
     state: pop.state,

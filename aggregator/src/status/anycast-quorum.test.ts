@@ -242,6 +242,17 @@ describe('quorum under anycast (quorum 2, singleObserverRounds 2)', () => {
     expect(evaluation.quorumWorstMs).toBe(worst);
   });
 
+  test('the reason of a corroborated alarm says how it was confirmed, and names the address and vantage', () => {
+    const p1 = probe('p-eu-west', [
+      ['LHR:timeout', 'FRA:900'],
+      ['LHR:timeout:90000', 'FRA:900'],
+    ]);
+    expect(run([p1, healthy('p2')]).status.reason).toBe(
+      'LHR (via ns1 from p-eu-west) not serving serial 1767000000001 after ≥ 90.0 s (timeout; probe p-eu-west); ' +
+        'only 1 of quorum 2 probes observe it: corroborated over 2 rounds, their other POPs healthy',
+    );
+  });
+
   test('quorum 3 with two observers: both corroborated votes are needed', () => {
     const stuck = (id: string) =>
       probe(id, [

@@ -171,7 +171,12 @@ export function decideStatus(
     // Held only by hysteresis when the POP would not raise an alarm from ok.
     const above = probesAbove(candidates, alarm.pop, settings.alarmAboveMs);
     const held = holding && quorum.confirming(alarm.pop, above, (f) => f > settings.alarmAboveMs).length === 0;
-    reason = describeAlarm(alarm.worst, alarm.probes, held ? settings.clearBelowMs : null);
+    const effectiveQuorum = quorum.effectiveQuorum(alarm.pop);
+    const corroboration =
+      effectiveQuorum < settings.quorum
+        ? { effectiveQuorum, quorum: settings.quorum, rounds: settings.singleObserverRounds ?? 2 }
+        : null;
+    reason = describeAlarm(alarm.worst, alarm.probes, held ? settings.clearBelowMs : null, corroboration);
   } else if (fresh.length < settings.minFreshProbes) {
     state = 'stale';
     reason = describeStale(fresh, probes, settings);
