@@ -172,6 +172,14 @@ export const AggregatorConfigSchema = Type.Object(
           description: 'consecutive write_failed rounds that make a probe write-failing',
         }),
         reevaluateMs: Ms(1_000, 'timer that re-evaluates staleness and running rounds', 10),
+        minCoverage: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0,
+          description:
+            'share (0–1) of the expected POPs (expectedPops, or every POP seen within retention) fresh probes must ' +
+            'observe; below it the status is degraded, naming the blind POPs. 0: off',
+        }),
         singleObserverRounds: Type.Integer({
           minimum: 1,
           maximum: MAX_SINGLE_OBSERVER_ROUNDS,

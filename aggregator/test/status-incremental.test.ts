@@ -15,6 +15,10 @@ import type { StoredRound, UpsertResult } from '../src/storage/round-store.js';
 import { isFurtherAlong } from '../src/storage/round-order.js';
 import { compareRounds } from '../src/storage/round-sequence.js';
 import { MAX_SINGLE_OBSERVER_ROUNDS } from '../src/status/pop-quorum.js';
+import { type ExpectedSource, NOTHING_EXPECTED } from '../src/catchments/coverage.js';
+
+/** Coverage measured against a configured list (FRA: a POP no generated report names, always blind). */
+const CONFIGURED: ExpectedSource = { basis: 'configured', pops: () => new Set(['LHR', 'SIN', 'NRT', 'FRA']) };
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const PROBES = ['p1', 'p2', 'p3'];
@@ -102,6 +106,7 @@ const settingsArb = fc
   .record({
     quorum: fc.integer({ min: 1, max: 3 }),
     singleObserverRounds: fc.integer({ min: 1, max: 3 }),
+    minCoverage: fc.constantFrom(0, 0, 0.6, 1),
     minFreshProbes: fc.integer({ min: 1, max: 2 }),
     windowMs: fc.constantFrom(20_000, 120_000),
     maxExtrapolationMs: fc.constantFrom(0, 5_000),
@@ -154,6 +159,7 @@ function expectSameEvaluation(actual: StatusEvaluation, expected: StatusEvaluati
   expect(actual.breaches).toEqual(expected.breaches);
   expect(actual.observations).toEqual(expected.observations);
   expect(actual.quorumWorstMs).toBe(expected.quorumWorstMs);
+  expect(actual.coverage).toEqual(expected.coverage);
 }
 
 /** The tracker keeps each probe's newest complete rounds (corroboration of a breach below quorum): the store's. */
@@ -175,19 +181,20 @@ describe('incremental status evaluation equals the from-scratch evaluation', () 
         settingsArb,
         fc.array(reportArb, { maxLength: 6 }),
         fc.array(stepArb, { minLength: 1, maxLength: 40 }),
-        (settings, restored, steps) => {
+        fc.constantFrom<ExpectedSource>(NOTHING_EXPECTED, CONFIGURED),
+        (settings, restored, steps, expected) => {
           let now = T0;
-          const tracker = new StatusTracker(settings, PROBES, { now: () => now });
+          const tracker = new StatusTracker(settings, PROBES, { now: () => now }, expected);
           const store = new ModelStore();
           // The tracker evaluates once when built (no data yet), and again after restoring rounds stored before start.
-          let reference = evaluateStatus(null, tracker.views(), settings, now);
+          let reference = evaluateStatus(null, tracker.views(), settings, now, expected);
           for (const spec of restored) store.upsert(spec, now - 10_000);
           tracker.restore([...store.rounds.values()], new Map(PROBES.map((id) => [id, now - 10_000])), new Map());
           // A restart knows only what storage holds now.
           store.completed.clear();
           for (const round of store.rounds.values())
             if (round.state === 'complete') store.completed.set(round.id, round);
-          reference = evaluateStatus(reference.status, tracker.views(), settings, now);
+          reference = evaluateStatus(reference.status, tracker.views(), settings, now, expected);
           expectSameEvaluation(tracker.evaluation, reference);
           for (const step of steps) {
             now += step.advanceMs;
@@ -195,7 +202,8 @@ describe('incremental status evaluation equals the from-scratch evaluation', () 
               for (const spec of step.reports) tracker.record(store.upsert(spec, now), now);
             }
             // A read after reports and a timer tick each evaluate once; a read with no new report does not.
-            if (step.kind !== 'read') reference = evaluateStatus(reference.status, tracker.views(), settings, now);
+            if (step.kind !== 'read')
+              reference = evaluateStatus(reference.status, tracker.views(), settings, now, expected);
             const actual = step.kind === 'tick' ? tracker.evaluate() : tracker.evaluation;
             expectSameEvaluation(actual, reference);
             expectRecentComplete(tracker, store);

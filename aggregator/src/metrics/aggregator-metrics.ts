@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AlarmState, Status } from '@propwatch/shared';
 import type { Observation } from '../analysis/observations.js';
 import { quorumWorstMs } from '../status/quorum-worst.js';
+import type { Coverage } from '../catchments/coverage.js';
 import type { UpsertResult } from '../storage/round-store.js';
 import { findTransitions } from './round-transitions.js';
 
@@ -34,6 +35,8 @@ export interface MetricsSources {
   observations: () => readonly Observation[];
   /** The quorum worst of the current evaluation (StatusEvaluation.quorumWorstMs, quorum under anycast included). */
   quorumWorstMs: () => number | null;
+  /** The coverage of the current evaluation (StatusEvaluation.coverage). */
+  coverage: () => Coverage;
   lastReports: () => ReadonlyMap<string, number | null>;
   now: () => number;
 }
@@ -79,6 +82,30 @@ export class AggregatorMetrics {
       registers,
       collect() {
         this.set(secondsOrNaN(quorumWorstMs(sources.observations(), 1)));
+      },
+    });
+    // Coverage (issue 15): blind spots are POPs the alarm cannot speak for.
+    new Gauge({
+      name: 'propwatch_pop_observers',
+      help:
+        'Fresh probes observing each POP (a propagation figure from their latest rounds; unreachable and rerouted ' +
+        'do not count); 0 for an expected POP no probe sees (a blind spot). POPs: expectedPops, or every POP seen ' +
+        'within retention.',
+      labelNames: ['pop'],
+      registers,
+      collect() {
+        const coverage = sources.coverage();
+        // Rebuilt at each scrape: a POP that expired with retention leaves the label set.
+        this.reset();
+        for (const pop of coverage.pops) this.set({ pop }, coverage.observers.get(pop)?.length ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'propwatch_coverage_ratio',
+      help: 'Share of the expected POPs observed by fresh probes (0–1; NaN when no POP is expected).',
+      registers,
+      collect() {
+        this.set(sources.coverage().ratio ?? Number.NaN);
       },
     });
     // So alert rules and dashboards compare with the threshold in force instead of a copy of it.

@@ -10,6 +10,7 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     status: () => app.statusTracker.status,
     observations: () => app.statusTracker.evaluation.observations,
     quorumWorstMs: () => app.statusTracker.evaluation.quorumWorstMs,
+    coverage: () => app.statusTracker.evaluation.coverage,
     lastReports: () => new Map(app.statusTracker.views().map((view) => [view.id, view.lastReportAt])),
     now: () => app.clock.now(),
   });

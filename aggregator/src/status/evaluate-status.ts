@@ -14,6 +14,10 @@
  * - degraded: enough probes report, but too few can still measure because
  *   their last `degradedAfterWriteFailures` rounds all failed to write.
  * - stale also when probes report but nothing was measured in the window.
+ * - degraded also when `minCoverage` is set and fewer than that share of the
+ *   expected POPs is observed by fresh probes (coverage.ts): the status cannot
+ *   speak for blind POPs. An alarm, too few fresh probes, failing writes and
+ *   no data at all take precedence (they say more about what is wrong).
  * Hysteresis: once in alarm, a POP stays in breach while at least `quorum`
  * probes still see it at or above `clearBelowMs`; the alarm clears when no POP
  * is (with quorum 1 that is exactly "worst < clearBelowMs").
@@ -23,8 +27,15 @@ import { type Observation, observeProbe } from '../analysis/observations.js';
 import { alarmFigure, findWorst } from '../analysis/worst-case.js';
 import type { StoredRound } from '../storage/round-store.js';
 import { type PopBreach, findPopBreaches, probesAbove } from './pop-breaches.js';
+import {
+  type Coverage,
+  type ExpectedSource,
+  MISSING_IN_STATUS,
+  NOTHING_EXPECTED,
+  measureCoverage,
+} from '../catchments/coverage.js';
 import { PopQuorum } from './pop-quorum.js';
-import { describeAlarm, describeDegraded, describeOk, describeStale, formatSeconds } from './reason.js';
+import { describeAlarm, describeBlind, describeDegraded, describeOk, describeStale, formatSeconds } from './reason.js';
 
 export interface ProbeView {
   id: string;
@@ -55,6 +66,8 @@ export interface StatusSettings {
   degradedAfterWriteFailures: number;
   /** Rounds a breach below the configured quorum must last to count (pop-quorum.ts); default 2. */
   singleObserverRounds?: number;
+  /** Share (0–1) of the expected POPs fresh probes must observe, else `degraded`; 0 or absent: off. */
+  minCoverage?: number;
 }
 
 export interface StatusEvaluation {
@@ -74,6 +87,8 @@ export interface StatusEvaluation {
    * raise the alarm, at or over clearBelowMs exactly when one would hold it; null without a figure (pop-quorum.ts).
    */
   readonly quorumWorstMs: number | null;
+  /** Which expected POPs fresh probes observe, and through which probes (coverage.ts). */
+  coverage: Coverage;
 }
 
 /**
@@ -119,6 +134,7 @@ export function evaluateStatus(
   probes: readonly ProbeView[],
   settings: StatusSettings,
   now: number,
+  expected: ExpectedSource = NOTHING_EXPECTED,
 ): StatusEvaluation {
   const observations = observeCurrent(probes, settings, now);
   const byProbe = new Map<string, Observation[]>();
@@ -127,12 +143,19 @@ export function evaluateStatus(
     list.push(o);
     byProbe.set(o.probe, list);
   }
-  return decideStatus(previous, probes, settings, now, {
-    observations: () => observations,
-    worst: findWorst(observations),
-    candidates: observations,
-    ofProbe: (probe) => byProbe.get(probe) ?? [],
-  });
+  return decideStatus(
+    previous,
+    probes,
+    settings,
+    now,
+    {
+      observations: () => observations,
+      worst: findWorst(observations),
+      candidates: observations,
+      ofProbe: (probe) => byProbe.get(probe) ?? [],
+    },
+    expected,
+  );
 }
 
 /** The state machine over figures already gathered (see ObservedFigures). */
@@ -142,6 +165,7 @@ export function decideStatus(
   settings: StatusSettings,
   now: number,
   figures: ObservedFigures,
+  expected: ExpectedSource = NOTHING_EXPECTED,
 ): StatusEvaluation {
   const { worst, candidates } = figures;
   const holding = previous?.state === 'alarm';
@@ -163,6 +187,12 @@ export function decideStatus(
   }
   const fresh = probes.filter((p) => p.lastReportAt !== null && p.lastReportAt >= now - settings.staleAfterMs);
   const writeFailing = fresh.filter((p) => p.consecutiveWriteFailures >= settings.degradedAfterWriteFailures);
+  const coverage = measureCoverage(
+    fresh.map((p) => p.id),
+    figures.ofProbe,
+    expected,
+  );
+  const minCoverage = settings.minCoverage ?? 0;
 
   let state: AlarmState;
   let reason: string;
@@ -187,9 +217,12 @@ export function decideStatus(
     // Probes talk but nothing was measured in the window (only failed writes so far, or empty rounds).
     state = 'stale';
     reason = `no propagation data in the last ${formatSeconds(settings.windowMs)} although ${fresh.length} probes report`;
+  } else if (coverage.ratio !== null && coverage.ratio < minCoverage) {
+    state = 'degraded';
+    reason = describeBlind(coverage, minCoverage);
   } else {
     state = 'ok';
-    reason = describeOk(worst, fresh.length, probes.length, breaches, settings.quorum);
+    reason = describeOk(worst, fresh.length, probes.length, breaches, settings.quorum, coverage);
   }
   const nowIso = new Date(now).toISOString();
   let quorumWorst: { ms: number | null } | undefined;
@@ -202,6 +235,12 @@ export function decideStatus(
       worst: worst ? { probe: worst.probe, pop: worst.pop } : null,
       probes: { fresh: fresh.length, expected: probes.length },
       reason,
+      coverage: {
+        basis: coverage.basis,
+        observed: coverage.observed,
+        expected: coverage.expected,
+        missing: coverage.missing.slice(0, MISSING_IN_STATUS),
+      },
       updatedAt: nowIso,
     },
     worst,
@@ -211,6 +250,7 @@ export function decideStatus(
     alarmPop: alarm?.pop ?? null,
     breaching: alarm?.probes ?? [],
     breaches,
+    coverage,
     get quorumWorstMs() {
       return (quorumWorst ??= { ms: quorum.worstMs(figures.observations()) }).ms;
     },

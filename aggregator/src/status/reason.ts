@@ -1,6 +1,7 @@
 /** Human text for the status `reason`: which POP, which probes, how late. */
 import { plainText } from '@propwatch/shared';
 import type { Observation } from '../analysis/observations.js';
+import type { Coverage } from '../catchments/coverage.js';
 import type { PopBreach } from './pop-breaches.js';
 import type { ProbeView, StatusSettings } from './evaluate-status.js';
 
@@ -99,10 +100,28 @@ export function describeOk(
   expected: number,
   breaches: readonly PopBreach[],
   quorum: number,
+  coverage: Coverage | null = null,
 ): string {
   const probes = `${fresh} of ${expected} probes fresh`;
   if (!worst) return `no propagation data; ${probes}`;
-  return `worst ${describeObservation(worst, [worst.probe])}; ${probes}${describeBelowQuorum(breaches, quorum)}`;
+  const blind = coverage && coverage.missing.length > 0 ? `; ${describeCoverage(coverage)}` : '';
+  return `worst ${describeObservation(worst, [worst.probe])}; ${probes}${describeBelowQuorum(breaches, quorum)}${blind}`;
+}
+
+const MAX_LISTED_BLIND = 5;
+
+/** "coverage 12 of 14 POPs (86%), blind to AMS, MAD": the POPs the status cannot speak for. */
+function describeCoverage(coverage: Coverage): string {
+  const percent = Math.floor((coverage.ratio ?? 0) * 100);
+  const listed = coverage.missing.slice(0, MAX_LISTED_BLIND).join(', ');
+  const more =
+    coverage.missing.length > MAX_LISTED_BLIND ? ` and ${coverage.missing.length - MAX_LISTED_BLIND} more` : '';
+  return `coverage ${coverage.observed} of ${coverage.expected} POPs (${percent}%), blind to ${listed}${more}`;
+}
+
+/** The degraded reason when fewer than `minCoverage` of the expected POPs are observed. */
+export function describeBlind(coverage: Coverage, minCoverage: number): string {
+  return `${describeCoverage(coverage)}: below status.minCoverage ${Math.round(minCoverage * 100)}%`;
 }
 
 /** "; below quorum 2: LHR seen by probe p1, SIN seen by probe p2": breaches that one probe alone cannot confirm. */

@@ -10,6 +10,7 @@
  */
 import type { Status } from '@propwatch/shared';
 import type { Clock } from '../clock.js';
+import { type ExpectedSource, NOTHING_EXPECTED } from '../catchments/coverage.js';
 import { type RoundPosition, isLater } from '../storage/round-sequence.js';
 import type { RoundHead, StoredRound, UpsertResult } from '../storage/round-store.js';
 import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
@@ -45,6 +46,8 @@ export class StatusTracker {
     readonly settings: StatusSettings,
     probeIds: readonly string[],
     private readonly clock: Clock,
+    /** The POPs coverage is measured against (coverage.ts); without it, those observed now. */
+    readonly expected: ExpectedSource = NOTHING_EXPECTED,
   ) {
     for (const id of probeIds)
       this.#views.set(id, { id, lastReportAt: null, latestMeasured: null, consecutiveWriteFailures: 0 });
@@ -186,6 +189,6 @@ export class StatusTracker {
 
   #evaluateAt(previous: Status | null, now: number): StatusEvaluation {
     const views = [...this.#views.values()];
-    return decideStatus(previous, views, this.settings, now, this.#cache.observe(views, now));
+    return decideStatus(previous, views, this.settings, now, this.#cache.observe(views, now), this.expected);
   }
 }

@@ -1,0 +1,152 @@
+/**
+ * Coverage (issue 15), over HTTP: observed / expected POPs in /api/v1/status and /api/v1/coverage, the blind
+ * spots, the catchment map (probe → via → pop), the metrics, and status.minCoverage → degraded (an alarm wins).
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import type { PopResult } from '@propwatch/shared';
+import { READ_TOKEN, type TestApp, buildTestApp, ingest, pop, report } from './helpers.js';
+
+const apps: TestApp[] = [];
+afterEach(async () => {
+  for (const t of apps.splice(0)) await t.cleanup();
+});
+
+function start(overrides: Record<string, unknown> = {}) {
+  const t = buildTestApp(overrides);
+  apps.push(t);
+  return t;
+}
+
+const ADDRESS = { ns1: '198.51.100.1:53', ns2: '198.51.100.2:53' };
+type Via = keyof typeof ADDRESS;
+const instance = (name: string, via: Via, fields: Partial<PopResult> = {}): PopResult =>
+  pop(name, { target: ADDRESS[via], via, targetKind: 'anycast', nsid: `${name.toLowerCase()}1.ns`, ...fields });
+const unreachable = (via: Via): PopResult => ({
+  pop: via,
+  target: ADDRESS[via],
+  via,
+  targetKind: 'anycast',
+  state: 'unreachable',
+  lowerMs: 2_000,
+  queries: 6,
+  failures: 6,
+});
+const get = async (t: TestApp, url: string) => (await t.app.inject(url)).json();
+
+async function twoProbes(t: TestApp) {
+  expect(
+    (await ingest(t.app, report('p1', { pops: [instance('LHR', 'ns1'), instance('FRA', 'ns2')] }))).statusCode,
+  ).toBe(200);
+  expect(
+    (await ingest(t.app, report('p2', { pops: [instance('AMS', 'ns1'), unreachable('ns2')] }), 'p2')).statusCode,
+  ).toBe(200);
+}
+
+describe('coverage against expectedPops', () => {
+  test('status, /api/v1/coverage and the metrics name the blind POP and who sees what through which address', async () => {
+    const t = start({ expectedPops: ['LHR', 'FRA', 'AMS', 'MAD'] });
+    await twoProbes(t);
+    const status = await get(t, '/api/v1/status');
+    expect(status.state).toBe('ok');
+    expect(status.coverage).toEqual({ basis: 'configured', observed: 3, expected: 4, missing: ['MAD'] });
+    expect(status.reason).toMatch(/; coverage 3 of 4 POPs \(75%\), blind to MAD$/);
+
+    const coverage = await get(t, '/api/v1/coverage');
+    expect(coverage).toMatchObject({ basis: 'configured', observed: 3, expected: 4, ratio: 0.75, missing: ['MAD'] });
+    expect(coverage.observers).toEqual([
+      { pop: 'AMS', probes: ['p2'] },
+      { pop: 'FRA', probes: ['p1'] },
+      { pop: 'LHR', probes: ['p1'] },
+      { pop: 'MAD', probes: [] },
+    ]);
+    expect(coverage.catchments.map((e: Record<string, unknown>) => [e.probe, e.via, e.pop, e.state])).toEqual([
+      ['p1', 'ns1', 'LHR', 'propagated'],
+      ['p1', 'ns2', 'FRA', 'propagated'],
+      ['p2', 'ns1', 'AMS', 'propagated'],
+      ['p2', 'ns2', null, 'unreachable'],
+    ]);
+    expect(coverage.catchments[0]).toMatchObject({ targetKind: 'anycast', nsid: 'lhr1.ns', fresh: true });
+    expect(coverage.truncated).toBe(false);
+
+    const metrics = (await t.app.inject('/metrics')).body;
+    expect(metrics).toContain('propwatch_pop_observers{pop="MAD"} 0');
+    expect(metrics).toContain('propwatch_pop_observers{pop="LHR"} 1');
+    expect(metrics).toContain('propwatch_coverage_ratio 0.75');
+  });
+
+  test('below status.minCoverage the status is degraded naming the blind POPs; an alarm still wins', async () => {
+    const t = start({ expectedPops: ['LHR', 'FRA', 'AMS', 'MAD'], status: { minCoverage: 0.9 } });
+    await twoProbes(t);
+    const status = await get(t, '/api/v1/status');
+    expect(status.state).toBe('degraded');
+    expect(status.reason).toBe('coverage 3 of 4 POPs (75%), blind to MAD: below status.minCoverage 90%');
+    const stuck = instance('LHR', 'ns1', {
+      state: 'timeout',
+      lowerMs: 90_000,
+      upperMs: undefined,
+      estimateMs: undefined,
+    });
+    const late = report('p1', { id: 'p1-r2', serial: '1735689700000', elapsedMs: 90_000, pops: [stuck] });
+    expect((await ingest(t.app, late)).statusCode).toBe(200);
+    expect((await get(t, '/api/v1/status')).state).toBe('alarm');
+  });
+
+  test('no expected POP without a configured list: every POP seen is learned, and one that left a catchment is missing', async () => {
+    const t = start();
+    await twoProbes(t);
+    // p1's ns2 catchment moves from FRA to MAD: FRA is still expected (seen within retention), now blind.
+    const moved = report('p1', {
+      id: 'p1-r2',
+      serial: '1735689700000',
+      pops: [instance('LHR', 'ns1'), instance('MAD', 'ns2')],
+    });
+    expect((await ingest(t.app, moved)).statusCode).toBe(200);
+    expect((await get(t, '/api/v1/status')).coverage).toEqual({
+      basis: 'learned',
+      observed: 3,
+      expected: 4,
+      missing: ['FRA'],
+    });
+  });
+});
+
+describe('the catchment map', () => {
+  test('a mid-round reroute shows both instances of the address; a running round keeps the addresses it has not answered yet', async () => {
+    const t = start();
+    expect(
+      (await ingest(t.app, report('p1', { pops: [instance('LHR', 'ns1'), instance('FRA', 'ns2')] }))).statusCode,
+    ).toBe(200);
+    const running = report('p1', {
+      id: 'p1-r2',
+      serial: '1735689700000',
+      state: 'running',
+      elapsedMs: 3_000,
+      pops: [
+        instance('LHR', 'ns1', { state: 'rerouted', lowerMs: 1_000, upperMs: undefined, estimateMs: undefined }),
+        instance('AMS', 'ns1', { state: 'pending', lowerMs: 2_500, upperMs: undefined, estimateMs: undefined }),
+      ],
+    });
+    expect((await ingest(t.app, running)).statusCode).toBe(200);
+    const { catchments } = await get(t, '/api/v1/coverage');
+    expect(catchments.map((e: Record<string, unknown>) => [e.via, e.pop, e.state, e.roundId])).toEqual([
+      ['ns1', 'AMS', 'pending', 'p1-r2'],
+      ['ns1', 'LHR', 'rerouted', 'p1-r2'],
+      ['ns2', 'FRA', 'propagated', 'p1-r1'],
+    ]);
+  });
+
+  test('the read is bounded: limit caps the entries, a bad limit is a 400 naming it', async () => {
+    const t = start({ readToken: READ_TOKEN });
+    await twoProbes(t);
+    const auth = { authorization: `Bearer ${READ_TOKEN}` };
+    const one = await t.app.inject({ url: '/api/v1/coverage?limit=1', headers: auth });
+    expect(one.json()).toMatchObject({ truncated: true });
+    expect(one.json().catchments).toHaveLength(1);
+    for (const bad of ['0', '5001', 'x']) {
+      const response = await t.app.inject({ url: `/api/v1/coverage?limit=${bad}`, headers: auth });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().message).toContain('limit');
+    }
+    expect((await t.app.inject('/api/v1/coverage')).statusCode).toBe(401);
+  });
+});
