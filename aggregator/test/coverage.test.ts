@@ -1,10 +1,15 @@
 /**
  * Coverage (issue 15), over HTTP: observed / expected POPs in /api/v1/status and /api/v1/coverage, the blind
- * spots, the catchment map (probe → via → pop), the metrics, and status.minCoverage → degraded (an alarm wins).
+ * spots, the catchment map (probe → via → pop), the metrics, status.minCoverage → degraded (an alarm wins), and
+ * the catchment changes stored over time (migration 7), pruned and capped.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { PopResult } from '@propwatch/shared';
-import { READ_TOKEN, type TestApp, buildTestApp, ingest, pop, report } from './helpers.js';
+import { MAX_CATCHMENT_CHANGES } from '../src/catchments/catchment-changes.js';
+import { SqliteRoundStore } from '../src/storage/sqlite-store.js';
+import { READ_TOKEN, T0, type TestApp, buildTestApp, ingest, pop, report, tempDir } from './helpers.js';
 
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -148,5 +153,73 @@ describe('the catchment map', () => {
       expect(response.json().message).toContain('limit');
     }
     expect((await t.app.inject('/api/v1/coverage')).statusCode).toBe(401);
+  });
+});
+
+describe('catchment changes over time', () => {
+  test('stored once when a probe’s newest round moves, mid-round included; a replayed older round moves nothing', async () => {
+    const t = start();
+    const first = report('p1', { pops: [instance('LHR', 'ns1'), instance('FRA', 'ns2')] });
+    expect((await ingest(t.app, first)).statusCode).toBe(200);
+    const running = (elapsedMs: number) =>
+      report('p1', {
+        id: 'p1-r2',
+        serial: '1735689700000',
+        state: 'running',
+        elapsedMs,
+        pops: [
+          instance('LHR', 'ns1', { state: 'rerouted', lowerMs: 1_000, upperMs: undefined, estimateMs: undefined }),
+          instance('AMS', 'ns1', { state: 'pending', lowerMs: 1_500, upperMs: undefined, estimateMs: undefined }),
+          instance('FRA', 'ns2', { state: 'pending', lowerMs: 1_500, upperMs: undefined, estimateMs: undefined }),
+        ],
+      });
+    t.clock.advance(60_000);
+    expect((await ingest(t.app, running(2_000))).statusCode).toBe(200);
+    t.clock.advance(1_000);
+    expect((await ingest(t.app, running(3_000))).statusCode).toBe(200);
+    // The older round again (a spool replay, with more progress): not the newest, so no flip back to LHR.
+    expect((await ingest(t.app, { ...first, round: { ...first.round, elapsedMs: 2_500 } })).statusCode).toBe(200);
+    const { changes } = await get(t, '/api/v1/coverage');
+    expect(changes).toEqual([
+      {
+        probe: 'p1',
+        via: 'ns1',
+        fromPop: 'LHR',
+        toPop: 'AMS',
+        roundId: 'p1-r2',
+        at: new Date(T0 + 60_000).toISOString(),
+      },
+    ]);
+    const db = new Database(t.dbPath, { readonly: true });
+    expect(db.prepare('SELECT version FROM schema_migrations WHERE version = 7').pluck().get()).toBe(7);
+    expect(db.prepare('SELECT COUNT(*) FROM catchment_changes').pluck().get()).toBe(1);
+    db.close();
+  });
+
+  test('pruned with the retention and capped at 100,000 rows, oldest first', async () => {
+    const { dir, cleanup } = tempDir();
+    const store = new SqliteRoundStore({ path: join(dir, 'changes.db') });
+    try {
+      const change = (i: number) => ({
+        probe: 'p1',
+        via: 'ns1',
+        fromPop: 'LHR',
+        toPop: 'AMS',
+        roundId: `r${i}`,
+        at: i,
+      });
+      await store.addCatchmentChanges(Array.from({ length: MAX_CATCHMENT_CHANGES + 10 }, (_, i) => change(i)));
+      await store.prune(5);
+      expect(await store.catchmentChanges(1)).toEqual([change(MAX_CATCHMENT_CHANGES + 9)]);
+      const db = new Database(join(dir, 'changes.db'), { readonly: true });
+      expect(db.prepare('SELECT COUNT(*) FROM catchment_changes').pluck().get()).toBe(MAX_CATCHMENT_CHANGES);
+      expect(db.prepare('SELECT MIN(at) FROM catchment_changes').pluck().get()).toBe(10);
+      db.close();
+      await store.prune(MAX_CATCHMENT_CHANGES + 9);
+      expect((await store.catchmentChanges(5)).map((c) => c.at)).toEqual([MAX_CATCHMENT_CHANGES + 9]);
+    } finally {
+      await store.close();
+      cleanup();
+    }
   });
 });

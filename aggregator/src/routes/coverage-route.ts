@@ -11,6 +11,8 @@ import { ErrorResponse } from './response-schemas.js';
 
 const MAX_ENTRIES = 5_000;
 const DEFAULT_ENTRIES = 1_000;
+/** Catchment changes returned at most (one indexed read). */
+const MAX_CHANGES = 1_000;
 
 const CoverageQuery = Type.Object(
   {
@@ -61,6 +63,20 @@ export const CoverageResponse = Type.Object({
     { description: "each probe's latest round in the analysis window: probe → via → pop" },
   ),
   truncated: Type.Boolean({ description: 'more catchment entries exist than `limit`' }),
+  changes: Type.Array(
+    Type.Object(
+      {
+        probe: Type.String(),
+        via: Type.String(),
+        fromPop: Type.Union([Type.String(), Type.Null()], { description: 'null: the address answered nothing' }),
+        toPop: Type.Union([Type.String(), Type.Null()], { description: 'null: the address stopped answering' }),
+        roundId: Type.String(),
+        at: Type.String({ format: 'date-time', description: 'when the report showing it arrived' }),
+      },
+      { additionalProperties: false },
+    ),
+    { description: `catchment changes, newest first: at most min(limit, ${MAX_CHANGES}), within the retention` },
+  ),
 });
 
 export const coverageRoute: FastifyPluginAsyncTypebox = async (app) => {
@@ -72,7 +88,7 @@ export const coverageRoute: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Coverage of the expected POPs, blind spots and the catchment map',
         querystring: CoverageQuery,
-        response: { 200: CoverageResponse, '4xx': ErrorResponse },
+        response: { 200: CoverageResponse, '4xx': ErrorResponse, 503: ErrorResponse },
       },
     },
     async (request) => {
@@ -83,6 +99,7 @@ export const coverageRoute: FastifyPluginAsyncTypebox = async (app) => {
         { windowMs: analysis.windowMs, staleAfterMs: status.staleAfterMs },
         app.clock.now(),
       );
+      const changes = await app.store.catchmentChanges(Math.min(limit, MAX_CHANGES));
       return {
         basis: coverage.basis,
         observed: coverage.observed,
@@ -93,6 +110,7 @@ export const coverageRoute: FastifyPluginAsyncTypebox = async (app) => {
         observers: coverage.pops.map((pop) => ({ pop, probes: [...(coverage.observers.get(pop) ?? [])] })),
         catchments: entries.slice(0, limit),
         truncated: entries.length > limit,
+        changes: changes.map((change) => ({ ...change, at: new Date(change.at).toISOString() })),
       };
     },
   );

@@ -71,6 +71,11 @@ export class StatusTracker {
     return this.#cache.lastRecomputed;
   }
 
+  /** One probe's view (undefined for a probe not configured). */
+  viewOf(id: string): ProbeView | undefined {
+    return this.#views.get(id);
+  }
+
   views(): readonly ProbeView[] {
     return [...this.#views.values()];
   }

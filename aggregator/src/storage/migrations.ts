@@ -170,6 +170,23 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'series per (probe, POP), rollups per minute, ten minutes and hour (backfilled), readiness ballast',
     sql: MIGRATION_4,
   },
+  // 5 and 6 are taken by work in progress elsewhere (alarm transitions, status since); they apply independently.
+  {
+    version: 7,
+    name: 'catchment changes: when the instance a probe reaches through an address changed',
+    sql: `
+      CREATE TABLE catchment_changes (
+        id INTEGER PRIMARY KEY,
+        probe_id TEXT NOT NULL,
+        via TEXT NOT NULL,
+        from_pop TEXT,
+        to_pop TEXT,
+        round_id TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX catchment_changes_by_at ON catchment_changes (at);
+    `,
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer aggregator. */

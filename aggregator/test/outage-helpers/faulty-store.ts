@@ -65,5 +65,8 @@ export class FaultyStore implements RoundStore {
   popSeries = () => this.inner.popSeries();
   probes = () => this.inner.probes();
   prune = (olderThan: number) => this.inner.prune(olderThan);
+  addCatchmentChanges = (changes: Parameters<RoundStore['addCatchmentChanges']>[0]) =>
+    this.inner.addCatchmentChanges(changes);
+  catchmentChanges = (limit: number) => this.inner.catchmentChanges(limit);
   close = () => this.inner.close();
 }
