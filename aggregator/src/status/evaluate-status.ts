@@ -126,6 +126,8 @@ export interface ObservedFigures {
   candidates: readonly Observation[];
   /** One probe's observations (empty if none). */
   ofProbe: (probe: string) => readonly Observation[];
+  /** Whether a probe has an observation of a POP. */
+  observes: (probe: string, pop: string) => boolean;
 }
 
 /** The status from scratch: every probe's observations are computed anew. */
@@ -153,6 +155,7 @@ export function evaluateStatus(
       worst: findWorst(observations),
       candidates: observations,
       ofProbe: (probe) => byProbe.get(probe) ?? [],
+      observes: (probe, pop) => byProbe.get(probe)?.some((o) => o.pop === pop) ?? false,
     },
     expected,
   );
@@ -171,7 +174,7 @@ export function decideStatus(
   const holding = previous?.state === 'alarm';
   const quorum = new PopQuorum(
     { ...settings, singleObserverRounds: settings.singleObserverRounds ?? 2 },
-    { views: new Map(probes.map((p) => [p.id, p])), observationsOf: figures.ofProbe },
+    { views: new Map(probes.map((p) => [p.id, p])), observationsOf: figures.ofProbe, observes: figures.observes },
     now,
   );
   // A timeout's figure is +Infinity: it is over both thresholds whatever the probe's maxWaitMs (worst-case.ts).

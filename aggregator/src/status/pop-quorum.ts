@@ -54,6 +54,8 @@ export interface QuorumInputs {
   views: ReadonlyMap<string, ProbeView>;
   /** A probe's current observations (empty if none). */
   observationsOf: (probe: string) => readonly Observation[];
+  /** Whether a probe currently has a figure for a POP (cheap: it runs per probe for each POP in breach). */
+  observes: (probe: string, pop: string) => boolean;
 }
 
 /** Per probe: its largest figure for each POP it observes, and how many of those are over alarmAboveMs. */
@@ -78,7 +80,7 @@ export class PopQuorum {
   /** The effective quorum of `pop`: the configured quorum, or fewer if fewer probes observe it (never below 1). */
   effectiveQuorum(pop: string): number {
     let observers = 0;
-    for (const view of this.inputs.views.values()) if (this.#figuresOf(view.id).byPop.has(pop)) observers += 1;
+    for (const id of this.inputs.views.keys()) if (this.inputs.observes(id, pop)) observers += 1;
     return this.#effective(observers);
   }
 
