@@ -78,7 +78,9 @@ export const AggregatorConfigSchema = Type.Object(
       Type.Array(Type.String({ pattern: IDENTIFIER_PATTERN }), {
         minItems: 1,
         maxItems: MAX_POPS_PER_ROUND,
-        description: 'POP codes probes may report; a report naming another POP is refused (400)',
+        description:
+          'POP codes probes may report (for anycast targets, the POPs NSIDs map to); a report naming another POP is ' +
+          'refused (400); coverage is measured against it (unset: against every POP seen within retention)',
       }),
     ),
     limits: Type.Object(
