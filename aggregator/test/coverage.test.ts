@@ -115,6 +115,36 @@ describe('coverage against expectedPops', () => {
   });
 });
 
+describe('learned coverage across a restart', () => {
+  test('the POPs seen within retention are expected as soon as the aggregator is up again', async () => {
+    const { dir, cleanup } = tempDir();
+    const dbPath = join(dir, 'learned.db');
+    try {
+      const before = buildTestApp({}, { dbPath });
+      await twoProbes(before);
+      // p1's ns2 stops answering: FRA is seen by nobody now, but it was seen within retention.
+      const lost = report('p1', {
+        id: 'p1-r2',
+        serial: '1735689700000',
+        pops: [instance('LHR', 'ns1'), unreachable('ns2')],
+      });
+      expect((await ingest(before.app, lost)).statusCode).toBe(200);
+      await before.app.close();
+      const after = buildTestApp({}, { dbPath, clock: before.clock });
+      await after.app.ready();
+      expect((await get(after, '/api/v1/status')).coverage).toEqual({
+        basis: 'learned',
+        observed: 2,
+        expected: 3,
+        missing: ['FRA'],
+      });
+      await after.app.close();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('the catchment map', () => {
   test('a mid-round reroute shows both instances of the address; a running round keeps the addresses it has not answered yet', async () => {
     const t = start();
