@@ -10,10 +10,20 @@
  */
 import type { Status } from '@propwatch/shared';
 import type { Clock } from '../clock.js';
+import { type ExpectedSource, NOTHING_EXPECTED } from '../catchments/coverage.js';
 import { type RoundPosition, isLater } from '../storage/round-sequence.js';
 import type { RoundHead, StoredRound, UpsertResult } from '../storage/round-store.js';
 import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
 import { ObservationCache } from './observation-cache.js';
+import { MAX_SINGLE_OBSERVER_ROUNDS } from './pop-quorum.js';
+
+/** `rounds` (newest first in sequence) with `round` in its place (replacing its older report), bounded. */
+function withComplete(rounds: readonly StoredRound[], round: StoredRound): StoredRound[] {
+  const others = rounds.filter((r) => r.id !== round.id);
+  const at = others.findIndex((r) => isLater(round, r));
+  others.splice(at === -1 ? others.length : at, 0, round);
+  return others.slice(0, MAX_SINGLE_OBSERVER_ROUNDS);
+}
 
 export interface StatusChange {
   status: Status;
@@ -36,6 +46,8 @@ export class StatusTracker {
     readonly settings: StatusSettings,
     probeIds: readonly string[],
     private readonly clock: Clock,
+    /** The POPs coverage is measured against (coverage.ts); without it, those observed now. */
+    readonly expected: ExpectedSource = NOTHING_EXPECTED,
   ) {
     for (const id of probeIds)
       this.#views.set(id, { id, lastReportAt: null, latestMeasured: null, consecutiveWriteFailures: 0 });
@@ -57,6 +69,11 @@ export class StatusTracker {
   /** How many probes' observations the last evaluation recomputed (the others came from the cache). */
   get lastRecomputed(): number {
     return this.#cache.lastRecomputed;
+  }
+
+  /** One probe's view (undefined for a probe not configured). */
+  viewOf(id: string): ProbeView | undefined {
+    return this.#views.get(id);
   }
 
   views(): readonly ProbeView[] {
@@ -147,6 +164,7 @@ export class StatusTracker {
   #applyRound(round: StoredRound): void {
     const view = this.#views.get(round.probe.id);
     if (!view || round.state === 'write_failed') return;
+    if (round.state === 'complete') view.recentComplete = withComplete(view.recentComplete ?? [], round);
     const current = view.latestMeasured;
     if (!current || current.id === round.id) {
       view.latestMeasured = round;
@@ -176,6 +194,6 @@ export class StatusTracker {
 
   #evaluateAt(previous: Status | null, now: number): StatusEvaluation {
     const views = [...this.#views.values()];
-    return decideStatus(previous, views, this.settings, now, this.#cache.observe(views, now));
+    return decideStatus(previous, views, this.settings, now, this.#cache.observe(views, now), this.expected);
   }
 }
