@@ -12,15 +12,15 @@ import { startSimNetwork } from '@propwatch/sim';
 import { observeAnycast } from './anycast-propwatch.mjs';
 import { observeAnycastReferences } from './anycast-reference.mjs';
 import { rerouteTrials } from './anycast-reroute.mjs';
-import { fmt, scoreObservations } from './lib/stats.mjs';
+import { fmt, median, scoreObservations } from './lib/stats.mjs';
 
 export const FULL = {
   rtts: [5, 50, 150, 250],
   polls: [20, 50],
-  rounds: 8,
+  rounds: 16,
   lossRate: 0.01,
-  rerouteTrials: 10,
-  waves: 3,
+  rerouteTrials: 20,
+  waves: 4,
   timeScale: 1,
 };
 export const TINY = {
@@ -126,8 +126,8 @@ function describe(row) {
 /** Markdown tables of a `benchAnycast` result. */
 export function anycastTable({ rows, reroute, problems, load, settings }) {
   const lines = [
-    '| observer | vantage RTT + jitter | UDP loss | POP observations | truth inside [lower, upper] | median \\|estimate − truth\\| | p99 \\|estimate − truth\\| | failed queries |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| observer | vantage RTT + jitter | UDP loss | POP observations | truth inside [lower, upper] | median width of [lower, upper] | median \\|estimate − truth\\| | p99 \\|estimate − truth\\| | failed queries |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
     const observer =
@@ -135,7 +135,7 @@ export function anycastTable({ rows, reroute, problems, load, settings }) {
     const target = row.tool === 'propwatch' && !(row.coverage >= 1) ? ' **(target 100%: missed)**' : '';
     const failed = row.tool === 'propwatch' ? `${fmt(row.failures)} of ${fmt(row.queries)}` : '—';
     lines.push(
-      `| ${observer} | ${row.vantage.rttMs} + 0..${row.vantage.jitterMs} ms | ${row.vantage.udpLossRate ? `${row.vantage.udpLossRate * 100}%` : '0'} | ${row.count} | ${fmt(row.coverage * 100, 1)}%${target} | ${fmt(row.medianErrorMs, 1)} ms | ${fmt(row.p99ErrorMs, 1)} ms | ${failed} |`,
+      `| ${observer} | ${row.vantage.rttMs} + 0..${row.vantage.jitterMs} ms | ${row.vantage.udpLossRate ? `${row.vantage.udpLossRate * 100}%` : '0'} | ${row.count} | ${fmt(row.coverage * 100, 1)}%${target} | ${fmt(median(row.observations.map((o) => o.upperMs - o.lowerMs)), 1)} ms | ${fmt(row.medianErrorMs, 1)} ms | ${fmt(row.p99ErrorMs, 1)} ms | ${failed} |`,
     );
   }
   lines.push(
