@@ -55,7 +55,8 @@ export async function rerouteTrials(
   };
 }
 
-function checkTrial(sim, vantage, { report, ackAt, from, to, event, since }) {
+/** Problems of one reroute round, from the report and the sim's truth and answer log (exported for its test). */
+export function checkTrial(sim, vantage, { report, ackAt, from, to, event, since }) {
   const problems = findInconsistencies(report).map((i) => `${i.pointer} ${i.message}`);
   if (ackAt === undefined) return { problems: ['write failed'], midRound: false };
   const truth = truthAfterAck(sim, report, ackAt);
