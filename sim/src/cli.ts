@@ -60,6 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
     timeScale: config.timeScale,
     apiHost: config.apiHost,
     apiPort: config.apiPort,
+    allowNonLoopback: config.allowNonLoopback,
     defaultAddress: config.dnsAddress,
     dnsPortBase: config.dnsPortBase,
     nsidTemplate: config.nsidTemplate,
