@@ -70,9 +70,10 @@ CMD ["npx", "vitest", "run"]
 FROM build AS collect
 # Collect what runs: manifests, production node_modules (the @propwatch/*
 # entries are symlinks to the workspace folders, kept as such), each
-# package's dist/, the aggregator's dashboard files and the healthcheck. No
-# sources, tests, dev tools, or the compilers' leftovers of the native addons
-# (only their .node files are loaded).
+# package's dist/, its bin shim (so `propwatch-probe --once` works in a
+# container too; shared/launch runs them), the aggregator's dashboard files
+# and the healthcheck. No sources, tests, dev tools, or the compilers'
+# leftovers of the native addons (only their .node files are loaded).
 RUN set -eu; \
     npm prune --omit=dev --no-audit --no-fund; \
     for addon in node_modules/*/build node_modules/@*/*/build; do \
@@ -89,7 +90,7 @@ RUN set -eu; \
       mkdir -p "/out/$pkg"; \
       cp "$pkg/package.json" "/out/$pkg/"; \
       cp -a "$pkg/dist" "/out/$pkg/dist"; \
-      for extra in public node_modules; do \
+      for extra in public node_modules bin launch; do \
         if [ -e "$pkg/$extra" ]; then cp -a "$pkg/$extra" "/out/$pkg/$extra"; fi; \
       done; \
     done; \
@@ -114,7 +115,8 @@ RUN set -eu; \
 WORKDIR /app
 # Code stays owned by root: the service user can read it, not change it.
 COPY --from=collect /out /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    PATH=/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 USER propwatch
 # Writable state lives in /var/lib/propwatch (mount a volume there);
 # configs go to /etc/propwatch (mount read-only).

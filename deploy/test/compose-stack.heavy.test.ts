@@ -151,6 +151,15 @@ describe.skipIf(skip !== undefined)('docker-compose.yml, running', () => {
     console.log(`compose stack: every healthcheck healthy ${Math.round((Date.now() - started) / 1000)} s after up`);
   }, 300_000);
 
+  it('runs every service as the unprivileged propwatch user, Node 22, with the package bins on PATH', async () => {
+    for (const service of SERVICES) {
+      const ran = await compose(['exec', '-T', service, 'sh', '-c', 'id -u; id -g; node --version'], 60_000);
+      expect(ran.stdout.trim().split('\n'), service).toEqual(['10001', '10001', expect.stringMatching(/^v22\./)]);
+    }
+    const bin = await compose(['exec', '-T', 'probe-eu-west', 'propwatch-probe', '--version'], 60_000);
+    expect(bin.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  }, 180_000);
+
   it('keeps the regions apart: a probe reaches the sim and the aggregator, not another probe', async () => {
     const ids = await containers();
     const usEast = await inspect(ids.get('probe-us-east')!, '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}');
