@@ -3,9 +3,11 @@
  * child processes without a shell, each with a time and output bound, and
  * the engine check that decides between running, failing (CI) and skipping.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './compose-file.js';
+
+const MAX_OUTPUT = 64 << 20;
 
 export interface Ran {
   code: number;
@@ -13,23 +15,62 @@ export interface Ran {
   stderr: string;
 }
 
-/** Runs a command to completion; a non-zero exit is a result, not an exception. */
+/**
+ * Runs a command to completion; a non-zero exit is a result, not an exception. The command gets
+ * its own process group, and at the timeout the whole group is killed: a build script's
+ * `docker build` (whose end cancels the build in the engine) must not outlive it.
+ */
 export function run(
   command: string,
   args: readonly string[],
   options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Ran> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: ROOT, env: options.env ?? process.env, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
+    const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, detached: true });
+    const stdout = tail();
+    const stderr = tail();
+    child.stdout.on('data', stdout.add);
+    child.stderr.on('data', stderr.add);
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 10_000).unref();
+    }, timeoutMs);
+    let settled = false;
+    const settle = (code: number, note = '') => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ code, stdout: stdout.text(), stderr: stderr.text() + note });
+    };
+    child.on('error', (error) => settle(127, `\n${command}: ${error.message}`));
+    child.on('close', (code) =>
+      timedOut ? settle(124, `\n${command} ${args.join(' ')}: killed after ${timeoutMs / 1000} s`) : settle(code ?? 1),
     );
   });
+}
+
+/** The last MAX_OUTPUT bytes of a stream (the end says what failed). */
+function tail() {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    add: (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      while (size > MAX_OUTPUT && chunks.length > 1) size -= chunks.shift()!.length;
+    },
+    text: () => Buffer.concat(chunks).toString(),
+  };
 }
 
 /** Like run, but a non-zero exit throws with the command's own words. */
