@@ -14,7 +14,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImages, dockerUnavailable, mebibytes, mustRun, run, skipReason } from './helpers/docker.js';
+import {
+  BUILD_TIMEOUT_MS,
+  buildImages,
+  dockerUnavailable,
+  mebibytes,
+  mustRun,
+  run,
+  skipReason,
+} from './helpers/docker.js';
 
 const skip = skipReason('the Compose stack test', dockerUnavailable());
 const PROJECT = `propwatch-heavy-${process.pid}`;
@@ -121,14 +129,17 @@ describe.skipIf(skip !== undefined)('docker-compose.yml, running', () => {
     }
   };
 
-  beforeAll(async () => {
-    const started = Date.now();
-    await buildImages();
-    console.log(`compose stack: images ready after ${Math.round((Date.now() - started) / 1000)} s`);
-    port = await freePort();
-    const up = await compose(['up', '-d', '--no-build'], 600_000);
-    expect(up.code, up.stderr).toBe(0);
-  }, 70 * 60_000);
+  beforeAll(
+    async () => {
+      const started = Date.now();
+      await buildImages();
+      console.log(`compose stack: images ready after ${Math.round((Date.now() - started) / 1000)} s`);
+      port = await freePort();
+      const up = await compose(['up', '-d', '--no-build'], 600_000);
+      expect(up.code, up.stderr).toBe(0);
+    },
+    BUILD_TIMEOUT_MS + 10 * 60_000,
+  );
 
   afterAll(async () => {
     // Whatever failed above: leave nothing running.
