@@ -51,7 +51,9 @@ const CASES: Record<string, { component: ComponentName; env: Record<string, stri
     component: 'probe',
     env: {
       PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'demo-sim-api-token-0001',
-      PROPWATCH_REPORT__TOKEN: 'demo-token-probe-1-0123456789',
+      PROPWATCH_REPORT__TOKEN: 'demo-token-probe-eu-west-0123',
+      // Per region in docker-compose.yml (the sim's address differs per network).
+      PROPWATCH_TARGETS: '[{"name": "SJC", "address": "10.117.1.53", "port": 5301}]',
     },
   },
   'compose/aggregator.yaml': { component: 'aggregator', env: {} },
