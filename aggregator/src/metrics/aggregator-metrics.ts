@@ -6,6 +6,7 @@ import * as promClient from 'prom-client';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics, type AlarmState, type Status } from '@propwatch/shared';
 import type { Observation } from '../analysis/observations.js';
+import { namesPop } from '../cardinality/pop-registry.js';
 import { quorumWorstMs } from '../status/quorum-worst.js';
 import type { Coverage } from '../catchments/coverage.js';
 import type { UpsertResult } from '../storage/round-store.js';
@@ -226,7 +227,8 @@ export class AggregatorMetrics {
   /** Counts what an accepted report newly tells (once per POP result). */
   recordUpsert(result: UpsertResult): void {
     const probe = result.current.probe.id;
-    for (const { pop } of result.current.pops) this.seeSeries(probe, pop);
+    // An unreachable anycast target names no POP (its pop is the target name): no series for it.
+    for (const entry of result.current.pops) if (namesPop(entry)) this.seeSeries(probe, entry.pop);
     const transitions = findTransitions(result);
     for (const { pop, ms } of transitions.propagated) this.propagation.observe({ probe, pop }, ms / 1000);
     for (const pop of transitions.timeouts) this.timeouts.inc({ probe, pop });
