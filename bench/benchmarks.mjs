@@ -1,6 +1,7 @@
 /** The benchmark catalogue: key, title, full and tiny settings, runner and table, in run order. */
 import * as aggregator from './aggregator-load.mjs';
 import * as alarm from './alarm-latency.mjs';
+import * as anycast from './anycast-precision.mjs';
 import * as footprint from './footprint.mjs';
 import * as precision from './precision.mjs';
 import * as querier from './querier-throughput.mjs';
@@ -54,5 +55,13 @@ export const BENCHMARKS = [
     tiny: reads.TINY,
     run: reads.benchStatusUnderReads,
     table: reads.statusUnderReadsTable,
+  },
+  {
+    key: 'anycast',
+    title: '7. Anycast: precision per vantage round trip, loss and reroutes',
+    full: anycast.FULL,
+    tiny: anycast.TINY,
+    run: anycast.benchAnycast,
+    table: anycast.anycastTable,
   },
 ];

@@ -22,7 +22,7 @@ import { runCommand, sleep } from './lib/proc.mjs';
 
 export { blackboxConfig };
 
-async function callApi(sim, method, path, body) {
+export async function callApi(sim, method, path, body) {
   const response = await fetch(`${sim.apiUrl}/zones/${sim.zoneId}${path}`, {
     method,
     headers: { authorization: `Bearer ${sim.apiToken}`, 'content-type': 'application/json' },
@@ -33,7 +33,7 @@ async function callApi(sim, method, path, body) {
   return json.result;
 }
 
-const canaryContent = (serial, probe) => `propwatch=1 serial=${serial} probe=${probe}`;
+export const canaryContent = (serial, probe) => `propwatch=1 serial=${serial} probe=${probe}`;
 
 async function digSerialAtLeast(target, name, serial) {
   const { stdout } = await runCommand(
@@ -46,7 +46,7 @@ async function digSerialAtLeast(target, name, serial) {
 }
 
 /** Polls `attempt` every `intervalMs` from `firstAt` until it succeeds or `deadline`; returns every attempt. */
-async function runSchedule({ firstAt, intervalMs, deadline, attempt }) {
+export async function runSchedule({ firstAt, intervalMs, deadline, attempt }) {
   const attempts = [];
   let next = firstAt;
   while (next <= deadline) {
@@ -63,7 +63,7 @@ async function runSchedule({ firstAt, intervalMs, deadline, attempt }) {
   return attempts;
 }
 
-function scoreAttempts(attempts, truthMs, stampAt) {
+export function scoreAttempts(attempts, truthMs, stampAt) {
   const hit = attempts.findIndex((a) => a.ok);
   if (hit <= 0) return undefined;
   const success = attempts[hit];

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type Clock, type Logger, systemClock } from '@propwatch/shared';
 import type { AggregatorConfig } from './config.js';
+import { coverageRoute } from './routes/coverage-route.js';
 import dashboardPlugin from './dashboard/dashboard-plugin.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { validatorCompiler } from './http/validator-compiler.js';
@@ -132,6 +133,7 @@ export function build(options: BuildOptions): FastifyInstance {
     await api.register(propagationRoute);
     await api.register(roundsRoute);
     await api.register(popsRoute);
+    await api.register(coverageRoute);
     await api.register(probesRoute);
     await api.register(healthRoutes);
   });

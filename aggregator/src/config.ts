@@ -17,6 +17,7 @@ import {
 } from '@propwatch/shared';
 import { RESERVED_LABELS } from './notify/alertmanager-alerts.js';
 import { describeSecretProblem } from './notify/standard-webhooks.js';
+import { MAX_SINGLE_OBSERVER_ROUNDS } from './status/pop-quorum.js';
 
 const Ms = (fallback: number, description: string, minimum = 1) =>
   Type.Integer({ minimum, maximum: MAX_DURATION_MS, default: fallback, description });
@@ -79,7 +80,9 @@ export const AggregatorConfigSchema = Type.Object(
       Type.Array(Type.String({ pattern: IDENTIFIER_PATTERN }), {
         minItems: 1,
         maxItems: MAX_POPS_PER_ROUND,
-        description: 'POP codes probes may report; a report naming another POP is refused (400)',
+        description:
+          'POP codes probes may report (for anycast targets, the POPs NSIDs map to); a report naming another POP is ' +
+          'refused (400); coverage is measured against it (unset: against every POP seen within retention)',
       }),
     ),
     limits: Type.Object(
@@ -173,6 +176,22 @@ export const AggregatorConfigSchema = Type.Object(
           description: 'consecutive write_failed rounds that make a probe write-failing',
         }),
         reevaluateMs: Ms(1_000, 'timer that re-evaluates staleness and running rounds', 10),
+        minCoverage: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0,
+          description:
+            'share (0–1) of the expected POPs (expectedPops, or every POP seen within retention) fresh probes must ' +
+            'observe; below it the status is degraded, naming the blind POPs. 0: off',
+        }),
+        singleObserverRounds: Type.Integer({
+          minimum: 1,
+          maximum: MAX_SINGLE_OBSERVER_ROUNDS,
+          default: 2,
+          description:
+            'a POP seen by fewer probes than the quorum alarms only when its breach lasted this many consecutive ' +
+            "rounds of each confirming probe (and that probe's other POPs are healthy)",
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -46,6 +46,9 @@ function dataVersion(): number {
 /** The checks every answer must pass; returns whether the request was accepted. */
 async function send(body: string | Buffer, headers: Record<string, string>): Promise<LightMyRequestResponse> {
   await t.app.ready();
+  // An accepted report schedules the status evaluation on the next turn (status-tracker.ts), and a state change
+  // it finds is written to the alarm history then: let that land before measuring this request's commits.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   const before = dataVersion();
   const response = await t.app.inject({ method: 'POST', url: '/api/v1/rounds', headers, payload: body });
   counts.requests++;

@@ -95,6 +95,7 @@ test('with a read token: redocly lint is clean, and the document has what a clie
   expect(Object.keys(document.components.schemas).sort()).toEqual(
     [
       'AlarmHistory',
+      'Coverage',
       'Error',
       'Health',
       'History',

@@ -130,6 +130,8 @@ describe('property: consistent reports are accepted, one broken rule is refused 
           return;
         }
         const { report: bad, field } = mutation.apply(good);
+        // An accepted report's status evaluation runs on the next turn and may write the alarm history.
+        for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
         const before = dataVersion();
         const stored = (await t.app.store.latestRounds({ probe: 'p2', limit: 1_000 })).length;
         const response = await ingest(t.app, bad, 'p2');

@@ -13,6 +13,12 @@ import { type StatusEvaluation, type StatusSettings, evaluateStatus } from '../s
 import { StatusTracker } from '../src/status/status-tracker.js';
 import type { StoredRound, UpsertResult } from '../src/storage/round-store.js';
 import { isFurtherAlong } from '../src/storage/round-order.js';
+import { compareRounds } from '../src/storage/round-sequence.js';
+import { MAX_SINGLE_OBSERVER_ROUNDS } from '../src/status/pop-quorum.js';
+import { type ExpectedSource, NOTHING_EXPECTED } from '../src/catchments/coverage.js';
+
+/** Coverage measured against a configured list (FRA: a POP no generated report names, always blind). */
+const CONFIGURED: ExpectedSource = { basis: 'configured', pops: () => new Set(['LHR', 'SIN', 'NRT', 'FRA']) };
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const PROBES = ['p1', 'p2', 'p3'];
@@ -43,22 +49,38 @@ const msArb = fc.oneof(
   fc.constantFrom(0, 5_000, 19_999, 20_000, 25_000, 29_000, 30_000, 30_001, 45_000, 60_000),
   fc.integer({ min: 0, max: 70_000 }),
 );
+// Unicast POPs as before, and anycast results: an instance seen through ns1 (which instance answers moves from
+// report to report: catchment changes), a rerouted instance, an unreachable target (named after it).
 const popArb: fc.Arbitrary<PopResult> = fc
   .record({
     pop: fc.constantFrom('LHR', 'SIN', 'NRT'),
-    state: fc.constantFrom<PopResult['state']>('propagated', 'timeout', 'pending', 'failing'),
+    state: fc.constantFrom<PopResult['state']>(
+      'propagated',
+      'timeout',
+      'pending',
+      'failing',
+      'rerouted',
+      'unreachable',
+    ),
+    anycast: fc.boolean(),
     lowerMs: msArb,
     widthMs: fc.integer({ min: 0, max: 4_000 }),
   })
-  .map(({ pop, state, lowerMs, widthMs }) => ({
-    pop,
-    target: `${pop}:53`,
-    state,
-    lowerMs,
-    ...(state === 'propagated' ? { upperMs: lowerMs + widthMs, estimateMs: lowerMs + widthMs / 2 } : {}),
-    queries: 3,
-    failures: 0,
-  }));
+  .map(({ pop, state, anycast, lowerMs, widthMs }) => {
+    const kind = anycast || state === 'rerouted' ? 'anycast' : 'unicast';
+    const name = kind === 'anycast' && state === 'unreachable' ? 'ns1' : pop;
+    return {
+      pop: name,
+      target: kind === 'anycast' ? '192.0.2.53:53' : `${pop}:53`,
+      via: kind === 'anycast' ? 'ns1' : pop,
+      targetKind: kind,
+      state,
+      lowerMs,
+      ...(state === 'propagated' ? { upperMs: lowerMs + widthMs, estimateMs: lowerMs + widthMs / 2 } : {}),
+      queries: 3,
+      failures: 0,
+    };
+  });
 const reportArb: fc.Arbitrary<ReportSpec> = fc.record({
   probe: fc.constantFrom(...PROBES),
   round: fc.integer({ min: 0, max: 7 }),
@@ -82,7 +104,9 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 // A short window makes rounds leave it between steps often, the previous complete round before the running one.
 const settingsArb = fc
   .record({
-    quorum: fc.integer({ min: 1, max: 2 }),
+    quorum: fc.integer({ min: 1, max: 3 }),
+    singleObserverRounds: fc.integer({ min: 1, max: 3 }),
+    minCoverage: fc.constantFrom(0, 0, 0.6, 1),
     minFreshProbes: fc.integer({ min: 1, max: 2 }),
     windowMs: fc.constantFrom(20_000, 120_000),
     maxExtrapolationMs: fc.constantFrom(0, 5_000),
@@ -92,6 +116,8 @@ const settingsArb = fc
 /** The store's upsert rules: a report replaces the stored round only when further along; the first arrival is kept. */
 class ModelStore {
   readonly rounds = new Map<string, StoredRound>();
+  /** Every round ever stored as complete (its latest complete version): what the tracker has measured. */
+  readonly completed = new Map<string, StoredRound>();
 
   upsert(spec: ReportSpec, now: number): UpsertResult {
     const id = `${spec.probe}-r${spec.round}`;
@@ -113,6 +139,8 @@ class ModelStore {
       firstReceivedAt: stored?.firstReceivedAt ?? now,
       receivedAt: now,
     };
+    if (incoming.state === 'complete' && (!stored || isFurtherAlong(stored, incoming)))
+      this.completed.set(id, incoming);
     if (!stored) {
       this.rounds.set(id, incoming);
       return { outcome: 'inserted', previous: null, current: incoming };
@@ -130,6 +158,19 @@ function expectSameEvaluation(actual: StatusEvaluation, expected: StatusEvaluati
   expect(actual.breaching).toEqual(expected.breaching);
   expect(actual.breaches).toEqual(expected.breaches);
   expect(actual.observations).toEqual(expected.observations);
+  expect(actual.quorumWorstMs).toBe(expected.quorumWorstMs);
+  expect(actual.coverage).toEqual(expected.coverage);
+}
+
+/** The tracker keeps each probe's newest complete rounds (corroboration of a breach below quorum): the store's. */
+function expectRecentComplete(tracker: StatusTracker, store: ModelStore): void {
+  for (const view of tracker.views()) {
+    const complete = [...store.completed.values()]
+      .filter((round) => round.probe.id === view.id)
+      .sort((a, b) => compareRounds(b, a))
+      .slice(0, MAX_SINGLE_OBSERVER_ROUNDS);
+    expect((view.recentComplete ?? []).map((r) => r.id)).toEqual(complete.map((r) => r.id));
+  }
 }
 
 describe('incremental status evaluation equals the from-scratch evaluation', () => {
@@ -140,15 +181,20 @@ describe('incremental status evaluation equals the from-scratch evaluation', () 
         settingsArb,
         fc.array(reportArb, { maxLength: 6 }),
         fc.array(stepArb, { minLength: 1, maxLength: 40 }),
-        (settings, restored, steps) => {
+        fc.constantFrom<ExpectedSource>(NOTHING_EXPECTED, CONFIGURED),
+        (settings, restored, steps, expected) => {
           let now = T0;
-          const tracker = new StatusTracker(settings, PROBES, { now: () => now });
+          const tracker = new StatusTracker(settings, PROBES, { now: () => now }, expected);
           const store = new ModelStore();
           // The tracker evaluates once when built (no data yet), and again after restoring rounds stored before start.
-          let reference = evaluateStatus(null, tracker.views(), settings, now);
+          let reference = evaluateStatus(null, tracker.views(), settings, now, expected);
           for (const spec of restored) store.upsert(spec, now - 10_000);
           tracker.restore([...store.rounds.values()], new Map(PROBES.map((id) => [id, now - 10_000])), new Map());
-          reference = evaluateStatus(reference.status, tracker.views(), settings, now);
+          // A restart knows only what storage holds now.
+          store.completed.clear();
+          for (const round of store.rounds.values())
+            if (round.state === 'complete') store.completed.set(round.id, round);
+          reference = evaluateStatus(reference.status, tracker.views(), settings, now, expected);
           expectSameEvaluation(tracker.evaluation, reference);
           for (const step of steps) {
             now += step.advanceMs;
@@ -156,9 +202,11 @@ describe('incremental status evaluation equals the from-scratch evaluation', () 
               for (const spec of step.reports) tracker.record(store.upsert(spec, now), now);
             }
             // A read after reports and a timer tick each evaluate once; a read with no new report does not.
-            if (step.kind !== 'read') reference = evaluateStatus(reference.status, tracker.views(), settings, now);
+            if (step.kind !== 'read')
+              reference = evaluateStatus(reference.status, tracker.views(), settings, now, expected);
             const actual = step.kind === 'tick' ? tracker.evaluate() : tracker.evaluation;
             expectSameEvaluation(actual, reference);
+            expectRecentComplete(tracker, store);
             seen.add(actual.status.state);
           }
         },

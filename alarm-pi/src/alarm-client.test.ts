@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, type Status } from '@propwatch/shared';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -79,5 +82,51 @@ describe('startAlarmClient with a recording driver', () => {
     expect(edges.at(-1)).toBe(false);
     expect(lines.join('')).toMatch(/"to":"unreachable"/);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('startAlarmClient health file', () => {
+  it('is rewritten after every poll that got a status, and left alone while polls fail', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'alarm-health-'));
+    const file = join(dir, 'health');
+    try {
+      const { config } = loadAlarmConfig({
+        env: {
+          PROPWATCH_AGGREGATOR__URL: 'http://agg.test',
+          PROPWATCH_BEACON__LAMP_TEST: 'false',
+          PROPWATCH_HEALTH_FILE: file,
+        },
+      });
+      const driver: BeaconDriver = { name: 'quiet', set: () => undefined, close: async () => undefined };
+      let answer: Status['state'] | 'dead' = 'ok';
+      const fakeFetch = (async () => {
+        if (answer === 'dead') throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
+        return new Response(JSON.stringify(statusBody(answer)), { status: 200 });
+      }) as typeof fetch;
+      const logger = createLogger({ name: 't', level: 'silent' });
+      const client = await startAlarmClient({
+        config,
+        logger,
+        driver,
+        fetch: fakeFetch,
+        clock: timers,
+        random: () => 0.5,
+      });
+      await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/^ok 1970-01-01T00:00:\d\d\.\d{3}Z\n$/));
+
+      answer = 'dead';
+      rmSync(file);
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(client.state).toBe('unreachable');
+      expect(existsSync(file)).toBe(false);
+
+      answer = 'alarm';
+      await vi.advanceTimersByTimeAsync(config.poll.backoffMaxMs); // the next poll, after the longest backoff
+      await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toMatch(/^alarm 1970-01-01T00:00:\d\d\.\d{3}Z\n$/));
+      await client.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

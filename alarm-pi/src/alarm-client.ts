@@ -7,6 +7,7 @@ import type { AlarmPiConfig } from './config.js';
 import { BeaconMachine } from './beacon-machine.js';
 import type { BeaconState } from './beacon-state.js';
 import type { BeaconDriver } from './drivers/driver.js';
+import { createHealthFile } from './health-file.js';
 import { PollLoop, type PollReport } from './poll-loop.js';
 import { createStatusFetcher } from './status-fetcher.js';
 
@@ -55,7 +56,13 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
     clock,
   );
   let state: BeaconState | undefined;
+  const health = config.healthFile
+    ? createHealthFile(config.healthFile, (error) =>
+        logger.warn({ err: error, file: config.healthFile }, 'cannot write the health file'),
+      )
+    : undefined;
   const onReport = (report: PollReport) => {
+    if (report.consecutiveFailures === 0) health?.mark(report.state);
     if (report.state !== state) {
       logger.info(
         { from: state ?? null, to: report.state, reason: report.reason, failures: report.consecutiveFailures },

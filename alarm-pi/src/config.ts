@@ -103,6 +103,11 @@ export const AlarmPiConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    healthFile: Type.String({
+      default: '',
+      description:
+        'file rewritten after every poll that got a status; a container healthcheck reads its age ("" = none)',
+    }),
     logLevel: LogLevel,
   },
   { additionalProperties: false },

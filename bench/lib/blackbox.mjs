@@ -13,9 +13,12 @@ import { serialAtLeastPattern } from './serial-regexp.mjs';
 
 export const BLACKBOX_BIN = '/usr/bin/prometheus-blackbox-exporter';
 
-/** YAML for modules `{id, name, serial}`; JSON is valid YAML, so no YAML writer is needed. */
+/**
+ * YAML for modules `{id, name, serial, sourceIp?}` (`sourceIp`: the local address queries leave from, which
+ * tells the sim's vantages apart); JSON is valid YAML, so no YAML writer is needed.
+ */
 export function blackboxConfig(modules) {
-  const entries = modules.map(({ id, name, serial }) => [
+  const entries = modules.map(({ id, name, serial, sourceIp }) => [
     id,
     {
       prober: 'dns',
@@ -26,6 +29,7 @@ export function blackboxConfig(modules) {
         transport_protocol: 'udp',
         preferred_ip_protocol: 'ip4',
         recursion_desired: false,
+        ...(sourceIp ? { source_ip_address: sourceIp } : {}),
         valid_rcodes: ['NOERROR'],
         validate_answer_rrs: { fail_if_none_matches_regexp: [serialAtLeastPattern(serial)] },
       },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProbe, loadProbeConfig } from '@propwatch/probe';
 
-export function probeForSim(sim, probeId, { round, report, targets } = {}) {
+export function probeForSim(sim, probeId, { round, report, targets, query, popFromNsid } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `propwatch-bench-${probeId}-`));
   const values = {
     probe: { id: probeId, region: 'bench' },
@@ -14,6 +14,8 @@ export function probeForSim(sim, probeId, { round, report, targets } = {}) {
     stateDir: join(dir, 'state'),
     report: { spoolDir: join(dir, 'spool'), ...report },
     ...(round ? { round } : {}),
+    ...(query ? { query } : {}),
+    ...(popFromNsid ? { popFromNsid } : {}),
   };
   return { probe: createProbe(loadProbeConfig({ values }).config), dir };
 }

@@ -6,7 +6,7 @@
  * reason elsewhere.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,10 +63,15 @@ describe.skipIf(missing.length > 0)('benchmarks on a tiny setting', () => {
       const file = join(dir, 'blackbox.yml');
       writeFileSync(
         file,
-        blackboxConfig([{ id: 'w0n0', name: 'ref1._propwatch.propwatch.test', serial: 1763726400123n }]),
+        blackboxConfig([
+          { id: 'w0n0', name: 'ref1._propwatch.propwatch.test', serial: 1763726400123n },
+          // The anycast benchmark's modules query from a vantage's source address.
+          { id: 'w0rtt5', name: 'refany._propwatch.propwatch.test', serial: 1763726400123n, sourceIp: '127.0.1.20' },
+        ]),
       );
       const check = spawnSync(BLACKBOX_BIN, [`--config.file=${file}`, '--config.check'], { encoding: 'utf8' });
       expect(check.status, check.stderr).toBe(0);
+      expect(readFileSync(file, 'utf8')).toContain('"source_ip_address": "127.0.1.20"');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

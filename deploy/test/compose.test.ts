@@ -1,14 +1,15 @@
 /**
- * No Docker engine runs here, so docker-compose.yml is checked against the
- * code it starts: commands and flags against each CLI's real parser, env
- * names against the config schemas, mounted configs through the real
- * loaders, and ports, tokens and targets across services.
+ * docker-compose.yml checked against the code it starts, without an engine:
+ * commands and flags against each CLI's real parser, env names against the
+ * config schemas, mounted configs through the real loaders, and ports,
+ * tokens, networks and targets across services. compose-stack.heavy.test.ts
+ * runs the stack for real where a Docker engine is available.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { resolvePops, isLoopback } from '../../sim/src/topology.js';
+import { resolvePops } from '../../sim/src/topology.js';
 import {
   ROOT,
   containerPort,
@@ -23,9 +24,8 @@ import { COMPONENTS, envNamesOf, parseCommand } from './helpers/components.js';
 const compose = loadCompose();
 const services = [...compose.services.values()];
 const propwatchServices = services.filter((s) => parseCommand(s.command));
-const dockerStages = [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map(
-  (m) => m[1],
-);
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+const dockerStages = [...dockerfile.matchAll(/^FROM\s+\S+\s+AS\s+(\S+)/gim)].map((m) => m[1]);
 
 type Loaded = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 function loadServiceConfig(service: Service): Loaded {
@@ -39,6 +39,25 @@ function loadServiceConfig(service: Service): Loaded {
 const configs = new Map(propwatchServices.map((s) => [s.name, loadServiceConfig(s)]));
 const config = (name: string): Loaded => configs.get(name)!;
 const probes = propwatchServices.filter((s) => parseCommand(s.command)!.component === 'probe');
+const service = (name: string) => compose.services.get(name)!;
+
+/** The exec-form command of a Dockerfile stage's HEALTHCHECK. */
+function imageHealthcheck(target: string): string[] | undefined {
+  const stage = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split(/^FROM /m)
+    .find((text) => new RegExp(`^\\S+ AS ${target}\\n`).test(text));
+  const json = /^HEALTHCHECK .*?CMD (\[.*\])$/m.exec(stage ?? '')?.[1];
+  return json === undefined ? undefined : (JSON.parse(json) as string[]);
+}
+
+/** Whether an IPv4 address lies in a CIDR block. */
+function inSubnet(address: string, cidr: string): boolean {
+  const toInt = (ip: string) => ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(address) / size) === Math.floor(toInt(base!) / size);
+}
 
 describe('docker-compose.yml: every propwatch service', () => {
   it('runs one of the four components', () => {
@@ -47,19 +66,24 @@ describe('docker-compose.yml: every propwatch service', () => {
       'alarm-pi',
       'alarm-pi-sysfs',
       'beacon',
-      'probe-1',
-      'probe-2',
-      'probe-3',
+      'probe-ap-southeast',
+      'probe-eu-west',
+      'probe-us-east',
       'sim',
     ]);
-    for (const service of services.filter((s) => !parseCommand(s.command)))
-      expect(service.image, service.name).toMatch(/^(prom\/prometheus|grafana\/grafana-oss):v?[0-9]/);
+    for (const other of services.filter((s) => !parseCommand(s.command)))
+      expect(other.image, other.name).toMatch(/^(prom\/prometheus|grafana\/grafana-oss):v?[0-9]/);
+  });
+
+  it('is a file Compose v1 (docker-compose 1.29) reads too: no top-level name, version or include', () => {
+    // `x-` keys are YAML anchors' homes, which every Compose version ignores.
+    expect(compose.keys.filter((key) => !key.startsWith('x-')).sort()).toEqual(['networks', 'services', 'volumes']);
   });
 
   it.each(propwatchServices.map((s) => [s.name, s] as const))(
     '%s: entry point is the built CLI its package bin runs, built from a Dockerfile stage',
-    (_name, service) => {
-      const { component, entry } = parseCommand(service.command)!;
+    (_name, s) => {
+      const { component, entry } = parseCommand(s.command)!;
       const manifest = JSON.parse(readFileSync(join(ROOT, component, 'package.json'), 'utf8')) as {
         bin: Record<string, string>;
       };
@@ -70,15 +94,15 @@ describe('docker-compose.yml: every propwatch service', () => {
       expect(existsSync(join(ROOT, component, shim!))).toBe(true);
       expect(entry).toBe(posix.join(component, 'dist/cli.js'));
       expect(existsSync(join(ROOT, component, 'src', 'cli.ts'))).toBe(true);
-      expect(service.build?.context).toBe('.');
-      expect(dockerStages).toContain(service.build?.target);
+      expect(s.build?.context).toBe('.');
+      expect(dockerStages).toContain(s.build?.target);
     },
   );
 
   it.each(propwatchServices.map((s) => [s.name, s] as const))(
     '%s: flags are accepted by the CLI parser',
-    async (_name, service) => {
-      const { component, args } = parseCommand(service.command)!;
+    async (_name, s) => {
+      const { component, args } = parseCommand(s.command)!;
       expect(await COMPONENTS[component].acceptsArgs(args)).toBe(true);
       expect(await COMPONENTS[component].acceptsArgs([...args, '--no-such-flag'])).toBe(false);
     },
@@ -86,30 +110,51 @@ describe('docker-compose.yml: every propwatch service', () => {
 
   it.each(propwatchServices.map((s) => [s.name, s] as const))(
     '%s: every PROPWATCH_* variable names a config key',
-    (_name, service) => {
-      const known = envNamesOf(parseCommand(service.command)!.component);
-      const names = Object.keys(service.environment).filter((name) => name.startsWith('PROPWATCH_'));
+    (_name, s) => {
+      const known = envNamesOf(parseCommand(s.command)!.component);
+      const names = Object.keys(s.environment).filter((name) => name.startsWith('PROPWATCH_'));
       expect(names.filter((name) => !known.has(name))).toEqual([]);
     },
   );
 
-  it.each(propwatchServices.map((s) => [s.name, s] as const))('%s: bind-mounted files exist', (_name, service) => {
-    for (const mount of service.volumes.filter((m) => !m.named && m.source.startsWith(ROOT)))
+  it.each(propwatchServices.map((s) => [s.name, s] as const))('%s: bind-mounted files exist', (_name, s) => {
+    for (const mount of s.volumes.filter((m) => !m.named && m.source.startsWith(ROOT)))
       expect(existsSync(mount.source), mount.source).toBe(true);
   });
+
+  it.each(propwatchServices.filter((s) => s.profiles.length === 0).map((s) => [s.name, s] as const))(
+    '%s: has a memory and a CPU limit (measured in compose-stack.heavy.test.ts, quoted in deploy/README.md)',
+    (_name, s) => {
+      expect(s.mem_limit).toMatch(/^\d+m$/);
+      expect(Number.parseInt(s.mem_limit!, 10)).toBeGreaterThanOrEqual(96);
+      expect(s.cpus).toBeGreaterThan(0);
+      expect(s.cpus).toBeLessThanOrEqual(1);
+    },
+  );
+
+  it.each(propwatchServices.filter((s) => s.profiles.length === 0).map((s) => [s.name, s] as const))(
+    "%s: has a healthcheck (its own or its image's) that checks its own component",
+    (_name, s) => {
+      const { component } = parseCommand(s.command)!;
+      const test = s.healthcheck?.test.slice(1) ?? imageHealthcheck(s.build!.target!);
+      expect(test?.slice(0, 3)).toEqual(['node', '/app/healthcheck.mjs', component]);
+    },
+  );
 });
 
 describe('docker-compose.yml: the demo stack fits together', () => {
-  const aggregator = compose.services.get('aggregator')!;
+  const aggregator = service('aggregator');
   const port = config('aggregator').listen.port as number;
 
-  it('aggregator listens on all interfaces at the published port, and both healthcheck URLs use that port', () => {
+  it("aggregator listens on all interfaces; the published port is the host's loopback unless AGGREGATOR_BIND says otherwise", () => {
     expect(config('aggregator').listen.host).toBe('0.0.0.0');
+    expect(aggregator.ports).toEqual([`127.0.0.1:8080:${port}`]);
     expect(aggregator.ports.map(containerPort)).toEqual([port]);
-    const check = aggregator.healthcheck!.test.join(' ');
-    expect(check).toContain('/healthz');
-    expect(check).toContain('/readyz');
-    expect([...check.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]))).toEqual([port]);
+    expect(
+      loadCompose({ AGGREGATOR_BIND: '0.0.0.0', AGGREGATOR_PORT: '18080' }).services.get('aggregator')!.ports,
+    ).toEqual([`0.0.0.0:18080:${port}`]);
+    // The healthcheck script reads the port from this variable, not from the file.
+    expect(aggregator.environment.PROPWATCH_LISTEN__PORT).toBe(String(port));
   });
 
   it('the SQLite database lives on a named volume', () => {
@@ -118,20 +163,15 @@ describe('docker-compose.yml: the demo stack fits together', () => {
     expect(compose.volumes).toContain(volume!.source);
   });
 
-  it('three probes with distinct ids, regions, tokens, metrics ports and state volumes, each known to the aggregator', () => {
-    expect(probes.map((p) => p.name)).toEqual(['probe-1', 'probe-2', 'probe-3']);
+  it('three probes with distinct ids, regions, tokens and state volumes, each known to the aggregator', () => {
+    expect(probes.map((p) => p.name)).toEqual(['probe-eu-west', 'probe-us-east', 'probe-ap-southeast']);
     const loaded = probes.map((p) => config(p.name));
-    for (const key of [
-      (c: Loaded) => c.probe.id,
-      (c: Loaded) => c.probe.region,
-      (c: Loaded) => c.report.token,
-      (c: Loaded) => c.metrics.port,
-    ]) {
+    for (const key of [(c: Loaded) => c.probe.id, (c: Loaded) => c.probe.region, (c: Loaded) => c.report.token])
       expect(new Set(loaded.map(key)).size).toBe(3);
-    }
     const allowed = config('aggregator').probes as { id: string; token: string; region?: string }[];
     for (const [index, probe] of probes.entries()) {
       const c = loaded[index]!;
+      expect(probe.name).toBe(c.probe.id);
       expect(allowed).toContainEqual({ id: c.probe.id, token: c.report.token, region: c.probe.region });
       expect(c.report.url).toBe(`http://aggregator:${port}`);
       for (const dir of [c.stateDir, c.report.spoolDir])
@@ -141,43 +181,85 @@ describe('docker-compose.yml: the demo stack fits together', () => {
   });
 
   it('one variable (.env) changes a probe token on both sides', () => {
-    const custom = loadCompose({ PROBE_2_TOKEN: 'token-from-dot-env-0123456789' });
+    const custom = loadCompose({ PROBE_US_EAST_TOKEN: 'token-from-dot-env-0123456789' });
     const aggregatorConfig = loadServiceConfig(custom.services.get('aggregator')!);
-    const probeConfig = loadServiceConfig(custom.services.get('probe-2')!);
+    const probeConfig = loadServiceConfig(custom.services.get('probe-us-east')!);
     expect(probeConfig.report.token).toBe('token-from-dot-env-0123456789');
     expect(aggregatorConfig.probes).toContainEqual({
-      id: 'probe-2',
+      id: 'probe-us-east',
       region: probeConfig.probe.region,
       token: 'token-from-dot-env-0123456789',
     });
   });
 
-  it('probes reach the loopback-only sim by sharing its network namespace', () => {
-    const sim = config('sim');
-    expect(isLoopback(sim.apiHost)).toBe(true);
-    expect(isLoopback(sim.dnsAddress)).toBe(true);
-    for (const probe of probes) expect(probe.network_mode).toBe('service:sim');
+  it('each probe is alone on the internal network of its region, with the sim and the aggregator', () => {
+    for (const probe of probes) {
+      const region = config(probe.name).probe.region as string;
+      expect(Object.keys(probe.networks)).toEqual([region]);
+      const network = compose.networks.get(region)!;
+      expect(network.internal).toBe(true);
+      expect(network.subnets).toHaveLength(1);
+      const members = services.filter((s) => region in s.networks).map((s) => s.name);
+      expect(members.filter((name) => name.startsWith('probe-'))).toEqual([probe.name]);
+      expect(members).toEqual(expect.arrayContaining(['sim', 'aggregator']));
+      expect(probe.network_mode).toBeUndefined();
+    }
+    const subnets = [...compose.networks.values()].flatMap((n) => n.subnets);
+    expect(new Set(subnets).size).toBe(subnets.length);
   });
 
-  it('probe targets are exactly the sim POPs, and the writer points at the sim API with its token and zone', () => {
+  it('the aggregator publishes its port and meets the beacon on a network that is not internal', () => {
+    const shared = Object.keys(aggregator.networks).filter((name) => name in service('beacon').networks);
+    expect(shared).toEqual(['ops']);
+    expect(compose.networks.get('ops')!.internal).toBe(false);
+  });
+
+  it('the sim listens beyond loopback only by its explicit switch, at a fixed address on each region network', () => {
     const sim = config('sim');
-    const pops = resolvePops({ pops: sim.pops, defaultAddress: sim.dnsAddress, dnsPortBase: sim.dnsPortBase });
+    expect(sim.allowNonLoopback).toBe(true);
+    expect([sim.apiHost, sim.dnsAddress]).toEqual(['0.0.0.0', '0.0.0.0']);
+    for (const probe of probes) {
+      const region = config(probe.name).probe.region as string;
+      const address = service('sim').networks[region]?.ipv4_address;
+      expect(address, region).toBeDefined();
+      expect(inSubnet(address!, compose.networks.get(region)!.subnets[0]!)).toBe(true);
+    }
+  });
+
+  it("probe targets are exactly the sim's POPs at the sim's address on the probe's network; the writer uses its API", () => {
+    const sim = config('sim');
+    const pops = resolvePops({
+      pops: sim.pops,
+      defaultAddress: sim.dnsAddress,
+      dnsPortBase: sim.dnsPortBase,
+      allowNonLoopback: sim.allowNonLoopback,
+    });
     expect(pops.every((p) => p.port > 0)).toBe(true);
     for (const probe of probes) {
       const c = config(probe.name);
-      expect(c.targets).toEqual(pops.map((p) => ({ name: p.name, address: p.address, port: p.port, kind: 'unicast' })));
+      const address = service('sim').networks[c.probe.region]!.ipv4_address;
+      expect(c.targets).toEqual(pops.map((p) => ({ name: p.name, address, port: p.port, kind: 'unicast' })));
       expect(c.zone).toBe(sim.zone);
       expect(c.writer).toMatchObject({
         kind: 'cloudflare',
         cloudflare: {
-          apiBaseUrl: `http://${sim.apiHost}:${sim.apiPort}/client/v4`,
+          apiBaseUrl: `http://sim:${sim.apiPort}/client/v4`,
           apiToken: sim.apiToken,
           zoneId: sim.zoneId,
         },
       });
     }
-    const simCheck = compose.services.get('sim')!.healthcheck!.test.join(' ');
-    expect(simCheck).toContain(`http://${sim.apiHost}:${sim.apiPort}/metrics`);
+    // The sim's healthcheck follows PROPWATCH_API_PORT, which the image sets: it must match the file.
+    expect(/PROPWATCH_API_PORT=(\d+)/.exec(dockerfile)?.[1]).toBe(String(sim.apiPort));
+  });
+
+  it('a probe is unhealthy only after a round could have finished twice over', () => {
+    for (const probe of probes) {
+      const { round, metrics } = config(probe.name);
+      const [, , , , maxAgeS] = probe.healthcheck!.test;
+      expect(Number(maxAgeS) * 1000).toBeGreaterThanOrEqual(2 * (round.intervalMs + round.maxWaitMs));
+      expect(probe.environment.PROPWATCH_METRICS__PORT).toBe(String(metrics.port));
+    }
   });
 
   it('a stuck POP can alarm within a round: maxWaitMs exceeds the alarm threshold', () => {
@@ -186,15 +268,17 @@ describe('docker-compose.yml: the demo stack fits together', () => {
   });
 
   it('the beacon clients poll this aggregator; GPIO ones sit in a profile with the access their driver needs', () => {
-    for (const name of ['beacon', 'alarm-pi', 'alarm-pi-sysfs'])
+    for (const name of ['beacon', 'alarm-pi', 'alarm-pi-sysfs']) {
       expect(config(name).aggregator.url).toBe(`http://aggregator:${port}`);
+      expect(Object.keys(service(name).networks)).toEqual(['ops']);
+    }
     expect(config('beacon').driver).toBe('console');
-    expect(compose.services.get('beacon')!.profiles).toEqual([]);
-    const gpiod = compose.services.get('alarm-pi')!;
+    expect(service('beacon').profiles).toEqual([]);
+    const gpiod = service('alarm-pi');
     expect(config('alarm-pi').driver).toBe('gpioset');
     expect(gpiod.profiles).toEqual(['pi']);
     expect(gpiod.devices.map((d) => d.split(':')[0])).toContain(`/dev/${config('alarm-pi').gpioset.chip}`);
-    const sysfs = compose.services.get('alarm-pi-sysfs')!;
+    const sysfs = service('alarm-pi-sysfs');
     expect(config('alarm-pi-sysfs').driver).toBe('gpio');
     expect(sysfs.profiles).toEqual(['pi-sysfs']);
     expect(sysfs.privileged).toBe(true);
@@ -202,8 +286,8 @@ describe('docker-compose.yml: the demo stack fits together', () => {
   });
 
   it('Prometheus and Grafana are optional (profile monitoring) and scrape what the services expose', () => {
-    for (const name of ['prometheus', 'grafana']) expect(compose.services.get(name)!.profiles).toEqual(['monitoring']);
-    const prometheus = compose.services.get('prometheus')!;
+    for (const name of ['prometheus', 'grafana']) expect(service(name).profiles).toEqual(['monitoring']);
+    const prometheus = service('prometheus');
     const configFile = hostPathOf(prometheus, '/etc/prometheus/prometheus.yml')!;
     const scrape = parse(readFileSync(configFile, 'utf8')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
@@ -211,10 +295,13 @@ describe('docker-compose.yml: the demo stack fits together', () => {
     const targets = (job: string) =>
       scrape.scrape_configs.find((c) => c.job_name === job)!.static_configs.flatMap((s) => s.targets);
     expect(targets('propwatch-aggregator')).toEqual([`aggregator:${port}`]);
-    // Probes live in the sim's namespace, so their metrics answer at sim:<port>, on all interfaces.
-    expect(targets('propwatch-probe')).toEqual(probes.map((p) => `sim:${config(p.name).metrics.port}`));
-    for (const p of probes) expect(config(p.name).metrics.host).toBe('0.0.0.0');
-    for (const mount of [...prometheus.volumes, ...compose.services.get('grafana')!.volumes].filter((m) => !m.named))
+    // Each probe answers on its own region network, which Prometheus joins.
+    expect(targets('propwatch-probe')).toEqual(probes.map((p) => `${p.name}:${config(p.name).metrics.port}`));
+    for (const p of probes) {
+      expect(config(p.name).metrics.host).toBe('0.0.0.0');
+      expect(Object.keys(prometheus.networks)).toContain(config(p.name).probe.region);
+    }
+    for (const mount of [...prometheus.volumes, ...service('grafana').volumes].filter((m) => !m.named))
       expect(existsSync(mount.source), mount.source).toBe(true);
     expect(existsSync(join(dirname(configFile), 'alerts.yml'))).toBe(true);
   });

@@ -1,9 +1,10 @@
 /** Every example config in examples/ loads through its component's real loader, with the secrets its header says come from the environment. */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, collectSecrets } from '@propwatch/shared';
 import type { TSchema } from 'typebox';
 import { describe, expect, it } from 'vitest';
+import { createPopFromNsid, type PopFromNsidConfig } from '../../probe/src/round/pop-from-nsid.js';
 import { resolvePops } from '../../sim/src/topology.js';
 import { ROOT } from './helpers/compose-file.js';
 import { COMPONENTS, type ComponentName } from './helpers/components.js';
@@ -20,6 +21,13 @@ const CASES: Record<string, { component: ComponentName; env: Record<string, stri
     },
   },
   'probe.rfc2136.yaml': {
+    component: 'probe',
+    env: {
+      PROPWATCH_WRITER__RFC2136__TSIG__SECRET: 'c2VjcmV0LXRzaWcta2V5LWV4YW1wbGU=',
+      PROPWATCH_REPORT__TOKEN: 'probe-token-example-0001',
+    },
+  },
+  'probe.anycast.yaml': {
     component: 'probe',
     env: {
       PROPWATCH_WRITER__RFC2136__TSIG__SECRET: 'c2VjcmV0LXRzaWcta2V5LWV4YW1wbGU=',
@@ -43,7 +51,9 @@ const CASES: Record<string, { component: ComponentName; env: Record<string, stri
     component: 'probe',
     env: {
       PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'demo-sim-api-token-0001',
-      PROPWATCH_REPORT__TOKEN: 'demo-token-probe-1-0123456789',
+      PROPWATCH_REPORT__TOKEN: 'demo-token-probe-eu-west-0123',
+      // Per region in docker-compose.yml (the sim's address differs per network).
+      PROPWATCH_TARGETS: '[{"name": "SJC", "address": "10.117.1.53", "port": 5301}]',
     },
   },
   'compose/aggregator.yaml': { component: 'aggregator', env: {} },
@@ -89,12 +99,31 @@ describe('examples/', () => {
   it.each([
     ['probe.rfc2136.yaml', 'aggregator.yaml'],
     ['probe.cloudflare.yaml', 'aggregator.yaml'],
+    ['probe.anycast.yaml', 'aggregator.yaml'],
     ['compose/probe.yaml', 'compose/aggregator.yaml'],
   ])("%s waits longer than %s's alarm threshold", (probeFile, aggregatorFile) => {
     const load = (file: string) => COMPONENTS[CASES[file]!.component].load(join(EXAMPLES, file), CASES[file]!.env, []);
     const probe = load(probeFile) as { round: { maxWaitMs: number } };
     const aggregator = load(aggregatorFile) as { status: { alarmAboveMs: number } };
     expect(probe.round.maxWaitMs).toBeGreaterThan(aggregator.status.alarmAboveMs);
+  });
+
+  it('the anycast example polls two anycast NS addresses and names POPs from the NSIDs its comments show', () => {
+    const file = join(EXAMPLES, 'probe.anycast.yaml');
+    const probe = COMPONENTS.probe.load(file, CASES['probe.anycast.yaml']!.env, []) as {
+      targets: { name: string; kind: string }[];
+      popFromNsid: PopFromNsidConfig;
+      query: { nsid: boolean };
+    };
+    expect(probe.targets.filter((t) => t.kind === 'anycast').map((t) => t.name)).toEqual(['ns1', 'ns2']);
+    expect(probe.query.nsid).toBe(true);
+    // The mappings the file documents ("lhr1.ns.example.net -> LHR"), read from its own comments.
+    const documented = [...readFileSync(file, 'utf8').matchAll(/([a-z0-9-]+(?:\.[a-z0-9-]+)+) -> ([A-Z]{3})/g)];
+    expect(documented.length).toBeGreaterThanOrEqual(3);
+    const popOf = createPopFromNsid(probe.popFromNsid);
+    for (const [, nsid, pop] of documented) expect([nsid, popOf(nsid!)]).toEqual([nsid, pop]);
+    // An NSID neither the table nor the pattern covers is reported as itself, not forced into a POP.
+    expect(popOf('lhr1.ns.other.example')).toBe('lhr1.ns.other.example');
   });
 
   it('the sim example resolves to POPs the sim would start (loopback, fixed ports)', () => {

@@ -23,6 +23,7 @@ export function simOptionsFromConfig(config: SimConfig): SimNetworkOptions {
     timeScale: config.timeScale,
     apiHost: config.apiHost,
     apiPort: config.apiPort,
+    allowNonLoopback: config.allowNonLoopback,
     defaultAddress: config.dnsAddress,
     dnsPortBase: config.dnsPortBase,
     nsidTemplate: config.nsidTemplate,

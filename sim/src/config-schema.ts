@@ -68,9 +68,16 @@ export const SimConfigSchema = Type.Object(
       default: 1,
       description: 'multiplies every propagation delay',
     }),
-    apiHost: Type.String({ default: '127.0.0.1' }),
+    apiHost: Type.String({ default: '127.0.0.1', description: 'API address: loopback unless allowNonLoopback' }),
     apiPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: '0 = random' }),
-    dnsAddress: Type.String({ default: '127.0.0.1', description: 'default loopback address of the POPs' }),
+    dnsAddress: Type.String({
+      default: '127.0.0.1',
+      description: 'default address of the POPs: loopback unless allowNonLoopback',
+    }),
+    allowNonLoopback: Type.Boolean({
+      default: false,
+      description: 'let apiHost and POP addresses be non-loopback (e.g. 0.0.0.0 in a container on private networks)',
+    }),
     dnsPortBase: Type.Integer({
       minimum: 0,
       maximum: 65535,

@@ -6,7 +6,7 @@ import { validateFault } from './faults.js';
 import { DEFAULT_PROPAGATION, type PropagationSettings, type RegionHops } from './propagation-model.js';
 import type { AnycastSpec } from './anycast-addresses.js';
 import { MAX_REROUTES, type RerouteSpec } from './reroutes.js';
-import { type TopologyOptions, isLoopback } from './topology.js';
+import { type TopologyOptions, isLoopback, LOOPBACK_ONLY } from './topology.js';
 import type { VantageOptions } from './vantages.js';
 
 export interface SimNetworkOptions extends TopologyOptions, VantageOptions {
@@ -22,7 +22,7 @@ export interface SimNetworkOptions extends TopologyOptions, VantageOptions {
   seed?: number;
   /** Multiplies every propagation delay (tests use 0.01–0.05). Default 1. */
   timeScale?: number;
-  /** Loopback address of the HTTP API. Default 127.0.0.1. */
+  /** Address of the HTTP API: loopback unless `allowNonLoopback`. Default 127.0.0.1. */
   apiHost?: string;
   /** HTTP port; 0 = random. Default 0. */
   apiPort?: number;
@@ -106,8 +106,8 @@ export function resolveSimOptions(options: SimNetworkOptions): ResolvedSimOption
   if (adminToken.length < 8 || /\s/.test(adminToken))
     throw new Error('adminToken: expected at least 8 characters without spaces');
   const apiHost = options.apiHost ?? '127.0.0.1';
-  if (!isLoopback(apiHost))
-    throw new Error(`apiHost ${JSON.stringify(apiHost)}: the sim only listens on loopback (127.0.0.0/8 or ::1)`);
+  if (!isLoopback(apiHost) && !options.allowNonLoopback)
+    throw new Error(`apiHost ${JSON.stringify(apiHost)}: ${LOOPBACK_ONLY}`);
   const apiPort = options.apiPort ?? 0;
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535)
     throw new Error(`apiPort ${apiPort}: expected 0..65535`);

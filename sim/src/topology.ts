@@ -44,7 +44,7 @@ export const DEFAULT_POP_REGIONS: Readonly<Record<string, string>> = {
 export interface PopSpec {
   name: string;
   region?: string;
-  /** Loopback address to listen on (127.0.0.0/8 or ::1). Default 127.0.0.1. */
+  /** Address to listen on: loopback (127.0.0.0/8 or ::1) unless `allowNonLoopback`. Default 127.0.0.1. */
   address?: string;
   /** UDP and TCP port; 0 or absent picks a free one. */
   port?: number;
@@ -67,6 +67,13 @@ export interface TopologyOptions {
   dnsPortBase?: number;
   /** Identity template; `{pop}` (exactly once) is the lower-case POP code. Default `{pop}1.sim.propwatch`. */
   nsidTemplate?: string;
+  /**
+   * Lets POPs and the API listen on other addresses than loopback (e.g.
+   * 0.0.0.0 in a container whose networks are private, as in
+   * docker-compose.yml). Off by default: the sim is test tooling with
+   * demo tokens and must not appear on a real network by accident.
+   */
+  allowNonLoopback?: boolean;
 }
 
 /**
@@ -79,6 +86,11 @@ export const DEFAULT_NSID_TEMPLATE = '{pop}1.sim.propwatch';
 const MAX_IDENTITY_LENGTH = 255;
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,30}$/;
+
+/** Why a non-loopback address is refused, and how to allow it on purpose. */
+export const LOOPBACK_ONLY =
+  'the sim only listens on loopback (127.0.0.0/8 or ::1) unless allowNonLoopback is true ' +
+  '(PROPWATCH_ALLOW_NON_LOOPBACK=true, for a container on private networks)';
 
 /** True for addresses a test may listen on: 127.0.0.0/8 and ::1. */
 export function isLoopback(address: string): boolean {
@@ -111,10 +123,8 @@ export function resolvePops(options: TopologyOptions = {}): PopDefinition[] {
     if (seen.has(name)) throw new Error(`pops[${index}].name ${name} appears twice`);
     seen.add(name);
     const address = spec.address ?? options.defaultAddress ?? '127.0.0.1';
-    if (!isLoopback(address))
-      throw new Error(
-        `pops[${index}].address ${JSON.stringify(address)}: the sim only listens on loopback (127.0.0.0/8 or ::1)`,
-      );
+    if (!isLoopback(address) && !options.allowNonLoopback)
+      throw new Error(`pops[${index}].address ${JSON.stringify(address)}: ${LOOPBACK_ONLY}`);
     const port = spec.port ?? (base > 0 ? base + index : 0);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new Error(`pops[${index}].port ${port}: expected 0..65535`);

@@ -19,6 +19,12 @@
  *   being refused (503 while the aggregator's disk is full) — and nobody knows
  *   whether the POP is still missing. A bound that kept growing would turn
  *   silence into an alarm against a POP that may be fine; silence is `stale`.
+ * - rerouted / unreachable (anycast, issue 15): no observation at all. A
+ *   rerouted instance was left by the catchment before it was seen serving:
+ *   its bound says where the probe stopped looking, not how late the POP is.
+ *   An unreachable target answered nothing: the probe lost sight of it. Both
+ *   are loss of observation (coverage, coverage.ts), never a propagation figure:
+ *   not a breach, not a carried-over stuck figure, not a healthy vote either.
  */
 import type { PopResult, PopState } from '@propwatch/shared';
 import type { StoredRound } from '../storage/round-store.js';
@@ -30,6 +36,8 @@ export interface Observation {
   probe: string;
   pop: string;
   target: string;
+  /** The configured target it came through when that is not the POP itself (an anycast address: ns1). */
+  via?: string;
   roundId: string;
   serial: string;
   state: PopState;
@@ -52,6 +60,7 @@ export function observePop(round: StoredRound, pop: PopResult, now: number, maxE
     probe: round.probe.id,
     pop: pop.pop,
     target: pop.target,
+    ...(pop.via !== undefined && pop.via !== pop.pop ? { via: pop.via } : {}),
     roundId: round.id,
     serial: round.serial,
     state: pop.state,
@@ -65,10 +74,15 @@ export function observePop(round: StoredRound, pop: PopResult, now: number, maxE
   return { ...base, kind: 'lower-bound', ms: pop.lowerMs + grown };
 }
 
+/** Whether a result is a propagation figure: rerouted and unreachable are loss of observation (file comment). */
+export function isPropagationFigure(pop: PopResult): boolean {
+  return pop.state !== 'rerouted' && pop.state !== 'unreachable';
+}
+
 /** Every POP observation of a round (none for write_failed rounds: nothing was measured). */
 export function observeRound(round: StoredRound, now: number, maxExtrapolationMs: number): Observation[] {
   if (round.state === 'write_failed') return [];
-  return round.pops.map((pop) => observePop(round, pop, now, maxExtrapolationMs));
+  return round.pops.filter(isPropagationFigure).map((pop) => observePop(round, pop, now, maxExtrapolationMs));
 }
 
 /**

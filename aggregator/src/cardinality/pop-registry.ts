@@ -7,8 +7,18 @@
  * from storage at start; series not seen within retention expire on the
  * prune timer. Pure apart from the times passed in.
  */
+import type { PopResult } from '@propwatch/shared';
 import type { SeriesRecord } from '../storage/round-store.js';
 import { type ExpectedPops, describeExpected } from './expected-pops.js';
+
+/**
+ * Whether a result names a POP. An unreachable anycast target has no instance to name: its `pop` is the
+ * target's name (ns1), so it is neither checked against expectedPops (the report would be refused whole for
+ * a loss of observation) nor kept as a POP series (ns1 would show as a POP in /api/v1/pops and coverage).
+ */
+export function namesPop(result: Pick<PopResult, 'state' | 'targetKind'>): boolean {
+  return !(result.state === 'unreachable' && result.targetKind === 'anycast');
+}
 
 export type Admission =
   { ok: true } | { ok: false; code: 'PROPWATCH_UNEXPECTED_POP' | 'PROPWATCH_POP_LIMIT'; message: string };
@@ -31,11 +41,12 @@ export class PopRegistry {
    * Whether a report's POPs may be stored; if so, marks them seen at `now` (new ones count against the cap at
    * once, so two reports in one burst cannot both slip under it).
    */
-  admit(probe: string, pops: readonly { pop: string }[], now: number): Admission {
+  admit(probe: string, results: readonly Pick<PopResult, 'pop' | 'state' | 'targetKind'>[], now: number): Admission {
     const { expected, popsPerProbe } = this.limits;
+    const pops = results.filter(namesPop);
     if (expected) {
-      const index = pops.findIndex((entry) => !expected.has(entry.pop));
-      const offender = pops[index];
+      const index = results.findIndex((entry) => namesPop(entry) && !expected.has(entry.pop));
+      const offender = results[index];
       if (offender) {
         return {
           ok: false,

@@ -6,7 +6,9 @@ import * as promClient from 'prom-client';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics, type AlarmState, type Status } from '@propwatch/shared';
 import type { Observation } from '../analysis/observations.js';
+import { namesPop } from '../cardinality/pop-registry.js';
 import { quorumWorstMs } from '../status/quorum-worst.js';
+import type { Coverage } from '../catchments/coverage.js';
 import type { UpsertResult } from '../storage/round-store.js';
 import { findTransitions } from './round-transitions.js';
 
@@ -37,6 +39,10 @@ export interface MetricsSources {
   quorum: number;
   /** The POPs the alarm is raised on (findAlarmPops), empty unless the state is alarm. */
   alarmPops: () => readonly string[];
+  /** The quorum worst of the current evaluation (StatusEvaluation.quorumWorstMs, quorum under anycast included). */
+  quorumWorstMs: () => number | null;
+  /** The coverage of the current evaluation (StatusEvaluation.coverage). */
+  coverage: () => Coverage;
   /** Aggregator clock (ms) of each configured probe's last accepted report, null if never. */
   lastReports: () => ReadonlyMap<string, number | null>;
 }
@@ -67,13 +73,13 @@ export class AggregatorMetrics {
     new Gauge({
       name: 'propwatch_propagation_worst_seconds',
       help:
-        'Worst-case propagation respecting quorum, the figure the alarm is decided on: per POP the quorum-th largest ' +
-        'figure among probes (each probe its largest for that POP; pending lower bounds included; +Inf for a timeout), ' +
-        'the largest over POPs. Above propwatch_alarm_threshold_seconds exactly when the status raises the alarm. ' +
-        'NaN when no POP is seen by quorum probes.',
+        'Worst-case propagation respecting quorum, the figure the alarm is decided on: per POP the effective-quorum-th ' +
+        'largest vote among its observing probes (each probe its largest figure for that POP; pending lower bounds ' +
+        'included; +Inf for a timeout; below the configured quorum only corroborated votes count), the largest over ' +
+        'POPs. Above propwatch_alarm_threshold_seconds exactly when the status raises the alarm. NaN without a vote.',
       registers,
       collect() {
-        this.set(secondsOrNaN(quorumWorstMs(sources.observations(), sources.quorum)));
+        this.set(secondsOrNaN(sources.quorumWorstMs()));
       },
     });
     new Gauge({
@@ -84,6 +90,30 @@ export class AggregatorMetrics {
       registers,
       collect() {
         this.set(secondsOrNaN(quorumWorstMs(sources.observations(), 1)));
+      },
+    });
+    // Coverage (issue 15): blind spots are POPs the alarm cannot speak for.
+    new Gauge({
+      name: 'propwatch_pop_observers',
+      help:
+        'Fresh probes observing each POP (a propagation figure from their latest rounds; unreachable and rerouted ' +
+        'do not count); 0 for an expected POP no probe sees (a blind spot). POPs: expectedPops, or every POP seen ' +
+        'within retention.',
+      labelNames: ['pop'],
+      registers,
+      collect() {
+        const coverage = sources.coverage();
+        // Rebuilt at each scrape: a POP that expired with retention leaves the label set.
+        this.reset();
+        for (const pop of coverage.pops) this.set({ pop }, coverage.observers.get(pop)?.length ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'propwatch_coverage_ratio',
+      help: 'Share of the expected POPs observed by fresh probes (0–1; NaN when no POP is expected).',
+      registers,
+      collect() {
+        this.set(sources.coverage().ratio ?? Number.NaN);
       },
     });
     // So alert rules and dashboards compare with the threshold in force instead of a copy of it.
@@ -197,7 +227,8 @@ export class AggregatorMetrics {
   /** Counts what an accepted report newly tells (once per POP result). */
   recordUpsert(result: UpsertResult): void {
     const probe = result.current.probe.id;
-    for (const { pop } of result.current.pops) this.seeSeries(probe, pop);
+    // An unreachable anycast target names no POP (its pop is the target name): no series for it.
+    for (const entry of result.current.pops) if (namesPop(entry)) this.seeSeries(probe, entry.pop);
     const transitions = findTransitions(result);
     for (const { pop, ms } of transitions.propagated) this.propagation.observe({ probe, pop }, ms / 1000);
     for (const pop of transitions.timeouts) this.timeouts.inc({ probe, pop });

@@ -5,6 +5,7 @@
  * failures by their increase, a write failure when the round first becomes
  * write_failed.
  */
+import { namesPop } from '../cardinality/pop-registry.js';
 import type { PopResult } from '@propwatch/shared';
 import type { UpsertResult } from '../storage/round-store.js';
 
@@ -41,6 +42,8 @@ export function findTransitions(result: UpsertResult): RoundTransitions {
     else transitions.timeouts.push(pop.pop);
   }
   for (const { pop, old } of pairUp(result)) {
+    // An unreachable anycast target has no POP to label (its pop is the target name): no series per target name.
+    if (!namesPop(pop)) continue;
     const newFailures = pop.failures - (old?.failures ?? 0);
     if (newFailures > 0) transitions.queryFailures.push({ pop: pop.pop, count: newFailures });
   }

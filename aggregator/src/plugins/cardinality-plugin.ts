@@ -18,11 +18,16 @@ async function cardinalityPlugin(app: FastifyInstance): Promise<void> {
   });
   registry.restore(await app.store.popSeries());
   app.decorate('popRegistry', registry);
+  // Learned coverage (no expectedPops) is measured against the registry: the status evaluated at restore, before
+  // it existed, knew none of the POPs seen within retention.
+  app.statusTracker.evaluate();
 
   const retentionMs = storage.retentionDays * 86_400_000;
   const expire = () => {
     const gone = registry.expire(app.clock.now() - retentionMs);
     for (const { probe, pop } of gone) app.metrics.removeSeries(probe, pop);
+    // A POP gone from the registry is no longer expected (learned coverage): re-measure now, not at the next report.
+    if (gone.length > 0) app.statusTracker.evaluate();
     if (gone.length > 0)
       app.log.info(
         { series: gone.length, retentionMs },

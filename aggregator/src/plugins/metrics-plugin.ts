@@ -11,8 +11,9 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     status: () => app.statusTracker.status,
     observations: () => app.statusTracker.evaluation.observations,
     quorum: app.aggregatorConfig.status.quorum,
-    alarmPops: () =>
-      findAlarmPops(app.statusTracker.evaluation, app.aggregatorConfig.status.quorum).map((breach) => breach.pop),
+    alarmPops: () => findAlarmPops(app.statusTracker.evaluation).map((breach) => breach.pop),
+    quorumWorstMs: () => app.statusTracker.evaluation.quorumWorstMs,
+    coverage: () => app.statusTracker.evaluation.coverage,
     lastReports: () => new Map(app.statusTracker.views().map((view) => [view.id, view.lastReportAt])),
   });
   app.decorate('metrics', metrics);

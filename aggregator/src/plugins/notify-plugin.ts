@@ -16,7 +16,7 @@ export interface NotifyPluginOptions {
 }
 
 async function notifyPlugin(app: FastifyInstance, options: NotifyPluginOptions): Promise<void> {
-  const { webhooks, publicUrl, status: settings } = app.aggregatorConfig;
+  const { webhooks, publicUrl } = app.aggregatorConfig;
   const { urls, targets, resendMs, ...delivery } = webhooks;
   // `urls` is shorthand for unsigned slack targets.
   const all: WebhookTarget[] = [...urls.map((url) => ({ url, format: 'slack' as const })), ...targets];
@@ -37,12 +37,12 @@ async function notifyPlugin(app: FastifyInstance, options: NotifyPluginOptions):
       id: transitionId(previous, status),
       status,
       previous,
-      alarmPops: findAlarmPops(evaluation, settings.quorum),
+      alarmPops: findAlarmPops(evaluation),
     }),
   );
   const current = (): AlertSnapshot => {
     const { evaluation } = app.statusTracker;
-    return { status: evaluation.status, alarmPops: findAlarmPops(evaluation, settings.quorum) };
+    return { status: evaluation.status, alarmPops: findAlarmPops(evaluation) };
   };
   app.addHook('onReady', async () => notifier.start(current, resendMs));
   app.addHook('onClose', async () => notifier.close());

@@ -6,6 +6,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import type { ExpectedSource } from '../catchments/coverage.js';
 import { createStatusSaver, readStatusFile } from '../status/status-file.js';
 import type { RoundHead } from '../storage/round-store.js';
 import { StatusTracker } from '../status/status-tracker.js';
@@ -18,11 +19,24 @@ export interface StatusPluginOptions {
 }
 
 async function statusPlugin(app: FastifyInstance, options: StatusPluginOptions): Promise<void> {
-  const { status, analysis, probes } = app.aggregatorConfig;
+  const { status, analysis, probes, expectedPops } = app.aggregatorConfig;
+  const configured = expectedPops ? new Set(expectedPops) : null;
+  // Coverage against expectedPops, or against every POP seen within retention (the registry, decorated later:
+  // until then, at start, nothing is learned yet).
+  const expected: ExpectedSource = configured
+    ? { basis: 'configured', pops: () => configured }
+    : {
+        basis: 'learned',
+        pops: () =>
+          app.hasDecorator('popRegistry')
+            ? new Set(app.popRegistry.popsSeenSince(Number.NEGATIVE_INFINITY).keys())
+            : new Set(),
+      };
   const tracker = new StatusTracker(
     { ...status, windowMs: analysis.windowMs },
     probes.map((probe) => probe.id),
     app.clock,
+    expected,
   );
   const now = app.clock.now();
   const recent = await app.store.roundsSince(now - analysis.windowMs);

@@ -4,6 +4,7 @@ import { Status } from '@propwatch/shared';
 import { AlarmHistoryResponse } from '../dashboard/alarm-history-schema.js';
 import { HistoryResponse } from '../dashboard/history-schema.js';
 import { MatrixResponse } from '../dashboard/matrix-schema.js';
+import { CoverageResponse } from './coverage-route.js';
 import {
   ErrorResponse,
   Health,
@@ -31,6 +32,7 @@ export const API_SCHEMAS: readonly TSchema[] = [
   HistoryResponse,
   MatrixResponse,
   AlarmHistoryResponse,
+  CoverageResponse,
 ];
 
 export function addApiSchemas(app: FastifyInstance): void {

@@ -5,6 +5,7 @@
  * 2xx is sent only after the upsert committed, so an acknowledged report is stored.
  */
 import type { FastifyInstance } from 'fastify';
+import { findCatchmentChanges } from '../catchments/catchment-changes.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { RoundReport, findInconsistencies, formatPath } from '@propwatch/shared';
 import { badReport, forbidden, popRefused, roundConflict, storageUnavailable } from '../http/error-catalogue.js';
@@ -114,8 +115,20 @@ export const ingestRoute: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       metrics.recordUpsert(result);
+      const prior = statusTracker.viewOf(report.probe.id)?.latestMeasured ?? null;
       // The wait of the newest round is the one in force (a replayed round may predate a config change).
-      if (statusTracker.record(result, receivedAt)) waitWarnings.observe(report.probe.id, report.round.maxWaitMs);
+      if (statusTracker.record(result, receivedAt)) {
+        waitWarnings.observe(report.probe.id, report.round.maxWaitMs);
+        // Only the newest round moves the catchment: a replayed older round would flip it back and forth.
+        if (result.current.state !== 'write_failed') {
+          const changes = findCatchmentChanges(prior, result.current, receivedAt);
+          // The round is committed: a failed event write is logged (and shows in /readyz), not refused.
+          if (changes.length > 0)
+            await store.addCatchmentChanges(changes).catch((error: unknown) => {
+              request.log.warn({ err: error, changes: changes.length }, 'catchment changes not stored');
+            });
+        }
+      }
       metrics.ingestReports.inc({ result: result.outcome });
       metrics.ingestDuration.observe((performance.now() - started) / 1000);
       return { outcome: result.outcome, probe: report.probe.id, round: report.round.id, state: result.current.state };

@@ -44,6 +44,9 @@ export const ObservationSchema = Type.Object(
     probe: Type.String(),
     pop: Type.String(),
     target: Type.String(),
+    via: Type.Optional(
+      Type.String({ description: 'the configured target it came through when that is not the POP itself (ns1)' }),
+    ),
     roundId: Type.String(),
     serial: Type.String(),
     state: Type.String(),

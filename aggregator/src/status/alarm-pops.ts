@@ -3,11 +3,11 @@ import type { StatusEvaluation } from './evaluate-status.js';
 import type { PopBreach } from './pop-breaches.js';
 
 /**
- * Every POP that at least `quorum` probes see over the threshold in force (the clear level while the alarm
- * holds), worst first — the alarm's own POP (`alarmPop`, named in the reason) first. Empty unless the state is
- * alarm: an alarm outranks stale and degraded, so a POP at quorum always means the state is alarm.
+ * Every POP the quorum rule confirms over the threshold in force (the clear level while the alarm holds): at
+ * `status.quorum` probes, or corroborated below it when fewer probes observe the POP (pop-quorum.ts), worst
+ * first — the alarm's own POP (`alarmPop`, named in the reason) first. Empty unless the state is alarm: an
+ * alarm outranks stale and degraded, so a confirmed POP always means the state is alarm.
  */
-export function findAlarmPops(evaluation: Pick<StatusEvaluation, 'status' | 'breaches'>, quorum: number): PopBreach[] {
-  if (evaluation.status.state !== 'alarm') return [];
-  return evaluation.breaches.filter((breach) => breach.probes.length >= quorum);
+export function findAlarmPops(evaluation: Pick<StatusEvaluation, 'alarmBreaches'>): PopBreach[] {
+  return evaluation.alarmBreaches;
 }

@@ -4,14 +4,20 @@
  *
  * Precedence: alarm > stale > degraded > ok.
  * - alarm: some POP is seen over the threshold by at least `quorum` distinct
- *   probes (quorum is per POP, see pop-breaches.ts). A timeout (not served
- *   within the probe's wait) is over any threshold. Missing data from other
- *   probes does not weaken that evidence, so it wins over stale/degraded.
+ *   probes (quorum is per POP, see pop-breaches.ts), or by fewer when fewer
+ *   probes observe that POP at all and the breach is corroborated (quorum
+ *   under anycast, pop-quorum.ts). A timeout (not served within the probe's
+ *   wait) is over any threshold. Missing data from other probes does not
+ *   weaken that evidence, so it wins over stale/degraded.
  * - stale: fewer than `minFreshProbes` probes reported within `staleAfterMs`.
  *   Missing data is never `ok`.
  * - degraded: enough probes report, but too few can still measure because
  *   their last `degradedAfterWriteFailures` rounds all failed to write.
  * - stale also when probes report but nothing was measured in the window.
+ * - degraded also when `minCoverage` is set and fewer than that share of the
+ *   expected POPs is observed by fresh probes (coverage.ts): the status cannot
+ *   speak for blind POPs. An alarm, too few fresh probes, failing writes and
+ *   no data at all take precedence (they say more about what is wrong).
  * Hysteresis: once in alarm, a POP stays in breach while at least `quorum`
  * probes still see it at or above `clearBelowMs`; the alarm clears when no POP
  * is (with quorum 1 that is exactly "worst < clearBelowMs").
@@ -20,9 +26,18 @@ import type { AlarmState, Status } from '@propwatch/shared';
 import { type Observation, observeProbe } from '../analysis/observations.js';
 import { alarmFigure, findWorst } from '../analysis/worst-case.js';
 import type { StoredRound } from '../storage/round-store.js';
-import { type PopBreach, countProbesAbove, findPopBreaches } from './pop-breaches.js';
+import { type PopBreach, findPopBreaches, probesAbove } from './pop-breaches.js';
+import {
+  type Coverage,
+  type ExpectedSource,
+  MISSING_IN_STATUS,
+  NOTHING_EXPECTED,
+  measureCoverage,
+} from '../catchments/coverage.js';
+import { PopQuorum } from './pop-quorum.js';
 import {
   describeAlarm,
+  describeBlind,
   describeDegraded,
   describeOk,
   describeRecovered,
@@ -40,6 +55,11 @@ export interface ProbeView {
   latestMeasured: StoredRound | null;
   /** The latest complete round before `latestMeasured`; its POPs stand in for ones the running round has not resolved yet. */
   previousComplete?: StoredRound | null;
+  /**
+   * The probe's newest complete rounds, newest first (at most MAX_SINGLE_OBSERVER_ROUNDS): how long a breach
+   * seen by fewer probes than the quorum has lasted (pop-quorum.ts).
+   */
+  recentComplete?: readonly StoredRound[];
   consecutiveWriteFailures: number;
   lastWriteError?: string | undefined;
 }
@@ -54,6 +74,10 @@ export interface StatusSettings {
   maxExtrapolationMs: number;
   windowMs: number;
   degradedAfterWriteFailures: number;
+  /** Rounds a breach below the configured quorum must last to count (pop-quorum.ts); default 2. */
+  singleObserverRounds?: number;
+  /** Share (0–1) of the expected POPs fresh probes must observe, else `degraded`; 0 or absent: off. */
+  minCoverage?: number;
 }
 
 export interface StatusEvaluation {
@@ -68,6 +92,18 @@ export interface StatusEvaluation {
   breaching: string[];
   /** Every POP some probe sees over the threshold in force, worst first (including those below quorum). */
   breaches: PopBreach[];
+  /**
+   * The POPs the alarm is raised on, worst first, each with its confirming probes: every breach the quorum rule
+   * confirms (at quorum, or corroborated below it: pop-quorum.ts). Empty unless the state is alarm.
+   */
+  readonly alarmBreaches: PopBreach[];
+  /**
+   * The quorum worst in ms (propwatch_propagation_worst_seconds): over alarmAboveMs exactly when a POP would
+   * raise the alarm, at or over clearBelowMs exactly when one would hold it; null without a figure (pop-quorum.ts).
+   */
+  readonly quorumWorstMs: number | null;
+  /** Which expected POPs fresh probes observe, and through which probes (coverage.ts). */
+  coverage: Coverage;
 }
 
 /**
@@ -103,6 +139,10 @@ export interface ObservedFigures {
   worst: Observation | null;
   /** At least every observation over `clearBelowMs` or `alarmAboveMs`, in the order of `observations`. */
   candidates: readonly Observation[];
+  /** One probe's observations (empty if none). */
+  ofProbe: (probe: string) => readonly Observation[];
+  /** Whether a probe has an observation of a POP. */
+  observes: (probe: string, pop: string) => boolean;
 }
 
 /** The status from scratch: every probe's observations are computed anew. */
@@ -111,13 +151,29 @@ export function evaluateStatus(
   probes: readonly ProbeView[],
   settings: StatusSettings,
   now: number,
+  expected: ExpectedSource = NOTHING_EXPECTED,
 ): StatusEvaluation {
   const observations = observeCurrent(probes, settings, now);
-  return decideStatus(previous, probes, settings, now, {
-    observations: () => observations,
-    worst: findWorst(observations),
-    candidates: observations,
-  });
+  const byProbe = new Map<string, Observation[]>();
+  for (const o of observations) {
+    const list = byProbe.get(o.probe) ?? [];
+    list.push(o);
+    byProbe.set(o.probe, list);
+  }
+  return decideStatus(
+    previous,
+    probes,
+    settings,
+    now,
+    {
+      observations: () => observations,
+      worst: findWorst(observations),
+      candidates: observations,
+      ofProbe: (probe) => byProbe.get(probe) ?? [],
+      observes: (probe, pop) => byProbe.get(probe)?.some((o) => o.pop === pop) ?? false,
+    },
+    expected,
+  );
 }
 
 /**
@@ -139,24 +195,48 @@ export function decideStatus(
   settings: StatusSettings,
   now: number,
   figures: ObservedFigures,
+  expected: ExpectedSource = NOTHING_EXPECTED,
 ): StatusEvaluation {
   const { worst, candidates } = figures;
   const holding = previous?.state === 'alarm';
+  const quorum = new PopQuorum(
+    { ...settings, singleObserverRounds: settings.singleObserverRounds ?? 2 },
+    { views: new Map(probes.map((p) => [p.id, p])), observationsOf: figures.ofProbe, observes: figures.observes },
+    now,
+  );
   // A timeout's figure is +Infinity: it is over both thresholds whatever the probe's maxWaitMs (worst-case.ts).
-  const over = (o: Observation) =>
-    holding ? alarmFigure(o) >= settings.clearBelowMs : alarmFigure(o) > settings.alarmAboveMs;
-  const breaches = findPopBreaches(candidates, over);
-  const alarm = breaches.find((breach) => breach.probes.length >= settings.quorum) ?? null;
+  const overFigure = (figure: number) => (holding ? figure >= settings.clearBelowMs : figure > settings.alarmAboveMs);
+  const breaches = findPopBreaches(candidates, (o) => overFigure(alarmFigure(o)));
+  let alarm: PopBreach | null = null;
+  for (const breach of breaches) {
+    const confirming = quorum.confirming(breach.pop, breach.probes, overFigure);
+    if (confirming.length > 0) {
+      alarm = { ...breach, probes: confirming };
+      break;
+    }
+  }
   const fresh = probes.filter((p) => p.lastReportAt !== null && p.lastReportAt >= now - settings.staleAfterMs);
   const writeFailing = fresh.filter((p) => p.consecutiveWriteFailures >= settings.degradedAfterWriteFailures);
+  const coverage = measureCoverage(
+    fresh.map((p) => p.id),
+    figures.ofProbe,
+    expected,
+  );
+  const minCoverage = settings.minCoverage ?? 0;
 
   let state: AlarmState;
   let reason: string;
   if (alarm) {
     state = 'alarm';
     // Held only by hysteresis when the POP would not raise an alarm from ok.
-    const held = holding && countProbesAbove(candidates, alarm.pop, settings.alarmAboveMs) < settings.quorum;
-    reason = describeAlarm(alarm.worst, alarm.probes, held ? settings.clearBelowMs : null);
+    const above = probesAbove(candidates, alarm.pop, settings.alarmAboveMs);
+    const held = holding && quorum.confirming(alarm.pop, above, (f) => f > settings.alarmAboveMs).length === 0;
+    const effectiveQuorum = quorum.effectiveQuorum(alarm.pop);
+    const corroboration =
+      effectiveQuorum < settings.quorum
+        ? { effectiveQuorum, quorum: settings.quorum, rounds: settings.singleObserverRounds ?? 2 }
+        : null;
+    reason = describeAlarm(alarm.worst, alarm.probes, held ? settings.clearBelowMs : null, corroboration);
   } else if (fresh.length < settings.minFreshProbes) {
     state = 'stale';
     reason = describeStale(fresh, probes, settings);
@@ -167,14 +247,19 @@ export function decideStatus(
     // Probes talk but nothing was measured in the window (only failed writes so far, or empty rounds).
     state = 'stale';
     reason = `no propagation data in the last ${formatSeconds(settings.windowMs)} although ${fresh.length} probes report`;
+  } else if (coverage.ratio !== null && coverage.ratio < minCoverage) {
+    state = 'degraded';
+    reason = describeBlind(coverage, minCoverage);
   } else {
     state = 'ok';
     const recovery = recoveryOf(previous, now, settings.windowMs);
     reason = recovery
-      ? describeRecovered(recovery, worst, fresh.length, probes.length)
-      : describeOk(worst, fresh.length, probes.length, breaches, settings.quorum);
+      ? describeRecovered(recovery, worst, fresh.length, probes.length, coverage)
+      : describeOk(worst, fresh.length, probes.length, breaches, settings.quorum, coverage);
   }
   const nowIso = new Date(now).toISOString();
+  let alarmBreaches: PopBreach[] | undefined;
+  let quorumWorst: { ms: number | null } | undefined;
   return {
     status: {
       state,
@@ -184,6 +269,12 @@ export function decideStatus(
       worst: worst ? { probe: worst.probe, pop: worst.pop } : null,
       probes: { fresh: fresh.length, expected: probes.length },
       reason,
+      coverage: {
+        basis: coverage.basis,
+        observed: coverage.observed,
+        expected: coverage.expected,
+        missing: coverage.missing.slice(0, MISSING_IN_STATUS),
+      },
       updatedAt: nowIso,
     },
     worst,
@@ -193,5 +284,18 @@ export function decideStatus(
     alarmPop: alarm?.pop ?? null,
     breaching: alarm?.probes ?? [],
     breaches,
+    coverage,
+    get alarmBreaches() {
+      return (alarmBreaches ??=
+        state === 'alarm'
+          ? breaches.flatMap((breach) => {
+              const confirming = quorum.confirming(breach.pop, breach.probes, overFigure);
+              return confirming.length > 0 ? [{ ...breach, probes: confirming }] : [];
+            })
+          : []);
+    },
+    get quorumWorstMs() {
+      return (quorumWorst ??= { ms: quorum.worstMs(figures.observations()) }).ms;
+    },
   };
 }

@@ -32,10 +32,12 @@ interface ProbeEntry {
   worst: Observation | null;
   /** The observations that could pass either threshold (the only ones a breach can be made of), in order. */
   candidates: readonly Observation[];
+  /** The POPs it observes (quorum under anycast counts observers per POP without walking observations). */
+  pops: ReadonlySet<string>;
 }
 
 /** The inputs of one probe's observations at `now`, the round fields of ProbeEntry. */
-type EntryInputs = Omit<ProbeEntry, 'observations' | 'worst' | 'candidates'>;
+type EntryInputs = Omit<ProbeEntry, 'observations' | 'worst' | 'candidates' | 'pops'>;
 
 /** How far a round's pending bounds have grown at `now`: exactly observePop's `grown`. */
 function growthOf(round: StoredRound | null, now: number, maxExtrapolationMs: number): number {
@@ -92,6 +94,7 @@ export class ObservationCache {
   observe(views: readonly ProbeView[], now: number): ObservedFigures {
     let recomputed = 0;
     const perProbe: (readonly Observation[])[] = [];
+    const byProbe = new Map<string, ProbeEntry>();
     const candidates: Observation[] = [];
     let worst: Observation | null = null;
     for (const view of views) {
@@ -103,13 +106,20 @@ export class ObservationCache {
       }
       if (entry.observations.length === 0) continue;
       perProbe.push(entry.observations);
+      byProbe.set(view.id, entry);
       for (const candidate of entry.candidates) candidates.push(candidate);
       // Folding the per-probe worsts in probe order picks the same observation as findWorst over all of them (first of the largest).
       if (entry.worst && (!worst || isWorse(entry.worst, worst))) worst = entry.worst;
     }
     this.lastRecomputed = recomputed;
     let all: Observation[] | undefined;
-    return { observations: () => (all ??= perProbe.flat()), worst, candidates };
+    return {
+      observations: () => (all ??= perProbe.flat()),
+      worst,
+      candidates,
+      ofProbe: (probe) => byProbe.get(probe)?.observations ?? [],
+      observes: (probe, pop) => byProbe.get(probe)?.pops.has(pop) ?? false,
+    };
   }
 
   #compute(inputs: EntryInputs, now: number): ProbeEntry {
@@ -124,6 +134,7 @@ export class ObservationCache {
       observations,
       worst: findWorst(observations),
       candidates: observations.filter((o) => alarmFigure(o) >= clearBelowMs || alarmFigure(o) > alarmAboveMs),
+      pops: new Set(observations.map((o) => o.pop)),
     };
   }
 }

@@ -33,7 +33,9 @@ export function findPopBreaches(observations: Iterable<Observation>, isOver: (o:
     );
 }
 
-/** The number of distinct probes that see `pop` over `thresholdMs` (strictly; a timeout always is). */
-export function countProbesAbove(observations: readonly Observation[], pop: string, thresholdMs: number): number {
-  return new Set(observations.filter((o) => o.pop === pop && alarmFigure(o) > thresholdMs).map((o) => o.probe)).size;
+/** The distinct probes that see `pop` over `thresholdMs` (strictly; a timeout always is), sorted. */
+export function probesAbove(observations: readonly Observation[], pop: string, thresholdMs: number): string[] {
+  return [
+    ...new Set(observations.filter((o) => o.pop === pop && alarmFigure(o) > thresholdMs).map((o) => o.probe)),
+  ].sort();
 }

@@ -33,6 +33,7 @@ function view(id: string, pops: Spec[]): ProbeView {
     pops: pops.map(({ pop, state, ms, target }) => ({
       pop,
       target: target ?? `${pop}:53`,
+      ...(state === 'rerouted' || state === 'unreachable' ? { via: 'ns1', targetKind: 'anycast' as const } : {}),
       state,
       lowerMs: ms,
       ...(state === 'propagated' ? { upperMs: ms, estimateMs: ms } : {}),
@@ -86,31 +87,65 @@ describe('the quorum worst (propwatch_propagation_worst_seconds)', () => {
   });
 
   test('property: over the threshold exactly when the status alarms (from ok), at or over the clear level exactly when it holds', () => {
+    // Anycast included: rerouted / unreachable results, POPs seen by fewer probes than the quorum (corroboration
+    // over a probe's recent rounds, pop-quorum.ts), running rounds.
     const spec = fc.record({
       pop: fc.constantFrom('LHR', 'SIN', 'NRT'),
-      state: fc.constantFrom<PopResult['state']>('propagated', 'timeout', 'pending', 'failing'),
+      state: fc.constantFrom<PopResult['state']>(
+        'propagated',
+        'timeout',
+        'pending',
+        'failing',
+        'rerouted',
+        'unreachable',
+      ),
       ms: fc.constantFrom(0, 10_000, 29_999, 30_000, 45_000, 60_000, 60_001, 90_000),
       target: fc.constantFrom('a:53', 'b:53'),
     });
+    const rounds = fc.array(fc.uniqueArray(spec, { selector: (s) => `${s.pop} ${s.target}`, maxLength: 4 }), {
+      minLength: 1,
+      maxLength: 3,
+    });
     fc.assert(
       fc.property(
-        fc.array(fc.uniqueArray(spec, { selector: (s) => `${s.pop} ${s.target}`, maxLength: 4 }), {
-          minLength: 1,
-          maxLength: 4,
-        }),
+        fc.array(fc.record({ rounds, running: fc.boolean() }), { minLength: 1, maxLength: 4 }),
         fc.integer({ min: 1, max: 3 }),
-        (probes, quorum) => {
-          const views = probes.map((pops, i) => view(`p${i}`, pops));
-          const settings = { ...SETTINGS, quorum };
+        fc.integer({ min: 1, max: 2 }),
+        (probes, quorum, singleObserverRounds) => {
+          const views = probes.map(({ rounds, running }, i) => history(`p${i}`, rounds, running));
+          const settings = { ...SETTINGS, quorum, singleObserverRounds };
           const fromOk = evaluateStatus(null, views, settings, NOW);
-          const worst = quorumWorstMs(fromOk.observations, quorum);
+          const worst = fromOk.quorumWorstMs;
           expect(fromOk.alarmPop !== null).toBe(worst !== null && worst > settings.alarmAboveMs);
           const alarm: Status = { ...fromOk.status, state: 'alarm' };
           const holding = evaluateStatus(alarm, views, settings, NOW);
           expect(holding.alarmPop !== null).toBe(worst !== null && worst >= settings.clearBelowMs);
+          expect(holding.quorumWorstMs).toBe(worst);
+          // With quorum 1 nothing needs corroboration: the figure of any single probe.
+          if (quorum === 1) expect(worst).toBe(quorumWorstMs(fromOk.observations, 1));
         },
       ),
       { numRuns: 2_000 },
     );
   });
 });
+
+/** A probe with `rounds` (oldest first; the last running when `running`), kept as the StatusTracker keeps them. */
+function history(id: string, rounds: Spec[][], running: boolean): ProbeView {
+  const stored = rounds.map((pops, i) => {
+    const round = view(id, pops).latestMeasured!;
+    const receivedAt = NOW - (rounds.length - i) * 1_000;
+    const state = running && i === rounds.length - 1 ? 'running' : 'complete';
+    return { ...round, id: `${id}-r${i}`, serial: String(1_735_689_600_000 + i), state, receivedAt } as const;
+  });
+  const latest = stored.at(-1)!;
+  const complete = stored.filter((r) => r.state === 'complete').reverse();
+  return {
+    id,
+    lastReportAt: latest.receivedAt,
+    latestMeasured: latest,
+    previousComplete: complete.find((r) => r !== latest) ?? null,
+    recentComplete: complete,
+    consecutiveWriteFailures: 0,
+  };
+}

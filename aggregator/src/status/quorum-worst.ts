@@ -1,6 +1,10 @@
 /**
- * The worst case that respects quorum, for Prometheus: the figure the alarm
- * is decided on, so an alert rule on it agrees with the status.
+ * The worst case at a fixed quorum, over observations alone. With quorum 1 it
+ * is propwatch_propagation_worst_any_probe_seconds. The figure the alarm is
+ * decided on (propwatch_propagation_worst_seconds) is PopQuorum.worstMs
+ * (pop-quorum.ts): the same definition with each POP's effective quorum and,
+ * below the configured quorum, corroborated votes (quorum under anycast); where
+ * every POP is seen by at least `quorum` probes the two are equal.
  *
  * Definition, over the observations the status evaluates (alarmFigure: `ms`,
  * +Infinity for a timeout):

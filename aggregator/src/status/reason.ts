@@ -1,6 +1,7 @@
 /** Human text for the status `reason`: which POP, which probes, how late. */
 import { plainText } from '@propwatch/shared';
 import type { Observation } from '../analysis/observations.js';
+import type { Coverage } from '../catchments/coverage.js';
 import type { PopBreach } from './pop-breaches.js';
 import type { ProbeView, StatusSettings } from './evaluate-status.js';
 
@@ -9,22 +10,31 @@ export function formatSeconds(ms: number): string {
 }
 
 /**
+ * The POP as the observation saw it: "LHR", or for an anycast instance the address it answered on and the
+ * vantage point, "LHR (via ns1 from p-eu-west)": another probe's catchment of ns1 is another POP.
+ */
+function popName(o: Observation): string {
+  return o.via === undefined ? o.pop : `${o.pop} (via ${o.via} from ${o.probe})`;
+}
+
+/**
  * "LHR not serving serial 17… after 42.0 s" and friends, by what kind of figure
  * it is, with a note for the parenthesis (timeout, queries failing).
  */
 function observationText(o: Observation): { text: string; note: string | null } {
+  const pop = popName(o);
   switch (o.kind) {
     case 'measured':
       return {
-        text: `${o.pop} took ${formatSeconds(o.ms)} (${formatSeconds(o.lowerMs)}–${formatSeconds(o.upperMs ?? o.ms)}) to serve serial ${o.serial}`,
+        text: `${pop} took ${formatSeconds(o.ms)} (${formatSeconds(o.lowerMs)}–${formatSeconds(o.upperMs ?? o.ms)}) to serve serial ${o.serial}`,
         note: null,
       };
     case 'censored':
       // Censored at the probe's wait: at least that late, possibly never.
-      return { text: `${o.pop} not serving serial ${o.serial} after ≥ ${formatSeconds(o.ms)}`, note: 'timeout' };
+      return { text: `${pop} not serving serial ${o.serial} after ≥ ${formatSeconds(o.ms)}`, note: 'timeout' };
     case 'lower-bound':
       return {
-        text: `${o.pop} not serving serial ${o.serial} after ${formatSeconds(o.ms)}`,
+        text: `${pop} not serving serial ${o.serial} after ${formatSeconds(o.ms)}`,
         note: o.state === 'failing' ? 'queries failing' : null,
       };
   }
@@ -40,13 +50,25 @@ function listProbes(ids: readonly string[]): string {
   return `${ids.length === 1 ? 'probe' : 'probes'} ${ids.join(', ')}`;
 }
 
+/** How an alarm below the configured quorum was confirmed (pop-quorum.ts). */
+export interface Corroboration {
+  effectiveQuorum: number;
+  quorum: number;
+  rounds: number;
+}
+
 export function describeAlarm(
   worst: Observation,
   breaching: readonly string[],
   holdingAboveClearMs: number | null,
+  corroboration: Corroboration | null = null,
 ): string {
   const hold = holdingAboveClearMs === null ? '' : `; holding until below ${formatSeconds(holdingAboveClearMs)}`;
-  return `${describeObservation(worst, breaching)}${hold}`;
+  const below = corroboration
+    ? `; only ${corroboration.effectiveQuorum} of quorum ${corroboration.quorum} probes observe it: ` +
+      `corroborated over ${corroboration.rounds} rounds, their other POPs healthy`
+    : '';
+  return `${describeObservation(worst, breaching)}${below}${hold}`;
 }
 
 export function describeStale(
@@ -78,10 +100,28 @@ export function describeOk(
   expected: number,
   breaches: readonly PopBreach[],
   quorum: number,
+  coverage: Coverage | null = null,
 ): string {
   const probes = `${fresh} of ${expected} probes fresh`;
   if (!worst) return `no propagation data; ${probes}`;
-  return `worst ${describeObservation(worst, [worst.probe])}; ${probes}${describeBelowQuorum(breaches, quorum)}`;
+  const blind = coverage && coverage.missing.length > 0 ? `; ${describeCoverage(coverage)}` : '';
+  return `worst ${describeObservation(worst, [worst.probe])}; ${probes}${describeBelowQuorum(breaches, quorum)}${blind}`;
+}
+
+const MAX_LISTED_BLIND = 5;
+
+/** "coverage 12 of 14 POPs (86%), blind to AMS, MAD": the POPs the status cannot speak for. */
+function describeCoverage(coverage: Coverage): string {
+  const percent = Math.floor((coverage.ratio ?? 0) * 100);
+  const listed = coverage.missing.slice(0, MAX_LISTED_BLIND).join(', ');
+  const more =
+    coverage.missing.length > MAX_LISTED_BLIND ? ` and ${coverage.missing.length - MAX_LISTED_BLIND} more` : '';
+  return `coverage ${coverage.observed} of ${coverage.expected} POPs (${percent}%), blind to ${listed}${more}`;
+}
+
+/** The degraded reason when fewer than `minCoverage` of the expected POPs are observed. */
+export function describeBlind(coverage: Coverage, minCoverage: number): string {
+  return `${describeCoverage(coverage)}: below status.minCoverage ${Math.round(minCoverage * 100)}%`;
 }
 
 /**
@@ -100,8 +140,15 @@ export function recoveryIn(reason: string): string | null {
 }
 
 /** An ok reason after a recovery: the recovery, then the worst figure now. */
-export function describeRecovered(recovery: string, worst: Observation, fresh: number, expected: number): string {
-  return `${recovery}; worst now ${describeObservation(worst, [worst.probe])}; ${fresh} of ${expected} probes fresh`;
+export function describeRecovered(
+  recovery: string,
+  worst: Observation,
+  fresh: number,
+  expected: number,
+  coverage: Coverage | null = null,
+): string {
+  const blind = coverage && coverage.missing.length > 0 ? `; ${describeCoverage(coverage)}` : '';
+  return `${recovery}; worst now ${describeObservation(worst, [worst.probe])}; ${fresh} of ${expected} probes fresh${blind}`;
 }
 
 /** "; below quorum 2: LHR seen by probe p1, SIN seen by probe p2": breaches that one probe alone cannot confirm. */

@@ -9,10 +9,20 @@
  * is an O(probes) combination, identical to evaluateStatus from scratch.
  */
 import type { Clock, Status } from '@propwatch/shared';
+import { type ExpectedSource, NOTHING_EXPECTED } from '../catchments/coverage.js';
 import { type RoundPosition, isLater } from '../storage/round-sequence.js';
 import type { RoundHead, StoredRound, UpsertResult } from '../storage/round-store.js';
 import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
 import { ObservationCache } from './observation-cache.js';
+import { MAX_SINGLE_OBSERVER_ROUNDS } from './pop-quorum.js';
+
+/** `rounds` (newest first in sequence) with `round` in its place (replacing its older report), bounded. */
+function withComplete(rounds: readonly StoredRound[], round: StoredRound): StoredRound[] {
+  const others = rounds.filter((r) => r.id !== round.id);
+  const at = others.findIndex((r) => isLater(round, r));
+  others.splice(at === -1 ? others.length : at, 0, round);
+  return others.slice(0, MAX_SINGLE_OBSERVER_ROUNDS);
+}
 
 export interface StatusChange {
   status: Status;
@@ -35,6 +45,8 @@ export class StatusTracker {
     readonly settings: StatusSettings,
     probeIds: readonly string[],
     private readonly clock: Pick<Clock, 'now'>,
+    /** The POPs coverage is measured against (coverage.ts); without it, those observed now. */
+    readonly expected: ExpectedSource = NOTHING_EXPECTED,
   ) {
     for (const id of probeIds)
       this.#views.set(id, { id, lastReportAt: null, latestMeasured: null, consecutiveWriteFailures: 0 });
@@ -56,6 +68,11 @@ export class StatusTracker {
   /** How many probes' observations the last evaluation recomputed (the others came from the cache). */
   get lastRecomputed(): number {
     return this.#cache.lastRecomputed;
+  }
+
+  /** One probe's view (undefined for a probe not configured). */
+  viewOf(id: string): ProbeView | undefined {
+    return this.#views.get(id);
   }
 
   views(): readonly ProbeView[] {
@@ -149,6 +166,7 @@ export class StatusTracker {
   #applyRound(round: StoredRound): void {
     const view = this.#views.get(round.probe.id);
     if (!view || round.state === 'write_failed') return;
+    if (round.state === 'complete') view.recentComplete = withComplete(view.recentComplete ?? [], round);
     const current = view.latestMeasured;
     if (!current || current.id === round.id) {
       view.latestMeasured = round;
@@ -178,6 +196,6 @@ export class StatusTracker {
 
   #evaluateAt(previous: Status | null, now: number): StatusEvaluation {
     const views = [...this.#views.values()];
-    return decideStatus(previous, views, this.settings, now, this.#cache.observe(views, now));
+    return decideStatus(previous, views, this.settings, now, this.#cache.observe(views, now), this.expected);
   }
 }

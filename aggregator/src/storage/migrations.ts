@@ -186,6 +186,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX state_changes_by_at ON state_changes (at);
     `,
   },
+  {
+    version: 6,
+    name: 'catchment changes: when the instance a probe reaches through an address changed',
+    sql: `
+      CREATE TABLE catchment_changes (
+        id INTEGER PRIMARY KEY,
+        probe_id TEXT NOT NULL,
+        via TEXT NOT NULL,
+        from_pop TEXT,
+        to_pop TEXT,
+        round_id TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX catchment_changes_by_at ON catchment_changes (at);
+    `,
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer aggregator. */

@@ -9,6 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import { finishedFigure } from '../analysis/observations.js';
+import { namesPop } from '../cardinality/pop-registry.js';
 import { newlyFinal } from '../metrics/round-transitions.js';
 import { type RollupCell, addResult, emptyCell, mergeCell } from '../rollup/rollup-cell.js';
 import { LEVELS, LEVEL_MS, type RollupLevel } from '../rollup/rollup-plan.js';
@@ -90,7 +91,7 @@ export class RollupWriter {
   add(result: UpsertResult, receivedAt: number): void {
     const { current } = result;
     if (result.outcome === 'unchanged') return;
-    for (const pop of current.pops) {
+    for (const pop of current.pops.filter(namesPop)) {
       this.#touched.set(seriesKey(current.probe.id, pop.pop), {
         probe: current.probe.id,
         pop: pop.pop,

@@ -3,6 +3,7 @@
  * follow so several aggregator replicas share state. Methods are async so a
  * networked backend fits the same shape.
  */
+import type { CatchmentChange } from '../catchments/catchment-changes.js';
 import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
 import type { RollupLevel } from '../rollup/rollup-plan.js';
 import type { RollupCellRow, RollupQuery } from './rollup-reader.js';
@@ -152,9 +153,13 @@ export interface RoundStore {
     to: number,
     limit: number,
   ): Promise<{ changes: StateChangeRecord[]; before: StateChangeRecord | null }>;
+  /** Stores catchment changes (catchment-changes.ts). */
+  addCatchmentChanges(changes: readonly CatchmentChange[]): Promise<void>;
+  /** The newest catchment changes (at most `limit`), newest first. */
+  catchmentChanges(limit: number): Promise<CatchmentChange[]>;
   /**
    * Deletes rounds last received before `olderThan` (with their rollup cells and series, and the state changes
-   * before it); returns how many rounds.
+   * and catchment changes before it); returns how many rounds.
    */
   prune(olderThan: number): Promise<number>;
   close(): Promise<void>;

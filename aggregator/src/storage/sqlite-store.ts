@@ -6,6 +6,7 @@
  * Measured here, FULL still commits >30,000 small transactions per second.
  */
 import Database from 'better-sqlite3';
+import { type CatchmentChange, MAX_CATCHMENT_CHANGES } from '../catchments/catchment-changes.js';
 import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
 import { DbFiles } from './db-files.js';
 import { migrate } from './migrations.js';
@@ -38,6 +39,15 @@ interface PendingUpsert {
   receivedAt: number;
   resolve: (result: UpsertResult) => void;
   reject: (error: unknown) => void;
+}
+
+interface ChangeRow {
+  probe_id: string;
+  via: string;
+  from_pop: string | null;
+  to_pop: string | null;
+  round_id: string;
+  at: number;
 }
 
 /** Rows deleted per prune transaction, so pruning never holds the write lock (nor the event loop) for long. */
@@ -180,6 +190,14 @@ export class SqliteRoundStore implements RoundStore {
           (SELECT bucket, series FROM ${ROLLUP_TABLE[level]} WHERE bucket <= ? LIMIT ?)`),
       })),
       pruneSeries: db.prepare('DELETE FROM pop_series WHERE last_seen_at < ?'),
+      addChange: db.prepare(
+        'INSERT INTO catchment_changes (probe_id, via, from_pop, to_pop, round_id, at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      changes: db.prepare('SELECT * FROM catchment_changes ORDER BY id DESC LIMIT ?'),
+      pruneChanges: db.prepare('DELETE FROM catchment_changes WHERE at < ?'),
+      // Beyond the cap the oldest go, whatever the retention: a probe whose route flaps every round cannot fill the disk.
+      capChanges: db.prepare(`DELETE FROM catchment_changes WHERE id <=
+        (SELECT id FROM catchment_changes ORDER BY id DESC LIMIT 1 OFFSET ?)`),
     };
   }
 
@@ -424,6 +442,8 @@ export class SqliteRoundStore implements RoundStore {
       await deleteInBatches((limit) => statement.run(olderThan - levelMs, limit).changes);
     if (this.#sql.pruneSeries.run(olderThan).changes > 0) this.#rollups.reloadSeries();
     this.#stateChanges.prune(olderThan);
+    this.#sql.pruneChanges.run(olderThan);
+    this.#sql.capChanges.run(MAX_CATCHMENT_CHANGES);
     return total;
   }
 
@@ -433,6 +453,23 @@ export class SqliteRoundStore implements RoundStore {
 
   async stateChanges(from: number, to: number, limit: number) {
     return this.#stateChanges.list(from, to, limit);
+  }
+
+  async addCatchmentChanges(changes: readonly CatchmentChange[]): Promise<void> {
+    this.#db.transaction(() => {
+      for (const c of changes) this.#sql.addChange.run(c.probe, c.via, c.fromPop, c.toPop, c.roundId, c.at);
+    })();
+  }
+
+  async catchmentChanges(limit: number): Promise<CatchmentChange[]> {
+    return (this.#sql.changes.all(limit) as ChangeRow[]).map((row) => ({
+      probe: row.probe_id,
+      via: row.via,
+      fromPop: row.from_pop,
+      toPop: row.to_pop,
+      roundId: row.round_id,
+      at: row.at,
+    }));
   }
 
   async rollupCells(query: RollupQuery): Promise<RollupCellRow[]> {

@@ -5,6 +5,7 @@
  * backend gets the same behaviour.
  */
 import type { RoundReport } from '@propwatch/shared';
+import type { CatchmentChange } from '../catchments/catchment-changes.js';
 import type { RoundStore } from './round-store.js';
 import type { StateChangeRecord } from './state-change-log.js';
 import type { WriteFailure, WriteHealth } from './write-health.js';
@@ -47,6 +48,8 @@ export function trackWrites(
     prune: write((olderThan: number) => store.prune(olderThan)),
     recordStateChange: write((change: StateChangeRecord) => store.recordStateChange(change)),
     stateChanges: (from, to, limit) => store.stateChanges(from, to, limit),
+    addCatchmentChanges: write((changes: readonly CatchmentChange[]) => store.addCatchmentChanges(changes)),
+    catchmentChanges: (limit) => store.catchmentChanges(limit),
     // A file check is no write: it can start a failure, never end one.
     verifyFiles: () => store.verifyFiles().catch(failed),
     latestRounds: (options) => store.latestRounds(options),

@@ -72,5 +72,8 @@ export class FaultyStore implements RoundStore {
   probes = () => this.inner.probes();
   stateChanges = (from: number, to: number, limit: number) => this.inner.stateChanges(from, to, limit);
   prune = (olderThan: number) => this.inner.prune(olderThan);
+  addCatchmentChanges = (changes: Parameters<RoundStore['addCatchmentChanges']>[0]) =>
+    this.inner.addCatchmentChanges(changes);
+  catchmentChanges = (limit: number) => this.inner.catchmentChanges(limit);
   close = () => this.inner.close();
 }

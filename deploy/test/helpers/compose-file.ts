@@ -22,9 +22,13 @@ export interface Service {
   profiles: string[];
   healthcheck?: { test: string[] };
   network_mode?: string;
+  /** Networks the service joins, with its fixed address where it has one. */
+  networks: Record<string, { ipv4_address?: string }>;
   devices: string[];
   privileged?: boolean;
   depends_on?: unknown;
+  mem_limit?: string;
+  cpus?: number;
 }
 
 export interface Mount {
@@ -35,9 +39,19 @@ export interface Mount {
   readOnly: boolean;
 }
 
+export interface Network {
+  name: string;
+  /** No gateway: no route out of the host and none to other networks. */
+  internal: boolean;
+  subnets: string[];
+}
+
 export interface ComposeFile {
+  /** Top-level keys, to check what Compose v1 (1.29) would refuse. */
+  keys: string[];
   services: Map<string, Service>;
   volumes: string[];
+  networks: Map<string, Network>;
 }
 
 type Raw = Record<string, unknown>;
@@ -84,6 +98,9 @@ function normalize(name: string, raw: Raw, baseDir: string): Service {
     ports: ((raw.ports ?? []) as unknown[]).map(String),
     profiles: (raw.profiles ?? []) as string[],
     devices: (raw.devices ?? []) as string[],
+    networks: Array.isArray(raw.networks)
+      ? Object.fromEntries((raw.networks as string[]).map((name) => [name, {}]))
+      : Object.fromEntries(Object.entries((raw.networks ?? {}) as Raw).map(([name, v]) => [name, v ?? {}])),
   } as Service;
 }
 
@@ -97,6 +114,7 @@ function mergeExtended(base: Service, local: Service): Service {
     environment: { ...base.environment, ...local.environment },
     volumes: [...volumes.values()],
     devices: [...new Set([...base.devices, ...local.devices])],
+    networks: Object.keys(local.networks).length ? local.networks : base.networks,
     profiles: local.profiles.length ? local.profiles : base.profiles,
   };
 }
@@ -118,7 +136,14 @@ export function loadCompose(env: Record<string, string> = {}, file = join(ROOT, 
     }
     services.set(name, service);
   }
-  return { services, volumes: Object.keys((doc.volumes ?? {}) as Raw) };
+  const networks = new Map(
+    Object.entries((doc.networks ?? {}) as Record<string, Raw | null>).map(([name, raw]) => {
+      const ipam = (raw?.ipam ?? {}) as { config?: { subnet?: string }[] };
+      const subnets = (ipam.config ?? []).flatMap((c) => (c.subnet ? [c.subnet] : []));
+      return [name, { name, internal: raw?.internal === true, subnets }] as const;
+    }),
+  );
+  return { keys: Object.keys(doc), services, volumes: Object.keys((doc.volumes ?? {}) as Raw), networks };
 }
 
 /** Host path of the bind mount that provides `containerPath` (a file or a file under a mounted directory). */

@@ -26,6 +26,23 @@ export const Status = Type.Object(
       { additionalProperties: false },
     ),
     reason: Type.String(),
+    coverage: Type.Optional(
+      Type.Object(
+        {
+          basis: Type.Union([Type.Literal('configured'), Type.Literal('learned')], {
+            description: 'configured: expectedPops; learned: every POP seen within retention',
+          }),
+          observed: Type.Integer({ minimum: 0, description: 'expected POPs some fresh probe observes' }),
+          expected: Type.Integer({ minimum: 0 }),
+          missing: Type.Array(Type.String(), {
+            maxItems: 20,
+            description:
+              'blind spots: expected POPs no fresh probe observes (the first 20; /api/v1/coverage lists all)',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     updatedAt: Type.String({ format: 'date-time' }),
   },
   { additionalProperties: false, $id: 'Status' },
