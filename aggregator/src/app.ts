@@ -71,11 +71,13 @@ function connectionTimeouts(http: AggregatorConfig['http']) {
 
 export function build(options: BuildOptions): FastifyInstance {
   const { config } = options;
+  // Widened to fastify's logger type so the instance is a plain FastifyInstance (pino's Logger would make it generic).
+  const logger: FastifyBaseLogger | undefined = options.logger;
   const app = Fastify({
     // One info line per request would cost more than answering /status; errors
     // and 4xx reasons are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
     // fastify gives every request a child logger bound to its id; creating a pino child (which also runs the
     // redaction paths over its bindings) cost ~8% of CPU on /api/v1/status. The few request log lines name
     // the request id themselves (`reqId`), so requests share the app's logger.

@@ -117,7 +117,7 @@ function runProbes(app: FastifyInstance, maxWaitMs?: number) {
 
 async function statusAt(app: FastifyInstance, seconds: number, started: number): Promise<Status> {
   await vi.advanceTimersByTimeAsync(started + seconds * 1000 - Date.now());
-  return (await app.inject('/api/v1/status')).json() as Status;
+  return (await app.inject('/api/v1/status')).json<Status>();
 }
 
 describe('a stuck POP with the shipped examples', () => {
@@ -138,7 +138,7 @@ describe('a stuck POP with the shipped examples', () => {
       /^FRA not serving serial 180000000000[01] after ≥ 90\.0 s \(timeout; probes aws-eu-west-1, gcp-us-east1\)$/,
     );
     await probes.settled();
-    const probesView = (await app.inject('/api/v1/probes')).json() as { probes: { maxWaitMs: number; warnings: [] }[] };
+    const probesView = (await app.inject('/api/v1/probes')).json<{ probes: { maxWaitMs: number; warnings: [] }[] }>();
     expect(probesView.probes.map((p) => [p.maxWaitMs, p.warnings])).toEqual([
       [90_000, []],
       [90_000, []],
@@ -160,9 +160,9 @@ describe('a stuck POP with the shipped examples', () => {
       /^FRA not serving serial 180000000000[01] after ≥ 30\.0 s \(timeout; probes aws-eu-west-1, gcp-us-east1\)$/,
     );
     await probes.settled();
-    const probesView = (await app.inject('/api/v1/probes')).json() as {
+    const probesView = (await app.inject('/api/v1/probes')).json<{
       probes: { id: string; warnings: { code: string }[] }[];
-    };
+    }>();
     expect(probesView.probes.map((p) => p.warnings.map((w) => w.code))).toEqual([
       ['max_wait_not_above_threshold'],
       ['max_wait_not_above_threshold'],

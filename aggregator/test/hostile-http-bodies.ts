@@ -16,7 +16,7 @@ function pathsOf(value: Json, prefix: (string | number)[] = []): (string | numbe
   return [prefix, ...entries.flatMap(([key, child]) => pathsOf(child, [...prefix, key]))];
 }
 
-function setAt(root: Json, path: (string | number)[], update: (old: Json) => Json | undefined): Json {
+function setAt(root: Json, path: (string | number)[], update: (old: Json) => Json): Json {
   if (path.length === 0) return update(root);
   const copy = structuredClone(root) as Record<string | number, Json>;
   let node = copy;
@@ -60,7 +60,8 @@ const deepNesting = fc
     arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
   );
 
-export type Mutation = { kind: string; apply: (valid: RoundReport) => Json | string };
+/** `apply` gives the body to send: a value to serialize, or (a string) the raw text itself. */
+export type Mutation = { kind: string; apply: (valid: RoundReport) => Json };
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.nat().map((n) => ({
@@ -117,7 +118,7 @@ export const validReport = (probe: string) =>
       report(probe, {
         id: r.id,
         elapsedMs: r.elapsedMs,
-        state: r.state as RoundReport['round']['state'],
+        state: r.state,
         ...(r.state === 'write_failed' ? { pops: [] } : {}),
       }),
     );

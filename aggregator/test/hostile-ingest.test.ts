@@ -56,7 +56,7 @@ async function send(body: string | Buffer, headers: Record<string, string>): Pro
   if (response.statusCode >= 400) {
     counts.rejected[response.statusCode] = (counts.rejected[response.statusCode] ?? 0) + 1;
     expect(response.headers['content-type']).toMatch(/^application\/json/);
-    const json = response.json() as { message?: unknown; statusCode?: unknown };
+    const json = response.json<{ message?: unknown; statusCode?: unknown }>();
     expect(typeof json.message === 'string' && json.message.length > 0, response.body).toBe(true);
     expect(json.statusCode).toBe(response.statusCode);
     expect(dataVersion(), 'a rejected request committed something').toBe(before);

@@ -152,7 +152,7 @@ describe('read routes, dashboard and operational endpoints with hostile requests
           expect(status, `${m} ${p}${q} → ${response.body.slice(0, 200)}`).toBeLessThan(500);
           if (status >= 400 && m !== 'HEAD') {
             expect(response.headers['content-type']).toMatch(/^application\/json/);
-            expect(String((response.json() as { message?: unknown }).message ?? '')).toMatch(/\S/);
+            expect(response.json<{ message?: string }>().message ?? '').toMatch(/\S/);
           }
           if (!p.startsWith('/readyz'))
             expect(db.pragma('data_version', { simple: true }), `${m} ${p} committed something`).toBe(before);

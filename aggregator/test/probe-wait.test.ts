@@ -56,7 +56,7 @@ describe('a probe whose wait cannot exceed the threshold', () => {
     expect((await ingest(a, withWait('p1', 30_000), 'p1')).statusCode).toBe(200);
     expect((await ingest(a, withWait('p2', 60_000), 'p2')).statusCode).toBe(200);
     expect((await ingest(a, withWait('p3', 90_000), 'p3')).statusCode).toBe(200);
-    const probes = ((await a.inject('/api/v1/probes')).json() as { probes: Record<string, unknown>[] }).probes;
+    const probes = (await a.inject('/api/v1/probes')).json<{ probes: Record<string, unknown>[] }>().probes;
     expect(probes.map((p) => [p.id, p.maxWaitMs, p.warnings])).toEqual([
       ['p1', 30_000, [WARNING(30_000)]],
       ['p2', 60_000, [WARNING(60_000)]],
@@ -68,7 +68,7 @@ describe('a probe whose wait cannot exceed the threshold', () => {
   it('a probe that does not report its wait (older version) has no warning; the field is null', async () => {
     const { app: a, waitWarnings } = app();
     expect((await ingest(a, withWait('p1', undefined), 'p1')).statusCode).toBe(200);
-    const [p1] = ((await a.inject('/api/v1/probes')).json() as { probes: Record<string, unknown>[] }).probes;
+    const [p1] = (await a.inject('/api/v1/probes')).json<{ probes: Record<string, unknown>[] }>().probes;
     expect(p1).toMatchObject({ id: 'p1', maxWaitMs: null, warnings: [] });
     expect(waitWarnings()).toEqual([]);
     await a.close();
@@ -87,7 +87,7 @@ describe('a probe whose wait cannot exceed the threshold', () => {
     expect(waitWarnings()).toHaveLength(1);
     await ingest(a, withWait('p1', 45_000, 4), 'p1');
     expect(waitWarnings().map((l) => l.maxWaitMs)).toEqual([30_000, 45_000]);
-    const [p1] = ((await a.inject('/api/v1/probes')).json() as { probes: Record<string, unknown>[] }).probes;
+    const [p1] = (await a.inject('/api/v1/probes')).json<{ probes: Record<string, unknown>[] }>().probes;
     expect(p1).toMatchObject({ maxWaitMs: 45_000, warnings: [WARNING(45_000)] });
     await a.close();
   });
@@ -108,10 +108,10 @@ describe('a probe whose wait cannot exceed the threshold', () => {
   it('the OpenAPI document describes maxWaitMs and warnings of GET /api/v1/probes', async () => {
     const { app: a } = app();
     await a.ready();
-    const doc = (await a.inject('/docs/json')).json() as {
+    const doc = (await a.inject('/docs/json')).json<{
       paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: unknown }> }> } }>;
       components: { schemas: Record<string, unknown> };
-    };
+    }>();
     // The answer is the named schema Probes (components/schemas).
     expect(doc.paths['/api/v1/probes']!.get.responses['200']!.content['application/json']!.schema).toEqual({
       $ref: '#/components/schemas/Probes',

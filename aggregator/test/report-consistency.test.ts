@@ -140,7 +140,7 @@ describe('property: consistent reports are accepted, one broken rule is refused 
           .split('/')
           .slice(1)
           .reduce((path, segment) => (/^[0-9]+$/.test(segment) ? `${path}[${segment}]` : `${path}.${segment}`), 'body');
-        expect((response.json() as { message: string }).message.startsWith(`${expected}: `), response.body).toBe(true);
+        expect(response.json<{ message: string }>().message.startsWith(`${expected}: `), response.body).toBe(true);
         expect(dataVersion()).toBe(before);
         expect((await t.app.store.latestRounds({ probe: 'p2', limit: 1_000 })).length).toBe(stored);
       }),

@@ -31,11 +31,9 @@ function round(n: number, startedAt: number, fields: Partial<RoundReport['round'
 }
 
 const status = async (app: TestApp['app']) =>
-  (await app.inject('/api/v1/status')).json() as { state: string; reason: string };
+  (await app.inject('/api/v1/status')).json<{ state: string; reason: string }>();
 const probeRow = async (app: TestApp['app']) =>
-  ((await app.inject('/api/v1/probes')).json() as { probes: Record<string, unknown>[] }).probes.find(
-    (p) => p.id === 'p1',
-  )!;
+  (await app.inject('/api/v1/probes')).json<{ probes: Record<string, unknown>[] }>().probes.find((p) => p.id === 'p1')!;
 
 describe('one report dated 2099 (issue 12 item 2 attack)', () => {
   it('is refused with a 400 naming the field, the skew and the bound; nothing stored; the alarm stays', async () => {
@@ -102,10 +100,10 @@ describe('an honest probe whose clock stepped back: its serials go on, so do its
     expect(await status(t.app)).toMatchObject({ state: 'alarm' });
     expect((await status(t.app)).reason).toContain('serial 1735689600002');
     expect(await probeRow(t.app)).toMatchObject({ lastRound: { id: 'p1-r2' } });
-    const list = (await t.app.inject('/api/v1/rounds?probe=p1')).json() as { rounds: { id: string }[] };
+    const list = (await t.app.inject('/api/v1/rounds?probe=p1')).json<{ rounds: { id: string }[] }>();
     expect(list.rounds.map((r) => r.id)).toEqual(['p1-r2', 'p1-r1']);
     // Across probes too (the dashboard takes each probe's first round in this list as its latest).
-    const all = (await t.app.inject('/api/v1/rounds')).json() as { rounds: { id: string }[] };
+    const all = (await t.app.inject('/api/v1/rounds')).json<{ rounds: { id: string }[] }>();
     expect(all.rounds.map((r) => r.id)).toEqual(['p1-r2', 'p1-r1']);
   });
 
@@ -147,7 +145,7 @@ describe('a backlog replayed after an outage (newest round first)', () => {
     }
     expect(await status(t.app)).toMatchObject({ state: 'ok' });
     expect(await probeRow(t.app)).toMatchObject({ consecutiveWriteFailures: 0, lastRound: { id: 'p1-r6' } });
-    const all = (await t.app.inject('/api/v1/rounds?limit=3')).json() as { rounds: { id: string }[] };
+    const all = (await t.app.inject('/api/v1/rounds?limit=3')).json<{ rounds: { id: string }[] }>();
     expect(all.rounds.map((r) => r.id)).toEqual(['p2-r1', 'p1-r6', 'p1-r5']);
   });
 });

@@ -27,6 +27,7 @@ afterEach(async () => {
 interface LogLine {
   level: number;
   msg: string;
+  reason?: string;
   [key: string]: unknown;
 }
 
@@ -60,7 +61,7 @@ function start(options: { storage?: Record<string, unknown>; faulty?: boolean } 
 
 const readyz = async (app: FastifyInstance) => {
   const response = await app.inject('/readyz');
-  return { status: response.statusCode, body: response.json() as { status: string; reason?: string } };
+  return { status: response.statusCode, body: response.json<{ status: string; reason?: string }>() };
 };
 const errors = (lines: LogLine[]) => lines.filter((line) => line.level >= 50);
 
@@ -117,7 +118,7 @@ describe('the database files going away under the running app', () => {
     const refused = await ingest(app, report('p1', { id: 'p1-r2' }));
     expect(refused.statusCode).toBe(503);
     expect(refused.json().message).toContain('storage refused the write (PROPWATCH_DB_FILES_GONE)');
-    const gone = errors(lines).find((line) => String(line.reason ?? '').includes('deleted or replaced'));
+    const gone = errors(lines).find((line) => (line.reason ?? '').includes('deleted or replaced'));
     expect(gone, JSON.stringify(errors(lines))).toBeDefined();
     expect(gone!.reason).toContain(dbPath);
     // The files are still open in this process: the line says where to copy them from before stopping it.
@@ -153,7 +154,7 @@ describe('the database files going away under the running app', () => {
     expect(errors(lines)).toEqual([]);
     await vi.advanceTimersByTimeAsync(1_000);
     await vi.advanceTimersByTimeAsync(1_000);
-    const gone = errors(lines).filter((line) => String(line.reason ?? '').includes('deleted or replaced'));
+    const gone = errors(lines).filter((line) => (line.reason ?? '').includes('deleted or replaced'));
     expect(gone).toHaveLength(1);
     expect(gone[0]).toMatchObject({ code: 'PROPWATCH_DB_FILES_GONE' });
   });

@@ -53,7 +53,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
     await sleep(2000);
   }
   throw new Error(
-    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.toString() : JSON.stringify(last)})` : ''}`,
   );
 }
 

@@ -8,7 +8,7 @@ import { Cursor, DecodeError } from './decode-error.js';
 import type { RecordData } from './message-types.js';
 import { readName } from './name.js';
 
-const RAW: RecordData = Object.freeze({ kind: 'raw' }) as RecordData;
+const RAW: RecordData = Object.freeze({ kind: 'raw' });
 
 /**
  * Decodes the rdata of `type` that spans `[start, end)`. With `build` false it

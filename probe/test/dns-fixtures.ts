@@ -3,7 +3,6 @@
  * whose answers come from a function, and a raw UDP responder for garbage.
  */
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import dns2, { type Packet } from 'dns2';
 
 export interface ServedQuery {
@@ -65,7 +64,7 @@ async function tryStartDnsServer(address: '127.0.0.1' | '::1', respond: Responde
   await udp.listen(0, address);
   // Bursts of hundreds of queries overflow the default receive buffer of the server's socket.
   udp.setRecvBufferSize(4 * 1024 * 1024);
-  const port = (udp.address() as AddressInfo).port;
+  const port = udp.address().port;
   const tcp = dns2.createTCPServer(handler('tcp'));
   try {
     await new Promise<void>((resolve, reject) => {

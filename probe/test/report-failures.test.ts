@@ -212,7 +212,7 @@ describe('ReportSender request signals', () => {
           )
         : Promise.resolve(new Response('{}', { status: 200 }));
     const sender = new ReportSender(spool, options('http://aggregator.invalid/x', dir), {
-      fetch: fetch as typeof globalThis.fetch,
+      fetch: fetch,
       sleep: quickSleep,
     });
     const stopSignal = sender['stopped'].signal;
@@ -246,7 +246,7 @@ describe('ReportSender request signals', () => {
     const sender = new ReportSender(
       spool,
       { ...options('http://aggregator.invalid/x', dir), timeoutMs: 50 },
-      { fetch: fetch as typeof globalThis.fetch, sleep: quickSleep, logger },
+      { fetch: fetch, sleep: quickSleep, logger },
     );
     spool.put(report(1));
     sender.start();

@@ -59,8 +59,8 @@ export function startCli(label: string, pkg: string, args: string[], env: Record
       return result;
     },
   };
-  child.stdout!.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
   runs.push(run);
   return run;
 }

@@ -14,8 +14,8 @@ export interface Clock {
   /** Calls `callback` after `ms`; the handle cancels it with clearTimeout. */
   setTimeout(callback: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
-  /** Resolves after `ms`, or early when `signal` aborts (never rejects). */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Resolves after `ms`, or early when `signal` aborts (never rejects). A plain function: callers pass it on detached. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** What setTimeout returned; only clearTimeout of the same clock reads it. */

@@ -7,6 +7,9 @@
 import { isIP } from 'node:net';
 import { isLoopback } from './topology.js';
 
+/** Array.isArray without its `any[]`: narrows a readonly list type to itself. */
+const isList = (value: unknown): value is readonly unknown[] => Array.isArray(value);
+
 /** An anycast address as the caller describes it. */
 export interface AnycastSpec {
   /** What probes call the target, e.g. `ns1` (lower-cased). */
@@ -37,7 +40,7 @@ export function resolveAnycast(
 ): AnycastSpec[] {
   if (spec === undefined || spec === 'default') return DEFAULT_ANYCAST.map((entry) => ({ ...entry }));
   if (spec === 'none') return [];
-  if (!Array.isArray(spec))
+  if (!isList(spec))
     throw new Error(`anycast ${JSON.stringify(spec)}: expected "default", "none" or a list of {name, address}`);
   if (spec.length > MAX_ANYCAST_ADDRESSES)
     throw new Error(`anycast: ${spec.length} addresses, at most ${MAX_ANYCAST_ADDRESSES}`);

@@ -9,6 +9,9 @@ import { isIP } from 'node:net';
 import type { AnycastSpec } from './anycast-addresses.js';
 import { type PopDefinition, DEFAULT_POP_REGIONS, isLoopback } from './topology.js';
 
+/** Array.isArray without its `any[]`: narrows a readonly list type to itself. */
+const isList = (value: unknown): value is readonly unknown[] => Array.isArray(value);
+
 /** A vantage as the caller describes it. */
 export interface VantageSpec {
   /** e.g. `eu-west` (lower-cased); `default` configures the vantage of unknown sources. */
@@ -87,7 +90,7 @@ export function resolveVantages(
       ? DEFAULT_VANTAGES.map(({ prefer, ...v }) => ({ ...v, catchment: preferredCatchment(prefer, pops, anycast) }))
       : spec === 'none'
         ? []
-        : Array.isArray(spec)
+        : isList(spec)
           ? [...spec]
           : fail(`vantages ${JSON.stringify(spec)}: expected "default", "none" or a list of vantages`);
   if (given.length > MAX_VANTAGES) fail(`vantages: ${given.length} vantages, at most ${MAX_VANTAGES}`);
@@ -207,13 +210,13 @@ export function normalizeSource(address: string, where = 'source'): string {
 function checkMs(value: unknown, where: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= MAX_RTT_MS))
     fail(`${where} ${JSON.stringify(value)}: expected a number of ms from 0 to ${MAX_RTT_MS}`);
-  return value as number;
+  return value;
 }
 
 function checkFraction(value: unknown, where: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1))
     fail(`${where} ${JSON.stringify(value)}: expected a fraction from 0 to 1`);
-  return value as number;
+  return value;
 }
 
 function fail(message: string): never {

@@ -75,7 +75,7 @@ export function queryUdp(address: string, port: number, options: QueryOptions): 
       } catch (error) {
         clearTimeout(timer);
         socket.close();
-        reject(error as Error);
+        reject(error);
       }
     });
     const send = () => socket.send(query, port, address);

@@ -158,7 +158,7 @@ describe('sim HTTP routes with hostile requests', () => {
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       payload: { type: 'TXT', name: 'seed.propwatch.test', content: 'seed', ttl: 60 },
     });
-    const recordId = (first.json() as { result: { id: string } }).result.id;
+    const recordId = first.json<{ result: { id: string } }>().result.id;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
@@ -183,7 +183,7 @@ describe('sim HTTP routes with hostile requests', () => {
           counts[status] = (counts[status] ?? 0) + 1;
           expect(status, `${method} ${target} → ${response.body.slice(0, 200)}`).toBeLessThan(500);
           if (status >= 400 && method !== 'HEAD') {
-            const envelope = response.json() as { success: boolean; errors: { code: number; message: string }[] };
+            const envelope = response.json<{ success: boolean; errors: { code: number; message: string }[] }>();
             expect(envelope.success).toBe(false);
             expect(envelope.errors[0]?.message).toMatch(/\S/);
             if (mutating) expect(await snapshot(), `${method} ${target} was refused but changed state`).toBe(before);

@@ -25,6 +25,9 @@ function transition(state: AlarmState, previousState: AlarmState): Transition {
 }
 
 /** A receiver at HANGING that never answers (until released), and one at HEALTHY that answers 200 at once. */
+/** The notifier posts JSON text; anything else fails the parse that follows. */
+const bodyText = (init?: RequestInit): string => (typeof init?.body === 'string' ? init.body : '');
+
 function fakeReceivers() {
   const received = new Map<string, WebhookPayload[]>([
     [HANGING, []],
@@ -32,8 +35,9 @@ function fakeReceivers() {
   ]);
   const hanging: (() => void)[] = [];
   const fetchStub = (async (url: string | URL | Request, init?: RequestInit) => {
-    received.get(String(url))!.push(JSON.parse(String(init?.body)) as WebhookPayload);
-    if (String(url) === HEALTHY) return new Response('{}', { status: 200 });
+    const target = url instanceof Request ? url.url : url.toString();
+    received.get(target)!.push(JSON.parse(bodyText(init)) as WebhookPayload);
+    if (target === HEALTHY) return new Response('{}', { status: 200 });
     return new Promise<Response>((_resolve, reject) =>
       hanging.push(() => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
     );
@@ -90,7 +94,7 @@ test('an alertmanager target gets the state at start, re-sends what fires every 
     const posts: { id: string; alerts: PostableAlert[] }[] = [];
     const fetchStub = (async (_url: string | URL | Request, init?: RequestInit) => {
       const headers = init?.headers as Record<string, string>;
-      posts.push({ id: headers['webhook-id']!, alerts: JSON.parse(String(init?.body)) as PostableAlert[] });
+      posts.push({ id: headers['webhook-id']!, alerts: JSON.parse(bodyText(init)) as PostableAlert[] });
       return new Response('', { status: 200 });
     }) as typeof fetch;
     let now = Date.parse('2025-01-01T00:00:00.000Z');

@@ -55,7 +55,9 @@ async function docsPlugin(app: FastifyInstance): Promise<void> {
       },
     },
     // Named schemas keep their names (the default numbers them def-0, def-1, …).
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     transformObject: (documentObject) => {
       if (!('openapiObject' in documentObject)) return documentObject.swaggerObject;
       const document = addResponseExamples(mergeLiteralUnions(documentObject.openapiObject), declared);

@@ -77,7 +77,9 @@ export function startFaultToggler(options: FaultTogglerOptions) {
     }
   };
   let chain = Promise.resolve();
-  const timer = setInterval(() => (chain = chain.then(toggle)), options.everyMs);
+  const timer = setInterval(() => {
+    chain = chain.then(toggle);
+  }, options.everyMs);
   return {
     toggles: () => toggles,
     failures: () => failures,

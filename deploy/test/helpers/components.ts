@@ -45,7 +45,7 @@ function component<C, F extends FlagSpecs>(command: CommandSpec<C, F>): Componen
     load: (file, env, args) => {
       const parsed = parseCommandLine(args, command.flags);
       if (!parsed.ok) throw new Error(parsed.problem);
-      return command.load({ file, env, flags: parsed.flags }).config as Record<string, unknown>;
+      return command.load({ file, env, flags: parsed.flags }).config;
     },
   };
 }

@@ -89,7 +89,12 @@ function normalize(name: string, raw: Raw, baseDir: string): Service {
   const env = raw.environment;
   const environment: Record<string, string> = Array.isArray(env)
     ? Object.fromEntries((env as string[]).map((line) => [line.split('=')[0]!, line.split('=').slice(1).join('=')]))
-    : Object.fromEntries(Object.entries((env ?? {}) as Raw).map(([k, v]) => [k, v === null ? '' : String(v)]));
+    : Object.fromEntries(
+        Object.entries((env ?? {}) as Raw).map(([k, v]) => [
+          k,
+          v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v),
+        ]),
+      );
   return {
     ...(raw as object),
     name,
@@ -101,7 +106,7 @@ function normalize(name: string, raw: Raw, baseDir: string): Service {
     networks: Array.isArray(raw.networks)
       ? Object.fromEntries((raw.networks as string[]).map((name) => [name, {}]))
       : Object.fromEntries(Object.entries((raw.networks ?? {}) as Raw).map(([name, v]) => [name, v ?? {}])),
-  } as Service;
+  };
 }
 
 /** Local keys win; environment merges by name and volumes by target, as compose does for `extends`. */
@@ -143,7 +148,7 @@ export function loadCompose(env: Record<string, string> = {}, file = join(ROOT, 
       return [name, { name, internal: raw?.internal === true, subnets }] as const;
     }),
   );
-  return { keys: Object.keys(doc), services, volumes: Object.keys((doc.volumes ?? {}) as Raw), networks };
+  return { keys: Object.keys(doc), services, volumes: Object.keys(doc.volumes ?? {}), networks };
 }
 
 /** Host path of the bind mount that provides `containerPath` (a file or a file under a mounted directory). */

@@ -122,7 +122,7 @@ export class Querier {
           try {
             resolve(this.afterUdp(udp, resolved, prepared, timeoutMs, tcpFallback, signal));
           } catch (error) {
-            reject(error as Error);
+            reject(error);
           }
         },
         signal,

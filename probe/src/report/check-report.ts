@@ -47,6 +47,7 @@ export function findReportProblems(report: unknown): ReportProblem[] {
 }
 
 function describeValue(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only what JSON cannot say (a function, a symbol) gets here
   const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
   return text.length > MAX_VALUE_TEXT ? `${text.slice(0, MAX_VALUE_TEXT)}… (${text.length} characters)` : text;
 }

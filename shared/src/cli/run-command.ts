@@ -65,7 +65,7 @@ export interface CommandContext<C, F extends FlagSpecs> {
   /** Aborted by the first SIGINT/SIGTERM or by a crash; its `reason` is a StopRequest. */
   stop: AbortSignal;
   /** Where a key's value came from, for ConfigErrors of the checks a command makes while starting. */
-  sourceOf(key: string): string;
+  sourceOf: (key: string) => string;
   /** PROPWATCH_* variables that match no key (already reported on stderr), for the command's own log. */
   unknownEnv: readonly UnknownEnvName[];
 }

@@ -72,6 +72,7 @@ function withoutUrlCredentials(value: unknown): unknown {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'is missing';
   if (value instanceof HiddenValue) return `is ${value.kind}, not shown as ${value.why}`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only what JSON cannot say (a function, a symbol) gets here
   const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return `has value ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
 }

@@ -45,8 +45,8 @@ export function applyFlagOverrides(
       typeof override.value === 'string' ? convertText(override.value, target, override.key, source) : override.value;
     if (override.append) {
       const before = valueAt(merged, pointer);
-      const list = Array.isArray(before) ? before : [];
-      const added = Array.isArray(value) ? value : [value];
+      const list: readonly unknown[] = Array.isArray(before) ? (before as unknown[]) : [];
+      const added: readonly unknown[] = Array.isArray(value) ? (value as unknown[]) : [value];
       setPath(merged, path, [...list, ...added]);
       applied.push({ path, flag: override.flag, firstIndex: list.length });
     } else {

@@ -39,7 +39,7 @@ export interface LoadedConfig<T> {
    * "given values" or "default value". Components use it for the checks the schema cannot express,
    * so every error names the right place.
    */
-  sourceOf(key: string): string;
+  sourceOf: (key: string) => string;
 }
 
 export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOptions = {}): LoadedConfig<Static<S>> {
@@ -52,7 +52,7 @@ export function loadConfig<S extends TSchema>(schema: S, options: LoadConfigOpti
     ...(options.envIgnore ?? []),
   ]);
   const flags = applyFlagOverrides(json, env.merged, options.flags ?? []);
-  const withDefaults = Value.Default(schema, flags.merged) as unknown;
+  const withDefaults = Value.Default(schema, flags.merged);
   const appliedLeaves = leafPaths(json)
     .map((leaf) => ({ path: leaf.path, name: envNameFor(leaf.path, prefix) }))
     .filter((leaf) => env.applied.includes(leaf.name));

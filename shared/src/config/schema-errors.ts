@@ -113,6 +113,7 @@ export function previewValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'object' && value !== null)
     return Array.isArray(value) ? `a list of ${value.length}` : 'an object';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only what JSON cannot say (a function, a symbol) gets here
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

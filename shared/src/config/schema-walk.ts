@@ -14,6 +14,15 @@ export type JsonSchema = Record<string, unknown> & {
   const?: unknown;
   enum?: unknown[];
   secret?: boolean;
+  // The JSON Schema keywords describeExpected words out, with the types JSON Schema gives them.
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  minItems?: number;
+  pattern?: string;
+  format?: string;
   /** Overrides the generated description of what the key accepts, where a pattern would read badly. */
   expected?: string;
 };
