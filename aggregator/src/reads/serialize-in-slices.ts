@@ -8,11 +8,22 @@ import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 
+/**
+ * fastify takes a schema as a string-keyed record; TypeBox's schema interfaces declare no index signature. One
+ * shallow copy per schema object, so fastify's per-schema cache of compiled serializers keeps hitting.
+ */
+const records = new WeakMap<TSchema, Record<string, unknown>>();
+function schemaRecord(schema: TSchema): Record<string, unknown> {
+  let record = records.get(schema);
+  if (!record) records.set(schema, (record = { ...schema }));
+  return record;
+}
+
 /** The route's compiled (fast-json-stringify) serializer for `schema`; fastify caches it per route. */
 export function schemaSerializer(reply: FastifyReply, schema: TSchema): (value: unknown) => string {
   // A named schema is registered with the app (routes/api-schemas.ts): compile a reference to it, not a second copy.
-  const id = (schema as { $id?: unknown }).$id;
-  const compiled = typeof id === 'string' ? { $ref: `${id}#` } : (schema as unknown as Record<string, unknown>);
+  const id = '$id' in schema ? schema.$id : undefined;
+  const compiled = typeof id === 'string' ? { $ref: `${id}#` } : schemaRecord(schema);
   const serialize = reply.compileSerializationSchema(compiled);
   return (value) => serialize(value as Record<string, unknown>);
 }
