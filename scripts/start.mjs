@@ -155,4 +155,5 @@ children.start('beacon', 'alarm-pi/dist/cli.js', ['--driver', 'console'], {
 say(`dashboard: ${base}/   (logs in ${logDir}; Ctrl-C stops everything)`);
 
 // 6. The scenario: one POP stops receiving changes, then recovers; then a catchment moves.
-if (stuck.pop) runStuckScenario({ sim, pop: stuck.pop, settings, say, firstOk: aggregator.firstOk, reroute });
+if (stuck.pop)
+  runStuckScenario({ sim, pop: stuck.pop, settings, say, firstOk: aggregator.firstOk, reroute, aggregatorUrl: base });

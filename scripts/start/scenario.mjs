@@ -6,7 +6,7 @@
 // vantage's catchment (the sim's POST /admin/reroute) `rerouteAfterS` after
 // the recovery: the probe reports the instance it left as rerouted, which is
 // a loss of observation, never an alarm.
-export function runStuckScenario({ sim, pop, settings, say, firstOk, reroute }) {
+export function runStuckScenario({ sim, pop, settings, say, firstOk, reroute, aggregatorUrl }) {
   const admin = (method) =>
     fetch(`${sim.adminUrl}/pops/${pop}/fault`, {
       method,
@@ -36,12 +36,29 @@ export function runStuckScenario({ sim, pop, settings, say, firstOk, reroute }) 
     setTimeout(() => {
       say(`scenario: ${pop} recovered`);
       void admin('DELETE');
-      if (reroute) setTimeout(moveCatchment, settings.rerouteAfterS * 1000).unref();
+      if (reroute) setTimeout(() => void moveCatchment(), settings.rerouteAfterS * 1000).unref();
     }, settings.stuckForS * 1000).unref();
   }
-  function moveCatchment() {
+  // Mid-round if it can: waits (at most two round intervals) for the probe in that vantage to report a round
+  // still running, so the probe sees the catchment move under it; else reroutes between rounds and says so.
+  async function moveCatchment() {
     const { vantage, address, from, to } = reroute;
-    say(`scenario: REROUTE ${vantage}'s ${address} from ${from} to ${to} (a route change; no alarm expected)`);
+    const until = Date.now() + settings.roundIntervalMs * 2;
+    let when = 'between rounds';
+    while (Date.now() < until) {
+      const newest = await fetch(`${aggregatorUrl}/api/v1/rounds?probe=${encodeURIComponent(vantage)}&limit=1`)
+        .then((r) => (r.ok ? r.json() : { rounds: [] }))
+        .then(
+          (answer) => answer.rounds[0],
+          () => undefined,
+        );
+      if (newest?.state === 'running') {
+        when = `mid-round (${newest.id} running)`;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    say(`scenario: REROUTE ${vantage}'s ${address} from ${from} to ${to} ${when} (a route change; no alarm expected)`);
     void fetch(`${sim.adminUrl}/reroute`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sim.adminToken}`, 'content-type': 'application/json' },

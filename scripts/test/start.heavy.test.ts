@@ -108,7 +108,10 @@ describe('npm start', () => {
     await waitFor(/scenario: LHR recovered/, 20_000);
     await waitFor(/STATUS +alarm → OK: LHR serving again after \d+ s; worst now /, 20_000);
     await waitFor(/beacon +○ beacon off .*ok/, 10_000);
-    await waitFor(/scenario: REROUTE us-west's ns2 from LAX to ORD/, 20_000);
+    await waitFor(
+      /scenario: REROUTE us-west's ns2 from LAX to ORD (mid-round \(us-west-\d+ running\)|between rounds)/,
+      20_000,
+    );
     const rerouteAt = output.length;
     await waitFor(/CATCHMENT us-west via ns2: LAX → ORD/, 20_000);
     await waitFor(/COVERAGE coverage 10 of 14 POPs \(71%\), blind to CDG FRA LAX SYD/, 20_000);
