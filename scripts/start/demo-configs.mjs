@@ -70,7 +70,7 @@ export function probeConfig(settings, probe, sim, aggregatorUrl, dataDir) {
       intervalMs: settings.roundIntervalMs,
       pollIntervalMs: 50,
       maxWaitMs: Math.max(settings.roundIntervalMs - 1000, Math.round(settings.thresholdMs * 1.25)),
-      progressMs: 1000,
+      progressMs: 250,
     },
     report: { url: aggregatorUrl, token: probe.token, spoolDir: join(dataDir, probe.id, 'spool') },
     stateDir: join(dataDir, probe.id, 'state'),
