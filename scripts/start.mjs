@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // The demo stack behind `npm start`: the simulated network, the aggregator,
 // several probes and the beacon client (console driver), each its own
-// process, exactly as they would run in production. A scripted scenario makes
-// one POP stuck so the alarm and the beacon visibly turn on, then clears it.
+// process, exactly as they would run in production. By default the probes
+// watch the anycast addresses ns1/ns2 from the sim's five vantages (one probe
+// each, bound to the vantage's source address), so each sees its catchment
+// and some POPs are seen by none. A scripted scenario makes one POP stuck so
+// the alarm and the beacon visibly turn on, then clears it, then reroutes a
+// vantage's catchment (no alarm). --unicast probes every POP's own address.
 // Only Node built-ins are used. What it prints comes from machine interfaces:
 // the sim's ready line, the aggregator's read API (rounds, status) and the
 // console driver's light; the children's JSON logs go to files.
@@ -11,7 +15,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createChildren } from './start/children.mjs';
 import { prepareDataDir } from './start/data-dir.mjs';
-import { aggregatorConfig, demoProbes, probeConfig } from './start/demo-configs.mjs';
+import { blindSpots, chooseReroute, describeCatchments, probeVantages } from './start/anycast-plan.mjs';
+import { aggregatorConfig, anycastProbes, demoProbes, probeConfig } from './start/demo-configs.mjs';
 import { EXIT_USAGE, chooseStuckPop, parseStartArgs, usage } from './start/options.mjs';
 import { runStuckScenario } from './start/scenario.mjs';
 import { BLINKING, watchAggregator } from './start/watch-api.mjs';
@@ -84,10 +89,28 @@ if (stuck.problem) {
   await stop(EXIT_USAGE);
 }
 
+const popNames = sim.pops.map((p) => p.name);
+let probes;
+let reroute;
+if (settings.unicast) {
+  probes = demoProbes(settings.probes);
+  say(`unicast: each of ${probes.length} probes measures every POP through its own address`);
+} else {
+  const vantages = probeVantages(sim, settings.probes);
+  probes = anycastProbes(vantages);
+  const blind = blindSpots(sim, vantages);
+  const addresses = sim.anycast.map((a) => `${a.name} ${a.address}`).join(', ');
+  say(`anycast: ${addresses} (port ${sim.anycast[0].port}), POP named by NSID ${sim.nsidPattern}`);
+  say(`catchments (probe = vantage, source address, RTT, which POP each address reaches):`);
+  for (const line of describeCatchments(vantages)) say(`     ${line}`);
+  say(`blind spots (in no probe's catchment): ${blind.length ? blind.join(' ') : 'none'}`);
+  if (stuck.pop && blind.includes(stuck.pop)) say(`note: ${stuck.pop} is a blind spot: no probe can see it stuck`);
+  reroute = settings.scenario === 'stuck' ? chooseReroute(vantages, blind, stuck.pop, popNames) : undefined;
+}
+
 // 2. The aggregator, with one token per probe.
-const probes = demoProbes(settings.probes);
 const aggregatorFile = join(dataDir, 'aggregator.yaml');
-writeFileSync(aggregatorFile, JSON.stringify(aggregatorConfig(settings, probes, dataDir), null, 2));
+writeFileSync(aggregatorFile, JSON.stringify(aggregatorConfig(settings, probes, dataDir, popNames), null, 2));
 children.start('aggregator', 'aggregator/dist/cli.js', ['--config', aggregatorFile], {
   hint: `if port ${settings.port} is taken, npm start -- --port N runs the demo on another one`,
 });
@@ -106,7 +129,7 @@ for (let i = 0; ; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 
-// 3. The probes: each its own canary, all POPs, reporting to the aggregator.
+// 3. The probes: each its own canary, its targets, reporting to the aggregator.
 for (const probe of probes) {
   const file = join(dataDir, `${probe.id}.yaml`);
   writeFileSync(file, JSON.stringify(probeConfig(settings, probe, sim, base, dataDir), null, 2));
@@ -114,7 +137,7 @@ for (const probe of probes) {
 }
 
 // 4. Rounds and status changes, from the aggregator's read API.
-const aggregator = watchAggregator(base, { say, signal: watching.signal });
+const aggregator = watchAggregator(base, { say, signal: watching.signal, coverage: !settings.unicast });
 
 // 5. The beacon, with the console driver: its stdout is the light. While the
 // status makes it blink, its lines would flood the terminal; the STATUS line says so.
@@ -131,5 +154,6 @@ children.start('beacon', 'alarm-pi/dist/cli.js', ['--driver', 'console'], {
 });
 say(`dashboard: ${base}/   (logs in ${logDir}; Ctrl-C stops everything)`);
 
-// 6. The scenario: one POP stops receiving changes, then recovers.
-if (stuck.pop) runStuckScenario({ sim, pop: stuck.pop, settings, say, firstOk: aggregator.firstOk });
+// 6. The scenario: one POP stops receiving changes, then recovers; then a catchment moves.
+if (stuck.pop)
+  runStuckScenario({ sim, pop: stuck.pop, settings, say, firstOk: aggregator.firstOk, reroute, aggregatorUrl: base });

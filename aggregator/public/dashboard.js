@@ -10,6 +10,7 @@ import { ApiError, adoptTokenFromUrl, getJson, promptForToken } from './api-clie
 import { renderAlarmHistory } from './alarm-history.js';
 import { renderBanner } from './banner.js';
 import { createChart } from './chart.js';
+import { renderCoverage } from './coverage.js';
 import { el, formatClock } from './format.js';
 import { createPopDetail } from './pop-detail.js';
 import { renderLeftProbes, renderPopTable } from './pop-table.js';
@@ -20,6 +21,7 @@ const STATUS_MS = 2_000;
 const ROUNDS_MS = 10_000;
 const ROUNDS_LIMIT = 15;
 const ALARMS_MS = 60_000;
+const COVERAGE_MS = 10_000;
 
 const connection = document.getElementById('connection');
 const updated = document.getElementById('updated');
@@ -121,6 +123,13 @@ const TASKS = [
     every: () => ALARMS_MS,
     async run() {
       renderAlarmHistory(document.getElementById('alarm-history'), await getJson('/api/v1/alarms?window=7d'));
+    },
+  },
+  {
+    name: 'coverage',
+    every: () => COVERAGE_MS,
+    async run() {
+      renderCoverage(document.getElementById('coverage'), await getJson('/api/v1/coverage?limit=200'));
     },
   },
 ];

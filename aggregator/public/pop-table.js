@@ -40,7 +40,13 @@ export function describeCell(cell) {
 }
 
 function cellFor(cell, probe, alarmAboveMs) {
-  if (!cell) return el('td', { className: `cell missing presence-${probe.presence}`, text: '–' });
+  // Under anycast a probe reaches one POP per address: most cells are empty, and that is its catchment, not a fault.
+  if (!cell)
+    return el('td', {
+      className: `cell missing presence-${probe.presence}`,
+      text: '–',
+      title: `not in ${probe.id}'s catchment (no result from this probe for this POP)`,
+    });
   const lines = [el('span', { className: 'figure', text: describeCell(cell) })];
   if (cell.since) lines.push(el('span', { className: 'since', text: `stuck since ${formatClock(cell.since)}` }));
   if (cell.carried) lines.push(el('span', { className: 'carried', text: 'from the previous round' }));

@@ -302,3 +302,104 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     expect(phone.log.errors).toEqual([]);
   }, 120_000);
 });
+
+/**
+ * The anycast view: two probes in two of the sim's vantages watch ns1/ns2, each reaching two POPs; the coverage
+ * panel must name the POPs no catchment reaches and map each probe to its POPs, and the matrix's empty cells
+ * must say they are outside the probe's catchment.
+ */
+describe.skipIf(skip)('dashboard coverage panel under anycast, in Chromium', () => {
+  let sim: SimNetwork;
+  let app: FastifyInstance;
+  let browser: Browser;
+  const probes: Probe[] = [];
+  const runs: Promise<void>[] = [];
+  const stop = new AbortController();
+  const dir = mkdtempSync(join(tmpdir(), 'propwatch-dashboard-anycast-'));
+  const VANTAGES = ['us-west', 'me-central'];
+
+  afterAll(async () => {
+    stop.abort();
+    await Promise.allSettled(runs);
+    await Promise.allSettled(probes.map((probe) => probe.close()));
+    await browser?.close();
+    await app?.close();
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names the blind spots and shows each probe → via → POP; empty matrix cells say why', async () => {
+    sim = await startSimNetwork({ pops: 8, seed: 3, timeScale: 0.02 });
+    const vantages = sim.vantages().filter((v) => VANTAGES.includes(v.name));
+    const tokens = Object.fromEntries(vantages.map((v) => [v.name, `dashboard-anycast-token-${v.name}`]));
+    app = build({
+      config: resolveConfig({
+        listen: { host: '127.0.0.1', port: 0 },
+        storage: { path: join(dir, 'aggregator.db'), synchronous: 'normal' },
+        probes: Object.entries(tokens).map(([id, token]) => ({ id, token })),
+        expectedPops: sim.pops.map((pop) => pop.name),
+        status: { alarmAboveMs: 1_500, clearBelowMs: 1_000, reevaluateMs: 200 },
+      }),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('aggregator has no TCP address');
+    const baseUrl = `http://127.0.0.1:${address.port}`;
+    for (const vantage of vantages) {
+      const values = {
+        probe: { id: vantage.name, region: vantage.name },
+        zone: sim.zone,
+        writer: {
+          kind: 'cloudflare',
+          cloudflare: { apiBaseUrl: sim.apiUrl, apiToken: sim.apiToken, zoneId: sim.zoneId },
+        },
+        targets: sim.anycast.map((a) => ({ name: a.name, address: a.address, port: a.port, kind: 'anycast' })),
+        popFromNsid: { pattern: sim.nsidPattern },
+        query: { timeoutMs: 1_000, sourceAddress: vantage.sources[0] },
+        stateDir: join(dir, vantage.name, 'state'),
+        round: { intervalMs: 2_000, maxWaitMs: 3_000, pollIntervalMs: 25, progressMs: 250 },
+        report: {
+          url: baseUrl,
+          token: tokens[vantage.name],
+          spoolDir: join(dir, vantage.name, 'spool'),
+          backoffBaseMs: 50,
+          backoffMaxMs: 500,
+        },
+      };
+      const probe = createProbe(loadProbeConfig({ values }).config);
+      probe.reporter!.start();
+      runs.push(probe.runner.runForever(stop.signal));
+      probes.push(probe);
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const reached = new Set(vantages.flatMap((v) => Object.values(v.catchment)));
+    const blind = sim.pops.map((pop) => pop.name).filter((name) => !reached.has(name));
+    expect(blind.length).toBeGreaterThan(0);
+
+    const { page, log } = await openDashboard(browser, `${baseUrl}/`);
+    // Both probes' catchments observed: 4 of 8 POPs (the coverage panel refreshes every 10 s).
+    await page.waitForFunction(
+      (observed) => document.getElementById('coverage')?.dataset.observed === String(observed),
+      reached.size,
+      { timeout: 60_000, polling: 200 },
+    );
+    const blindText = await page.textContent('#coverage .coverage-blind');
+    for (const pop of blind) expect(blindText).toContain(pop);
+    for (const pop of reached) expect(blindText).not.toContain(pop);
+    const map = await page.$$eval('#coverage .catchment-map tbody tr', (rows) =>
+      rows.map((row) => Array.from(row.querySelectorAll('td')).map((td) => td.textContent)),
+    );
+    for (const vantage of vantages)
+      for (const [via, pop] of Object.entries(vantage.catchment))
+        expect(map).toContainEqual([vantage.name, via, pop, 'propagated', expect.stringContaining(pop.toLowerCase())]);
+    // Sparse matrix: a POP only me-central reaches has an empty us-west cell that says why.
+    const lhrCells = await page.$$eval('#pop-table tr[data-pop="LHR"] td.cell.missing', (cells) =>
+      cells.map((cell) => (cell as HTMLElement).title),
+    );
+    expect(lhrCells).toEqual(["not in us-west's catchment (no result from this probe for this POP)"]);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'dashboard-anycast.png'), fullPage: true });
+    expect(log.violations).toEqual([]);
+    expect(log.errors).toEqual([]);
+  }, 120_000);
+});

@@ -10,7 +10,8 @@ export const EXIT_USAGE = 2;
 export const usage = (defaultDataDir) => `npm start [-- options]    the propwatch demo on the simulated network
 
   --pops N              POPs in the simulated network, spread over its regions (default 14)
-  --probes N            probes (default 3)
+  --probes N            probes (default: one per sim vantage, 5; with --unicast 3)
+  --unicast             probe every POP's own address instead of the anycast ns1/ns2 (the pre-anycast demo)
   --port N              aggregator HTTP port, dashboard at http://127.0.0.1:N/ (default 8080)
   --round-interval MS   time between rounds of each probe (default 15000)
   --threshold MS        alarm when a POP takes longer than this (default 12000)
@@ -18,6 +19,7 @@ export const usage = (defaultDataDir) => `npm start [-- options]    the propwatc
   --stuck-pop POP       POP made stuck by the scenario (default LHR, or the last POP when there is no LHR)
   --stuck-at S          seconds after the status is first OK when it gets stuck (default 60)
   --stuck-for S         seconds it stays stuck (default 60)
+  --reroute-after S     anycast: seconds after the recovery when a vantage's catchment is rerouted (default 30)
   --seed N              seed of the simulated delays (default 1)
   --time-scale X        multiply every simulated delay by X (default 1: real-looking 0.3-8 s)
   --data-dir DIR        SQLite database, spools and logs (default ${defaultDataDir})
@@ -28,7 +30,9 @@ Ctrl-C stops every process cleanly.`;
 
 const OPTIONS = {
   pops: { type: 'string', default: '14' },
-  probes: { type: 'string', default: '3' },
+  probes: { type: 'string' },
+  unicast: { type: 'boolean', default: false },
+  'reroute-after': { type: 'string', default: '30' },
   port: { type: 'string', default: '8080' },
   'round-interval': { type: 'string', default: '15000' },
   threshold: { type: 'string', default: '12000' },
@@ -51,6 +55,7 @@ const INTEGERS = {
   thresholdMs: ['threshold', 100, 3_600_000],
   stuckAtS: ['stuck-at', 0, 86_400],
   stuckForS: ['stuck-for', 1, 86_400],
+  rerouteAfterS: ['reroute-after', 0, 86_400],
   seed: ['seed', 0, 2 ** 32 - 1],
 };
 
@@ -68,6 +73,7 @@ export function parseStartArgs(argv, root) {
     throw error;
   }
   if (values.help) return { help: true };
+  values.probes ??= values.unicast ? '3' : '5';
   const settings = {};
   for (const [key, [flag, min, max]] of Object.entries(INTEGERS)) {
     const value = Number(values[flag]);
@@ -84,6 +90,7 @@ export function parseStartArgs(argv, root) {
     settings: {
       ...settings,
       timeScale,
+      unicast: values.unicast,
       scenario: values.scenario,
       stuckPop: values['stuck-pop']?.toUpperCase(),
       dataDir: values['data-dir'] ?? join(root, '.data', 'demo'),

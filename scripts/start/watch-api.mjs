@@ -1,7 +1,8 @@
 // What the demo prints while it runs, read from the aggregator's read API (a
 // machine interface with a schema), never from the children's log text:
 // each finished round once (GET /api/v1/rounds) and each status change
-// (GET /api/v1/status).
+// (GET /api/v1/status), and under anycast the coverage and each catchment
+// change (GET /api/v1/coverage).
 
 /** States in which the beacon blinks: its console lines would flood the terminal, so they are not shown. */
 export const BLINKING = new Set(['stale', 'degraded', 'unreachable']);
@@ -43,15 +44,48 @@ export function createRoundFeed() {
   };
 }
 
+/** `coverage 10 of 14 POPs (71%), blind to ORD FRA CDG SYD`, from GET /api/v1/coverage. */
+export function describeCoverage(coverage) {
+  const percent = Math.round((coverage.ratio ?? 0) * 100);
+  const blind = coverage.missing.length ? `, blind to ${coverage.missing.join(' ')}` : ', no blind spot';
+  return `coverage ${coverage.observed} of ${coverage.expected} POPs (${percent}%)${blind}`;
+}
+
+/**
+ * The catchment changes of `changes` (newest first, as the API lists them)
+ * not shown yet, oldest first, as lines; the first call only remembers.
+ */
+export function createChangeFeed() {
+  const shown = new Set();
+  let primed = false;
+  return (changes) => {
+    const key = (c) => `${c.probe}|${c.via}|${c.roundId}|${c.fromPop}|${c.toPop}`;
+    const fresh = [...changes].reverse().filter((c) => !shown.has(key(c)));
+    for (const change of fresh) shown.add(key(change));
+    for (const id of shown) {
+      if (shown.size <= MAX_REMEMBERED) break;
+      shown.delete(id);
+    }
+    const news = primed ? fresh : [];
+    primed = true;
+    return news.map(
+      (c) => `CATCHMENT ${c.probe} via ${c.via}: ${c.fromPop ?? '-'} → ${c.toPop ?? '-'} (round ${c.roundId})`,
+    );
+  };
+}
+
 /**
  * Polls every `intervalMs` until `signal` aborts; `say` gets the lines. The
  * status seen last is `current()`; `firstOk` resolves when it is first ok.
  */
-export function watchAggregator(base, { say, intervalMs = 1000, signal }) {
+export function watchAggregator(base, { say, intervalMs = 1000, signal, coverage = false }) {
   let status = { state: 'stale', reason: 'starting' };
   let reachedOk;
   const firstOk = new Promise((resolve) => (reachedOk = resolve));
   const feed = createRoundFeed();
+  const changeFeed = createChangeFeed();
+  let coverageShown = '';
+  let everOk = false;
   const getJson = async (path) => {
     const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(intervalMs * 3) });
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
@@ -66,8 +100,18 @@ export function watchAggregator(base, { say, intervalMs = 1000, signal }) {
       }
       status = next;
       if (next.state === 'ok') reachedOk();
+      if (next.state === 'ok') everOk = true;
       const { rounds } = await getJson('/api/v1/rounds?limit=100');
       for (const round of feed(rounds)) say(`${describeRound(round)} │ status ${status.state}`);
+      if (coverage) {
+        const view = await getJson('/api/v1/coverage?limit=100');
+        const line = describeCoverage(view);
+        // Told from the first OK on, then on each change: while the probes start, a partial view
+        // would read as blind spots.
+        if (everOk && line !== coverageShown) say(`COVERAGE ${line}`);
+        if (everOk) coverageShown = line;
+        for (const change of changeFeed(view.changes)) say(change);
+      }
     } catch {
       // The aggregator restarting or stopping: the beacon shows unreachable, and a child's exit is reported.
     }

@@ -1,7 +1,9 @@
 /**
  * `npm start` as a newcomer sees it: the demo stack as separate processes,
- * the scripted stuck POP turning the status and the beacon on and off again,
- * and Ctrl-C stopping everything. Sped up with a small time scale. Then what
+ * probes in the sim's vantages watching the anycast ns1/ns2, the scripted
+ * stuck POP (seen by one probe) turning the status and the beacon on and off
+ * again, a catchment rerouted with no false alarm, and Ctrl-C stopping
+ * everything. Sped up with a small time scale. Then what
  * a newcomer gets wrong: a typo'd flag, a POP that is not there, a port in use.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -62,8 +64,6 @@ describe('npm start', () => {
         String(port),
         '--data-dir',
         dataDir,
-        '--pops',
-        '8',
         '--time-scale',
         '0.05',
         '--round-interval',
@@ -74,15 +74,17 @@ describe('npm start', () => {
         '6',
         '--stuck-for',
         '8',
+        '--reroute-after',
+        '3',
       ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     let output = '';
     demo.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     demo.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const waitFor = async (pattern: RegExp, timeoutMs: number) => {
+    const waitFor = async (pattern: RegExp, timeoutMs: number, from = 0) => {
       const until = Date.now() + timeoutMs;
-      while (!pattern.test(output)) {
+      while (!pattern.test(output.slice(from))) {
         if (Date.now() > until) throw new Error(`demo output never matched ${pattern}:\n${output}`);
         if (demo!.exitCode !== null) throw new Error(`demo exited (${demo!.exitCode}):\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -93,14 +95,29 @@ describe('npm start', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('propwatch');
     // Generous: on a loaded CI machine a Node process can take seconds to start.
-    await waitFor(/demo-1 +round complete +worst [A-Z]{3} /, 60_000);
+    // Five probes, one per vantage; the catchments and the blind spots come from the sim's ready line.
+    expect(output).toContain('me-central 127.0.1.3   80 ms  ns1 → LHR  ns2 → AMS');
+    expect(output).toContain("blind spots (in no probe's catchment): ORD FRA CDG SYD");
+    await waitFor(/me-central +round complete +worst [A-Z]{3} /, 60_000);
     await waitFor(/STATUS +\w+ → OK/, 60_000);
+    await waitFor(/COVERAGE coverage 10 of 14 POPs \(71%\), blind to CDG FRA ORD SYD/, 30_000);
     await waitFor(/scenario: LHR is now STUCK/, 20_000);
-    await waitFor(/STATUS +OK → ALARM: LHR/i, 20_000);
+    // Only me-central's catchment holds LHR: a single observer alarms, named with the address and the probe.
+    await waitFor(/STATUS +OK → ALARM: LHR \(via ns1 from me-central\) not serving .*probe me-central\)/i, 20_000);
     await waitFor(/beacon +● BEACON ON/, 10_000);
     await waitFor(/scenario: LHR recovered/, 20_000);
     await waitFor(/STATUS +alarm → OK: LHR serving again after \d+ s; worst now /, 20_000);
     await waitFor(/beacon +○ beacon off .*ok/, 10_000);
+    await waitFor(
+      /scenario: REROUTE us-west's ns2 from LAX to ORD (mid-round \(us-west-\d+ running\)|between rounds)/,
+      20_000,
+    );
+    const rerouteAt = output.length;
+    await waitFor(/CATCHMENT us-west via ns2: LAX → ORD/, 20_000);
+    await waitFor(/COVERAGE coverage 10 of 14 POPs \(71%\), blind to CDG FRA LAX SYD/, 20_000);
+    // Rounds keep completing after the reroute, and none of it raised an alarm (or any other state change).
+    await waitFor(/(us-west +round complete[^]*){3}/, 30_000, rerouteAt);
+    expect(output.slice(rerouteAt)).not.toMatch(/STATUS /);
     demo.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => demo!.once('exit', (c) => resolve(c)));
     expect(code).toBe(0);
