@@ -16,7 +16,7 @@ const pops = resolvePops({
 const clock = { monotonicNow: () => Date.now() };
 
 /** A model whose delays the test dictates: plans[i] is for the i-th commit, catch-up is always 50 ms. */
-function scriptedModel(plans: Array<Record<string, number>>): PropagationModel {
+function scriptedModel(plans: Array<Record<string, number>>): Pick<PropagationModel, 'planNext' | 'catchUpDelay'> {
   let next = 0;
   return {
     planNext: (): PropagationPlan => {
@@ -31,7 +31,7 @@ function scriptedModel(plans: Array<Record<string, number>>): PropagationModel {
       };
     },
     catchUpDelay: () => 50,
-  } as unknown as PropagationModel;
+  };
 }
 
 describe('Propagator', () => {

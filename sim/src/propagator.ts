@@ -34,7 +34,8 @@ export interface PlannedDelay {
 
 export interface PropagatorDeps {
   pops: readonly PopDefinition[];
-  model: PropagationModel;
+  /** Only the plans and catch-up delays: a test can script them without a seeded model. */
+  model: Pick<PropagationModel, 'planNext' | 'catchUpDelay'>;
   truth: GroundTruth;
   clock: Pick<Clock, 'monotonicNow'>;
   timeScale: number;

@@ -93,7 +93,7 @@ describe('bad vantages: an error naming the key, the value and what exists', () 
     ],
     ['a source that is no address', one({ sources: ['eu'] }), 'vantages[0].sources[0] "eu": expected a loopback'],
     ['a negative RTT', one({ rttMs: -1 }), 'vantages[0].rttMs -1: expected a number of ms from 0 to 10000'],
-    ['jitter as text', one({ jitterMs: '5' as unknown as number }), 'vantages[0].jitterMs "5": expected a number'],
+    ['jitter as text', [{ ...one({})[0]!, jitterMs: '5' }], 'vantages[0].jitterMs "5": expected a number'],
     ['a loss above 1', one({ udpLossRate: 2 }), 'vantages[0].udpLossRate 2: expected a fraction from 0 to 1'],
     [
       'an unknown anycast address',
