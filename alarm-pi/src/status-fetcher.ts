@@ -4,6 +4,7 @@
  * as a failure with a reason, never thrown.
  */
 import { Status, describeSchemaErrors, errorMessageOf } from '@propwatch/shared';
+import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 
 export type FetchResult = { ok: true; status: Status } | { ok: false; reason: string };
@@ -16,7 +17,13 @@ export interface StatusFetcherOptions {
   fetch?: typeof fetch;
 }
 
-const statusValidator = Compile(Status);
+/**
+ * The Status as this client reads it: every field it knows is checked as strictly as the aggregator writes it,
+ * but a field added later at the top level (as `coverage` was) is ignored, not refused, so an aggregator can be
+ * upgraded before the beacons that follow it (a Pi is the last thing anyone upgrades).
+ */
+const ReadableStatus = Type.Object(Status.properties);
+const statusValidator = Compile(ReadableStatus);
 
 export function statusUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/api/v1/status`;
@@ -53,7 +60,7 @@ export function createStatusFetcher(options: StatusFetcherOptions): () => Promis
     if (!statusValidator.Check(body))
       return {
         ok: false,
-        reason: `body is not a Status: ${describeSchemaErrors(Status, body, statusValidator.Errors(body), 'body')}`,
+        reason: `body is not a Status: ${describeSchemaErrors(ReadableStatus, body, statusValidator.Errors(body), 'body')}`,
       };
     return { ok: true, status: body };
   };

@@ -15,7 +15,7 @@ const goodStatus = {
 
 let app: FastifyInstance;
 let base: string;
-let mode: 'good' | 'error' | 'badjson' | 'badshape' | 'slow' | 'stall' = 'good';
+let mode: 'good' | 'newer' | 'error' | 'badjson' | 'badshape' | 'slow' | 'stall' = 'good';
 const seenAuth: Array<string | undefined> = [];
 
 beforeAll(async () => {
@@ -25,6 +25,7 @@ beforeAll(async () => {
     if (mode === 'error') return reply.code(500).send({ error: 'boom' });
     if (mode === 'badjson') return reply.type('application/json').send('{"state": "ok",');
     if (mode === 'badshape') return { ...goodStatus, state: 'fine' };
+    if (mode === 'newer') return { ...goodStatus, fieldOfALaterAggregator: { any: 'shape' } };
     if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
     if (request.headers.authorization !== undefined && request.headers.authorization !== 'Bearer read-secret')
       return reply
@@ -48,6 +49,12 @@ describe('createStatusFetcher against a real HTTP server', () => {
     const result = await createStatusFetcher({ url: base, readToken: 'read-secret', timeoutMs: 2000 })();
     expect(result).toEqual({ ok: true, status: goodStatus });
     expect(seenAuth.at(-1)).toBe('Bearer read-secret');
+  });
+
+  it('reads the status of a newer aggregator that added a top-level field (beacons upgrade last)', async () => {
+    mode = 'newer';
+    const result = await createStatusFetcher({ url: base, timeoutMs: 2000 })();
+    expect(result).toMatchObject({ ok: true, status: { state: 'alarm', reason: goodStatus.reason } });
   });
 
   it('sends no authorization header without a token', async () => {
