@@ -182,8 +182,11 @@ describe.skipIf('reason' in mount)('disk full under the aggregator database (rea
       `disk full (tmpfs, ${(filled / 1024).toFixed(0)} KiB of filler): ${acksDuringOutage} reports acknowledged while full, ${spooledWhileFull} rounds spooled, probes logged ${JSON.stringify(Object.fromEntries(probes.map((p) => [p.id, Object.fromEntries(p.ledger.refusals)])))}; after freeing space: ${comparison.finishedRounds} rounds finished, ${comparison.storedRounds} stored, lost ${comparison.lostAcks.length + comparison.undelivered.length}`,
     );
     expect(acksDuringOutage).toBe(0);
-    expect(refusals).toContain('aggregator answered HTTP 503');
-    expect(refusals.filter((r) => r !== 'aggregator answered HTTP 503')).toEqual([]);
+    // The probe logs the aggregator's reason with the status (sender.ts).
+    const storageFull =
+      'aggregator answered HTTP 503: storage refused the write (SQLITE_FULL); the report was not stored, retry later; see the aggregator log and /readyz';
+    expect(refusals).toContain(storageFull);
+    expect(refusals.filter((r) => r !== storageFull)).toEqual([]);
     expect(readFileSync(join(dir, 'aggregator.log'), 'utf8')).toContain('SQLITE_FULL');
     expect(comparison.lostAcks).toEqual([]);
     expect(comparison.undelivered).toEqual([]);

@@ -168,7 +168,7 @@ describe.skipIf(skip !== undefined)('docker-compose.yml, running', () => {
       expect(ran.stdout.trim().split('\n'), service).toEqual(['10001', '10001', expect.stringMatching(/^v22\./)]);
     }
     const bin = await compose(['exec', '-T', 'probe-eu-west', 'propwatch-probe', '--version'], 60_000);
-    expect(bin.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(bin.stdout.trim()).toMatch(/^propwatch-probe \d+\.\d+\.\d+$/);
   }, 180_000);
 
   it('keeps the regions apart: a probe reaches the sim and the aggregator, not another probe', async () => {
