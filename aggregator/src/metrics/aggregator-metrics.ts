@@ -35,8 +35,6 @@ export interface MetricsSources {
   status: () => Status;
   /** The figures the current status was evaluated from (StatusEvaluation.observations). */
   observations: () => readonly Observation[];
-  /** status.quorum */
-  quorum: number;
   /** The POPs the alarm is raised on (findAlarmPops), empty unless the state is alarm. */
   alarmPops: () => readonly string[];
   /** The quorum worst of the current evaluation (StatusEvaluation.quorumWorstMs, quorum under anycast included). */

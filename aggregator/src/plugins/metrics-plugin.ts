@@ -10,7 +10,6 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
     probeIds: app.aggregatorConfig.probes.map((probe) => probe.id),
     status: () => app.statusTracker.status,
     observations: () => app.statusTracker.evaluation.observations,
-    quorum: app.aggregatorConfig.status.quorum,
     alarmPops: () => findAlarmPops(app.statusTracker.evaluation).map((breach) => breach.pop),
     quorumWorstMs: () => app.statusTracker.evaluation.quorumWorstMs,
     coverage: () => app.statusTracker.evaluation.coverage,
