@@ -17,7 +17,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: ['*/src/**/*.test.ts', '*/test/**/*.test.ts', 'bench/**/*.test.ts', 'test-support/**/*.test.ts'],
     // Heavy suites (accuracy against ground truth, soak, crash loops, 100k-packet
     // fuzzing) run afterwards, one file at a time: see vitest.heavy.config.ts.
     exclude: ['**/node_modules/**', '**/dist/**', '**/*.heavy.test.ts'],
