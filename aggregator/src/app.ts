@@ -18,6 +18,7 @@ import metricsPlugin from './plugins/metrics-plugin.js';
 import notifyPlugin from './plugins/notify-plugin.js';
 import statusPlugin from './plugins/status-plugin.js';
 import storagePlugin from './plugins/storage-plugin.js';
+import streamPlugin from './plugins/stream-plugin.js';
 import { addApiSchemas } from './routes/api-schemas.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { ingestRoute } from './routes/ingest-route.js';
@@ -26,6 +27,7 @@ import { probesRoute } from './routes/probes-route.js';
 import { propagationRoute } from './routes/propagation-route.js';
 import { roundsRoute } from './routes/rounds-route.js';
 import { statusRoute } from './routes/status-route.js';
+import { statusStreamRoute } from './stream/status-stream-route.js';
 import { statusFilePath } from './status/status-file.js';
 import type { RoundStore } from './storage/round-store.js';
 import { SqliteRoundStore } from './storage/sqlite-store.js';
@@ -125,6 +127,7 @@ export function build(options: BuildOptions): FastifyInstance {
     statusFile: options.store ? null : statusFilePath(config.storage.path),
   });
   void app.register(metricsPlugin);
+  void app.register(streamPlugin);
   void app.register(cardinalityPlugin);
   void app.register(notifyPlugin, options.fetch ? { fetch: options.fetch } : {});
   void app.register(docsPlugin);
@@ -132,6 +135,7 @@ export function build(options: BuildOptions): FastifyInstance {
   void app.register(async (api) => {
     await api.register(ingestRoute);
     await api.register(statusRoute);
+    await api.register(statusStreamRoute);
     await api.register(propagationRoute);
     await api.register(roundsRoute);
     await api.register(popsRoute);

@@ -99,6 +99,19 @@ export const AggregatorConfigSchema = Type.Object(
           default: 100_000,
           description: 'stored rollup cells one read may scan; a longer or wider read is refused (400)',
         }),
+        sseSubscribers: Type.Integer({
+          minimum: 1,
+          maximum: 10_000,
+          default: 100,
+          description: 'open /api/v1/status/stream connections at once; one more is refused (503, Retry-After)',
+        }),
+        sseBufferBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 16 * 1024 * 1024,
+          default: 65_536,
+          description:
+            'bytes a status stream subscriber may leave unsent (its socket does not drain); beyond, it is dropped',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -140,6 +153,13 @@ export const AggregatorConfigSchema = Type.Object(
           60_000,
           'a connection with no traffic either way (e.g. a client that stops reading) is closed',
         ),
+        sseHeartbeatMs: Ms(
+          15_000,
+          'a comment line on every /api/v1/status/stream this often, so proxies and clients see the stream alive ' +
+            '(at most half of http.idleTimeoutMs is used, so a quiet stream is never closed as idle)',
+          100,
+        ),
+        sseRetryMs: Ms(1_000, 'the reconnection delay /api/v1/status/stream tells clients (its `retry:` line)', 100),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -33,6 +33,14 @@ export const storageUnavailable = (message: string) =>
 /** A report naming a POP outside expectedPops, or taking its probe past limits.popsPerProbe: nothing is stored. */
 export const popRefused = (code: 'PROPWATCH_UNEXPECTED_POP' | 'PROPWATCH_POP_LIMIT', message: string) =>
   new ApiError(400, code, message);
+/** limits.sseSubscribers status streams are open already. */
+export const streamFull = (limit: number) =>
+  new ApiError(
+    503,
+    'PROPWATCH_STREAM_FULL',
+    `${limit} status streams are open (limits.sseSubscribers); retry later, or poll GET /api/v1/status meanwhile`,
+    { 'retry-after': '5' },
+  );
 /** A read whose window × series would scan more than limits.readRows stored cells. */
 export const readTooLarge = (message: string) => new ApiError(400, 'PROPWATCH_READ_TOO_LARGE', message);
 

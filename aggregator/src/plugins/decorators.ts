@@ -9,6 +9,7 @@ import type { StatusTracker } from '../status/status-tracker.js';
 import type { WaitWarningLog } from '../status/wait-warnings.js';
 import type { RoundStore } from '../storage/round-store.js';
 import type { WriteHealth } from '../storage/write-health.js';
+import type { StatusStream } from '../stream/status-stream.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +19,8 @@ declare module 'fastify' {
     /** Whether storage writes are durable now (every write outcome and file check feeds it); /readyz reads it. */
     writeHealth: WriteHealth;
     statusTracker: StatusTracker;
+    /** The status as Server-Sent Events: events from the tracker's evaluations, the open subscribers. */
+    statusStream: StatusStream;
     /** Logs once per probe and reported wait when a probe's maxWaitMs cannot exceed status.alarmAboveMs. */
     waitWarnings: WaitWarningLog;
     metrics: AggregatorMetrics;

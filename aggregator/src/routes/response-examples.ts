@@ -49,6 +49,13 @@ export const BAD_REPORT_EXAMPLE: Static<typeof ErrorResponse> = {
   code: 'PROPWATCH_BAD_REPORT',
 };
 
+export const STREAM_FULL_EXAMPLE: Static<typeof ErrorResponse> = {
+  statusCode: 503,
+  error: 'Service Unavailable',
+  message: '100 status streams are open (limits.sseSubscribers); retry later, or poll GET /api/v1/status meanwhile',
+  code: 'PROPWATCH_STREAM_FULL',
+};
+
 export const READ_BUSY_EXAMPLE: Static<typeof ErrorResponse> = {
   statusCode: 503,
   error: 'Service Unavailable',

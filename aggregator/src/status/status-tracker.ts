@@ -35,6 +35,7 @@ export class StatusTracker {
   /** Per probe, its newest round in sequence (serial order) seen so far, write_failed included: only that round speaks for the provider now. */
   readonly #newest = new Map<string, RoundPosition>();
   readonly #listeners: ((change: StatusChange) => void)[] = [];
+  readonly #evaluatedListeners: ((status: Status) => void)[] = [];
   readonly #cache: ObservationCache;
   #evaluation: StatusEvaluation;
   /** Reports arrived since the last evaluation. */
@@ -79,8 +80,17 @@ export class StatusTracker {
     return [...this.#views.values()];
   }
 
+  /** Called when the state changes (ok, alarm, stale, degraded), with the status before and after. */
   onChange(listener: (change: StatusChange) => void): void {
     this.#listeners.push(listener);
+  }
+
+  /**
+   * Called after every evaluation with the new status, whether or not anything in it changed (updatedAt always
+   * does): for whoever must notice any change of the body — worst, reason, fresh probes — not only of the state.
+   */
+  onEvaluated(listener: (status: Status) => void): void {
+    this.#evaluatedListeners.push(listener);
   }
 
   /**
@@ -191,6 +201,7 @@ export class StatusTracker {
       const change = { status: this.#evaluation.status, previous, evaluation: this.#evaluation };
       for (const listener of this.#listeners) listener(change);
     }
+    for (const listener of this.#evaluatedListeners) listener(this.#evaluation.status);
     return this.#evaluation;
   }
 
