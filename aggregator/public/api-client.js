@@ -28,10 +28,14 @@ export function promptForToken() {
   return Boolean(token);
 }
 
-export async function getJson(path) {
+/** The read token as a bearer header, or no header without one. */
+export function authHeaders() {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  const headers = { accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+export async function getJson(path) {
+  const headers = { accept: 'application/json', ...authHeaders() };
   let response;
   try {
     response = await fetch(path, { headers, cache: 'no-store' });

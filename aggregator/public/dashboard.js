@@ -1,7 +1,9 @@
 /* global document */
 /**
- * propwatch dashboard. Every 2 s one read, GET /api/v1/matrix: the status and the POP × probe figures of the
- * same evaluation, so banner and table never disagree. Heavier reads less often: the recent rounds every 10 s,
+ * propwatch dashboard. GET /api/v1/matrix gives the status and the POP × probe figures of the same evaluation,
+ * so banner and table never disagree. It is read when the status stream (status-stream.js) announces a change
+ * (at most every 250 ms) and every 5 s besides, for figures that move without changing the status; while the
+ * stream is down, every 2 s as before. Heavier reads less often: the recent rounds every 10 s,
  * the chart at its range's pace (10 s for 30 min, minutes for the rollup ranges) or when the range changes.
  * No framework, no bundler; served with a strict CSP, so nothing here may use inline code, and no string is
  * ever parsed as HTML (text goes in through textContent). One module per panel.
@@ -16,8 +18,11 @@ import { createPopDetail } from './pop-detail.js';
 import { renderLeftProbes, renderPopTable } from './pop-table.js';
 import { createRangePicker } from './range-picker.js';
 import { renderRounds } from './rounds-list.js';
+import { openStatusStream } from './status-stream.js';
 
 const STATUS_MS = 2_000;
+const LIVE_MATRIX_MS = 5_000;
+const EVENT_GAP_MS = 250;
 const ROUNDS_MS = 10_000;
 const ROUNDS_LIMIT = 15;
 const ALARMS_MS = 60_000;
@@ -32,6 +37,9 @@ let detail;
 let lastMatrix = null;
 let polls = 0;
 let blocked = false;
+let stream = null;
+let streamLive = false;
+let lastMatrixAt = -Infinity;
 
 function showProblem(error) {
   connection.hidden = false;
@@ -44,6 +52,7 @@ function showProblem(error) {
       if (!promptForToken()) return;
       blocked = false;
       for (const task of TASKS) schedule(task, 0);
+      stream?.restart();
     });
     children.push(button);
   }
@@ -66,18 +75,21 @@ function selectPop(pop) {
 const TASKS = [
   {
     name: 'matrix',
-    every: () => STATUS_MS,
-    async run() {
+    every: () => (streamLive ? LIVE_MATRIX_MS : STATUS_MS),
+    async run(trigger) {
       const previousState = lastMatrix?.status.state;
+      lastMatrixAt = Date.now();
       lastMatrix = await getJson('/api/v1/matrix');
       renderBanner(lastMatrix.status);
+      // What brought the state change to the page: a stream event, or the timer (the stream was down or late).
+      if (previousState !== lastMatrix.status.state) document.getElementById('banner').dataset.changedBy = trigger;
       // A state change shows on the chart and the rounds at once, not at their next slower refresh.
       if (previousState !== undefined && previousState !== lastMatrix.status.state) {
         for (const task of TASKS.slice(1)) schedule(task, 0);
       }
       drawTable();
       document.getElementById('banner').classList.remove('outdated');
-      updated.textContent = `updated ${formatClock(new Date().toISOString())}`;
+      updated.textContent = `updated ${formatClock(new Date().toISOString())}${streamLive ? ' · live' : ''}`;
       document.body.dataset.polls = String(++polls);
     },
   },
@@ -134,25 +146,52 @@ const TASKS = [
   },
 ];
 
-async function runTask(task) {
+async function runTask(task, trigger) {
   timers.delete(task.name);
   if (blocked) return;
+  task.running = true;
   try {
-    await task.run();
+    await task.run(trigger);
     if (task.name === 'matrix') connection.hidden = true;
   } catch (error) {
     showProblem(error);
     if (error instanceof ApiError && error.status === 401) return; // until a token is entered
+  } finally {
+    task.running = false;
   }
-  schedule(task, task.every());
+  // A request to run again that came while this run was in flight (a stream event) is kept, not lost.
+  if (task.again) {
+    const again = task.again;
+    task.again = null;
+    schedule(task, 0, again);
+  } else schedule(task, task.every());
 }
 
-function schedule(task, delayMs) {
+function schedule(task, delayMs, trigger = 'timer') {
+  if (task.running) {
+    task.again = trigger;
+    return;
+  }
   clearTimeout(timers.get(task.name));
   timers.set(
     task.name,
-    setTimeout(() => void runTask(task), delayMs),
+    setTimeout(() => void runTask(task, trigger), delayMs),
   );
+}
+
+/** A status event: the matrix (banner and table together) is read now, or 250 ms after the previous read. */
+function onStatusEvent() {
+  const wait = Math.max(0, lastMatrixAt + EVENT_GAP_MS - Date.now());
+  schedule(TASKS[0], wait, 'event');
+  document.body.dataset.streamEvents = String(Number(document.body.dataset.streamEvents ?? 0) + 1);
+}
+
+function onStreamLive(live) {
+  if (live === streamLive) return;
+  streamLive = live;
+  document.body.dataset.stream = live ? 'live' : 'down';
+  // Down: back to polling every 2 s from now, not at the end of the 10 s live interval.
+  if (!live && !TASKS[0].running && !TASKS[0].again) schedule(TASKS[0], STATUS_MS);
 }
 
 function start() {
@@ -164,6 +203,8 @@ function start() {
     schedule(TASKS[3], 0);
   });
   for (const task of TASKS) schedule(task, 0);
+  document.body.dataset.stream = 'down';
+  stream = openStatusStream({ onStatus: onStatusEvent, onLive: onStreamLive });
 }
 
 start();

@@ -49,8 +49,10 @@ async function openDashboard(
   browser: Browser,
   url: string,
   viewport = { width: 1280, height: 900 },
+  prepare: (page: Page) => Promise<unknown> = async () => undefined,
 ): Promise<{ page: Page; log: BrowserLog }> {
   const page = await browser.newPage({ viewport });
+  await prepare(page);
   const log: BrowserLog = { errors: [], violations: [] };
   page.on('console', (message) => {
     if (message.type() === 'error') log.errors.push(message.text());
@@ -155,6 +157,8 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const { page, log } = await openDashboard(browser, `${baseUrl}/`);
     await bannerState(page, 'ok', 15_000);
+    // The status stream is up: the matrix is polled every 5 s only, status events trigger it in between.
+    await page.waitForFunction(() => document.body.dataset.stream === 'live', null, { timeout: 10_000, polling: 100 });
     await page.waitForSelector('#chart canvas', { timeout: 5_000 });
     await page.waitForFunction(() => document.querySelectorAll('#pop-table td.cell').length >= 16, null, {
       timeout: 10_000,
@@ -173,9 +177,28 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     await page.click('#pop-table button.sort[data-sort="pop"]');
     expect(await page.getAttribute('#pop-table button.sort[data-sort="pop"]', 'data-direction')).toBeNull();
 
+    // A page that cannot reach the stream (every attempt fails) falls back to polling every 2 s.
+    const polling = await openDashboard(browser, `${baseUrl}/`, undefined, (p) =>
+      p.route('**/api/v1/status/stream', (route) => route.abort('connectionreset')),
+    );
+    await bannerState(polling.page, 'ok', 10_000);
+    const pollsAt = Number(await polling.page.evaluate(() => document.body.dataset.polls));
+
+    const eventsBefore = Number(await page.evaluate(() => document.body.dataset.streamEvents));
     sim.setFault('LHR', { kind: 'stuck' });
     await bannerState(page, 'alarm', 15_000);
+    // The alarm reached the banner through a stream event (and the matrix read it triggered), not the 10 s poll.
+    expect(await page.evaluate(() => document.getElementById('banner')?.dataset.changedBy)).toBe('event');
+    expect(Number(await page.evaluate(() => document.body.dataset.streamEvents))).toBeGreaterThan(eventsBefore);
     expect(await page.textContent('#banner-reason')).toContain('LHR');
+    // The page without a stream shows the alarm too, through its 2 s polling.
+    await bannerState(polling.page, 'alarm', 10_000);
+    expect(await polling.page.evaluate(() => document.body.dataset.stream)).toBe('down');
+    expect(await polling.page.evaluate(() => document.getElementById('banner')?.dataset.changedBy)).toBe('timer');
+    expect(Number(await polling.page.evaluate(() => document.body.dataset.polls))).toBeGreaterThan(pollsAt);
+    expect(polling.log.violations).toEqual([]);
+    expect(polling.log.errors.filter((e) => !/ERR_CONNECTION_RESET|Failed to fetch/.test(e))).toEqual([]);
+    await polling.page.close();
     // Both probes time out on LHR, then start their next rounds (LHR pending again, from 0 s): the case where
     // the table used to show a grey "pending" while the banner said alarm. Sample it across those rounds.
     await page.waitForFunction(
@@ -187,7 +210,8 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
       { timeout: 15_000, polling: 100 },
     );
     let sawCarried = false;
-    for (let sample = 0; sample < 30; sample++) {
+    // 60 samples, 12 s: while the stream is live the matrix is read every 5 s (and on each status event).
+    for (let sample = 0; sample < 60; sample++) {
       const seen = await bannerAndTable(page);
       expect(seen.state, JSON.stringify(seen)).toBe('alarm');
       expect(seen.pop, JSON.stringify(seen)).toBe('LHR');
@@ -300,7 +324,7 @@ describe.skipIf(skip)('dashboard in Chromium against a live stack', () => {
     expect(log.errors).toEqual([]);
     expect(phone.log.violations).toEqual([]);
     expect(phone.log.errors).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });
 
 /**
