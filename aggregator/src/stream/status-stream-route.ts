@@ -61,6 +61,9 @@ export const statusStreamRoute: FastifyPluginAsyncTypebox = async (app) => {
         connection: 'close',
       });
       response.once('close', () => stream.unsubscribe(response));
+      // Reports that arrived this event-loop turn are evaluated first (the getter does), so the first event is
+      // the newest status, not the one before them.
+      void app.statusTracker.status;
       if (!stream.subscribe(response)) response.destroy();
     },
   );
