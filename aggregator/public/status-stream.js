@@ -13,8 +13,13 @@ const MAX_RETRY_MS = 30_000;
 
 /** Splits `text` into complete SSE frames (blank-line separated); returns them and the unfinished rest. */
 export function splitFrames(text) {
-  const parts = text.replace(/\r\n?/g, '\n').split('\n\n');
-  return { frames: parts.slice(0, -1), rest: parts.at(-1) };
+  // A chunk may end between the \r and \n of a CRLF: a trailing \r waits for the next chunk.
+  const held = text.endsWith('\r') ? '\r' : '';
+  const parts = text
+    .slice(0, text.length - held.length)
+    .replace(/\r\n?/g, '\n')
+    .split('\n\n');
+  return { frames: parts.slice(0, -1), rest: parts.at(-1) + held };
 }
 
 /** One frame's fields (`event`, `data` lines joined, `id`, `retry`); comments are ignored. */
