@@ -217,7 +217,8 @@ describe('Reporter failover between aggregator URLs', () => {
     endless.answer = () => ({
       status: 503,
       body: async function* () {
-        for (const chunk = Buffer.alloc(64 * 1024, 'x'); written < 128 * 1024 ** 2; written += chunk.length) yield chunk;
+        for (const chunk = Buffer.alloc(64 * 1024, 'x'); written < 128 * 1024 ** 2; written += chunk.length)
+          yield chunk;
       },
     });
     const { reporter, lines } = startReporter({ urls: [redirecting.url, endless.url, good.url] });
