@@ -1,4 +1,7 @@
 /** loadProbeConfig's own checks (beyond the schema), as a table of bad values and their exact messages. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@propwatch/shared';
 import { describe, expect, it } from 'vitest';
 import { loadProbeConfig } from '../src/config.js';
@@ -182,6 +185,20 @@ describe('the checked config', () => {
           'http://agg-a:8080',
           'http://agg-b:8080',
         ]);
+    });
+
+    it("the shipped example's commented two-URL list loads once uncommented (and url removed)", () => {
+      const example = readFileSync(new URL('../../examples/probe.cloudflare.yaml', import.meta.url), 'utf8');
+      const uncommented = example
+        .replace(/^ {2}url: .*\n/m, '')
+        .replace(/^ {2}# (urls:|preferFirstAfterMs:| {2}- )/gm, '  $1');
+      expect(uncommented).not.toBe(example);
+      const dir = mkdtempSync(join(tmpdir(), 'propwatch-example-'));
+      writeFileSync(join(dir, 'probe.yaml'), uncommented);
+      const env = { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'cf-api-token-example', PROPWATCH_REPORT__TOKEN: token };
+      const { report } = loadProbeConfig({ file: join(dir, 'probe.yaml'), env }).config;
+      expect(report.urls).toEqual(['https://agg-a.propwatch.example.net', 'https://agg-b.propwatch.example.net']);
+      expect(report.url).toBeUndefined();
     });
 
     it.each([
