@@ -55,6 +55,7 @@ function startReporter({ urls, timeoutMs = 2000, ...rest }: Setup) {
       sleep: (ms, signal) => {
         sleeps.push(ms);
         return new Promise<void>((resolve) => {
+          if (signal?.aborted) return resolve();
           release = resolve;
           signal?.addEventListener('abort', () => resolve(), { once: true });
         });
@@ -183,6 +184,19 @@ describe('Reporter failover between aggregator URLs', () => {
       'p1-1:complete',
     ]);
     expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
+  it('stopping while a URL has not answered is no failover: nothing logged or counted, the report stays spooled', async () => {
+    const [first, second] = [await replica(), await replica()];
+    first.answer = () => 'hang';
+    const { reporter, lines, metrics } = startReporter({ urls: [first.url, second.url] });
+    reporter.submit(report(1));
+    await until(() => first.bodies.length === 1);
+    await reporter.stop();
+    expect(second.bodies).toHaveLength(0);
+    expect(reporter.spool.size).toBe(1);
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+    expect(await failoverSeries(metrics)).toEqual({ '0->1': 0, '1->0': 0 });
   });
 
   it('a 400 is not failed over: the report is refused for good, the second URL never sees it', async () => {

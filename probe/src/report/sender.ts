@@ -173,6 +173,9 @@ export class ReportSender {
         backoffMaxMs: this.options.backoffMaxMs,
         stop: this.stopped.signal,
       });
+      // Stopping aborted the request: that says nothing about the URL (no failover, no warning); the report
+      // stays spooled for the next start.
+      if (this.stopped.signal.aborted && outcome.kind === 'endpoint_failed') return { result: 'retry' };
       const where = { aggregator: maskUrl(endpoint.url), aggregatorIndex: endpoint.index };
       switch (outcome.kind) {
         case 'delivered':
@@ -197,8 +200,8 @@ export class ReportSender {
           this.logFailure(entry, outcome.reason, where);
           const change = this.endpoints.failed(outcome.reason);
           if (change) this.logSwitch(entry, change, 'warn');
-          // Every URL tried once for this report (or stopping): back off, then go round again.
-          if (!change || attempt >= this.endpoints.size || this.stopped.signal.aborted)
+          // Every URL tried once for this report: back off, then go round again.
+          if (!change || attempt >= this.endpoints.size)
             return { result: 'retry', ...retryAfter(outcome.retryAfterMs) };
         }
       }
