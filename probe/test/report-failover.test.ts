@@ -162,6 +162,17 @@ describe('Reporter failover between aggregator URLs', () => {
     expect((await metrics.endpointIndex.get()).values[0]?.value).toBe(0);
   });
 
+  it('with no delay before returning to a dead first URL, each report still reaches the second (one refused attempt each)', async () => {
+    const [refused, second] = [await refusedUrl(), await replica()];
+    const { reporter, sleeps } = startReporter({ urls: [refused, second.url], preferFirstAfterMs: 0 });
+    for (let serial = 1; serial <= 3; serial++) {
+      reporter.submit(report(serial));
+      await until(() => reporter.spool.size === 0);
+    }
+    expect(second.bodies).toHaveLength(3);
+    expect(sleeps).toEqual([]);
+  });
+
   it('every URL down: each tried once per report and cycle, then the spool keeps it and drains to whichever answers', async () => {
     const [first, second] = [await replica(), await replica()];
     first.answer = down503;
