@@ -57,6 +57,9 @@ export const PopFromNsidConfig = Type.Object(
   { default: {}, additionalProperties: false },
 );
 
+/** Aggregator replicas a probe fails over between; each also bounds the attempts one report makes per cycle. */
+export const MAX_AGGREGATOR_URLS = 16;
+
 export const ProbeConfig = Type.Object(
   {
     probe: Type.Object(
@@ -181,9 +184,24 @@ export const ProbeConfig = Type.Object(
         url: Type.Optional(
           Type.String({
             pattern: '^https?://',
-            description: 'aggregator base URL; without it reports are only logged',
+            description: 'aggregator base URL; without it (and without urls) reports are only logged',
           }),
         ),
+        urls: Type.Optional(
+          Type.Array(Type.String({ pattern: '^https?://', maxLength: 2048 }), {
+            minItems: 1,
+            maxItems: MAX_AGGREGATOR_URLS,
+            description:
+              'aggregator replicas in order of preference (instead of url): a report goes to the next on a connection failure or a 5xx',
+          }),
+        ),
+        preferFirstAfterMs: Type.Integer({
+          minimum: 0,
+          maximum: 86_400_000,
+          default: 300_000,
+          description:
+            'with urls: after this long on a fallback, reports try the first URL again; 0 = stay on the one that answers',
+        }),
         token: Type.Optional(Type.String({ minLength: 1, secret: true, description: "this probe's bearer token" })),
         spoolDir: Type.String({ default: './.data/probe-spool', description: 'undelivered reports live here' }),
         maxSpoolFiles: Type.Integer({
@@ -225,9 +243,15 @@ export type ProbeConfig = Static<typeof ProbeConfig>;
 export type WriterSettings =
   { kind: 'cloudflare'; cloudflare: CloudflareWriterConfig } | { kind: 'rfc2136'; rfc2136: Rfc2136Config };
 
-/** Where reports go: to the aggregator with this probe's token, or nowhere (only logged). */
-export type ReportSettings = Omit<ProbeConfig['report'], 'url' | 'token'> &
-  ({ url: string; token: string } | { url?: undefined; token?: string | undefined });
+/**
+ * Where reports go: to the aggregator replicas `urls` (report.urls, or report.url as a list of one; the
+ * first is preferred) with this probe's token, or nowhere (only logged). `url` stays as given.
+ */
+export type ReportSettings = Omit<ProbeConfig['report'], 'url' | 'urls' | 'token'> &
+  (
+    | { url?: string | undefined; urls: readonly string[]; token: string }
+    | { url?: undefined; urls?: undefined; token?: string | undefined }
+  );
 
 /** NS discovery: on, with the server to ask, or off. */
 export type DiscoverySettings = Omit<ProbeConfig['discovery'], 'enabled' | 'resolverAddress'> &
@@ -286,15 +310,60 @@ function checkWriter(writer: ProbeConfig['writer'], sourceOf: SourceOf): WriterS
 }
 
 function checkReport(report: ProbeConfig['report'], sourceOf: SourceOf): ReportSettings {
-  if (report.url === undefined) return { ...report, url: undefined };
+  const { url, urls, ...rest } = report;
+  if (url !== undefined && urls !== undefined)
+    throw new ConfigError(
+      'report.urls',
+      urls,
+      `either report.url (${sourceOf('report.url')}) or report.urls, not both: put every aggregator URL in report.urls`,
+      sourceOf('report.urls'),
+    );
+  const key = urls !== undefined ? 'report.urls' : 'report.url';
+  const list = urls ?? (url !== undefined ? [url] : undefined);
+  if (list === undefined) return { ...rest, url: undefined, urls: undefined };
+  const seen = new Set<string>();
+  for (const [index, text] of list.entries()) {
+    const at = urls !== undefined ? `${key}.${index}` : key;
+    const origin = checkAggregatorUrl(text, at, sourceOf(key));
+    if (seen.has(origin))
+      throw new ConfigError(at, text, 'a URL not already in the list (each replica once)', sourceOf(key));
+    seen.add(origin);
+  }
   if (!report.token)
     throw new ConfigError(
       'report.token',
       undefined,
-      `a bearer token because report.url is set (${sourceOf('report.url')})`,
+      `a bearer token because ${key} is set (${sourceOf(key)})`,
       sourceOf('report.token'),
     );
-  return { ...report, url: report.url, token: report.token };
+  return { ...rest, ...(url !== undefined ? { url } : {}), urls: list, token: report.token };
+}
+
+/**
+ * An aggregator base URL the sender can use as is: it parses, and carries no credentials (the token goes in
+ * a header; fetch refuses a URL with `user:password@`, which would fail every report at run time).
+ * Returns the URL without its path, which reports never use (they go to /api/v1/rounds).
+ */
+function checkAggregatorUrl(text: string, key: string, source: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new ConfigError(
+      key,
+      text,
+      'an http:// or https:// URL with a host (https://aggregator.example:8080)',
+      source,
+    );
+  }
+  if (parsed.username || parsed.password)
+    throw new ConfigError(
+      key,
+      text,
+      'a URL without user:password@ (the probe sends its report.token as a bearer token)',
+      source,
+    );
+  return parsed.origin;
 }
 
 function checkDiscovery(discovery: ProbeConfig['discovery'], sourceOf: SourceOf): DiscoverySettings {

@@ -74,11 +74,14 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
   const discover = deps.discover ?? discoverTargets;
   const record = canaryName(config.probe.id, config.zone, config.canaryLabel);
   const { report } = config;
+  if (report.urls !== undefined) metrics.declareEndpoints(report.urls.length);
   const reporter =
-    report.url !== undefined
+    report.urls !== undefined
       ? new Reporter(
           {
-            url: new URL('/api/v1/rounds', report.url).toString(),
+            urls: report.urls.map((base) => new URL('/api/v1/rounds', base).toString()),
+            // 0 = stay on whichever URL answers.
+            preferFirstAfterMs: report.preferFirstAfterMs || undefined,
             token: report.token,
             timeoutMs: report.timeoutMs,
             backoffBaseMs: report.backoffBaseMs,
@@ -93,6 +96,7 @@ export function createProbe(config: CheckedProbeConfig, deps: ProbeDeps = {}): P
               metrics.deliveries.labels(result).inc();
               metrics.spooled.set(reporter?.spool.size ?? 0);
             },
+            onEndpointChange: (change) => metrics.observeEndpointChange(change),
             onDropped: (count) => metrics.spoolDropped.inc(count),
             onNotSpooled: (reason) => metrics.notSpooled.labels(reason).inc(),
           },

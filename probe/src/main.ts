@@ -14,6 +14,7 @@ import {
   type CommandSpec,
   createLogger,
   describeUnknownEnv,
+  maskUrl,
   stopReasonOf,
 } from '@propwatch/shared';
 import { formatRoundTable } from './cli/format-table.js';
@@ -58,7 +59,7 @@ async function runProbe({ config, flags, io, stop, unknownEnv, sourceOf }: Probe
     expected: writable,
     create: true,
   });
-  if (config.report.url !== undefined)
+  if (config.report.urls !== undefined)
     checkDirectory(config.report.spoolDir, {
       key: 'report.spoolDir',
       value: config.report.spoolDir,
@@ -108,7 +109,7 @@ async function runProbe({ config, flags, io, stop, unknownEnv, sourceOf }: Probe
         writer: config.writer.kind,
         targets: config.targets.length,
         discovery: config.discovery.enabled,
-        aggregator: config.report.url ?? null,
+        aggregator: config.report.urls?.map((url) => maskUrl(url)) ?? null,
       },
       'probe started',
     );

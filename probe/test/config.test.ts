@@ -1,4 +1,7 @@
 /** loadProbeConfig's own checks (beyond the schema), as a table of bad values and their exact messages. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@propwatch/shared';
 import { describe, expect, it } from 'vitest';
 import { loadProbeConfig } from '../src/config.js';
@@ -162,6 +165,73 @@ describe('the checked config', () => {
     expect(() => load({ discovery: { enabled: true } })).toThrow(
       'config key "discovery.resolverAddress" (given values) is missing: expected the address of a server to ask for the NS set',
     );
+  });
+
+  describe('aggregator URLs', () => {
+    const token = 'probe-token-1';
+    it('takes a list of aggregator URLs, or one url as a list of one', () => {
+      const urls = ['http://agg-a:8080', 'https://agg-b.example'];
+      expect(load({ report: { urls, token } }).config.report.urls).toEqual(urls);
+      const single = load({ report: { url: 'http://aggregator:8080', token } }).config.report;
+      expect([single.url, single.urls]).toEqual(['http://aggregator:8080', ['http://aggregator:8080']]);
+      expect(load({}).config.report.urls).toBeUndefined();
+      expect(load({ report: { urls, token } }).config.report.preferFirstAfterMs).toBe(300_000);
+    });
+
+    it('takes the list from PROPWATCH_REPORT__URLS, comma-separated or JSON', () => {
+      const values = { ...base, report: { token } };
+      for (const text of ['http://agg-a:8080, http://agg-b:8080', '["http://agg-a:8080","http://agg-b:8080"]'])
+        expect(loadProbeConfig({ values, env: { PROPWATCH_REPORT__URLS: text } }).config.report.urls).toEqual([
+          'http://agg-a:8080',
+          'http://agg-b:8080',
+        ]);
+    });
+
+    it("the shipped example's commented two-URL list loads once uncommented (and url removed)", () => {
+      const example = readFileSync(new URL('../../examples/probe.cloudflare.yaml', import.meta.url), 'utf8');
+      const uncommented = example
+        .replace(/^ {2}url: .*\n/m, '')
+        .replace(/^ {2}# (urls:|preferFirstAfterMs:| {2}- )/gm, '  $1');
+      expect(uncommented).not.toBe(example);
+      const dir = mkdtempSync(join(tmpdir(), 'propwatch-example-'));
+      writeFileSync(join(dir, 'probe.yaml'), uncommented);
+      const env = { PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'cf-api-token-example', PROPWATCH_REPORT__TOKEN: token };
+      const { report } = loadProbeConfig({ file: join(dir, 'probe.yaml'), env }).config;
+      expect(report.urls).toEqual(['https://agg-a.propwatch.example.net', 'https://agg-b.propwatch.example.net']);
+      expect(report.url).toBeUndefined();
+    });
+
+    it.each([
+      [
+        { url: 'http://agg-a:8080', urls: ['http://agg-b:8080'], token },
+        'config key "report.urls" (given values) has value ["http://agg-b:8080"]: expected either report.url (given values) or report.urls, not both: put every aggregator URL in report.urls',
+      ],
+      [
+        { urls: ['http://agg-a:8080', 'http://'], token },
+        'config key "report.urls.1" (given values) has value "http://": expected an http:// or https:// URL with a host (https://aggregator.example:8080)',
+      ],
+      [
+        { urls: ['http://agg-a:8080', 'http://probe:pw@agg-b:8080'], token },
+        'config key "report.urls.1" (given values) has value "http://***@agg-b:8080": expected a URL without user:password@ (the probe sends its report.token as a bearer token)',
+      ],
+      [
+        { url: 'http://[::1', token },
+        'config key "report.url" (given values) has value "http://[::1": expected an http:// or https:// URL with a host',
+      ],
+      [
+        { urls: ['http://agg-a:8080', 'http://AGG-A:8080/other/path'], token },
+        'config key "report.urls.1" (given values) has value "http://AGG-A:8080/other/path": expected a URL not already in the list (each replica once)',
+      ],
+      [
+        { urls: ['http://agg-a:8080'] },
+        'config key "report.token" (given values) is missing: expected a bearer token because report.urls is set (given values)',
+      ],
+      [{ urls: [], token }, 'report.urls'],
+      [{ urls: Array.from({ length: 17 }, (_, i) => `http://agg-${i}:8080`), token }, 'report.urls'],
+    ])('refuses a bad aggregator URL list: %j', (report, message) => {
+      expect(() => load({ report })).toThrow(ConfigError);
+      expect(() => load({ report })).toThrow(message);
+    });
   });
 
   it('is frozen', () => {

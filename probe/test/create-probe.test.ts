@@ -9,6 +9,8 @@ import { createProbe } from '../src/create-probe.js';
 import { RRClass, RRType } from '@propwatch/dns';
 import type { Discovery } from '../src/querier/index.js';
 import { startRawResponder } from './dns-fixtures.js';
+import { refusedUrl, startReplica } from './helpers/replicas.js';
+import { report, until } from './helpers/report-stub.js';
 
 function configWith(values: Record<string, unknown> = {}): CheckedProbeConfig {
   const dir = mkdtempSync(join(tmpdir(), 'propwatch-create-probe-'));
@@ -80,6 +82,27 @@ describe('createProbe', () => {
     } finally {
       await probe.close();
       await server.close();
+    }
+  });
+
+  it('sends reports to report.urls with failover and shows it in /metrics, by URL index', async () => {
+    const replica = await startReplica();
+    const urls = [new URL(await refusedUrl()).origin, new URL(replica.url).origin];
+    const probe = createProbe(configWith({ report: { urls, token: 'probe-token-1', preferFirstAfterMs: 0 } }));
+    try {
+      const before = await probe.metrics.registry.metrics();
+      expect(before).toContain('propwatch_probe_report_failovers_total{from="0",to="1"} 0');
+      expect(before).toMatch(/^propwatch_probe_report_endpoint_index 0$/m);
+      probe.reporter!.start();
+      probe.reporter!.submit(report(1));
+      await until(() => replica.bodies.length === 1 && probe.reporter!.spool.size === 0);
+      const after = await probe.metrics.registry.metrics();
+      expect(after).toContain('propwatch_probe_report_failovers_total{from="0",to="1"} 1');
+      expect(after).toContain('propwatch_probe_report_failovers_total{from="1",to="0"} 0');
+      expect(after).toMatch(/^propwatch_probe_report_endpoint_index 1$/m);
+    } finally {
+      await probe.close();
+      await replica.close();
     }
   });
 

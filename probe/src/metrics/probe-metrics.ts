@@ -2,7 +2,7 @@
  * The probe's own Prometheus metrics (a Registry per probe instance). The
  * aggregator holds the fleet view; these help when one probe misbehaves.
  */
-import { registerProcessMetrics, type RoundReport } from '@propwatch/shared';
+import { type EndpointSwitch, registerProcessMetrics, type RoundReport } from '@propwatch/shared';
 import * as promClient from 'prom-client';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QuerierStats } from '../querier/results.js';
@@ -79,6 +79,19 @@ export class ProbeMetrics {
     labelNames: ['result'],
     registers: [this.registry],
   });
+  // Labelled by index into report.urls (never the URL: it may carry what a dashboard should not show), so the
+  // label set is bounded by the list (at most 16 URLs, each failing over to the next one only).
+  readonly failovers = new Counter({
+    name: 'propwatch_probe_report_failovers_total',
+    help: 'Reports moved to the next aggregator URL because the current one failed (no connection, timeout, 5xx, redirect), by index into report.urls.',
+    labelNames: ['from', 'to'],
+    registers: [this.registry],
+  });
+  readonly endpointIndex = new Gauge({
+    name: 'propwatch_probe_report_endpoint_index',
+    help: 'Index into report.urls (0 = the first, preferred) of the aggregator URL reports go to now.',
+    registers: [this.registry],
+  });
   readonly popResults = new Counter({
     name: 'propwatch_probe_pop_results_total',
     help: 'Results of finished rounds by target (via), POP and state: propagated, timeout, rerouted (an anycast catchment moved away before the instance was seen serving), unreachable (no usable answer all round; pop = the target name).',
@@ -144,6 +157,19 @@ export class ProbeMetrics {
     for (const result of ['delivered', 'retry', 'rejected']) this.deliveries.labels(result).inc(0);
     for (const reason of ['invalid', 'spool_error']) this.notSpooled.labels(reason).inc(0);
     if (withProcessMetrics) registerProcessMetrics(promClient, this.registry, 'propwatch_probe_build_info');
+  }
+
+  /** Creates the failover series of a list of `count` aggregator URLs up front (at 0), so rates work from the start. */
+  declareEndpoints(count: number): void {
+    for (let from = 0; count > 1 && from < count; from++)
+      this.failovers.labels(String(from), String((from + 1) % count)).inc(0);
+    this.endpointIndex.set(0);
+  }
+
+  /** Counts a failover (not the timed return to the first URL) and moves the current-index gauge. */
+  observeEndpointChange(change: EndpointSwitch): void {
+    if (change.reason !== 'preferred') this.failovers.labels(String(change.from), String(change.to)).inc();
+    this.endpointIndex.set(change.to);
   }
 
   /** Where the socket counters come from: the querier's stats. */

@@ -9,10 +9,10 @@ import { findReportProblems } from './check-report.js';
 import { ReportSender, type SenderDeps, type SenderOptions } from './sender.js';
 import { Spool } from './spool.js';
 
-export interface ReporterOptions extends SenderOptions {
+export type ReporterOptions = SenderOptions & {
   spoolDir: string;
   maxSpoolFiles: number;
-}
+};
 
 export interface ReporterEvents {
   onDropped?: (count: number) => void;

@@ -1,60 +1,64 @@
 /**
  * Delivers spooled reports to the aggregator, at least once: a report leaves
- * the spool only after a 2xx. Network errors, 5xx and 429 are retried with
- * exponential backoff and full jitter; 401/403 are retried too (a token being
- * rotated must not lose data) but logged as errors; other 4xx mean the
- * aggregator will never accept that report, so it is moved to `rejected/` and
- * the aggregator's reason is logged (with a hint when it is the probe's clock).
+ * the spool only after a 2xx. With several aggregator URLs (replicas sharing
+ * one database), a report whose URL fails (no connection, reset, timeout, 5xx,
+ * a redirect) goes to the next URL at once, each URL at most once per report
+ * per cycle; when every one has failed, the sender backs off (exponential,
+ * full jitter, or the last Retry-After) and goes round again, so the spool
+ * drains to whichever replica answers. The same spooled body goes to each: one
+ * round id, which the aggregator dedups, however many replicas saw it.
+ * 429/408 and 401/403 are retried on the same URL after a backoff (a token
+ * being rotated must not lose data; 401/403 logged as errors); other 4xx mean
+ * no aggregator will ever accept that report (every replica would say the
+ * same), so it is moved to `rejected/` and the aggregator's reason is logged
+ * (with a hint when it is the probe's clock).
  */
-import { backoffDelayMs, errorMessageOf, type Logger } from '@propwatch/shared';
-import { createRequestSignal } from '../request-signal.js';
+import { backoffDelayMs, EndpointList, type EndpointSwitch, type Logger, maskUrl } from '@propwatch/shared';
+import { postReport, type Refusal } from './post-report.js';
 import type { Spool, SpoolEntry } from './spool.js';
 
 /** Refusal codes that mean the probe's wall clock is off (the aggregator's GET /docs lists them). */
 const CLOCK_CODES = new Set(['PROPWATCH_CLOCK_SKEW', 'PROPWATCH_ROUND_TOO_OLD']);
-const MAX_REASON_TEXT = 500;
 
-interface Refusal {
-  code?: string;
-  message?: string;
-}
-
-/** The aggregator's error body `{code, message}` (any other answer: nothing), cut to a log-friendly length. */
-function parseRefusal(answer: string): Refusal {
-  let body: unknown;
-  try {
-    body = JSON.parse(answer);
-  } catch {
-    return {};
-  }
-  if (typeof body !== 'object' || body === null) return {};
-  const { code, message } = body as Record<string, unknown>;
-  return {
-    ...(typeof code === 'string' ? { code: code.slice(0, 64) } : {}),
-    ...(typeof message === 'string' ? { message: message.slice(0, MAX_REASON_TEXT) } : {}),
-  };
-}
-
-export interface SenderOptions {
-  url: string;
+export type SenderOptions = {
   token: string;
   timeoutMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
-}
+  /** With several URLs: after this long on a fallback, the first is tried again (absent: stay). */
+  preferFirstAfterMs?: number | undefined;
+} & (
+  | {
+      /** The reports endpoint (…/api/v1/rounds) of each aggregator replica, preferred first. */
+      urls: readonly string[];
+      url?: undefined;
+    }
+  | {
+      /** One aggregator's reports endpoint: the same as `urls: [url]`. */
+      url: string;
+      urls?: undefined;
+    }
+);
 
 export interface SenderDeps {
   fetch?: typeof fetch;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** Monotonic milliseconds, for the return to the first URL (default performance.now()). */
+  monotonicNow?: () => number;
   logger?: Logger;
   onDelivered?: (roundId: string) => void;
   onAttempt?: (result: 'delivered' | 'retry' | 'rejected') => void;
+  /** The URL in use changed: `reason` is "preferred" for the timed return to the first, else why `from` failed. */
+  onEndpointChange?: (change: EndpointSwitch) => void;
 }
+
+type CycleResult = { result: 'delivered' | 'retry' | 'rejected'; retryAfterMs?: number };
 
 export class ReportSender {
   private readonly fetch: typeof fetch;
   private readonly random: () => number;
+  private readonly endpoints: EndpointList;
   private failures = 0;
   private wake: (() => void) | undefined;
   private readonly stopped = new AbortController();
@@ -69,6 +73,10 @@ export class ReportSender {
   ) {
     this.fetch = deps.fetch ?? globalThis.fetch;
     this.random = deps.random ?? Math.random;
+    this.endpoints = new EndpointList(options.urls ?? [options.url], {
+      preferFirstAfterMs: options.preferFirstAfterMs,
+      ...(deps.monotonicNow ? { monotonicNow: deps.monotonicNow } : {}),
+    });
   }
 
   start(): void {
@@ -87,9 +95,14 @@ export class ReportSender {
     await this.loop;
   }
 
-  /** Consecutive failed attempts (0 when the aggregator is reachable). */
+  /** Consecutive failed cycles (0 when an aggregator is reachable). */
   get consecutiveFailures(): number {
     return this.failures;
+  }
+
+  /** Index (0 = first) of the aggregator URL reports go to now. */
+  get endpointIndex(): number {
+    return this.endpoints.currentIndex;
   }
 
   private async run(): Promise<void> {
@@ -138,9 +151,8 @@ export class ReportSender {
     );
   }
 
-  private async deliver(
-    entry: SpoolEntry,
-  ): Promise<{ result: 'delivered' | 'retry' | 'rejected'; retryAfterMs?: number }> {
+  /** One cycle for one report: its URL, then each next one that fails, at most every URL once. */
+  private async deliver(entry: SpoolEntry): Promise<CycleResult> {
     let body: string;
     try {
       body = this.spool.read(entry);
@@ -149,60 +161,73 @@ export class ReportSender {
       this.spool.reject(entry);
       return { result: 'rejected' };
     }
-    let response: Response;
-    let answer: string;
-    const request = createRequestSignal(this.options.timeoutMs, this.stopped.signal);
-    try {
-      response = await this.fetch(this.options.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
+    // Read once: every replica gets the very same bytes (one round id, deduplicated by the aggregator).
+    for (let attempt = 1; ; attempt++) {
+      const endpoint = this.endpoints.pick();
+      if (endpoint.switched) this.logSwitch(entry, endpoint.switched, 'info');
+      const outcome = await postReport(this.fetch, {
+        url: endpoint.url,
+        token: this.options.token,
         body,
-        signal: request.signal,
+        timeoutMs: this.options.timeoutMs,
+        backoffMaxMs: this.options.backoffMaxMs,
+        stop: this.stopped.signal,
       });
-      answer = await response.text().catch(() => '');
-    } catch (error) {
-      this.logFailure(
-        entry,
-        `aggregator unreachable: ${request.timedOut ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message}`,
-      );
-      return { result: 'retry' };
-    } finally {
-      request.dispose();
+      // Stopping aborted the request: that says nothing about the URL (no failover, no warning); the report
+      // stays spooled for the next start.
+      if (this.stopped.signal.aborted && outcome.kind === 'endpoint_failed') return { result: 'retry' };
+      const where = { aggregator: maskUrl(endpoint.url), aggregatorIndex: endpoint.index };
+      switch (outcome.kind) {
+        case 'delivered':
+          this.endpoints.succeeded();
+          this.spool.acknowledge(entry);
+          // What the aggregator acknowledged, for debugging (and for the crash tests, which check each one was kept).
+          this.deps.logger?.debug(
+            { roundId: entry.roundId, status: outcome.status, answer: outcome.answer.slice(0, 300), ...where },
+            'report delivered',
+          );
+          this.deps.onDelivered?.(entry.roundId);
+          return { result: 'delivered' };
+        case 'refused':
+          this.endpoints.succeeded(); // the replica works; the report is what it refuses
+          this.logRejection(entry, outcome.status, outcome.refusal, where);
+          this.spool.reject(entry);
+          return { result: 'rejected' };
+        case 'retry':
+          this.logFailure(entry, outcome.reason, where, outcome.level);
+          return { result: 'retry', ...retryAfter(outcome.retryAfterMs) };
+        case 'endpoint_failed': {
+          this.logFailure(entry, outcome.reason, where);
+          const change = this.endpoints.failed(outcome.reason);
+          if (change) this.logSwitch(entry, change, 'warn');
+          // Every URL tried once for this report: back off, then go round again.
+          if (!change || attempt >= this.endpoints.size)
+            return { result: 'retry', ...retryAfter(outcome.retryAfterMs) };
+        }
+      }
     }
-    if (response.ok) {
-      this.spool.acknowledge(entry);
-      // What the aggregator acknowledged, for debugging (and for the crash tests, which check each one was kept).
-      this.deps.logger?.debug(
-        { roundId: entry.roundId, status: response.status, answer: answer.slice(0, 300) },
-        'report delivered',
-      );
-      this.deps.onDelivered?.(entry.roundId);
-      return { result: 'delivered' };
-    }
-    if (
-      response.status === 429 ||
-      response.status >= 500 ||
-      response.status === 401 ||
-      response.status === 403 ||
-      response.status === 408
-    ) {
-      const level = response.status === 401 || response.status === 403 ? 'error' : 'warn';
-      this.logFailure(entry, `aggregator answered HTTP ${response.status}${reasonIn(answer)}`, level);
-      const retryAfter = Number(response.headers.get('retry-after'));
-      return Number.isFinite(retryAfter) && retryAfter > 0
-        ? { result: 'retry', retryAfterMs: Math.min(retryAfter * 1000, this.options.backoffMaxMs) }
-        : { result: 'retry' };
-    }
-    this.logRejection(entry, response.status, parseRefusal(answer));
-    this.spool.reject(entry);
-    return { result: 'rejected' };
+  }
+
+  private logSwitch(entry: SpoolEntry, change: EndpointSwitch, level: 'info' | 'warn'): void {
+    this.deps.onEndpointChange?.(change);
+    if (level === 'warn' && !this.logsThisFailure()) return;
+    const from = maskUrl(change.fromUrl);
+    const to = maskUrl(change.toUrl);
+    const message =
+      change.reason === 'preferred'
+        ? `reports go back to the first aggregator URL ${to} (on ${from} long enough)`
+        : `aggregator URL ${change.from} (${from}) failed; URL ${change.to} (${to}) takes over`;
+    this.deps.logger?.[level](
+      { roundId: entry.roundId, from, to, fromIndex: change.from, toIndex: change.to, reason: change.reason },
+      message,
+    );
   }
 
   /**
    * A refusal for good is logged with the aggregator's own words (its message names the field), once per
    * round and reason: progress reports of one round are refused alike, one line a second would bury the cause.
    */
-  private logRejection(entry: SpoolEntry, status: number, refusal: Refusal): void {
+  private logRejection(entry: SpoolEntry, status: number, refusal: Refusal, where: object): void {
     const key = `${entry.roundId}\u0000${status}\u0000${refusal.code ?? ''}`;
     if (key === this.lastRejection) return;
     this.lastRejection = key;
@@ -210,21 +235,26 @@ export class ReportSender {
       ? " This probe's clock is off (or the aggregator's): fix NTP; until then every report is refused."
       : '';
     this.deps.logger?.error(
-      { roundId: entry.roundId, status, code: refusal.code, reason: refusal.message },
+      { roundId: entry.roundId, status, code: refusal.code, reason: refusal.message, ...where },
       `aggregator refused the report for good (HTTP ${status}${refusal.code ? ` ${refusal.code}` : ''}): ` +
         `${refusal.message ?? 'no reason given'}; kept in spool/rejected.${hint}`,
     );
   }
 
-  private logFailure(entry: SpoolEntry, message: string, level: 'warn' | 'error' = 'warn'): void {
-    // One line per failure streak start, then every 10th, so hours of outage do not flood the log.
-    if (this.failures === 0 || this.failures % 10 === 0)
-      this.deps.logger?.[level]({ roundId: entry.roundId, failures: this.failures, spooled: this.spool.size }, message);
+  private logFailure(entry: SpoolEntry, message: string, where: object, level: 'warn' | 'error' = 'warn'): void {
+    if (!this.logsThisFailure()) return;
+    this.deps.logger?.[level](
+      { roundId: entry.roundId, failures: this.failures, spooled: this.spool.size, ...where },
+      message,
+    );
+  }
+
+  /** One line per failure streak start (every URL of its first cycle), then every 10th cycle: hours of outage do not flood the log. */
+  private logsThisFailure(): boolean {
+    return this.failures === 0 || this.failures % 10 === 0;
   }
 }
 
-/** ": <the aggregator's message>" from an error answer, or nothing when the body is not one (a proxy's page). */
-function reasonIn(answer: string): string {
-  const message = errorMessageOf(answer);
-  return message === undefined ? '' : `: ${message}`;
+function retryAfter(ms: number | undefined): { retryAfterMs?: number } {
+  return ms === undefined ? {} : { retryAfterMs: ms };
 }

@@ -50,7 +50,7 @@ describe('EndpointList', () => {
     expect(list.pick()).toEqual({ index: 1, url: 'http://b.test/' });
   });
 
-  it('returns to the first URL after preferFirstAfterMs on a fallback, successes or not', () => {
+  it('returns to the first URL after preferFirstAfterMs on a working fallback, however often it answered', () => {
     const time = clock();
     const list = new EndpointList(urls, { preferFirstAfterMs: 60_000, monotonicNow: time.now });
     list.failed('refused');
@@ -63,13 +63,26 @@ describe('EndpointList', () => {
       url: 'http://a.test/',
       switched: { from: 1, to: 0, fromUrl: 'http://b.test/', toUrl: 'http://a.test/', reason: 'preferred' },
     });
-    // The first still down: it fails again, the fallback takes over and the wait starts over.
+    // The first still down: it fails again, the fallback takes over (and works) and the wait starts over.
     list.failed('refused');
+    list.succeeded();
     time.advance(30_000);
     expect(list.pick().index).toBe(1);
     time.advance(30_000);
     expect(list.pick().index).toBe(0);
     expect(list.pick().switched).toBeUndefined();
+  });
+
+  it('does not jump back to the first in the middle of a failure streak, even with no delay at all', () => {
+    const time = clock();
+    const list = new EndpointList(urls, { preferFirstAfterMs: 0, monotonicNow: time.now });
+    list.failed('refused');
+    time.advance(5);
+    expect(list.pick().index).toBe(1); // the fallback gets its turn
+    list.failed('refused');
+    expect(list.pick().index).toBe(2);
+    list.succeeded();
+    expect(list.pick()).toMatchObject({ index: 0, switched: { from: 2, to: 0, reason: 'preferred' } });
   });
 
   it('rejects an empty list and a negative return delay', () => {

@@ -77,10 +77,18 @@ export class EndpointList {
     return this.urls[this.index] as string;
   }
 
-  /** The endpoint for the next request; returns to the first one when `preferFirstAfterMs` has passed on a fallback. */
+  /**
+   * The endpoint for the next request; returns to the first one when `preferFirstAfterMs` has passed on a
+   * fallback that works. Not during a failure streak: a client going round its list after failures reaches
+   * the first in turn, and jumping back to it mid-round (a short delay, a slow timeout) would never let the
+   * later endpoints be tried.
+   */
   pick(): PickedEndpoint {
     const due =
-      this.index !== 0 && this.preferFirstAfterMs !== undefined && this.now() - this.since >= this.preferFirstAfterMs;
+      this.index !== 0 &&
+      this.streak === 0 &&
+      this.preferFirstAfterMs !== undefined &&
+      this.now() - this.since >= this.preferFirstAfterMs;
     const switched = due ? this.moveTo(0, 'preferred') : undefined;
     return { index: this.index, url: this.currentUrl, ...(switched ? { switched } : {}) };
   }
