@@ -3,10 +3,11 @@
  * One run of the footprint benchmark's load step, for profiling /api/v1/status under ingest: the real CLI on a
  * copy of --db (seeded by seed-store.mjs), --probes probes offering --ingest-rate reports/s with autocannon's
  * status requests as in footprint.mjs, and status-sampler.mjs timing /api/v1/status at --sample-rate from a
- * third process. Node options for the aggregator (e.g. --cpu-prof) go after `--`.
- * Prints one JSON line: {scale, sampler}.
+ * third process. Node options for the aggregator (e.g. --cpu-prof) go after `--`. The aggregator runs with
+ * loop-monitor.mjs preloaded: its event-loop delay and GC time over the whole run.
+ * Prints one JSON line: {scale, sampler, aggregator}.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +32,14 @@ const dir = mkdtempSync(join(tmpdir(), 'propwatch-status-load-'));
 const dbPath = join(dir, 'aggregator.db');
 copyFileSync(values.db, dbPath);
 const seconds = Number(values.seconds);
-const aggregator = await startAggregator({ dbPath, probes: Number(values.probes), nodeArgs: positionals });
+const monitorFile = join(dir, 'loop-monitor.json');
+const aggregator = await startAggregator({
+  dbPath,
+  probes: Number(values.probes),
+  nodeArgs: ['--import', fileURLToPath(new URL('./loop-monitor.mjs', import.meta.url)), ...positionals],
+  env: { LOOP_MONITOR_FILE: monitorFile },
+});
+let result;
 try {
   const sampler = await startNodeChild(fileURLToPath(new URL('./status-sampler.mjs', import.meta.url)), [
     '--url',
@@ -41,6 +49,8 @@ try {
     '--seconds',
     String(seconds),
   ]);
+  // The sampler is warmed up and ready: the aggregator's counters start now (loop-monitor.mjs).
+  process.kill(aggregator.pid, 'SIGUSR2');
   const [scale, sampled] = await Promise.all([
     runLoad(
       [
@@ -62,8 +72,12 @@ try {
     sampler.next(seconds * 1000 + 60_000),
   ]);
   await stopChild(sampler.child);
-  console.log(JSON.stringify({ scale, sampler: sampled }));
+  result = { scale, sampler: sampled };
 } finally {
   await aggregator.stop();
+}
+try {
+  console.log(JSON.stringify({ ...result, aggregator: JSON.parse(readFileSync(monitorFile, 'utf8')) }));
+} finally {
   rmSync(dir, { recursive: true, force: true });
 }
