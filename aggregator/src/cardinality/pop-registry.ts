@@ -29,6 +29,8 @@ const QUOTED = 5;
 export class PopRegistry {
   readonly #byProbe = new Map<string, Map<string, number>>();
   #series = 0;
+  /** knownPops' answer, kept until a new POP is seen or a series expires (it is read on every status evaluation). */
+  #known: ReadonlySet<string> | null = null;
 
   constructor(private readonly limits: { popsPerProbe: number; expected: ExpectedPops | null }) {}
 
@@ -86,6 +88,7 @@ export class PopRegistry {
         if (lastSeenAt >= olderThan) continue;
         pops.delete(pop);
         this.#series -= 1;
+        this.#known = null;
         gone.push({ probe, pop });
       }
       if (pops.size === 0) this.#byProbe.delete(probe);
@@ -120,6 +123,19 @@ export class PopRegistry {
     return names.size;
   }
 
+  /**
+   * Every POP some probe has a series for (what popsSeenSince(-Infinity) names), as one set kept until a new POP is
+   * seen or a series expires: callers must not change it.
+   */
+  knownPops(): ReadonlySet<string> {
+    if (!this.#known) {
+      const known = new Set<string>();
+      for (const pops of this.#byProbe.values()) for (const pop of pops.keys()) known.add(pop);
+      this.#known = known;
+    }
+    return this.#known;
+  }
+
   /** POPs with their latest sighting (any probe) at or after `since`, by name. */
   popsSeenSince(since: number): Map<string, number> {
     const seen = new Map<string, number>();
@@ -136,7 +152,10 @@ export class PopRegistry {
       this.#byProbe.set(probe, pops);
     }
     const previous = pops.get(pop);
-    if (previous === undefined) this.#series += 1;
+    if (previous === undefined) {
+      this.#series += 1;
+      if (this.#known && !this.#known.has(pop)) this.#known = null;
+    }
     pops.set(pop, Math.max(previous ?? at, at));
   }
 }

@@ -27,10 +27,7 @@ async function statusPlugin(app: FastifyInstance, options: StatusPluginOptions):
     ? { basis: 'configured', pops: () => configured }
     : {
         basis: 'learned',
-        pops: () =>
-          app.hasDecorator('popRegistry')
-            ? new Set(app.popRegistry.popsSeenSince(Number.NEGATIVE_INFINITY).keys())
-            : new Set(),
+        pops: () => (app.hasDecorator('popRegistry') ? app.popRegistry.knownPops() : new Set()),
       };
   const tracker = new StatusTracker(
     { ...status, windowMs: analysis.windowMs },

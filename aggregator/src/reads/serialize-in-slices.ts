@@ -19,11 +19,22 @@ function schemaRecord(schema: TSchema): Record<string, unknown> {
   return record;
 }
 
+/**
+ * One `{ $ref }` object per named schema: fastify caches compiled serializers by the schema object's identity, so
+ * a new reference object per call compiled the schema again on every request.
+ */
+const references = new Map<string, Record<string, unknown>>();
+function referenceTo(id: string): Record<string, unknown> {
+  let reference = references.get(id);
+  if (!reference) references.set(id, (reference = { $ref: `${id}#` }));
+  return reference;
+}
+
 /** The route's compiled (fast-json-stringify) serializer for `schema`; fastify caches it per route. */
 export function schemaSerializer(reply: FastifyReply, schema: TSchema): (value: unknown) => string {
   // A named schema is registered with the app (routes/api-schemas.ts): compile a reference to it, not a second copy.
   const id = '$id' in schema ? schema.$id : undefined;
-  const compiled = typeof id === 'string' ? { $ref: `${id}#` } : schemaRecord(schema);
+  const compiled = typeof id === 'string' ? referenceTo(id) : schemaRecord(schema);
   const serialize = reply.compileSerializationSchema(compiled);
   return (value) => serialize(value as Record<string, unknown>);
 }

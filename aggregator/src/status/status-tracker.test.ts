@@ -1,7 +1,7 @@
 import type { Status } from '@propwatch/shared';
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { StoredRound } from '../storage/round-store.js';
-import { StatusTracker } from './status-tracker.js';
+import { EVALUATION_GAP_MS, StatusTracker } from './status-tracker.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const settings = {
@@ -64,6 +64,45 @@ describe('StatusTracker', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(evaluations).toBe(1);
     expect(changes).toEqual(['alarm']);
+  });
+
+  describe('report-triggered evaluations are spaced by EVALUATION_GAP_MS', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    test('a second burst within the gap is evaluated once the gap has passed, not on the next turn', () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate'] });
+      let monotonic = 1_000;
+      const tracker = new StatusTracker(settings, ['p1'], { now: () => NOW, monotonicNow: () => monotonic });
+      const changes: Status['state'][] = [];
+      tracker.onChange(({ status }) => changes.push(status.state));
+      let evaluations = 0;
+      const evaluate = tracker.evaluate.bind(tracker);
+      tracker.evaluate = () => (evaluations++, evaluate());
+      tracker.record({ outcome: 'inserted', previous: null, current: round('p1', 1, 500) }, NOW);
+      vi.advanceTimersToNextTimer();
+      expect(evaluations).toBe(1);
+      expect(changes).toEqual(['ok']);
+      monotonic += 4;
+      tracker.record({ outcome: 'inserted', previous: null, current: round('p1', 2, 45_000) }, NOW);
+      tracker.record({ outcome: 'inserted', previous: null, current: round('p1', 3, 45_000) }, NOW);
+      vi.advanceTimersByTime(EVALUATION_GAP_MS - 4 - 1);
+      expect(evaluations).toBe(1);
+      expect(changes).toEqual(['ok']);
+      vi.advanceTimersByTime(1);
+      expect(evaluations).toBe(2);
+      expect(changes).toEqual(['ok', 'alarm']);
+    });
+
+    test('reading the status during the gap evaluates at once: the answer is never older than the reports', () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate'] });
+      const tracker = new StatusTracker(settings, ['p1'], { now: () => NOW, monotonicNow: () => 1_000 });
+      tracker.record({ outcome: 'inserted', previous: null, current: round('p1', 1, 500) }, NOW);
+      vi.advanceTimersToNextTimer();
+      tracker.record({ outcome: 'inserted', previous: null, current: round('p1', 2, 45_000) }, NOW);
+      expect(tracker.status).toMatchObject({ state: 'alarm', worst: { probe: 'p1', pop: 'LHR' } });
+    });
   });
 
   test('reading the status right after a report sees that report', () => {
