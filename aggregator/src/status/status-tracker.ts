@@ -182,6 +182,16 @@ export class StatusTracker {
     }
   }
 
+  /**
+   * Takes a status decided elsewhere (another replica committed it first: transition-committer.ts) as the
+   * current one, without telling the listeners (it is no change of ours); the next evaluation starts from it,
+   * so its since is kept while the state lasts.
+   */
+  adopt(status: Status): void {
+    if (this.#dirty) this.evaluate();
+    this.#evaluation = { ...this.#evaluation, status };
+  }
+
   /** Re-evaluates at the clock's now; notifies listeners on a state change. */
   evaluate(): StatusEvaluation {
     this.#dirty = false;

@@ -8,6 +8,7 @@ import type { RoundReport } from '@propwatch/shared';
 import type { CatchmentChange } from '../catchments/catchment-changes.js';
 import type { RoundStore } from './round-store.js';
 import type { StateChangeRecord } from './state-change-log.js';
+import type { CommitTransition, OutboxClaim, OutboxOutcome } from './transition-store.js';
 import type { WriteFailure, WriteHealth } from './write-health.js';
 
 export interface WriteHealthEvents {
@@ -48,6 +49,13 @@ export function trackWrites(
     prune: write((olderThan: number) => store.prune(olderThan)),
     recordStateChange: write((change: StateChangeRecord) => store.recordStateChange(change)),
     stateChanges: (from, to, limit) => store.stateChanges(from, to, limit),
+    statusRow: () => store.statusRow(),
+    commitTransition: write((input: CommitTransition) => store.commitTransition(input)),
+    claimOutbox: write((target: string, now: number, leaseMs: number) => store.claimOutbox(target, now, leaseMs)),
+    finishOutbox: write((claim: OutboxClaim, outcome: OutboxOutcome, now: number) =>
+      store.finishOutbox(claim, outcome, now),
+    ),
+    nextOutboxDue: (target) => store.nextOutboxDue(target),
     addCatchmentChanges: write((changes: readonly CatchmentChange[]) => store.addCatchmentChanges(changes)),
     catchmentChanges: (limit) => store.catchmentChanges(limit),
     // A file check is no write: it can start a failure, never end one.
