@@ -41,6 +41,9 @@ export interface OutboxDelivererOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** How long idle() waits at most before looking at the outbox again. */
+const IDLE_STEP_MS = 250;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 interface Worker {
@@ -80,7 +83,8 @@ export class OutboxDeliverer {
       const dues = await Promise.all(this.#workers.map((w) => this.options.store.nextOutboxDue(w.target.key)));
       const pending = dues.filter((due): due is number => due !== null);
       if (pending.length === 0) return;
-      await sleep(Math.max(0, Math.min(...pending) - this.options.scheduleNow()));
+      // In steps: a row claimed by a peer may be finished long before its lease would end.
+      await sleep(Math.min(IDLE_STEP_MS, Math.max(0, Math.min(...pending) - this.options.scheduleNow())));
       this.kick();
     }
   }

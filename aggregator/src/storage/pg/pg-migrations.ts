@@ -9,6 +9,7 @@
  */
 import { HISTOGRAM_SIZE } from '../../rollup/rollup-cell.js';
 import type { Queryable } from './pg-pool.js';
+import { TRANSITION_TABLES_SQL } from './pg-transitions.js';
 
 /** Advisory lock key (pg_advisory_xact_lock(bigint)) held while migrating: "propwatch migrate". */
 export const MIGRATION_LOCK = 0x70776d69;
@@ -130,6 +131,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
       CREATE INDEX catchment_changes_by_at ON catchment_changes (at);
     `,
+  },
+  {
+    version: 2,
+    name: 'the decided status (versioned) and the webhook outbox, so replicas decide and send each transition once',
+    sql: TRANSITION_TABLES_SQL,
   },
 ];
 

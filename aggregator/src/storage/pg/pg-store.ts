@@ -40,6 +40,8 @@ import { writeRollups } from './pg-rollup-write.js';
 import { PgRoundReads } from './pg-round-reads.js';
 import { upsertRoundRow } from './pg-round-upsert.js';
 import { ROUNDS_CHANNEL, roundNotificationPayload } from './notify-channel.js';
+import { PgTransitions } from './pg-transitions.js';
+import type { CommitTransition, OutboxClaim, OutboxOutcome } from '../transition-store.js';
 
 export interface PgStoreOptions extends PgConnectionOptions {
   /** Told when a pooled idle connection breaks (the pool drops it; the next query opens another). */
@@ -51,6 +53,8 @@ export class PgRoundStore implements RoundStore {
   readonly #reads: PgRoundReads;
   readonly #rollups: PgRollupReads;
   readonly #logs: PgLogs;
+  /** The decided status and the webhook outbox (pg-transitions.ts). */
+  readonly #transitions: PgTransitions;
   /** The migration in flight or done; reset after a failure so the next call tries again. */
   #schema: Promise<void> | null = null;
   #closed = false;
@@ -64,6 +68,7 @@ export class PgRoundStore implements RoundStore {
     this.#reads = new PgRoundReads(this.#db);
     this.#rollups = new PgRollupReads(this.#db);
     this.#logs = new PgLogs(this.#db);
+    this.#transitions = new PgTransitions(this.#db);
   }
 
   /** Migrates the schema (once per process, retried after a failure); every method awaits it first. */
@@ -194,7 +199,34 @@ export class PgRoundStore implements RoundStore {
 
   async prune(olderThan: number): Promise<number> {
     await this.ready();
-    return prunePg(this.#db, olderThan);
+    const total = await prunePg(this.#db, olderThan);
+    await this.#transitions.prune(olderThan);
+    return total;
+  }
+
+  async statusRow() {
+    await this.ready();
+    return this.#transitions.statusRow();
+  }
+
+  async commitTransition(input: CommitTransition) {
+    await this.ready();
+    return this.#transitions.commitTransition(input);
+  }
+
+  async claimOutbox(target: string, now: number, leaseMs: number) {
+    await this.ready();
+    return this.#transitions.claimOutbox(target, now, leaseMs);
+  }
+
+  async finishOutbox(claim: OutboxClaim, outcome: OutboxOutcome, now: number) {
+    await this.ready();
+    return this.#transitions.finishOutbox(claim, outcome, now);
+  }
+
+  async nextOutboxDue(target: string) {
+    await this.ready();
+    return this.#transitions.nextOutboxDue(target);
   }
 
   /** Waits for queries in flight, then closes every connection. */
