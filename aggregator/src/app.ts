@@ -16,6 +16,7 @@ import cardinalityPlugin from './plugins/cardinality-plugin.js';
 import docsPlugin from './plugins/docs-plugin.js';
 import metricsPlugin from './plugins/metrics-plugin.js';
 import notifyPlugin from './plugins/notify-plugin.js';
+import replicasPlugin from './plugins/replicas-plugin.js';
 import statusPlugin from './plugins/status-plugin.js';
 import storagePlugin from './plugins/storage-plugin.js';
 import { addApiSchemas } from './routes/api-schemas.js';
@@ -127,6 +128,7 @@ export function build(options: BuildOptions): FastifyInstance {
   void app.register(metricsPlugin);
   void app.register(cardinalityPlugin);
   void app.register(notifyPlugin, options.fetch ? { fetch: options.fetch } : {});
+  void app.register(replicasPlugin);
   void app.register(docsPlugin);
   void app.register(dashboardPlugin);
   void app.register(async (api) => {

@@ -27,7 +27,7 @@ export interface WebhookNotifierOptions extends WebhookDeliveryOptions {
   /** alertmanager targets: how often firing alerts are re-sent. */
   resendMs: number;
   /** The outbox deliverer of the targets sent through the outbox (outbox-deliverer.ts): idle and close cover it. */
-  outbox?: { idle(): Promise<void>; close(): void };
+  outbox?: { idle(): Promise<void>; close(): void; kick(): void };
 }
 
 interface SlackTarget {
@@ -87,6 +87,11 @@ export class WebhookNotifier {
     if (this.#alertmanager.length === 0) return;
     const snapshot = current();
     for (const target of this.#alertmanager) target.refresh(snapshot);
+  }
+
+  /** The outbox changed elsewhere (a peer committed a transition): look for due rows now. */
+  outboxChanged(): void {
+    this.#outbox?.kick();
   }
 
   /** Resolves when every target's queue (and the outbox of this replica's targets) is empty (tests, shutdown). */

@@ -10,6 +10,7 @@
  */
 import type { Clock, Status } from '@propwatch/shared';
 import { type ExpectedSource, NOTHING_EXPECTED } from '../catchments/coverage.js';
+import { isFurtherAlong } from '../storage/round-order.js';
 import { type RoundPosition, isLater } from '../storage/round-sequence.js';
 import type { RoundHead, StoredRound, UpsertResult } from '../storage/round-store.js';
 import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
@@ -24,6 +25,11 @@ function withComplete(rounds: readonly StoredRound[], round: StoredRound): Store
   return others.slice(0, MAX_SINGLE_OBSERVER_ROUNDS);
 }
 
+/** Rounds remembered as applied (recordPeer): far more than arrive between two catch-up reads. */
+const MAX_APPLIED = 10_000;
+
+const appliedKey = (round: StoredRound) => `${round.probe.id}\u0000${round.id}`;
+
 export interface StatusChange {
   status: Status;
   previous: Status;
@@ -35,6 +41,8 @@ export class StatusTracker {
   /** Per probe, its newest round in sequence (serial order) seen so far, write_failed included: only that round speaks for the provider now. */
   readonly #newest = new Map<string, RoundPosition>();
   readonly #listeners: ((change: StatusChange) => void)[] = [];
+  /** The rounds applied lately, as applied (state, progress): a round heard again from a peer is not applied twice. */
+  readonly #applied = new Map<string, StoredRound>();
   readonly #cache: ObservationCache;
   #evaluation: StatusEvaluation;
   /** Reports arrived since the last evaluation. */
@@ -119,6 +127,7 @@ export class StatusTracker {
    * someone reads the status. Returns whether the report changed its probe's newest round in sequence.
    */
   record(result: UpsertResult, receivedAt: number): boolean {
+    this.#remember(result.current);
     const view = this.#views.get(result.current.probe.id);
     let newest = false;
     if (view) {
@@ -143,6 +152,28 @@ export class StatusTracker {
     }
     this.#markDirty();
     return newest;
+  }
+
+  /**
+   * Applies a round stored by any replica (replicas/peer-feed.ts), as record does for an accepted report,
+   * unless this tracker applied it as it is already (this replica's own ingest, or heard twice). What this
+   * tracker last applied of the same round stands for the stored report before it (the write-failure streak).
+   * Returns whether it was applied.
+   */
+  recordPeer(round: StoredRound): boolean {
+    const before = this.#applied.get(appliedKey(round));
+    if (before && !isFurtherAlong(before, round)) return false;
+    const outcome = before ? 'updated' : 'inserted';
+    this.record({ outcome, previous: before ?? null, current: round }, round.receivedAt);
+    return true;
+  }
+
+  #remember(round: StoredRound): void {
+    const key = appliedKey(round);
+    this.#applied.delete(key);
+    this.#applied.set(key, round);
+    // Bounded: the oldest go (a round that old is no longer heard from peers: catch-up reads are recent).
+    if (this.#applied.size > MAX_APPLIED) this.#applied.delete(this.#applied.keys().next().value!);
   }
 
   #markDirty(): void {

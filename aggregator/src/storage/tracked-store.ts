@@ -6,6 +6,7 @@
  */
 import type { RoundReport } from '@propwatch/shared';
 import type { CatchmentChange } from '../catchments/catchment-changes.js';
+import { type PeerEvents, peerFeedSource } from '../replicas/peer-feed.js';
 import type { RoundStore } from './round-store.js';
 import type { StateChangeRecord } from './state-change-log.js';
 import type { CommitTransition, OutboxClaim, OutboxOutcome } from './transition-store.js';
@@ -39,7 +40,10 @@ export function trackWrites(
       if (wrote(result)) succeeded();
       return result;
     };
+  // A shared store's feed of other replicas' work (replicas/peer-feed.ts) passes through untouched.
+  const peers = peerFeedSource(store);
   return {
+    ...(peers ? { listenToPeers: (events: PeerEvents) => peers.listenToPeers(events) } : {}),
     // An `unchanged` report commits nothing, so it proves nothing about the disk.
     upsertRound: write(
       (report: RoundReport, receivedAt: number) => store.upsertRound(report, receivedAt),

@@ -30,7 +30,9 @@ import type {
 } from '../round-store.js';
 import type { RollupCellRow, RollupQuery } from '../rollup-reader.js';
 import type { StateChangeRecord } from '../state-change-log.js';
-import { type PgConnectionOptions, pgConnection } from './pg-connection.js';
+import { type PgConnection, type PgConnectionOptions, pgConnection } from './pg-connection.js';
+import { PgListener } from './pg-listener.js';
+import type { PeerEvents, PeerFeed } from '../../replicas/peer-feed.js';
 import { PgLogs } from './pg-logs.js';
 import { migratePg } from './pg-migrations.js';
 import { PgPool } from './pg-pool.js';
@@ -60,9 +62,11 @@ export class PgRoundStore implements RoundStore {
   #closed = false;
   /** The URL without its password, for log lines. */
   readonly safeUrl: string;
+  readonly #connection: PgConnection;
 
   constructor(options: PgStoreOptions) {
     const connection = pgConnection(options);
+    this.#connection = connection;
     this.safeUrl = connection.safeUrl;
     this.#db = new PgPool(connection, options.onConnectionError ?? (() => undefined));
     this.#reads = new PgRoundReads(this.#db);
@@ -227,6 +231,11 @@ export class PgRoundStore implements RoundStore {
   async nextOutboxDue(target: string) {
     await this.ready();
     return this.#transitions.nextOutboxDue(target);
+  }
+
+  /** Hears what other replicas store and decide (LISTEN on a dedicated connection, pg-listener.ts). */
+  listenToPeers(events: PeerEvents): PeerFeed {
+    return new PgListener(this.#connection, this.#db, events);
   }
 
   /** Waits for queries in flight, then closes every connection. */
