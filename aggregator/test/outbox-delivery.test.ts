@@ -12,13 +12,15 @@ import type { Status } from '@propwatch/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { OutboxDeliverer, type OutboxDelivererOptions } from '../src/notify/outbox-deliverer.js';
 import { outboxDeliveries, outboxTargets } from '../src/notify/outbox-targets.js';
+import { OUTBOX_LEASE_MS } from '../src/plugins/notify-plugin.js';
 import { transitionId } from '../src/notify/transition.js';
 import type { RoundStore } from '../src/storage/round-store.js';
 import { storeBackends } from './backends.js';
 import { T0 } from './helpers.js';
 import { eventually } from './stack.js';
 
-const LEASE_MS = 10_000;
+/** The lease the app uses: the webhook failover time README documents (10 s). */
+const LEASE_MS = OUTBOX_LEASE_MS;
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 
 const status = (state: Status['state'], at: number): Status => ({
@@ -117,6 +119,7 @@ describe.each(storeBackends())('$name: outbox delivery', (backend) => {
   }
 
   test('a replica killed mid-delivery: the other sends it again after the lease, with the same webhook-id', async () => {
+    expect(LEASE_MS).toBe(10_000);
     const receiver = await startReceiver(() => 200);
     cleanups.push(receiver.close);
     const { a, b, clock, transition, deliverer, counts, key } = await setup(receiver.url);

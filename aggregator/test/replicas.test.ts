@@ -133,4 +133,52 @@ describe.skipIf(!postgresAvailable())('two replicas on one PostgreSQL database',
     const [sa, sb] = await Promise.all([a.inject('/api/v1/status'), b.inject('/api/v1/status')]);
     expect(sb.json().since).toBe(sa.json().since);
   });
+
+  test('the listening connections killed: they reconnect, and a change made meanwhile still reaches B', async () => {
+    const place = await backend.place();
+    cleanups.push(() => place.cleanup());
+    const clock = new FakeClock();
+    const replica = async () => {
+      const config = resolveConfig({
+        probes: [{ id: 'p1', token: TOKENS.p1 }],
+        status: { alarmAboveMs: 30_000, clearBelowMs: 20_000, reevaluateMs: 3_600_000 },
+      });
+      const app = build({ config, clock, store: new PgRoundStore(pgStoreOptions(place.url!)) });
+      cleanups.push(() => app.close());
+      await app.ready();
+      return app;
+    };
+    const a = await replica();
+    const b = await replica();
+    const admin = new pg.Client({ connectionString: place.url! });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const listeners = async () =>
+      (
+        await admin.query<{ n: string }>(
+          `SELECT COUNT(*) AS n FROM pg_stat_activity
+           WHERE application_name = 'propwatch-aggregator-listen' AND datname = current_database()`,
+        )
+      ).rows[0]!.n;
+    await eventually(listeners, (n) => n === '2', 10_000);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE application_name = 'propwatch-aggregator-listen' AND datname = current_database()`);
+    // Stored while nobody listens (the reconnect waits 100 ms): B learns of it by its catch-up read.
+    expect((await ingest(a, slow('r1', '1735689600000'))).statusCode).toBe(200);
+    expect(await state(a)).toBe('alarm');
+    await eventually(
+      () => state(b),
+      (s) => s === 'alarm',
+      10_000,
+    );
+    await eventually(listeners, (n) => n === '2', 10_000);
+    // And the notification path works again after the reconnect.
+    clock.advance(1_000);
+    expect((await ingest(a, report('p1', { id: 'r2', serial: '1735689600001' }))).statusCode).toBe(200);
+    await eventually(
+      () => state(b),
+      (s) => s === 'ok',
+      10_000,
+    );
+  });
 });

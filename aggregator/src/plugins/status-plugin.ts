@@ -1,8 +1,9 @@
 /**
- * Status plugin: restores the in-memory status from storage at start, then
- * keeps it current (ingest calls `statusTracker.record`) and re-evaluates on
- * a timer so staleness and growing pending lower bounds are noticed without reports.
- * It also warns about probes whose wait cannot exceed the threshold (wait-warnings.ts).
+ * Status plugin: restores the in-memory status from storage at start (the decided status from the store's status
+ * row), then keeps it current (ingest calls `statusTracker.record`; rounds of other replicas arrive through the
+ * replicas plugin) and re-evaluates on a timer so staleness and growing pending lower bounds are noticed without
+ * reports. Every state change is offered to the transition committer, which decides it once across replicas
+ * (transition-committer.ts). It also warns about probes whose wait cannot exceed the threshold (wait-warnings.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
