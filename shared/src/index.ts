@@ -10,3 +10,4 @@ export * from './text/index.js';
 export * from './cli/index.js';
 export * from './clock.js';
 export * from './metrics/process-metrics.js';
+export * from './http/index.js';
