@@ -1,6 +1,6 @@
 /**
- * The alarm history. Every status state change is stored when it happens (a listener on the status tracker;
- * a failed write is logged and loses only that line of history, never the alarm), and
+ * The alarm history. Every status state change is stored in the transaction that decides it (transition-committer.ts:
+ * decided once, whichever replica evaluated it), and
  * GET /api/v1/alarms?window=7d answers the periods of the window: state, start, end, duration, the reason it
  * began and the reason it ended. Bounded: at most MAX_ALARM_CHANGES changes per read (`truncated` says so), the
  * table itself capped and pruned with retention (state-change-log.ts).
@@ -24,19 +24,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export const alarmHistoryRoute: FastifyPluginAsyncTypebox = async (app) => {
   const { storage } = app.aggregatorConfig;
-  app.statusTracker.onChange(({ status, previous }) => {
-    const change = {
-      at: Date.parse(status.updatedAt),
-      state: status.state,
-      previous: previous.state,
-      reason: status.reason,
-      pop: status.worst?.pop ?? null,
-      worstMs: status.worstMs,
-    };
-    app.store.recordStateChange(change).catch((error: unknown) => {
-      app.log.error({ err: error, state: status.state }, 'alarm history: the state change was not stored');
-    });
-  });
   app.get(
     '/api/v1/alarms',
     {

@@ -26,6 +26,8 @@ export interface WebhookNotifierOptions extends WebhookDeliveryOptions {
   publicUrl: string;
   /** alertmanager targets: how often firing alerts are re-sent. */
   resendMs: number;
+  /** The outbox deliverer of the targets sent through the outbox (outbox-deliverer.ts): idle and close cover it. */
+  outbox?: { idle(): Promise<void>; close(): void; kick(): void };
 }
 
 interface SlackTarget {
@@ -37,11 +39,13 @@ export class WebhookNotifier {
   readonly #slack: SlackTarget[] = [];
   readonly #alertmanager: AlertmanagerTarget[] = [];
   readonly #publicUrl: string;
+  readonly #outbox: WebhookNotifierOptions['outbox'];
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: WebhookNotifierOptions) {
-    const { targets, publicUrl, resendMs, ...delivery } = options;
+    const { targets, publicUrl, resendMs, outbox, ...delivery } = options;
     this.#publicUrl = publicUrl;
+    this.#outbox = outbox;
     for (const target of targets) {
       const queue = new WebhookQueue(target.url, delivery, target.secret ? signingKey(target.secret) : null);
       if (target.format === 'alertmanager')
@@ -73,22 +77,31 @@ export class WebhookNotifier {
    */
   start(current: () => AlertSnapshot, resendMs: number): void {
     if (this.#alertmanager.length === 0) return;
-    const refresh = () => {
-      const snapshot = current();
-      for (const target of this.#alertmanager) target.refresh(snapshot);
-    };
-    refresh();
-    this.#timer = setInterval(refresh, resendMs);
+    this.refresh(current);
+    this.#timer = setInterval(() => this.refresh(current), resendMs);
     this.#timer.unref();
   }
 
-  /** Resolves when every target's queue is empty (tests, shutdown). */
+  /** Brings the alertmanager targets in step with `current` now (e.g. a status another replica decided). */
+  refresh(current: () => AlertSnapshot): void {
+    if (this.#alertmanager.length === 0) return;
+    const snapshot = current();
+    for (const target of this.#alertmanager) target.refresh(snapshot);
+  }
+
+  /** The outbox changed elsewhere (a peer committed a transition): look for due rows now. */
+  outboxChanged(): void {
+    this.#outbox?.kick();
+  }
+
+  /** Resolves when every target's queue (and the outbox of this replica's targets) is empty (tests, shutdown). */
   async idle(): Promise<void> {
-    await Promise.all(this.#queues().map((queue) => queue.idle()));
+    await Promise.all([...this.#queues().map((queue) => queue.idle()), this.#outbox?.idle()]);
   }
 
   /** Stops re-sending and accepting work; deliveries in progress finish their current attempt. */
   close(): void {
+    this.#outbox?.close();
     clearInterval(this.#timer);
     for (const queue of this.#queues()) queue.close();
   }

@@ -12,7 +12,7 @@
  * and, with the target's secret, `webhook-signature` over both and the body.
  */
 import { maskUrl } from './mask-url.js';
-import { standardWebhookHeaders } from './standard-webhooks.js';
+import { attemptDelivery } from './webhook-attempt.js';
 
 /** One message to one URL: its body is sent as is, and signed as sent. */
 export interface WebhookMessage {
@@ -87,37 +87,18 @@ export class WebhookQueue {
   }
 
   async #deliver(payload: WebhookMessage): Promise<void> {
-    const { maxAttempts, retryBaseMs, timeoutMs, log } = this.options;
-    const post = this.options.fetch ?? fetch;
+    const { maxAttempts, retryBaseMs, log } = this.options;
     const sleep = this.options.sleep ?? defaultSleep;
     const url = maskUrl(this.url);
     let reason = '';
     for (let attempt = 1; attempt <= maxAttempts && !this.#closed; attempt++) {
-      try {
-        const response = await post(this.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'propwatch-aggregator',
-            // The attempt's time, so a receiver can refuse a replay; the id stays the message's.
-            ...standardWebhookHeaders(payload.id, Math.floor(this.options.now() / 1000), payload.body, this.key),
-          },
-          body: payload.body,
-          signal: AbortSignal.timeout(timeoutMs),
-          // Never follow: fetch would re-send a 301/302/303 as a GET (a receiver's landing page then "accepts" it)
-          // and chase a loop 20 times per attempt. A redirect is the receiver's misconfiguration, shown as such.
-          redirect: 'manual',
-        });
-        await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) {
-          this.options.count('delivered');
-          log.info({ url, state: payload.state, webhookId: payload.id, attempt }, 'webhook delivered');
-          return;
-        }
-        reason = describeStatus(response, this.url);
-      } catch (error) {
-        reason = describeFailure(error, timeoutMs);
+      const result = await attemptDelivery(this.url, payload, this.key, this.options);
+      if (result.ok) {
+        this.options.count('delivered');
+        log.info({ url, state: payload.state, webhookId: payload.id, attempt }, 'webhook delivered');
+        return;
       }
+      reason = result.reason;
       log.warn(
         { url, state: payload.state, webhookId: payload.id, attempt, maxAttempts, reason },
         'webhook attempt failed',
@@ -127,25 +108,4 @@ export class WebhookQueue {
     this.options.count('failed');
     log.error({ url, state: payload.state, webhookId: payload.id, reason }, 'webhook delivery failed; giving up');
   }
-}
-
-/** `HTTP 500`, or for a redirect where it pointed (masked: a Location may carry a secret as the URL does). */
-function describeStatus(response: Response, url: string): string {
-  if (response.status < 300 || response.status > 399) return `HTTP ${response.status}`;
-  const location = response.headers.get('location');
-  if (location === null) return `HTTP ${response.status} redirect without a Location (not followed)`;
-  let target: string;
-  try {
-    target = maskUrl(new URL(location, url).href);
-  } catch {
-    target = '(invalid location)';
-  }
-  return `HTTP ${response.status} redirect to ${target} (not followed)`;
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  const err = error as Error & { cause?: { message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  // undici says only "fetch failed"; the cause names the socket error (ECONNREFUSED ...).
-  return err.cause?.message ?? err.message;
 }

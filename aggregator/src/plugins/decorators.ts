@@ -6,6 +6,7 @@ import type { PopRegistry } from '../cardinality/pop-registry.js';
 import type { ReadGate } from '../http/read-gate.js';
 import type { AggregatorMetrics } from '../metrics/aggregator-metrics.js';
 import type { StatusTracker } from '../status/status-tracker.js';
+import type { TransitionCommitter } from '../status/transition-committer.js';
 import type { WaitWarningLog } from '../status/wait-warnings.js';
 import type { RoundStore } from '../storage/round-store.js';
 import type { WriteHealth } from '../storage/write-health.js';
@@ -21,6 +22,8 @@ declare module 'fastify' {
     statusTracker: StatusTracker;
     /** The status as Server-Sent Events: events from the tracker's evaluations, the open subscribers. */
     statusStream: StatusStream;
+    /** Decides each status transition once across replicas (status row + outbox, transition-committer.ts). */
+    transitions: TransitionCommitter;
     /** Logs once per probe and reported wait when a probe's maxWaitMs cannot exceed status.alarmAboveMs. */
     waitWarnings: WaitWarningLog;
     metrics: AggregatorMetrics;

@@ -1,20 +1,22 @@
 /**
- * Status plugin: restores the in-memory status from storage at start, then
- * keeps it current (ingest calls `statusTracker.record`) and re-evaluates on
- * a timer so staleness and growing pending lower bounds are noticed without reports.
- * It also warns about probes whose wait cannot exceed the threshold (wait-warnings.ts).
+ * Status plugin: restores the in-memory status from storage at start (the decided status from the store's status
+ * row), then keeps it current (ingest calls `statusTracker.record`; rounds of other replicas arrive through the
+ * replicas plugin) and re-evaluates on a timer so staleness and growing pending lower bounds are noticed without
+ * reports. Every state change is offered to the transition committer, which decides it once across replicas
+ * (transition-committer.ts). It also warns about probes whose wait cannot exceed the threshold (wait-warnings.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { ExpectedSource } from '../catchments/coverage.js';
-import { createStatusSaver, readStatusFile } from '../status/status-file.js';
+import { acceptSavedStatus, readStatusFile } from '../status/status-file.js';
+import { TransitionCommitter } from '../status/transition-committer.js';
 import type { RoundHead } from '../storage/round-store.js';
 import { StatusTracker } from '../status/status-tracker.js';
 import { WaitWarningLog } from '../status/wait-warnings.js';
 import './decorators.js';
 
 export interface StatusPluginOptions {
-  /** Where the status is saved across restarts (status-file.ts); null keeps it in memory only. */
+  /** A status file of an older aggregator (status-file.ts), read once to seed an empty status row; or null. */
   statusFile: string | null;
 }
 
@@ -46,19 +48,35 @@ async function statusPlugin(app: FastifyInstance, options: StatusPluginOptions):
   const heads = new Map<string, RoundHead[]>();
   for (const probe of probes)
     heads.set(probe.id, await app.store.recentRoundHeads(probe.id, status.degradedAfterWriteFailures));
-  const saved = options.statusFile ? await readStatusFile(options.statusFile, now, app.log) : null;
+  // The decided status (the store's status row) gives since across restarts and replicas; a status file of an
+  // aggregator before the row existed seeds it once.
+  const row = await app.store.statusRow();
+  const decided = acceptSavedStatus(row.status, now, 'the status row', app.log);
+  const saved =
+    decided ??
+    (row.version === 0 && options.statusFile ? await readStatusFile(options.statusFile, now, app.log) : null);
   tracker.restore(recent, lastSeen, heads, saved);
   app.decorate('statusTracker', tracker);
-  if (options.statusFile) {
-    const saver = createStatusSaver(options.statusFile, app.log);
-    saver.save(tracker.status);
-    tracker.onChange(({ status: next }) => saver.save(next));
-    app.addHook('onClose', () => saver.idle());
-  }
+  const committer = new TransitionCommitter({
+    store: app.store,
+    tracker,
+    row: { version: row.version, status: decided },
+    scheduleNow: Date.now,
+    log: app.log,
+  });
+  app.decorate('transitions', committer);
+  tracker.onChange(() => committer.offer());
+  // The first offer waits for the other plugins (the notify plugin plans the outbox rows of a transition).
+  app.addHook('onReady', async () => committer.offer());
+  app.addHook('onClose', () => committer.settled());
 
   let timer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
-    timer = setInterval(() => tracker.evaluate(), status.reevaluateMs);
+    // Each tick also offers the state to the committer: a commit that failed (database down) is tried again.
+    timer = setInterval(() => {
+      tracker.evaluate();
+      committer.offer();
+    }, status.reevaluateMs);
     timer.unref();
   });
   app.addHook('onClose', async () => clearInterval(timer));

@@ -1,12 +1,11 @@
 /**
- * The last status, kept in a small file beside the database so `since` (and
- * the state it belongs to) survives a restart: without it, an alarm that has
- * lasted an hour reads "since 2 s" after an upgrade, and the first evaluation
- * after the restart would announce the alarm again. A file rather than a
- * table: it is one record rewritten on each state change, and it leaves the
- * schema migrations alone.
+ * The saved status a restart starts from, so `since` (and the state it belongs to) survives it: without it, an
+ * alarm that has lasted an hour reads "since 2 s" after an upgrade, and the first evaluation after the restart
+ * would announce the alarm again. It is the store's status row now (transition-store.ts: shared by replicas,
+ * written in the transaction that decides each transition); aggregators before it kept the status in a file
+ * beside the database, which is read once to seed an empty status row and never written again.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Status } from '@propwatch/shared';
 import { Compile } from 'typebox/compile';
 
@@ -46,34 +45,18 @@ export async function readStatusFile(path: string, now: number, logger?: WarnLog
   } catch {
     value = undefined;
   }
+  return acceptSavedStatus(value, now, path, logger);
+}
+
+/**
+ * `value` if it is a status dated no later than `now`, else null (logged, naming `where` it came from): a
+ * since in the future (the wall clock stepped back) would make every duration negative.
+ */
+export function acceptSavedStatus(value: unknown, now: number, where: string, logger?: WarnLog): Status | null {
+  if (value === null) return null;
   if (!checkStatus.Check(value) || !(Date.parse(value.since) <= now)) {
-    logger?.warn({ path }, 'the saved status is not a status of this aggregator (or dated after now); ignored');
+    logger?.warn({ where }, 'the saved status is not a status of this aggregator (or dated after now); ignored');
     return null;
   }
   return value;
-}
-
-export interface StatusSaver {
-  /** Saves `status` atomically (a reader never sees half a file); failures are logged, the aggregator goes on. */
-  save(status: Status): void;
-  /** Resolves when every save asked for so far is done: the aggregator waits for it when it closes. */
-  idle(): Promise<void>;
-}
-
-export function createStatusSaver(path: string, logger?: WarnLog): StatusSaver {
-  let chain = Promise.resolve();
-  const save = async (status: Status) => {
-    const temporary = `${path}.tmp`;
-    try {
-      await writeFile(temporary, `${JSON.stringify(status)}\n`);
-      await rename(temporary, path);
-    } catch (error) {
-      logger?.warn({ err: error, path }, 'cannot save the status; after a restart since will start again');
-    }
-  };
-  return {
-    // Saves run one after the other, so an older status never overwrites a newer one.
-    save: (status) => void (chain = chain.then(() => save(status))),
-    idle: () => chain,
-  };
 }

@@ -139,3 +139,51 @@ describe('StatusTracker', () => {
     });
   });
 });
+
+describe('StatusTracker.recordPeer and adopt (replicas)', () => {
+  const writeFailed = (probe: string, serial: number): StoredRound => ({
+    ...round(probe, serial, 0),
+    state: 'write_failed',
+    elapsedMs: 10,
+    write: { submitToAckMs: 1, error: 'SERVFAIL' },
+    pops: [],
+  });
+
+  test('a round heard from a peer is applied once: its own ingest and a repeat are skipped, progress is not', () => {
+    const tracker = new StatusTracker(settings, ['p1'], { now: () => NOW });
+    const mine = round('p1', 1, 1_000);
+    tracker.record({ outcome: 'inserted', previous: null, current: mine }, NOW);
+    expect(tracker.recordPeer(mine)).toBe(false);
+    const peer = round('p1', 2, 45_000);
+    expect(tracker.recordPeer(peer)).toBe(true);
+    expect(tracker.recordPeer(peer)).toBe(false);
+    expect(tracker.status.state).toBe('alarm');
+    // A later report of the same round (further along) is applied.
+    expect(tracker.recordPeer({ ...peer, elapsedMs: 46_000, receivedAt: NOW + 1 })).toBe(true);
+  });
+
+  test('a write failure heard twice counts once in the streak', () => {
+    const tracker = new StatusTracker(settings, ['p1'], { now: () => NOW });
+    for (const serial of [1, 2, 3]) {
+      expect(tracker.recordPeer(writeFailed('p1', serial))).toBe(true);
+      expect(tracker.recordPeer(writeFailed('p1', serial))).toBe(false);
+    }
+    expect(tracker.viewOf('p1')?.consecutiveWriteFailures).toBe(3);
+    expect(tracker.status.state).toBe('degraded');
+  });
+
+  test('an adopted status is the current one, tells no listener, and keeps its since while the state lasts', () => {
+    let now = NOW;
+    const tracker = new StatusTracker(settings, ['p1'], { now: () => now });
+    tracker.record({ outcome: 'inserted', previous: null, current: round('p1', 1, 45_000) }, NOW);
+    expect(tracker.status.state).toBe('alarm');
+    const changes: string[] = [];
+    tracker.onChange(({ status }) => changes.push(status.state));
+    const decided = { ...tracker.status, since: new Date(NOW - 5_000).toISOString(), reason: 'decided elsewhere' };
+    tracker.adopt(decided);
+    expect(tracker.status).toEqual(decided);
+    now += 1_000;
+    expect(tracker.evaluate().status).toMatchObject({ state: 'alarm', since: decided.since });
+    expect(changes).toEqual([]);
+  });
+});

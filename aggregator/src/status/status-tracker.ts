@@ -12,6 +12,7 @@
  */
 import type { Clock, Status } from '@propwatch/shared';
 import { type ExpectedSource, NOTHING_EXPECTED } from '../catchments/coverage.js';
+import { isFurtherAlong } from '../storage/round-order.js';
 import { type RoundPosition, isLater } from '../storage/round-sequence.js';
 import type { RoundHead, StoredRound, UpsertResult } from '../storage/round-store.js';
 import { type ProbeView, type StatusEvaluation, type StatusSettings, decideStatus } from './evaluate-status.js';
@@ -32,6 +33,10 @@ function withComplete(rounds: readonly StoredRound[], round: StoredRound): Store
  * A state change is noticed at most this much later, and only during a burst; reading the status never waits.
  */
 export const EVALUATION_GAP_MS = 10;
+/** Rounds remembered as applied (recordPeer): far more than arrive between two catch-up reads. */
+const MAX_APPLIED = 10_000;
+
+const appliedKey = (round: StoredRound) => `${round.probe.id}\u0000${round.id}`;
 
 export interface StatusChange {
   status: Status;
@@ -45,6 +50,8 @@ export class StatusTracker {
   readonly #newest = new Map<string, RoundPosition>();
   readonly #listeners: ((change: StatusChange) => void)[] = [];
   readonly #evaluatedListeners: ((status: Status) => void)[] = [];
+  /** The rounds applied lately, as applied (state, progress): a round heard again from a peer is not applied twice. */
+  readonly #applied = new Map<string, StoredRound>();
   readonly #cache: ObservationCache;
   #evaluation: StatusEvaluation;
   /** Reports arrived since the last evaluation. */
@@ -144,6 +151,7 @@ export class StatusTracker {
    * someone reads the status. Returns whether the report changed its probe's newest round in sequence.
    */
   record(result: UpsertResult, receivedAt: number): boolean {
+    this.#remember(result.current);
     const view = this.#views.get(result.current.probe.id);
     let newest = false;
     if (view) {
@@ -168,6 +176,28 @@ export class StatusTracker {
     }
     this.#markDirty();
     return newest;
+  }
+
+  /**
+   * Applies a round stored by any replica (replicas/peer-feed.ts), as record does for an accepted report,
+   * unless this tracker applied it as it is already (this replica's own ingest, or heard twice). What this
+   * tracker last applied of the same round stands for the stored report before it (the write-failure streak).
+   * Returns whether it was applied.
+   */
+  recordPeer(round: StoredRound): boolean {
+    const before = this.#applied.get(appliedKey(round));
+    if (before && !isFurtherAlong(before, round)) return false;
+    const outcome = before ? 'updated' : 'inserted';
+    this.record({ outcome, previous: before ?? null, current: round }, round.receivedAt);
+    return true;
+  }
+
+  #remember(round: StoredRound): void {
+    const key = appliedKey(round);
+    this.#applied.delete(key);
+    this.#applied.set(key, round);
+    // Bounded: the oldest go (a round that old is no longer heard from peers: catch-up reads are recent).
+    if (this.#applied.size > MAX_APPLIED) this.#applied.delete(this.#applied.keys().next().value!);
   }
 
   /**
@@ -213,6 +243,18 @@ export class StatusTracker {
       // A late final report of an older round (reports arrive newest first after an outage).
       view.previousComplete = round;
     }
+  }
+
+  /**
+   * Takes a status decided elsewhere (another replica committed it first: transition-committer.ts) as the
+   * current one, without telling the state-change listeners (it is no change of ours: no second history line or
+   * webhook); the next evaluation starts from it, so its since is kept while the state lasts. The evaluated
+   * listeners (the status stream) do hear it: a beacon following this replica must see the adopted status.
+   */
+  adopt(status: Status): void {
+    if (this.#dirty) this.evaluate();
+    this.#evaluation = { ...this.#evaluation, status };
+    for (const listener of this.#evaluatedListeners) listener(status);
   }
 
   /** Re-evaluates at the clock's now; notifies listeners on a state change. */

@@ -202,6 +202,36 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX catchment_changes_by_at ON catchment_changes (at);
     `,
   },
+  {
+    version: 7,
+    name: 'the decided status (versioned) and the webhook outbox, so replicas decide and send each transition once',
+    // target: a hash of the URL, never the URL (it carries its secret). done_at: delivered or given up.
+    sql: `
+      CREATE TABLE status_row (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL,
+        status TEXT
+      );
+      INSERT INTO status_row (id, version, status) VALUES (1, 0, NULL);
+      CREATE TABLE webhook_outbox (
+        id INTEGER PRIMARY KEY,
+        webhook_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        claimed_until INTEGER,
+        claim_token TEXT,
+        done_at INTEGER,
+        outcome TEXT,
+        last_error TEXT,
+        UNIQUE (webhook_id, target)
+      );
+      CREATE INDEX webhook_outbox_pending ON webhook_outbox (target, id) WHERE done_at IS NULL;
+    `,
+  },
 ];
 
 /** Applies pending migrations; refuses a database written by a newer aggregator. */

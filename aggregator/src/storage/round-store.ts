@@ -8,6 +8,7 @@ import type { PopResult, RoundReport, RoundState } from '@propwatch/shared';
 import type { RollupLevel } from '../rollup/rollup-plan.js';
 import type { RollupCellRow, RollupQuery } from './rollup-reader.js';
 import type { StateChangeRecord } from './state-change-log.js';
+import type { TransitionStore } from './transition-store.js';
 
 /** A round as stored: the latest accepted report plus when the aggregator received it. */
 export interface StoredRound {
@@ -91,7 +92,7 @@ export interface SeriesRecord {
   lastSeenAt: number;
 }
 
-export interface RoundStore {
+export interface RoundStore extends TransitionStore {
   /**
    * Inserts or advances a round; never moves a stored round backwards. Durable when it resolves.
    * Rejects with RoundConflictError when the report changes a stored round's serial or startedAt.
@@ -145,7 +146,8 @@ export interface RoundStore {
   checkWritable(options?: { ballastBytes?: number }): Promise<void>;
   /** Throws when the database files were deleted or replaced under the running process (no write). */
   verifyFiles(): Promise<void>;
-  /** Stores a status state change (the alarm history; bounded, see state-change-log.ts). */
+  /** Stores a status state change (the alarm history; bounded, see state-change-log.ts). Transitions decided
+   * through commitTransition write theirs in the same transaction; this one is for history written apart. */
   recordStateChange(change: StateChangeRecord): Promise<void>;
   /** State changes in [from, to], newest first, at most `limit`, and the last one before `from`. */
   stateChanges(

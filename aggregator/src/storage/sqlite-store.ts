@@ -28,6 +28,8 @@ import { LEVELS, LEVEL_MS } from '../rollup/rollup-plan.js';
 import { ROLLUP_TABLE } from './rollup-sql.js';
 import { RollupWriter } from './rollup-writer.js';
 import { type StateChangeRecord, StateChangeLog } from './state-change-log.js';
+import { SqliteTransitions } from './sqlite-transitions.js';
+import type { CommitTransition, OutboxClaim, OutboxOutcome } from './transition-store.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -88,6 +90,8 @@ export class SqliteRoundStore implements RoundStore {
   readonly #rollups: RollupWriter;
   readonly #rollupReads: RollupReader;
   readonly #stateChanges: StateChangeLog;
+  /** The decided status and the webhook outbox (sqlite-transitions.ts). */
+  readonly #transitions: SqliteTransitions;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
@@ -101,6 +105,7 @@ export class SqliteRoundStore implements RoundStore {
     this.#rollups = new RollupWriter(db);
     this.#rollupReads = new RollupReader(db);
     this.#stateChanges = new StateChangeLog(db);
+    this.#transitions = new SqliteTransitions(db, this.#stateChanges);
     this.#upsertTransaction = db.transaction(this.#upsert);
     // Inside the batch transaction each report runs as a nested transaction,
     // which better-sqlite3 makes a SAVEPOINT: one bad report rolls back alone.
@@ -442,6 +447,7 @@ export class SqliteRoundStore implements RoundStore {
       await deleteInBatches((limit) => statement.run(olderThan - levelMs, limit).changes);
     if (this.#sql.pruneSeries.run(olderThan).changes > 0) this.#rollups.reloadSeries();
     this.#stateChanges.prune(olderThan);
+    this.#transitions.prune(olderThan);
     this.#sql.pruneChanges.run(olderThan);
     this.#sql.capChanges.run(MAX_CATCHMENT_CHANGES);
     return total;
@@ -449,6 +455,26 @@ export class SqliteRoundStore implements RoundStore {
 
   async recordStateChange(change: StateChangeRecord): Promise<void> {
     this.#stateChanges.record(change);
+  }
+
+  async statusRow() {
+    return this.#transitions.statusRow();
+  }
+
+  async commitTransition(input: CommitTransition) {
+    return this.#transitions.commitTransition(input);
+  }
+
+  async claimOutbox(target: string, now: number, leaseMs: number) {
+    return this.#transitions.claimOutbox(target, now, leaseMs);
+  }
+
+  async finishOutbox(claim: OutboxClaim, outcome: OutboxOutcome, now: number) {
+    return this.#transitions.finishOutbox(claim, outcome, now);
+  }
+
+  async nextOutboxDue(target: string) {
+    return this.#transitions.nextOutboxDue(target);
   }
 
   async stateChanges(from: number, to: number, limit: number) {

@@ -6,8 +6,10 @@
  */
 import type { RoundReport } from '@propwatch/shared';
 import type { CatchmentChange } from '../catchments/catchment-changes.js';
+import { type PeerEvents, peerFeedSource } from '../replicas/peer-feed.js';
 import type { RoundStore } from './round-store.js';
 import type { StateChangeRecord } from './state-change-log.js';
+import type { CommitTransition, OutboxClaim, OutboxOutcome } from './transition-store.js';
 import type { WriteFailure, WriteHealth } from './write-health.js';
 
 export interface WriteHealthEvents {
@@ -38,7 +40,10 @@ export function trackWrites(
       if (wrote(result)) succeeded();
       return result;
     };
+  // A shared store's feed of other replicas' work (replicas/peer-feed.ts) passes through untouched.
+  const peers = peerFeedSource(store);
   return {
+    ...(peers ? { listenToPeers: (events: PeerEvents) => peers.listenToPeers(events) } : {}),
     // An `unchanged` report commits nothing, so it proves nothing about the disk.
     upsertRound: write(
       (report: RoundReport, receivedAt: number) => store.upsertRound(report, receivedAt),
@@ -48,6 +53,13 @@ export function trackWrites(
     prune: write((olderThan: number) => store.prune(olderThan)),
     recordStateChange: write((change: StateChangeRecord) => store.recordStateChange(change)),
     stateChanges: (from, to, limit) => store.stateChanges(from, to, limit),
+    statusRow: () => store.statusRow(),
+    commitTransition: write((input: CommitTransition) => store.commitTransition(input)),
+    claimOutbox: write((target: string, now: number, leaseMs: number) => store.claimOutbox(target, now, leaseMs)),
+    finishOutbox: write((claim: OutboxClaim, outcome: OutboxOutcome, now: number) =>
+      store.finishOutbox(claim, outcome, now),
+    ),
+    nextOutboxDue: (target) => store.nextOutboxDue(target),
     addCatchmentChanges: write((changes: readonly CatchmentChange[]) => store.addCatchmentChanges(changes)),
     catchmentChanges: (limit) => store.catchmentChanges(limit),
     // A file check is no write: it can start a failure, never end one.

@@ -11,6 +11,7 @@ import type { RollupQuery } from '../../src/storage/rollup-reader.js';
 import type { RoundStore } from '../../src/storage/round-store.js';
 import { SqliteRoundStore } from '../../src/storage/sqlite-store.js';
 import type { StateChangeRecord } from '../../src/storage/state-change-log.js';
+import type { CommitTransition, OutboxClaim, OutboxOutcome } from '../../src/storage/transition-store.js';
 
 export type StorageFault = 'SQLITE_FULL' | 'SQLITE_READONLY';
 
@@ -49,6 +50,24 @@ export class FaultyStore implements RoundStore {
     this.#check();
     return this.inner.recordStateChange(change);
   }
+
+  async commitTransition(input: CommitTransition) {
+    this.#check();
+    return this.inner.commitTransition(input);
+  }
+
+  async claimOutbox(target: string, now: number, leaseMs: number) {
+    this.#check();
+    return this.inner.claimOutbox(target, now, leaseMs);
+  }
+
+  async finishOutbox(claim: OutboxClaim, outcome: OutboxOutcome, now: number) {
+    this.#check();
+    return this.inner.finishOutbox(claim, outcome, now);
+  }
+
+  statusRow = () => this.inner.statusRow();
+  nextOutboxDue = (target: string) => this.inner.nextOutboxDue(target);
 
   async checkWritable(options: { ballastBytes?: number } = {}) {
     if (!this.smallWritesSucceed || options.ballastBytes) this.#check();
