@@ -30,12 +30,12 @@ import { statusRoute } from './routes/status-route.js';
 import { statusStreamRoute } from './stream/status-stream-route.js';
 import { statusFilePath } from './status/status-file.js';
 import type { RoundStore } from './storage/round-store.js';
-import { SqliteRoundStore } from './storage/sqlite-store.js';
+import { openStore } from './storage/open-store.js';
 
 export interface BuildOptions {
   /** Validated configuration (see `resolveConfig` / `loadAggregatorConfig`). */
   config: AggregatorConfig;
-  /** Storage; a SqliteRoundStore on `config.storage.path` when omitted. The app closes it. */
+  /** Storage; the store `config.storage` names (openStore) when omitted. The app closes it. */
   store?: RoundStore;
   /** Wall clock for timestamps and windows, monotonic for rate limits; tests pass a fake. */
   clock?: Pick<Clock, 'now' | 'monotonicNow'>;
@@ -44,10 +44,6 @@ export interface BuildOptions {
   /** fetch used for webhooks; the global one when omitted. */
   fetch?: typeof fetch;
 }
-
-const STORES: Record<AggregatorConfig['storage']['backend'], (config: AggregatorConfig) => RoundStore> = {
-  sqlite: (config) => new SqliteRoundStore({ path: config.storage.path, synchronous: config.storage.synchronous }),
-};
 
 /** Heavy reads (long windows, many rounds) at once; more wait in the queue; beyond it, 503 retry. */
 const HEAVY_READS = { concurrent: 4, queued: 32 };
@@ -113,7 +109,7 @@ export function build(options: BuildOptions): FastifyInstance {
   app.decorate('clock', options.clock ?? systemClock);
   app.decorate('readGate', new ReadGate(HEAVY_READS));
 
-  const store = options.store ?? STORES[config.storage.backend](config);
+  const store = options.store ?? openStore(config.storage, logger);
   void app.register(storagePlugin, {
     store,
     retentionMs: config.storage.retentionDays * 86_400_000,
@@ -122,9 +118,10 @@ export function build(options: BuildOptions): FastifyInstance {
   });
   addApiSchemas(app);
   void app.register(authPlugin);
-  // The status is saved beside the database the app opens itself; an injected store (tests) has no file of ours.
+  // The status is saved beside the SQLite database the app opens itself; an injected store (tests) has no file of
+  // ours, and replicas sharing PostgreSQL have no file they share.
   void app.register(statusPlugin, {
-    statusFile: options.store ? null : statusFilePath(config.storage.path),
+    statusFile: options.store || config.storage.backend !== 'sqlite' ? null : statusFilePath(config.storage.path),
   });
   void app.register(metricsPlugin);
   void app.register(streamPlugin);

@@ -39,8 +39,40 @@ export const AggregatorConfigSchema = Type.Object(
     logLevel: LogLevel,
     storage: Type.Object(
       {
-        backend: Type.Union([Type.Literal('sqlite')], { default: 'sqlite', description: 'storage backend' }),
+        backend: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
+          default: 'sqlite',
+          description: 'storage backend: sqlite (one aggregator, a file) or postgres (several replicas share it)',
+        }),
         path: Type.String({ minLength: 1, default: './propwatch.db', description: 'SQLite database file' }),
+        url: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 2048,
+            pattern: '^postgres(ql)?://',
+            // Secret because operators may put the password in it (accepted, warned about): masked in dumps and logs.
+            secret: true,
+            description: 'postgres: postgres://user@host:port/database (the password goes in password or passwordFile)',
+          }),
+        ),
+        password: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 1024,
+            secret: true,
+            description: 'postgres: the password (set it with PROPWATCH_STORAGE__PASSWORD rather than in the file)',
+          }),
+        ),
+        passwordFile: Type.Optional(
+          Type.String({ minLength: 1, description: 'postgres: a file holding the password (e.g. a mounted secret)' }),
+        ),
+        poolSize: Type.Integer({
+          minimum: 1,
+          maximum: 100,
+          default: 10,
+          description: 'postgres: most connections this aggregator opens',
+        }),
+        connectTimeoutMs: Ms(5_000, 'postgres: a connection attempt that takes longer fails (ingest answers 503)', 100),
+        statementTimeoutMs: Ms(15_000, 'postgres: a statement that runs longer is cancelled by the server', 100),
         synchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], {
           default: 'full',
           description: 'SQLite synchronous mode: full survives power loss, normal only process crashes',
@@ -338,6 +370,7 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
     }
   }
   checkWebhookTargets(config.webhooks, from);
+  checkStorage(config.storage, from);
   const ids = new Set<string>();
   const tokens = new Set<string>();
   const hidden = new HiddenValue('a string', 'it is a secret');
@@ -353,6 +386,37 @@ export function checkConfig(config: AggregatorConfig, source: string | ((key: st
     ids.add(probe.id);
     tokens.add(probe.token);
   });
+}
+
+/** The keys of the backend chosen are set, the other backend's are not (a postgres key under sqlite is a slip). */
+function checkStorage(storage: AggregatorConfig['storage'], from: (key: string) => string): void {
+  const hidden = new HiddenValue('a string', 'it is a secret');
+  if (storage.backend === 'postgres') {
+    if (storage.url === undefined)
+      throw new ConfigError(
+        'storage.url',
+        undefined,
+        'postgres://user@host:port/database when storage.backend is postgres',
+        from('storage.url'),
+      );
+    if (storage.password !== undefined && storage.passwordFile !== undefined)
+      throw new ConfigError(
+        'storage.passwordFile',
+        storage.passwordFile,
+        'unset when storage.password is set (one source for the password)',
+        from('storage.passwordFile'),
+      );
+    return;
+  }
+  for (const key of ['url', 'password', 'passwordFile'] as const) {
+    if (storage[key] !== undefined)
+      throw new ConfigError(
+        `storage.${key}`,
+        key === 'passwordFile' ? storage[key] : hidden,
+        'unset: it is for storage.backend postgres (storage.backend is sqlite)',
+        from(`storage.${key}`),
+      );
+  }
 }
 
 /** Signing secrets in the Standard Webhooks format, labels that do not hide which alert it is, 20 targets in all. */

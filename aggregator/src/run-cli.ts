@@ -44,7 +44,7 @@ async function runAggregator({
   sourceOf,
 }: CommandContext<AggregatorConfig, typeof FLAGS>): Promise<number> {
   // SQLite creates the file, not its directory: a typo'd path is found here, named, instead of a stack trace.
-  if (config.storage.path !== ':memory:')
+  if (config.storage.backend === 'sqlite' && config.storage.path !== ':memory:')
     checkDirectory(dirname(resolve(config.storage.path)), {
       key: 'storage.path',
       value: config.storage.path,
@@ -67,7 +67,12 @@ async function runAggregator({
     throw listenFailure(error, config.listen.host, config.listen.port, 'listen.port');
   }
   log.info(
-    { version: PROPWATCH_VERSION, probes: config.probes.length, storage: config.storage.path },
+    {
+      version: PROPWATCH_VERSION,
+      probes: config.probes.length,
+      // Never the PostgreSQL URL: it may hold the password.
+      storage: config.storage.backend === 'sqlite' ? config.storage.path : 'postgres',
+    },
     'aggregator ready',
   );
   await whenAborted(stop);

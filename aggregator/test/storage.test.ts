@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { MIGRATIONS, migrate } from '../src/storage/migrations.js';
 import { SqliteRoundStore } from '../src/storage/sqlite-store.js';
+import { type StorePlace, storeBackends } from './backends.js';
 import { T0, pop, report, tempDir } from './helpers.js';
 
 let temp: ReturnType<typeof tempDir>;
@@ -14,16 +15,24 @@ beforeEach(() => {
 });
 afterEach(() => temp.cleanup());
 
-describe('SqliteRoundStore', () => {
-  test('survives a restart: close and reopen the file, everything acknowledged is there', async () => {
-    const store = new SqliteRoundStore({ path });
+describe.each(storeBackends())('RoundStore contract on $name', (backend) => {
+  beforeAll(backend.setup);
+  afterAll(backend.teardown);
+  let place: StorePlace;
+  beforeEach(async () => {
+    place = await backend.place();
+  });
+  afterEach(() => place.cleanup());
+
+  test('survives a restart: close and reopen, everything acknowledged is there', async () => {
+    const store = place.open();
     await store.upsertRound(report('p1'), T0);
     await store.upsertRound(
       report('p2', { id: 'p2-r9', state: 'running', pops: [pop('LHR', { state: 'pending', lowerMs: 500 })] }),
       T0 + 1,
     );
     await store.close();
-    const reopened = new SqliteRoundStore({ path });
+    const reopened = place.open();
     const rounds = await reopened.latestRounds({ limit: 10 });
     expect(rounds.map((r) => r.id).sort()).toEqual(['p1-r1', 'p2-r9']);
     expect(rounds.find((r) => r.id === 'p1-r1')).toMatchObject({
@@ -33,16 +42,10 @@ describe('SqliteRoundStore', () => {
     });
     expect((await reopened.probes()).map((p) => p.id)).toEqual(['p1', 'p2']);
     await reopened.close();
-    const db = new Database(path, { readonly: true });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(
-      MIGRATIONS.map((m) => ({ version: m.version })).sort((a, b) => a.version - b.version),
-    );
-    db.close();
   });
 
   test('upsert advances a running round and never moves it backwards', async () => {
-    const store = new SqliteRoundStore({ path });
+    const store = place.open();
     const running = report('p1', {
       state: 'running',
       elapsedMs: 1000,
@@ -66,7 +69,7 @@ describe('SqliteRoundStore', () => {
   });
 
   test('concurrent upserts of the same round converge to the furthest report', async () => {
-    const store = new SqliteRoundStore({ path });
+    const store = place.open();
     const reports = Array.from({ length: 50 }, (_, i) =>
       report('p1', { state: i === 49 ? 'complete' : 'running', elapsedMs: 100 * (i + 1) }),
     );
@@ -79,40 +82,24 @@ describe('SqliteRoundStore', () => {
     await store.close();
   });
 
-  test('group commit: reports of one event-loop turn share a transaction, and a bad one fails alone', async () => {
-    const store = new SqliteRoundStore({ path });
-    const good = Array.from({ length: 20 }, (_, i) => report('p1', { id: `p1-g${i}` }));
-    // A POP without a name violates a NOT NULL column: a bug or corruption, not input the schema lets through.
-    const bad = report('p2', { id: 'p2-bad', pops: [{ ...pop('LHR'), pop: null as unknown as string }] });
-    const outcomes = await Promise.allSettled(
-      [...good.slice(0, 10), bad, ...good.slice(10)].map((r, i) => store.upsertRound(r, T0 + i)),
-    );
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(20);
-    expect(outcomes[10]).toMatchObject({ status: 'rejected' });
-    await store.close();
-    const reopened = new SqliteRoundStore({ path });
-    const ids = (await reopened.latestRounds({ limit: 100 })).map((r) => r.id);
-    expect(ids.sort()).toEqual(good.map((r) => r.round.id).sort());
-    await reopened.close();
-  });
-
   test('retention prunes rounds (and their POP results) last received before the cutoff', async () => {
-    const store = new SqliteRoundStore({ path });
+    const store = place.open();
     await store.upsertRound(report('p1', { id: 'old' }), T0);
     await store.upsertRound(
       report('p1', { id: 'new', serial: '2', startedAt: new Date(T0 + 86_400_000).toISOString() }),
       T0 + 86_400_000,
     );
+    const refs = (await store.latestRoundRefs({ limit: 10 })).map((r) => r.ref);
+    expect((await store.popsOfRounds(refs)).size).toBe(2);
     expect(await store.prune(T0 + 1000)).toBe(1);
     expect((await store.latestRounds({ limit: 10 })).map((r) => r.id)).toEqual(['new']);
+    const left = await store.popsOfRounds(refs);
+    expect([...left.values()].map((pops) => pops.length)).toEqual([2]);
     await store.close();
-    const db = new Database(path, { readonly: true });
-    expect(db.prepare('SELECT COUNT(*) AS n FROM pop_results').get()).toEqual({ n: 2 });
-    db.close();
   });
 
   test('queries: roundsSince, latestRounds by probe with limit, recent states, POP series', async () => {
-    const store = new SqliteRoundStore({ path });
+    const store = place.open();
     for (let i = 0; i < 5; i++) {
       const failed = i >= 3 ? { state: 'write_failed' as const, pops: [] } : {};
       await store.upsertRound(
@@ -145,7 +132,7 @@ describe('SqliteRoundStore', () => {
   });
 
   test('a replayed older round keeps the probe alive but does not replace its latest round, region or version', async () => {
-    const store = new SqliteRoundStore({ path });
+    const store = place.open();
     const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
     await store.upsertRound(report('p1', { id: 'r1', serial: '1', startedAt: at(1) }), T0 + 60_000);
     await store.upsertRound(
@@ -185,6 +172,83 @@ describe('SqliteRoundStore', () => {
       expect.objectContaining({ lastRoundId: 'r5', lastRoundState: 'complete', lastSeenAt: T0 + 320_000 }),
     ]);
     await store.close();
+  });
+
+  test('property: the list across probes keeps every probe in its sequence, whatever the clocks and the arrival order', async () => {
+    const store = place.open();
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            probe: fc.constantFrom('p1', 'p2', 'p3'),
+            // Probe clocks step back and forth by up to 10 min around the aggregator's.
+            startedOffset: fc.integer({ min: -600_000, max: 600_000 }),
+          }),
+          { minLength: 1, maxLength: 25 },
+        ),
+        fc.func(fc.integer()),
+        async (rounds, arrival) => {
+          // One store for every run (a database per run would be slow on PostgreSQL): each run has its own probes.
+          const run = `run${++runs}`;
+          // Serials follow the order rounds were made in; they arrive shuffled (spool replays, newest first).
+          const made = rounds.map((r, i) =>
+            report(`${run}${r.probe}`, {
+              id: `${r.probe}-${i}`,
+              serial: String(1000 + i),
+              startedAt: new Date(T0 + i * 30_000 + r.startedOffset).toISOString(),
+            }),
+          );
+          const shuffled = made.map((r, i) => ({ r, key: arrival(i) })).sort((a, b) => a.key - b.key);
+          for (const [i, { r }] of shuffled.entries()) await store.upsertRound(r, T0 + i);
+          const all = (await store.latestRounds({ limit: 100_000 })).filter((r) => r.probe.id.startsWith(`${run}p`));
+          for (const probe of ['p1', 'p2', 'p3'].map((p) => `${run}${p}`)) {
+            const inSequence = (await store.latestRounds({ probe, limit: 1000 })).map((r) => r.serial);
+            expect(inSequence).toEqual(
+              made
+                .filter((r) => r.probe.id === probe)
+                .map((r) => r.round.serial)
+                .reverse(),
+            );
+            expect(all.filter((r) => r.probe.id === probe).map((r) => r.serial)).toEqual(inSequence);
+          }
+        },
+      ),
+      // Fewer runs on PostgreSQL: each upsert is a network round trip or ten, and the shrinker still has room.
+      { numRuns: backend.name === 'postgres' ? 60 : 150 },
+    );
+    await store.close();
+  }, 120_000);
+});
+
+describe('SqliteRoundStore', () => {
+  test('the file is in WAL mode and records every migration', async () => {
+    const store = new SqliteRoundStore({ path });
+    await store.upsertRound(report('p1'), T0);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version })).sort((a, b) => a.version - b.version),
+    );
+    db.close();
+  });
+
+  test('group commit: reports of one event-loop turn share a transaction, and a bad one fails alone', async () => {
+    const store = new SqliteRoundStore({ path });
+    const good = Array.from({ length: 20 }, (_, i) => report('p1', { id: `p1-g${i}` }));
+    // A POP without a name violates a NOT NULL column: a bug or corruption, not input the schema lets through.
+    const bad = report('p2', { id: 'p2-bad', pops: [{ ...pop('LHR'), pop: null as unknown as string }] });
+    const outcomes = await Promise.allSettled(
+      [...good.slice(0, 10), bad, ...good.slice(10)].map((r, i) => store.upsertRound(r, T0 + i)),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(20);
+    expect(outcomes[10]).toMatchObject({ status: 'rejected' });
+    await store.close();
+    const reopened = new SqliteRoundStore({ path });
+    const ids = (await reopened.latestRounds({ limit: 100 })).map((r) => r.id);
+    expect(ids.sort()).toEqual(good.map((r) => r.round.id).sort());
+    await reopened.close();
   });
 
   test("migration 2 fills in when each probe's last round started, from a version-1 database", async () => {
@@ -246,48 +310,6 @@ describe('SqliteRoundStore', () => {
       { round_id: 'r3', serial_key: '00000000000000000102', order_ms: in2099 },
     ]);
     reopened.close();
-  });
-
-  test('property: the list across probes keeps every probe in its sequence, whatever the clocks and the arrival order', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(
-          fc.record({
-            probe: fc.constantFrom('p1', 'p2', 'p3'),
-            // Probe clocks step back and forth by up to 10 min around the aggregator's.
-            startedOffset: fc.integer({ min: -600_000, max: 600_000 }),
-          }),
-          { minLength: 1, maxLength: 25 },
-        ),
-        fc.func(fc.integer()),
-        async (rounds, arrival) => {
-          const store = new SqliteRoundStore({ path: ':memory:' });
-          // Serials follow the order rounds were made in; they arrive shuffled (spool replays, newest first).
-          const made = rounds.map((r, i) =>
-            report(r.probe, {
-              id: `${r.probe}-${i}`,
-              serial: String(1000 + i),
-              startedAt: new Date(T0 + i * 30_000 + r.startedOffset).toISOString(),
-            }),
-          );
-          const shuffled = made.map((r, i) => ({ r, key: arrival(i) })).sort((a, b) => a.key - b.key);
-          for (const [i, { r }] of shuffled.entries()) await store.upsertRound(r, T0 + i);
-          const all = await store.latestRounds({ limit: 1000 });
-          for (const probe of ['p1', 'p2', 'p3']) {
-            const inSequence = (await store.latestRounds({ probe, limit: 1000 })).map((r) => r.serial);
-            expect(inSequence).toEqual(
-              made
-                .filter((r) => r.probe.id === probe)
-                .map((r) => r.round.serial)
-                .reverse(),
-            );
-            expect(all.filter((r) => r.probe.id === probe).map((r) => r.serial)).toEqual(inSequence);
-          }
-          await store.close();
-        },
-      ),
-      { numRuns: 150 },
-    );
   });
 
   test('refuses a database written by a newer schema', async () => {
