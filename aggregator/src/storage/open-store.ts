@@ -2,8 +2,7 @@
  * The store the configuration asks for: SQLite on `storage.path`, or
  * PostgreSQL at `storage.url` (password from storage.password, i.e.
  * PROPWATCH_STORAGE__PASSWORD, or storage.passwordFile). Opening does not
- * connect: the PostgreSQL store connects and migrates on first use, so an
- * aggregator started while the database is down serves 503 until it is back.
+ * connect: the PostgreSQL store connects and migrates on first use.
  */
 import type { AggregatorConfig } from '../config.js';
 import type { RoundStore } from './round-store.js';

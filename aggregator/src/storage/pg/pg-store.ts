@@ -6,10 +6,10 @@
  *   runs reports of different probes in parallel; PostgreSQL's own group
  *   commit batches their WAL flushes). Durable when it resolves
  *   (synchronous_commit as the server is configured; on is the default).
- * - The schema is migrated lazily before the first query (under an advisory
- *   lock, see pg-migrations.ts) and retried after a failure, so an aggregator
- *   started while PostgreSQL is down comes up not-ready and recovers by
- *   itself instead of exiting.
+ * - Opening does not connect. The schema is migrated before the first query
+ *   (under an advisory lock, see pg-migrations.ts), and again on the next
+ *   query after a failure. (The app reads the recent rounds at start, so an
+ *   aggregator that cannot reach its database does not start, naming why.)
  * - Upserts of one probe are serialised across replicas by an advisory lock
  *   (pg-round-upsert.ts); each announces the round on ROUNDS_CHANNEL.
  * - verifyFiles checks nothing: the database files are the server's to look
