@@ -250,4 +250,26 @@ describe('PgRoundStore options', () => {
     expect(() => new PgRoundStore({ ...options, url: 'mysql://u@h/db' })).toThrow(/storage\.url has scheme mysql:/);
     expect(() => new PgRoundStore({ ...options, url: 'postgres://u@h/db?sslmode=maybe' })).toThrow(/sslmode/);
   });
+
+  test('config: postgres needs storage.url; the postgres keys under sqlite are refused without echoing them', () => {
+    expect(() => resolveConfig({ storage: { backend: 'postgres' } })).toThrow(/storage\.url.*postgres:\/\/user@host/);
+    const secret = 'pw-that-must-not-echo-1234';
+    for (const storage of [{ url: `postgres://u:${secret}@h/db` }, { password: secret }]) {
+      const error = (() => {
+        try {
+          resolveConfig({ storage });
+        } catch (caught) {
+          return caught as Error;
+        }
+        return null;
+      })();
+      expect(error?.message).toMatch(/it is for storage\.backend postgres/);
+      expect(error?.message).not.toContain(secret);
+    }
+    expect(() =>
+      resolveConfig({
+        storage: { backend: 'postgres', url: 'postgres://u@h/db', password: secret, passwordFile: '/x' },
+      }),
+    ).toThrow(/one source for the password/);
+  });
 });
