@@ -54,6 +54,11 @@ export class PgPool {
       throw pgStoreError(error, doing, this.#secrets);
     }
     let broken: Error | undefined;
+    // The pool listens for errors only on idle connections: one checked out here that the server drops between
+    // two statements (a restart, a terminated backend) would emit an unhandled 'error' and end the process.
+    // The next statement fails with it anyway; the connection is released as broken.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await work(client);
@@ -64,6 +69,7 @@ export class PgPool {
       throw error instanceof RoundConflictError ? error : pgStoreError(error, doing, this.#secrets);
     } finally {
       // A connection whose rollback failed is in an unknown state: the pool closes it instead of reusing it.
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
