@@ -1,15 +1,18 @@
 /**
- * Wires the poll loop, the beacon state machine and a driver together. No
+ * Wires the status stream, the poll loop (while the stream is down), the
+ * beacon state machine and a driver together. No
  * process-level concerns here (signals, exit codes): those are in main.ts.
  */
 import { type Clock, type Logger, systemClock } from '@propwatch/shared';
-import type { AlarmPiConfig } from './config.js';
+import { aggregatorUrls, type AlarmPiConfig } from './config.js';
 import { BeaconMachine } from './beacon-machine.js';
 import type { BeaconState } from './beacon-state.js';
 import type { BeaconDriver } from './drivers/driver.js';
 import { createHealthFile } from './health-file.js';
 import { PollLoop, type PollReport } from './poll-loop.js';
-import { createStatusFetcher } from './status-fetcher.js';
+import { EndpointList } from './endpoint-list.js';
+import { createFailoverFetcher } from './failover-fetcher.js';
+import { StreamLoop } from './stream/stream-loop.js';
 
 export interface AlarmClientOptions {
   config: AlarmPiConfig;
@@ -78,15 +81,57 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
       );
     machine.update(report.state);
   };
-  const fetcher = createStatusFetcher({
-    url: config.aggregator.url,
+  const endpoints = new EndpointList(aggregatorUrls(config));
+  const access = {
     readToken: config.aggregator.readToken,
     timeoutMs: config.aggregator.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  };
+  const fetcher = createFailoverFetcher(endpoints, access, (from, to, reason) =>
+    logger.warn({ from, to, reason }, 'aggregator failed: trying the next URL'),
+  );
   const loop = new PollLoop(config.poll, fetcher, onReport, clock, options.random);
+  // The stream, when it is up, is the only source; while it is down (or before its first event) the poller runs.
+  let streaming = false;
+  const stream = config.stream.enabled
+    ? new StreamLoop(
+        {
+          endpoints,
+          ...access,
+          silenceMs: config.stream.silenceMs,
+          backoffBaseMs: config.poll.backoffBaseMs,
+          backoffMaxMs: config.poll.backoffMaxMs,
+          clock,
+          ...(options.random ? { random: options.random } : {}),
+        },
+        {
+          status: (status, first) => {
+            const report = loop.observe(status);
+            if (first && !streaming) {
+              streaming = true;
+              loop.stop();
+              logger.info({ aggregator: endpoints.current }, 'status stream open: polling paused');
+            }
+            onReport(report);
+          },
+          heartbeat: () => {
+            if (state !== undefined && state !== 'unreachable') health?.mark(state);
+          },
+          down: (end, retryInMs) => {
+            const wasStreaming = streaming;
+            streaming = false;
+            // One warning per lost stream; a stream that keeps failing to open is a debug line per attempt.
+            if (wasStreaming)
+              logger.warn({ reason: end.reason, retryInMs }, 'status stream lost: polling until it is back');
+            else logger.debug({ reason: end.reason, retryInMs }, 'status stream not open');
+            if (wasStreaming) loop.start();
+          },
+        },
+      )
+    : undefined;
   machine.start();
   loop.start();
+  stream?.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -96,6 +141,7 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
     stop() {
       stopping ??= (async () => {
         loop.stop();
+        await stream?.stop();
         machine.stop();
         await chain;
         await driver.close();

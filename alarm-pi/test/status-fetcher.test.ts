@@ -71,6 +71,8 @@ describe('createStatusFetcher against a real HTTP server', () => {
     expect(result).toEqual({
       ok: false,
       reason: `HTTP 401 from ${base}api/v1/status: wrong read token (check aggregator.readToken)`,
+      // The token is the same for every replica: another URL would refuse it too.
+      failover: false,
     });
   });
 
@@ -82,12 +84,18 @@ describe('createStatusFetcher against a real HTTP server', () => {
     mode = which;
     const result = await createStatusFetcher({ url: base, timeoutMs: 2000 })();
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
+    // Only the 5xx is worth another replica; a broken body is not a sign the next URL answers better.
+    expect(!result.ok && result.failover === true).toBe(which === 'error');
   });
 
   it('a slow server times out', async () => {
     mode = 'slow';
     const result = await createStatusFetcher({ url: base, timeoutMs: 100 })();
-    expect(result).toEqual({ ok: false, reason: `no answer from ${base}api/v1/status: timeout after 100 ms` });
+    expect(result).toEqual({
+      ok: false,
+      reason: `no answer from ${base}api/v1/status: timeout after 100 ms`,
+      failover: true,
+    });
   });
 
   it('a closed port is a failure, not an exception', async () => {
@@ -107,6 +115,7 @@ describe('createStatusFetcher against a real HTTP server', () => {
       ok: false,
       reason:
         'no answer from http://127.0.0.1:9/api/v1/status: bad port: fetch refuses this port (a "bad port" of the fetch standard); use another port',
+      failover: true,
     });
   });
 });
