@@ -93,6 +93,7 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
   const loop = new PollLoop(config.poll, fetcher, onReport, clock, options.random);
   // The stream, when it is up, is the only source; while it is down (or before its first event) the poller runs.
   let streaming = false;
+  let saidNotOpen = false;
   const stream = config.stream.enabled
     ? new StreamLoop(
         {
@@ -120,11 +121,14 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
           down: (end, retryInMs) => {
             const wasStreaming = streaming;
             streaming = false;
-            // One warning per lost stream; a stream that keeps failing to open is a debug line per attempt.
-            if (wasStreaming)
+            if (wasStreaming) {
               logger.warn({ reason: end.reason, retryInMs }, 'status stream lost: polling until it is back');
-            else logger.debug({ reason: end.reason, retryInMs }, 'status stream not open');
-            if (wasStreaming) loop.start();
+              loop.start();
+            } else if (!saidNotOpen) {
+              // Said once (an aggregator older than the stream route, a refused token), then a debug line per attempt.
+              logger.info({ reason: end.reason, retryInMs }, 'status stream not open: polling');
+              saidNotOpen = true;
+            } else logger.debug({ reason: end.reason, retryInMs }, 'status stream not open');
           },
         },
       )

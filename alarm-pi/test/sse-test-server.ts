@@ -26,8 +26,8 @@ export interface TestAggregator {
   url: string;
   /** What GET /api/v1/status answers and the first event of a stream carries. */
   status: unknown;
-  /** `ok`: streams; `503`: both routes answer 503; `no-stream`: the stream route answers 404. */
-  mode: 'ok' | '503' | 'no-stream';
+  /** `ok`: streams; `503`/`401`: both routes answer that; `no-stream`: the stream route answers 404. */
+  mode: 'ok' | '503' | '401' | 'no-stream';
   polls: number;
   streamRequests: number;
   lastEventIds: Array<string | undefined>;
@@ -49,6 +49,11 @@ export async function startTestAggregator(): Promise<TestAggregator> {
   const event = (body: unknown) => `id: boot1-${++seq}\nevent: status\ndata: ${JSON.stringify(body)}\n\n`;
   const server = createServer((req, res) => {
     agg.authorizations.push(req.headers.authorization);
+    if (agg.mode === '401') {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ statusCode: 401, error: 'Unauthorized', message: 'wrong read token' }));
+      return;
+    }
     if (agg.mode === '503') {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
       res.end(JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message: 'replica down' }));

@@ -175,4 +175,15 @@ describe('several aggregator URLs', () => {
     expect(failovers[0]).toMatch(/ECONNREFUSED/);
     expect(failovers[1]).toMatch(/HTTP 503 .*replica down/);
   });
+
+  it('does not move on for a refused read token: every replica would refuse it', async () => {
+    const strict = await aggregator();
+    strict.mode = '401';
+    const other = await aggregator();
+    const { client, clock, logged } = await start({ PROPWATCH_AGGREGATOR__URLS: `${strict.url},${other.url}` });
+    await advanceUntil(clock, () => client.state === 'unreachable', 'unreachable', 60_000);
+    expect(other.polls + other.streamRequests).toBe(0);
+    expect(logged('aggregator failed: trying the next URL')).toHaveLength(0);
+    expect(logged('status stream not open: polling')[0]).toMatch(/HTTP 401 .*wrong read token/);
+  });
 });
