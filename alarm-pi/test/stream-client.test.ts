@@ -3,7 +3,10 @@
  * loopback and a manual clock: the stream drives the light without polls,
  * polling covers every way the stream can fail, and several URLs fail over.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@propwatch/shared';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -134,6 +137,27 @@ describe('the alarm client on the status stream', () => {
     );
     await until(() => agg.polls > polls, 'a poll');
     await advanceUntil(clock, () => agg.streamRequests > streams, 'a reconnect', 30_000);
+  });
+
+  it('keeps the health file fresh on heartbeats while the status does not change', async () => {
+    const agg = await aggregator();
+    const dir = mkdtempSync(join(tmpdir(), 'alarm-stream-health-'));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'health');
+    const { logged } = await start({ PROPWATCH_AGGREGATOR__URL: agg.url, PROPWATCH_HEALTH_FILE: file });
+    await until(() => logged('status stream open: polling paused').length === 1, 'the stream is open');
+    await until(() => existsSync(file) && readFileSync(file, 'utf8').startsWith('ok '), 'the health file written');
+    // No event, no poll (polling is paused): only a heartbeat can write it again. A mark while the previous write
+    // is still in flight is skipped by design, so heartbeats go on until one lands.
+    const polls = agg.polls;
+    rmSync(file);
+    for (let i = 0; i < 50 && !existsSync(file); i++) {
+      agg.write(': hb 1\n\n');
+      await settle(50);
+    }
+    await until(() => existsSync(file) && readFileSync(file, 'utf8').startsWith('ok '), 'rewritten on a heartbeat');
+    expect(agg.polls).toBe(polls);
+    expect(readFileSync(file, 'utf8')).toMatch(/^ok \d{4}-/);
   });
 
   it.each([
