@@ -1,10 +1,11 @@
 /**
  * One `GET /api/v1/status`. Every way it can go wrong (timeout, refused
- * connection, HTTP error, bad JSON, a body that is not a Status) is returned
+ * connection, HTTP error, a body over 1 MiB, bad JSON, a body that is not a Status) is returned
  * as a failure with a reason, never thrown. `failover` marks the failures
  * another aggregator URL may not have: no answer, or a 5xx.
  */
 import { errorMessageOf } from '@propwatch/shared';
+import { MAX_BODY_CHARS, readBodyBounded } from './bounded-body.js';
 import { type FetchResult, readStatusBody } from './status-body.js';
 
 export type { FetchResult } from './status-body.js';
@@ -33,7 +34,10 @@ export function createStatusFetcher(options: StatusFetcherOptions): () => Promis
       // One signal covers connect, headers and body: a server that sends headers and then stalls still times out.
       const signal = AbortSignal.timeout(options.timeoutMs);
       response = await doFetch(url, { headers, signal });
-      text = await response.text();
+      const body = await readBodyBounded(response, MAX_BODY_CHARS);
+      if (body === undefined)
+        return { ok: false, reason: `the answer from ${url} is longer than ${MAX_BODY_CHARS} characters` };
+      text = body;
     } catch (error) {
       const reason = `no answer from ${url}: ${describeFetchError(error, options.timeoutMs)}`;
       return { ok: false, reason, failover: true };

@@ -15,7 +15,7 @@ const goodStatus = {
 
 let app: FastifyInstance;
 let base: string;
-let mode: 'good' | 'newer' | 'error' | 'badjson' | 'badshape' | 'slow' | 'stall' = 'good';
+let mode: 'good' | 'newer' | 'error' | 'badjson' | 'badshape' | 'slow' | 'stall' | 'huge' = 'good';
 const seenAuth: Array<string | undefined> = [];
 
 beforeAll(async () => {
@@ -25,6 +25,7 @@ beforeAll(async () => {
     if (mode === 'error') return reply.code(500).send({ error: 'boom' });
     if (mode === 'badjson') return reply.type('application/json').send('{"state": "ok",');
     if (mode === 'badshape') return { ...goodStatus, state: 'fine' };
+    if (mode === 'huge') return { ...goodStatus, reason: 'x'.repeat(2 << 20) };
     if (mode === 'newer') return { ...goodStatus, fieldOfALaterAggregator: { any: 'shape' } };
     if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
     if (request.headers.authorization !== undefined && request.headers.authorization !== 'Bearer read-secret')
@@ -55,6 +56,15 @@ describe('createStatusFetcher against a real HTTP server', () => {
     mode = 'newer';
     const result = await createStatusFetcher({ url: base, timeoutMs: 2000 })();
     expect(result).toMatchObject({ ok: true, status: { state: 'alarm', reason: goodStatus.reason } });
+  });
+
+  it('refuses a body over 1 MiB without reading it all', async () => {
+    mode = 'huge';
+    const result = await createStatusFetcher({ url: base, timeoutMs: 10_000 })();
+    expect(result).toEqual({
+      ok: false,
+      reason: `the answer from ${base}api/v1/status is longer than 1048576 characters`,
+    });
   });
 
   it('sends no authorization header without a token', async () => {

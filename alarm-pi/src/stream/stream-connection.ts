@@ -7,6 +7,7 @@
  * it ended is returned as data, never thrown.
  */
 import { type Clock, type Status, errorMessageOf } from '@propwatch/shared';
+import { readBodyBounded } from '../bounded-body.js';
 import { readStatusBody } from '../status-body.js';
 import { describeFetchError } from '../status-fetcher.js';
 import { DEFAULT_SSE_LIMITS, SseParser, type SseLimits } from './sse-parser.js';
@@ -91,7 +92,7 @@ export async function runStreamConnection(options: StreamConnectionOptions, on: 
       return end(`no answer from ${url}: ${describeFetchError(error, options.timeoutMs)}`, true);
     }
     if (!response.ok) {
-      const text = await readBounded(response, ERROR_BODY_CHARS).catch(() => '');
+      const text = (await readBodyBounded(response, ERROR_BODY_CHARS).catch(() => '')) ?? '';
       const message = errorMessageOf(text);
       const retryAfter = /^\d{1,6}$/.test(response.headers.get('retry-after') ?? '')
         ? Number(response.headers.get('retry-after')) * 1000
@@ -136,18 +137,4 @@ export async function runStreamConnection(options: StreamConnectionOptions, on: 
     // Closes the socket whatever state the response is in.
     controller.abort(new Error('connection closed by the client'));
   }
-}
-
-/** At most `limit` characters of a response body; the rest is not read. */
-async function readBounded(response: Response, limit: number): Promise<string> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (text.length < limit) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  return text.slice(0, limit);
 }
