@@ -160,6 +160,17 @@ describe('the alarm client on the status stream', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/^ok \d{4}-/);
   });
 
+  it('does not send back an event id that is not a short token, and still reconnects', async () => {
+    const agg = await aggregator();
+    const { clock, logged } = await start({ PROPWATCH_AGGREGATOR__URL: agg.url });
+    await until(() => logged('status stream open: polling paused').length === 1, 'the stream is open');
+    agg.write(`id: b\u00e9-${'9'.repeat(300)}\nevent: status\ndata: ${JSON.stringify(statusBody('ok'))}\n\n`);
+    await settle(20);
+    agg.endStreams();
+    await advanceUntil(clock, () => logged('status stream open: polling paused').length === 2, 'reopened', 30_000);
+    expect(agg.lastEventIds).toEqual([undefined, undefined]);
+  });
+
   it.each([
     ['a body that is not a Status', 'event: status\ndata: {"state":"fine"}\n\n', /body is not a Status/],
     ['data that is not JSON', 'event: status\ndata: <html>\n\n', /invalid JSON/],

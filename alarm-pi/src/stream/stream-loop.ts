@@ -84,7 +84,10 @@ export class StreamLoop {
     );
     this.running = undefined;
     if (this.stopper.signal.aborted) return;
-    this.lastEventId = end.lastEventId;
+    // Sent back as a header: only an id that is a short token (the aggregator's are `<bootId>-<seq>`) is kept, so a
+    // hostile id (1 MiB, a line break, non-ASCII) can neither be echoed nor make every reconnect fail at fetch.
+    this.lastEventId =
+      end.lastEventId !== undefined && /^[\x21-\x7e]{1,256}$/.test(end.lastEventId) ? end.lastEventId : undefined;
     // A connection that delivered was a success: the next failure starts the backoff again.
     this.failures = end.delivered ? 1 : this.failures + 1;
     if (end.failover) options.endpoints.failed(url);
