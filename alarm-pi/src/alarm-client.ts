@@ -3,14 +3,13 @@
  * beacon state machine and a driver together. No
  * process-level concerns here (signals, exit codes): those are in main.ts.
  */
-import { type Clock, type Logger, systemClock } from '@propwatch/shared';
+import { type Clock, EndpointList, type Logger, maskUrl, systemClock } from '@propwatch/shared';
 import { aggregatorUrls, type AlarmPiConfig } from './config.js';
 import { BeaconMachine } from './beacon-machine.js';
 import type { BeaconState } from './beacon-state.js';
 import type { BeaconDriver } from './drivers/driver.js';
 import { createHealthFile } from './health-file.js';
 import { PollLoop, type PollReport } from './poll-loop.js';
-import { EndpointList } from './endpoint-list.js';
 import { createFailoverFetcher } from './failover-fetcher.js';
 import { StreamLoop } from './stream/stream-loop.js';
 
@@ -81,7 +80,7 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
       );
     machine.update(report.state);
   };
-  const endpoints = new EndpointList(aggregatorUrls(config));
+  const endpoints = new EndpointList(aggregatorUrls(config), { monotonicNow: () => clock.monotonicNow() });
   const access = {
     readToken: config.aggregator.readToken,
     timeoutMs: config.aggregator.timeoutMs,
@@ -111,7 +110,7 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
             if (first && !streaming) {
               streaming = true;
               loop.stop();
-              logger.info({ aggregator: endpoints.current }, 'status stream open: polling paused');
+              logger.info({ aggregator: maskUrl(endpoints.currentUrl) }, 'status stream open: polling paused');
             }
             onReport(report);
           },

@@ -4,28 +4,32 @@
  * once each per poll. What a poll reports when every URL failed is the last
  * reason, with how many were tried, so the log says the whole list is down.
  */
-import type { EndpointList } from './endpoint-list.js';
+import { type EndpointList, maskUrl } from '@propwatch/shared';
 import type { FetchResult } from './status-body.js';
 import { createStatusFetcher, type StatusFetcherOptions } from './status-fetcher.js';
 
 export function createFailoverFetcher(
   endpoints: EndpointList,
   options: Omit<StatusFetcherOptions, 'url'>,
+  /** Told of each move to the next URL (URLs masked for the log). */
   onFailover?: (from: string, to: string, reason: string) => void,
 ): () => Promise<FetchResult> {
   const fetchers = new Map(endpoints.urls.map((url) => [url, createStatusFetcher({ ...options, url })]));
   return async () => {
     let result: FetchResult = { ok: false, reason: 'no aggregator URL' };
-    for (let tried = 0; tried < endpoints.urls.length; tried++) {
-      const url = endpoints.current;
+    for (let tried = 0; tried < endpoints.size; tried++) {
+      const { url } = endpoints.pick();
       result = await fetchers.get(url)!();
+      if (result.ok) endpoints.succeeded();
       if (result.ok || !result.failover) return result;
-      if (endpoints.urls.length === 1) return result;
-      const next = endpoints.failed(url);
-      onFailover?.(url, next, result.reason);
+      // The stream may have moved the list on meanwhile: a URL is given up once, not twice.
+      if (endpoints.currentUrl !== url) continue;
+      const moved = endpoints.failed(result.reason);
+      if (!moved) return result;
+      onFailover?.(maskUrl(moved.fromUrl), maskUrl(moved.toUrl), result.reason);
     }
-    return result.ok || endpoints.urls.length === 1
+    return result.ok || endpoints.size === 1
       ? result
-      : { ...result, reason: `all ${endpoints.urls.length} aggregator URLs failed; last: ${result.reason}` };
+      : { ...result, reason: `all ${endpoints.size} aggregator URLs failed; last: ${result.reason}` };
   };
 }

@@ -15,7 +15,6 @@ export { backoffDelayMs } from '@propwatch/shared';
 export { PollLoop, stepPoll, type PollOptions, type PollReport } from './poll-loop.js';
 export { createStatusFetcher, statusUrl, type FetchResult, type StatusFetcherOptions } from './status-fetcher.js';
 export { readStatusBody } from './status-body.js';
-export { EndpointList } from './endpoint-list.js';
 export { createFailoverFetcher } from './failover-fetcher.js';
 export { SseParser, DEFAULT_SSE_LIMITS, type SseItem, type SseError, type SseLimits } from './stream/sse-parser.js';
 export { runStreamConnection, streamUrl, type StreamEnd, type StreamHandlers } from './stream/stream-connection.js';

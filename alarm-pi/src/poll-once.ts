@@ -1,7 +1,6 @@
 /** `--once`: one poll, one line (`state: reason`), an exit code for scripts; the light is not touched. */
-import type { TextOut } from '@propwatch/shared';
+import { EndpointList, type TextOut } from '@propwatch/shared';
 import { aggregatorUrls, type AlarmPiConfig } from './config.js';
-import { EndpointList } from './endpoint-list.js';
 import { createFailoverFetcher } from './failover-fetcher.js';
 import { terminalText } from './terminal-text.js';
 

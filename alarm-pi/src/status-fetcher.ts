@@ -4,8 +4,7 @@
  * as a failure with a reason, never thrown. `failover` marks the failures
  * another aggregator URL may not have: no answer, or a 5xx.
  */
-import { errorMessageOf } from '@propwatch/shared';
-import { MAX_BODY_CHARS, readBodyBounded } from './bounded-body.js';
+import { errorMessageOf, readBoundedText } from '@propwatch/shared';
 import { type FetchResult, readStatusBody } from './status-body.js';
 
 export type { FetchResult } from './status-body.js';
@@ -17,6 +16,9 @@ export interface StatusFetcherOptions {
   timeoutMs: number;
   fetch?: typeof fetch;
 }
+
+/** A status body is a few hundred bytes; 1 MiB leaves room for anything a newer aggregator adds. */
+export const MAX_BODY_BYTES = 1 << 20;
 
 export function statusUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/api/v1/status`;
@@ -34,10 +36,9 @@ export function createStatusFetcher(options: StatusFetcherOptions): () => Promis
       // One signal covers connect, headers and body: a server that sends headers and then stalls still times out.
       const signal = AbortSignal.timeout(options.timeoutMs);
       response = await doFetch(url, { headers, signal });
-      const body = await readBodyBounded(response, MAX_BODY_CHARS);
-      if (body === undefined)
-        return { ok: false, reason: `the answer from ${url} is longer than ${MAX_BODY_CHARS} characters` };
-      text = body;
+      const body = await readBoundedText(response, MAX_BODY_BYTES);
+      if (body.truncated) return { ok: false, reason: `the answer from ${url} is longer than ${MAX_BODY_BYTES} bytes` };
+      text = body.text;
     } catch (error) {
       const reason = `no answer from ${url}: ${describeFetchError(error, options.timeoutMs)}`;
       return { ok: false, reason, failover: true };

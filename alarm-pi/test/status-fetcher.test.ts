@@ -63,7 +63,7 @@ describe('createStatusFetcher against a real HTTP server', () => {
     const result = await createStatusFetcher({ url: base, timeoutMs: 10_000 })();
     expect(result).toEqual({
       ok: false,
-      reason: `the answer from ${base}api/v1/status is longer than 1048576 characters`,
+      reason: `the answer from ${base}api/v1/status is longer than 1048576 bytes`,
     });
   });
 

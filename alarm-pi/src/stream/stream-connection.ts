@@ -6,8 +6,7 @@
  * the server sends a heartbeat comment every 15 s) drops the connection. How
  * it ended is returned as data, never thrown.
  */
-import { type Clock, type Status, errorMessageOf } from '@propwatch/shared';
-import { readBodyBounded } from '../bounded-body.js';
+import { type Clock, type Status, errorMessageOf, readBoundedText } from '@propwatch/shared';
 import { readStatusBody } from '../status-body.js';
 import { describeFetchError } from '../status-fetcher.js';
 import { DEFAULT_SSE_LIMITS, SseParser, type SseLimits } from './sse-parser.js';
@@ -53,7 +52,7 @@ export function streamUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/api/v1/status/stream`;
 }
 
-const ERROR_BODY_CHARS = 16_384;
+const ERROR_BODY_BYTES = 16_384;
 
 export async function runStreamConnection(options: StreamConnectionOptions, on: StreamHandlers): Promise<StreamEnd> {
   const url = streamUrl(options.url);
@@ -92,7 +91,7 @@ export async function runStreamConnection(options: StreamConnectionOptions, on: 
       return end(`no answer from ${url}: ${describeFetchError(error, options.timeoutMs)}`, true);
     }
     if (!response.ok) {
-      const text = (await readBodyBounded(response, ERROR_BODY_CHARS).catch(() => '')) ?? '';
+      const { text } = await readBoundedText(response, ERROR_BODY_BYTES).catch(() => ({ text: '' }));
       const message = errorMessageOf(text);
       const retryAfter = /^\d{1,6}$/.test(response.headers.get('retry-after') ?? '')
         ? Number(response.headers.get('retry-after')) * 1000

@@ -6,8 +6,7 @@
  * It reports `up` on the first status of a connection and `down` when a
  * connection ends, so the client knows when to poll instead.
  */
-import { backoffDelayMs, type Clock, type Status } from '@propwatch/shared';
-import type { EndpointList } from '../endpoint-list.js';
+import { backoffDelayMs, type Clock, type EndpointList, type Status } from '@propwatch/shared';
 import type { SseLimits } from './sse-parser.js';
 import { runStreamConnection, type StreamEnd } from './stream-connection.js';
 
@@ -59,7 +58,7 @@ export class StreamLoop {
 
   private async connect(): Promise<void> {
     const { options } = this;
-    const url = options.endpoints.current;
+    const { url } = options.endpoints.pick();
     let first = true;
     const end = await runStreamConnection(
       {
@@ -90,7 +89,9 @@ export class StreamLoop {
       end.lastEventId !== undefined && /^[\x21-\x7e]{1,256}$/.test(end.lastEventId) ? end.lastEventId : undefined;
     // A connection that delivered was a success: the next failure starts the backoff again.
     this.failures = end.delivered ? 1 : this.failures + 1;
-    if (end.failover) options.endpoints.failed(url);
+    // The poller may have moved the list on already: a URL is given up once, not twice.
+    if (end.delivered) options.endpoints.succeeded();
+    if (end.failover && options.endpoints.currentUrl === url) options.endpoints.failed(end.reason);
     const floor = Math.min(Math.max(this.retryMs, end.retryAfterMs ?? 0), options.backoffMaxMs);
     const delay = Math.max(
       floor,
