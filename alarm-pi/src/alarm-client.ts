@@ -1,15 +1,17 @@
 /**
- * Wires the poll loop, the beacon state machine and a driver together. No
+ * Wires the status stream, the poll loop (while the stream is down), the
+ * beacon state machine and a driver together. No
  * process-level concerns here (signals, exit codes): those are in main.ts.
  */
-import { type Clock, type Logger, systemClock } from '@propwatch/shared';
-import type { AlarmPiConfig } from './config.js';
+import { type Clock, EndpointList, type Logger, maskUrl, systemClock } from '@propwatch/shared';
+import { aggregatorUrls, type AlarmPiConfig } from './config.js';
 import { BeaconMachine } from './beacon-machine.js';
 import type { BeaconState } from './beacon-state.js';
 import type { BeaconDriver } from './drivers/driver.js';
 import { createHealthFile } from './health-file.js';
 import { PollLoop, type PollReport } from './poll-loop.js';
-import { createStatusFetcher } from './status-fetcher.js';
+import { createFailoverFetcher } from './failover-fetcher.js';
+import { StreamLoop } from './stream/stream-loop.js';
 
 export interface AlarmClientOptions {
   config: AlarmPiConfig;
@@ -78,15 +80,61 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
       );
     machine.update(report.state);
   };
-  const fetcher = createStatusFetcher({
-    url: config.aggregator.url,
+  const endpoints = new EndpointList(aggregatorUrls(config), { monotonicNow: () => clock.monotonicNow() });
+  const access = {
     readToken: config.aggregator.readToken,
     timeoutMs: config.aggregator.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  };
+  const fetcher = createFailoverFetcher(endpoints, access, (from, to, reason) =>
+    logger.warn({ from, to, reason }, 'aggregator failed: trying the next URL'),
+  );
   const loop = new PollLoop(config.poll, fetcher, onReport, clock, options.random);
+  // The stream, when it is up, is the only source; while it is down (or before its first event) the poller runs.
+  let streaming = false;
+  let saidNotOpen = false;
+  const stream = config.stream.enabled
+    ? new StreamLoop(
+        {
+          endpoints,
+          ...access,
+          silenceMs: config.stream.silenceMs,
+          backoffBaseMs: config.poll.backoffBaseMs,
+          backoffMaxMs: config.poll.backoffMaxMs,
+          clock,
+          ...(options.random ? { random: options.random } : {}),
+        },
+        {
+          status: (status, first) => {
+            const report = loop.observe(status);
+            if (first && !streaming) {
+              streaming = true;
+              loop.stop();
+              logger.info({ aggregator: maskUrl(endpoints.currentUrl) }, 'status stream open: polling paused');
+            }
+            onReport(report);
+          },
+          heartbeat: () => {
+            if (state !== undefined && state !== 'unreachable') health?.mark(state);
+          },
+          down: (end, retryInMs) => {
+            const wasStreaming = streaming;
+            streaming = false;
+            if (wasStreaming) {
+              logger.warn({ reason: end.reason, retryInMs }, 'status stream lost: polling until it is back');
+              loop.start();
+            } else if (!saidNotOpen) {
+              // Said once (an aggregator older than the stream route, a refused token), then a debug line per attempt.
+              logger.info({ reason: end.reason, retryInMs }, 'status stream not open: polling');
+              saidNotOpen = true;
+            } else logger.debug({ reason: end.reason, retryInMs }, 'status stream not open');
+          },
+        },
+      )
+    : undefined;
   machine.start();
   loop.start();
+  stream?.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -96,6 +144,7 @@ export async function startAlarmClient(options: AlarmClientOptions): Promise<Ala
     stop() {
       stopping ??= (async () => {
         loop.stop();
+        await stream?.stop();
         machine.stop();
         await chain;
         await driver.close();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@propwatch/shared';
 import { describe, expect, it } from 'vitest';
-import { loadAlarmConfig } from './config.js';
+import { aggregatorUrls, loadAlarmConfig } from './config.js';
 
 const baseEnv = { PROPWATCH_AGGREGATOR__URL: 'http://127.0.0.1:8080' };
 
@@ -76,6 +76,42 @@ describe('loadAlarmConfig', () => {
 
   it('requires the aggregator URL', () => {
     expect(() => loadAlarmConfig({ env: {} })).toThrow(ConfigError);
+    expect(() => loadAlarmConfig({ file: yamlFile('aggregator:\n  timeoutMs: 2000\n') })).toThrow(
+      /"aggregator\.url" .* is missing: expected the aggregator base URL \(aggregator\.url\), or a list/,
+    );
+  });
+
+  it('takes a list of aggregator URLs, from YAML or as comma-separated text, and follows the stream by default', () => {
+    const fromEnv = loadAlarmConfig({ env: { PROPWATCH_AGGREGATOR__URLS: 'http://a:8080, http://b:8080/p' } }).config;
+    expect(aggregatorUrls(fromEnv)).toEqual(['http://a:8080', 'http://b:8080/p']);
+    const file = yamlFile('aggregator:\n  urls: [http://a:8080, http://b:8080]\nstream:\n  enabled: false\n');
+    const fromFile = loadAlarmConfig({ file }).config;
+    expect(aggregatorUrls(fromFile)).toEqual(['http://a:8080', 'http://b:8080']);
+    expect(fromFile.stream.enabled).toBe(false);
+    const single = loadAlarmConfig({ env: baseEnv }).config;
+    expect(aggregatorUrls(single)).toEqual(['http://127.0.0.1:8080']);
+    expect(single.stream).toEqual({ enabled: true, silenceMs: 37_500 });
+  });
+
+  it.each([
+    [
+      { ...baseEnv, PROPWATCH_AGGREGATOR__URLS: 'http://a:1' },
+      'aggregator.urls',
+      /either aggregator.url or aggregator.urls/,
+    ],
+    [{ PROPWATCH_AGGREGATOR__URLS: 'http://a:1,ftp://b' }, 'aggregator.urls.1', /\^https\?:/],
+    [{ PROPWATCH_AGGREGATOR__URLS: '[]' }, 'aggregator.urls', /at least 1/],
+    [{ ...baseEnv, PROPWATCH_STREAM__SILENCE_MS: '10' }, 'stream.silenceMs', /1000/],
+  ])('rejects %o naming the key %s', (env, key, expected) => {
+    let error: unknown;
+    try {
+      loadAlarmConfig({ env });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe(key);
+    expect((error as ConfigError).message).toMatch(expected);
   });
 
   it('never echoes the read token in an error', () => {

@@ -25,10 +25,20 @@ export const AlarmPiConfigSchema = Type.Object(
   {
     aggregator: Type.Object(
       {
-        url: Type.String({
-          pattern: '^https?://',
-          description: 'base URL of the aggregator, e.g. http://aggregator:8080',
-        }),
+        url: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            maxLength: 2048,
+            description: 'base URL of the aggregator, e.g. http://aggregator:8080 (or aggregator.urls)',
+          }),
+        ),
+        urls: Type.Optional(
+          Type.Array(Type.String({ pattern: '^https?://', maxLength: 2048 }), {
+            minItems: 1,
+            maxItems: 16,
+            description: 'several aggregator replicas, tried in order: the next on no answer or a 5xx',
+          }),
+        ),
         readToken: Type.String({
           default: '',
           maxLength: 512,
@@ -54,6 +64,16 @@ export const AlarmPiConfigSchema = Type.Object(
           default: 3,
           description: 'consecutive failed polls before the state is unreachable',
         }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    stream: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'follow GET /api/v1/status/stream (polling only while it is down)',
+        }),
+        silenceMs: Ms(37_500, 1_000),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -136,7 +156,23 @@ export function loadAlarmConfig(options: LoadAlarmConfigOptions = {}): LoadedCon
     env: options.env ?? {},
     flags: options.driver === undefined ? [] : [{ key: 'driver', flag: '--driver', value: options.driver }],
   });
-  const { poll } = loaded.config;
+  const { poll, aggregator } = loaded.config;
+  if (aggregator.url !== undefined && aggregator.urls !== undefined) {
+    throw new ConfigError(
+      'aggregator.urls',
+      aggregator.urls,
+      'either aggregator.url or aggregator.urls, not both',
+      loaded.sourceOf('aggregator.urls'),
+    );
+  }
+  if (aggregator.url === undefined && aggregator.urls === undefined) {
+    throw new ConfigError(
+      'aggregator.url',
+      undefined,
+      'the aggregator base URL (aggregator.url), or a list of them (aggregator.urls)',
+      loaded.sourceOf('aggregator.url'),
+    );
+  }
   if (poll.backoffMaxMs < poll.backoffBaseMs) {
     throw new ConfigError(
       'poll.backoffMaxMs',
@@ -146,4 +182,9 @@ export function loadAlarmConfig(options: LoadAlarmConfigOptions = {}): LoadedCon
     );
   }
   return loaded;
+}
+
+/** The aggregator URLs in the order they are tried (`aggregator.url` is a list of one). */
+export function aggregatorUrls(config: Pick<AlarmPiConfig, 'aggregator'>): string[] {
+  return config.aggregator.urls ?? (config.aggregator.url === undefined ? [] : [config.aggregator.url]);
 }

@@ -19,7 +19,7 @@ import {
   whenAborted,
 } from '@propwatch/shared';
 import { startAlarmClient } from './alarm-client.js';
-import { AlarmPiConfigSchema, loadAlarmConfig, type AlarmPiConfig } from './config.js';
+import { AlarmPiConfigSchema, aggregatorUrls, loadAlarmConfig, type AlarmPiConfig } from './config.js';
 import { chooseDriver, gpioFacts } from './drivers/choose-driver.js';
 import { DRIVERS } from './drivers/index.js';
 import type { BeaconDriver } from './drivers/driver.js';
@@ -36,7 +36,7 @@ type AlarmContext = CommandContext<AlarmPiConfig, typeof FLAGS>;
 
 export const alarmCommand: CommandSpec<AlarmPiConfig, typeof FLAGS> = {
   name: 'propwatch-alarm',
-  summary: 'polls the propwatch aggregator and drives a beacon light.',
+  summary: "follows the propwatch aggregator's status (stream, or polling) and drives a beacon light.",
   flagLines: [
     '  -d, --driver <name>   auto | gpio | gpioset | console (overrides the config; auto picks gpio or gpioset)',
     '      --once            poll once, print the state, exit 0 = ok, 1 = alarm, 2 = anything else',
@@ -91,7 +91,13 @@ async function runAlarm({ config, flags, io, stop, unknownEnv }: AlarmContext): 
   }
   const client = await startAlarmClient({ config, logger, driver });
   logger.info(
-    { driver: driver.name, aggregator: config.aggregator.url, pin: config.pin, activeLow: config.activeLow },
+    {
+      driver: driver.name,
+      aggregator: aggregatorUrls(config),
+      stream: config.stream.enabled,
+      pin: config.pin,
+      activeLow: config.activeLow,
+    },
     'propwatch-alarm started',
   );
   await whenAborted(stop);

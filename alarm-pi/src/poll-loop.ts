@@ -56,6 +56,8 @@ export class PollLoop {
   private status: Status | undefined;
   private timer: unknown;
   private running = false;
+  /** Bumped by every start and stop: a poll still in flight from an earlier run reports nothing. */
+  private generation = 0;
 
   constructor(
     private readonly options: PollOptions,
@@ -68,25 +70,40 @@ export class PollLoop {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.generation++;
     void this.pollNow();
   }
 
   stop(): void {
     this.running = false;
+    this.generation++;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   /** Runs one poll and schedules the next. Exposed for tests. */
   async pollNow(): Promise<PollReport> {
+    const generation = this.generation;
     const result = await this.fetchStatus();
     const report = stepPoll({ failures: this.failures, status: this.status }, result, this.options, this.random);
+    if (generation !== this.generation) return report;
     this.failures = report.consecutiveFailures;
     this.status = report.status;
     if (this.running) {
       this.onReport(report);
       this.timer = this.clock.setTimeout(() => void this.pollNow(), report.nextPollMs);
     }
+    return report;
+  }
+
+  /**
+   * A status that came another way (the status stream): it is the last known status, and the failures so far are
+   * forgotten, as after a successful poll. Returns the report a successful poll with it would have given.
+   */
+  observe(status: Status): PollReport {
+    const report = stepPoll({ failures: 0, status: undefined }, { ok: true, status }, this.options, this.random);
+    this.failures = 0;
+    this.status = status;
     return report;
   }
 }

@@ -1,13 +1,12 @@
 /** `--once`: one poll, one line (`state: reason`), an exit code for scripts; the light is not touched. */
-import type { TextOut } from '@propwatch/shared';
-import type { AlarmPiConfig } from './config.js';
-import { createStatusFetcher } from './status-fetcher.js';
+import { EndpointList, type TextOut } from '@propwatch/shared';
+import { aggregatorUrls, type AlarmPiConfig } from './config.js';
+import { createFailoverFetcher } from './failover-fetcher.js';
 import { terminalText } from './terminal-text.js';
 
 /** 0 = ok, 1 = alarm, 2 = anything else (stale, degraded, unreachable). */
 export async function pollOnce(config: AlarmPiConfig, out: TextOut): Promise<number> {
-  const result = await createStatusFetcher({
-    url: config.aggregator.url,
+  const result = await createFailoverFetcher(new EndpointList(aggregatorUrls(config)), {
     readToken: config.aggregator.readToken,
     timeoutMs: config.aggregator.timeoutMs,
   })();

@@ -1,13 +1,13 @@
 /**
  * One `GET /api/v1/status`. Every way it can go wrong (timeout, refused
- * connection, HTTP error, bad JSON, a body that is not a Status) is returned
- * as a failure with a reason, never thrown.
+ * connection, HTTP error, a body over 1 MiB, bad JSON, a body that is not a Status) is returned
+ * as a failure with a reason, never thrown. `failover` marks the failures
+ * another aggregator URL may not have: no answer, or a 5xx.
  */
-import { Status, describeSchemaErrors, errorMessageOf } from '@propwatch/shared';
-import Type from 'typebox';
-import { Compile } from 'typebox/compile';
+import { errorMessageOf, readBoundedText } from '@propwatch/shared';
+import { type FetchResult, readStatusBody } from './status-body.js';
 
-export type FetchResult = { ok: true; status: Status } | { ok: false; reason: string };
+export type { FetchResult } from './status-body.js';
 
 export interface StatusFetcherOptions {
   /** Aggregator base URL; a path prefix (reverse proxy) is kept. */
@@ -17,13 +17,8 @@ export interface StatusFetcherOptions {
   fetch?: typeof fetch;
 }
 
-/**
- * The Status as this client reads it: every field it knows is checked as strictly as the aggregator writes it,
- * but a field added later at the top level (as `coverage` was) is ignored, not refused, so an aggregator can be
- * upgraded before the beacons that follow it (a Pi is the last thing anyone upgrades).
- */
-const ReadableStatus = Type.Object(Status.properties);
-const statusValidator = Compile(ReadableStatus);
+/** A status body is a few hundred bytes; 1 MiB leaves room for anything a newer aggregator adds. */
+export const MAX_BODY_BYTES = 1 << 20;
 
 export function statusUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/api/v1/status`;
@@ -41,28 +36,22 @@ export function createStatusFetcher(options: StatusFetcherOptions): () => Promis
       // One signal covers connect, headers and body: a server that sends headers and then stalls still times out.
       const signal = AbortSignal.timeout(options.timeoutMs);
       response = await doFetch(url, { headers, signal });
-      text = await response.text();
+      const body = await readBoundedText(response, MAX_BODY_BYTES);
+      if (body.truncated) return { ok: false, reason: `the answer from ${url} is longer than ${MAX_BODY_BYTES} bytes` };
+      text = body.text;
     } catch (error) {
-      return { ok: false, reason: `no answer from ${url}: ${describeFetchError(error, options.timeoutMs)}` };
+      const reason = `no answer from ${url}: ${describeFetchError(error, options.timeoutMs)}`;
+      return { ok: false, reason, failover: true };
     }
     if (!response.ok) {
       // The aggregator says why ("wrong read token"); a proxy's error page says nothing worth repeating.
       const why = errorMessageOf(text);
       const hint = response.status === 401 || response.status === 403 ? ' (check aggregator.readToken)' : '';
-      return { ok: false, reason: `HTTP ${response.status} from ${url}${why ? `: ${why}` : ''}${hint}` };
+      const reason = `HTTP ${response.status} from ${url}${why ? `: ${why}` : ''}${hint}`;
+      // A 5xx is this replica's trouble (another may answer); a 4xx is ours (the token) and the same everywhere.
+      return { ok: false, reason, failover: response.status >= 500 };
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return { ok: false, reason: `invalid JSON from ${url}: ${JSON.stringify(text.slice(0, 60))}` };
-    }
-    if (!statusValidator.Check(body))
-      return {
-        ok: false,
-        reason: `body is not a Status: ${describeSchemaErrors(ReadableStatus, body, statusValidator.Errors(body), 'body')}`,
-      };
-    return { ok: true, status: body };
+    return readStatusBody(text, url);
   };
 }
 

@@ -15,7 +15,7 @@ const goodStatus = {
 
 let app: FastifyInstance;
 let base: string;
-let mode: 'good' | 'newer' | 'error' | 'badjson' | 'badshape' | 'slow' | 'stall' = 'good';
+let mode: 'good' | 'newer' | 'error' | 'badjson' | 'badshape' | 'slow' | 'stall' | 'huge' = 'good';
 const seenAuth: Array<string | undefined> = [];
 
 beforeAll(async () => {
@@ -25,6 +25,7 @@ beforeAll(async () => {
     if (mode === 'error') return reply.code(500).send({ error: 'boom' });
     if (mode === 'badjson') return reply.type('application/json').send('{"state": "ok",');
     if (mode === 'badshape') return { ...goodStatus, state: 'fine' };
+    if (mode === 'huge') return { ...goodStatus, reason: 'x'.repeat(2 << 20) };
     if (mode === 'newer') return { ...goodStatus, fieldOfALaterAggregator: { any: 'shape' } };
     if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
     if (request.headers.authorization !== undefined && request.headers.authorization !== 'Bearer read-secret')
@@ -57,6 +58,15 @@ describe('createStatusFetcher against a real HTTP server', () => {
     expect(result).toMatchObject({ ok: true, status: { state: 'alarm', reason: goodStatus.reason } });
   });
 
+  it('refuses a body over 1 MiB without reading it all', async () => {
+    mode = 'huge';
+    const result = await createStatusFetcher({ url: base, timeoutMs: 10_000 })();
+    expect(result).toEqual({
+      ok: false,
+      reason: `the answer from ${base}api/v1/status is longer than 1048576 bytes`,
+    });
+  });
+
   it('sends no authorization header without a token', async () => {
     mode = 'good';
     const result = await createStatusFetcher({ url: base, timeoutMs: 2000 })();
@@ -71,6 +81,8 @@ describe('createStatusFetcher against a real HTTP server', () => {
     expect(result).toEqual({
       ok: false,
       reason: `HTTP 401 from ${base}api/v1/status: wrong read token (check aggregator.readToken)`,
+      // The token is the same for every replica: another URL would refuse it too.
+      failover: false,
     });
   });
 
@@ -82,12 +94,18 @@ describe('createStatusFetcher against a real HTTP server', () => {
     mode = which;
     const result = await createStatusFetcher({ url: base, timeoutMs: 2000 })();
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
+    // Only the 5xx is worth another replica; a broken body is not a sign the next URL answers better.
+    expect(!result.ok && result.failover === true).toBe(which === 'error');
   });
 
   it('a slow server times out', async () => {
     mode = 'slow';
     const result = await createStatusFetcher({ url: base, timeoutMs: 100 })();
-    expect(result).toEqual({ ok: false, reason: `no answer from ${base}api/v1/status: timeout after 100 ms` });
+    expect(result).toEqual({
+      ok: false,
+      reason: `no answer from ${base}api/v1/status: timeout after 100 ms`,
+      failover: true,
+    });
   });
 
   it('a closed port is a failure, not an exception', async () => {
@@ -107,6 +125,7 @@ describe('createStatusFetcher against a real HTTP server', () => {
       ok: false,
       reason:
         'no answer from http://127.0.0.1:9/api/v1/status: bad port: fetch refuses this port (a "bad port" of the fetch standard); use another port',
+      failover: true,
     });
   });
 });

@@ -133,7 +133,7 @@ const BINARIES: Binary[] = [
     missing: {
       config: () => file('alarm-missing.yaml', { driver: 'console' }),
       message: (path) =>
-        `config key "aggregator" (file ${path}) is missing: expected an object with keys url, readToken, timeoutMs`,
+        `config key "aggregator" (file ${path}) is missing: expected an object with keys url, urls, readToken, timeoutMs`,
     },
     secretEnv: { PROPWATCH_AGGREGATOR__READ_TOKEN: SECRET },
     ready: (stdout) => stdout.includes('○ beacon off'),
