@@ -112,7 +112,7 @@ describe('propwatch-alarm as one bundled file in an empty directory', () => {
 
   it('the daemon runs with the flags of its first line and polls without undici (the global fetch)', async () => {
     expect(readFileSync(join(dir, 'propwatch-alarm.mjs'), 'utf8').split('\n')[0]).toBe(
-      '#!/usr/bin/env -S node --lite-mode',
+      '#!/usr/bin/env -S node --lite-mode --no-expose-wasm',
     );
     const daemon = await loadedBy(['--driver', 'console'], { ...env(), PROPWATCH_BEACON__LAMP_TEST: 'false' }, (out) =>
       out.includes('● BEACON ON'),
@@ -120,6 +120,8 @@ describe('propwatch-alarm as one bundled file in an empty directory', () => {
     expect(daemon.code).toBe(0);
     expect(daemon.stdout).toContain('● BEACON ON');
     expect(daemon.loaded.execArgv).toContain('--lite-mode');
+    // Only the JSON log on stderr: no V8 warning about the flags.
+    for (const line of daemon.stderr.trim().split('\n')) expect(line).toMatch(/^\{"level":/);
     expect(daemon.loaded.modules).toContain('NativeModule http');
     expect(daemon.loaded.modules).not.toContain(UNDICI);
     const once = await loadedBy(['--driver', 'console', '--once'], env());
