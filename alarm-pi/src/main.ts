@@ -24,6 +24,7 @@ import { chooseDriver, gpioFacts } from './drivers/choose-driver.js';
 import { DRIVERS } from './drivers/index.js';
 import type { BeaconDriver } from './drivers/driver.js';
 import { GpioUnavailableError } from './drivers/sysfs-base.js';
+import { httpFetch } from './http-fetch.js';
 import { pollOnce } from './poll-once.js';
 
 const FLAGS = {
@@ -31,6 +32,13 @@ const FLAGS = {
   once: { type: 'boolean' },
   off: { type: 'boolean' },
 } as const;
+
+/**
+ * Every request of the command goes through node:http, never the global fetch (undici): undici is the client's
+ * largest single cost in memory (see http-fetch.ts), and under the bundle's --lite-mode (no WebAssembly) it cannot
+ * even load its HTTP parser. The cast: the client passes a URL string, plain-object headers and a signal only.
+ */
+const HTTP_FETCH = httpFetch as typeof fetch;
 
 type AlarmContext = CommandContext<AlarmPiConfig, typeof FLAGS>;
 
@@ -63,7 +71,7 @@ async function runAlarm({ config, flags, io, stop, unknownEnv }: AlarmContext): 
     destination: io.stderr,
   });
   for (const unknown of unknownEnv) logger.warn({ variable: unknown.name }, describeUnknownEnv(unknown));
-  if (flags.once) return pollOnce(config, io.stdout);
+  if (flags.once) return pollOnce(config, io.stdout, HTTP_FETCH);
 
   const choice =
     config.driver === 'auto'
@@ -89,7 +97,7 @@ async function runAlarm({ config, flags, io, stop, unknownEnv }: AlarmContext): 
     logger.info({ driver: driver.name, why }, 'light forced off and line released');
     return 0;
   }
-  const client = await startAlarmClient({ config, logger, driver });
+  const client = await startAlarmClient({ config, logger, driver, fetch: HTTP_FETCH });
   logger.info(
     {
       driver: driver.name,

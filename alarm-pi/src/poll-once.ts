@@ -4,11 +4,12 @@ import { aggregatorUrls, type AlarmPiConfig } from './config.js';
 import { createFailoverFetcher } from './failover-fetcher.js';
 import { terminalText } from './terminal-text.js';
 
-/** 0 = ok, 1 = alarm, 2 = anything else (stale, degraded, unreachable). */
-export async function pollOnce(config: AlarmPiConfig, out: TextOut): Promise<number> {
+/** 0 = ok, 1 = alarm, 2 = anything else (stale, degraded, unreachable). `fetch`: as for the daemon (main.ts). */
+export async function pollOnce(config: AlarmPiConfig, out: TextOut, fetch?: typeof globalThis.fetch): Promise<number> {
   const result = await createFailoverFetcher(new EndpointList(aggregatorUrls(config)), {
     readToken: config.aggregator.readToken,
     timeoutMs: config.aggregator.timeoutMs,
+    ...(fetch ? { fetch } : {}),
   })();
   if (!result.ok) {
     // The same reason the daemon logs for a failed poll: what failed, against which URL.
