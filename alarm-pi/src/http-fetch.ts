@@ -65,6 +65,13 @@ function failure(error: unknown, signal: AbortSignal | undefined): Error {
 
 function toResponse(message: IncomingMessage, url: URL, signal: AbortSignal | undefined): Response {
   const status = message.statusCode ?? 0;
+  // A body cut by the signal fails with the signal's reason (a TimeoutError), as fetch's body does, whether it is
+  // read by text() or through the web stream (readBoundedText): node:http alone would say "aborted".
+  if (signal) {
+    const cut = () => message.destroy(signal.reason as Error);
+    signal.addEventListener('abort', cut, { once: true });
+    message.once('close', () => signal.removeEventListener('abort', cut));
+  }
   let body: ReadableStream<Uint8Array> | undefined;
   const response = {
     ok: status >= 200 && status < 300,

@@ -75,6 +75,7 @@ describe('httpFetch behind the status fetcher', () => {
   it('an HTTP error keeps the aggregator reason and the hint', async () => {
     expect(await fetchStatus('/denied', { readToken: 'wrong' })).toEqual({
       ok: false,
+      failover: false,
       reason: `HTTP 401 from ${main.base}/denied/api/v1/status: wrong read token (check aggregator.readToken)`,
     });
   });
@@ -82,6 +83,7 @@ describe('httpFetch behind the status fetcher', () => {
   it('a server that stalls after its headers times out with the same reason as fetch', async () => {
     expect(await fetchStatus('/stall', { timeoutMs: 100 })).toEqual({
       ok: false,
+      failover: true,
       reason: `no answer from ${main.base}/stall/api/v1/status: timeout after 100 ms`,
     });
   });
@@ -108,6 +110,7 @@ describe('httpFetch as fetch', () => {
     const before = seenAuth.length;
     expect(await fetchStatus('/loop')).toEqual({
       ok: false,
+      failover: true,
       reason: `no answer from ${main.base}/loop/api/v1/status: fetch failed: redirect count exceeded`,
     });
     expect(seenAuth.length - before).toBe(21);

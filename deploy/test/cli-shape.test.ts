@@ -307,8 +307,10 @@ describe('modes that do the work once report typos too', () => {
       PROPWATCH_AGGREGATOR__URL: 'http://127.0.0.1:9',
     });
     expect(code).toBe(2);
+    // The client's requests go over node:http (alarm-pi/src/http-fetch.ts, no undici), which connects to any
+    // port: the answer is the system's refusal, named with its code.
     expect(stdout).toBe(
-      'unreachable: no answer from http://127.0.0.1:9/api/v1/status: bad port: fetch refuses this port (a "bad port" of the fetch standard); use another port\n',
+      'unreachable: no answer from http://127.0.0.1:9/api/v1/status: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9\n',
     );
   });
 });
