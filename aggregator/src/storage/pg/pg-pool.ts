@@ -54,6 +54,11 @@ export class PgPool {
       throw pgStoreError(error, doing, this.#secrets);
     }
     let broken: Error | undefined;
+    // The pool listens for errors only on idle connections: a checked-out one that the server terminates (a
+    // PostgreSQL shutdown or restart) emits 'error', which with no listener kills the process. The statement in
+    // flight fails with it too; the connection is not reused.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query(begin);
       const result = await work(client);
@@ -64,6 +69,7 @@ export class PgPool {
       throw error instanceof RoundConflictError ? error : pgStoreError(error, doing, this.#secrets);
     } finally {
       // A connection whose rollback failed is in an unknown state: the pool closes it instead of reusing it.
+      client.off('error', onError);
       client.release(broken);
     }
   }
