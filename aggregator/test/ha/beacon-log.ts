@@ -6,7 +6,7 @@
 export interface BeaconChange {
   from: string | null;
   to: string;
-  /** pino's `time` (ms since the epoch). */
+  /** pino's `time`, as ms since the epoch. */
   at: number;
 }
 
@@ -17,15 +17,17 @@ export class BeaconLog {
 
   add(line: string): void {
     if (!line.trim()) return;
-    let record: { msg?: string; from?: string | null; to?: string; time?: number };
+    let record: { msg?: string; from?: string | null; to?: string; time?: number | string };
     try {
       record = JSON.parse(line) as typeof record;
     } catch {
       this.junk.push(line);
       return;
     }
-    if (record.msg === 'beacon state changed' && typeof record.to === 'string' && typeof record.time === 'number')
-      this.changes.push({ from: record.from ?? null, to: record.to, at: record.time });
+    // pino's time: ISO text in propwatch's loggers, epoch ms in pino's default.
+    const at = typeof record.time === 'string' ? Date.parse(record.time) : record.time;
+    if (record.msg === 'beacon state changed' && typeof record.to === 'string' && Number.isFinite(at))
+      this.changes.push({ from: record.from ?? null, to: record.to, at: at! });
   }
 
   /** The state the beacon showed at `time` (undefined before its first status). */

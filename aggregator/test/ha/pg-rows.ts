@@ -84,3 +84,8 @@ export function readOutbox(cluster: PostgresCluster, database: string): OutboxRo
     attempts: Number(attempts),
   }));
 }
+
+/** Outbox rows not yet delivered or given up (a replica still owes them). */
+export function pendingOutbox(cluster: PostgresCluster, database: string): number {
+  return Number(cluster.psql('SELECT count(*) FROM webhook_outbox WHERE done_at IS NULL', database).trim());
+}

@@ -3,8 +3,9 @@
  * for the HA chaos test: each on its own fixed loopback port so a restart
  * comes back where the probes and the beacon look for it.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Component, startComponent, waitForHttp, writeConfig } from '../outage-helpers/processes.js';
+import { type Component, startComponent, writeConfig } from '../outage-helpers/processes.js';
 
 export interface Replica {
   name: string;
@@ -46,13 +47,31 @@ export async function startReplicas(options: ReplicaOptions): Promise<Replica[]>
       process: start(),
       async restart() {
         replica.process = start();
-        await waitForHttp(`${replica.url}/readyz`, 30_000);
+        await waitReady(replica, join(options.dir, `${name}.log`));
       },
     };
     return replica;
   });
-  await Promise.all(replicas.map((r) => waitForHttp(`${r.url}/readyz`, 30_000)));
+  await Promise.all(replicas.map((r) => waitReady(r, join(options.dir, `${r.name}.log`))));
   return replicas;
+}
+
+/** Waits for /readyz 200; a replica that exits first fails at once with the end of its log. */
+async function waitReady(replica: Replica, logFile: string, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const { child } = replica.process;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const log = readFileSync(logFile, 'utf8').split('\n').slice(-5).join('\n');
+      throw new Error(`${replica.name} exited (${child.signalCode ?? `exit ${child.exitCode}`}):\n${log}`);
+    }
+    if ((await readyz(replica.url)) === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const log = readFileSync(logFile, 'utf8').split('\n').slice(-5).join('\n');
+  throw new Error(
+    `${replica.name} (${replica.url}) was not ready within ${timeoutMs} ms (/readyz ${await readyz(replica.url)}):\n${log}`,
+  );
 }
 
 /** The HTTP status of GET /readyz, or 0 when nothing answers. */

@@ -16,11 +16,23 @@ export interface Delivery {
   receivedAt: number;
 }
 
+/** A delivery held unanswered, so the test can kill its sender mid-delivery. */
+export interface Hold {
+  /** Resolves with the first delivery that matched. */
+  arrived: Promise<Delivery>;
+  /** True once the sender closed the connection before the answer (it died mid-delivery). */
+  readonly peerClosed: boolean;
+  /** Answers the held delivery (204) if its sender is still there. */
+  release(): void;
+}
+
 export interface WebhookReceiver {
   url: string;
   readonly deliveries: readonly Delivery[];
   /** Bodies that were not the slack payload (should stay empty). */
   readonly malformed: readonly string[];
+  /** Holds the next delivery that matches without answering it, until released. */
+  hold(match: (delivery: Delivery) => boolean): Hold;
   close(): Promise<void>;
 }
 
@@ -30,6 +42,12 @@ const MAX_BODY = 64 * 1024;
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const deliveries: Delivery[] = [];
   const malformed: string[] = [];
+  let pendingHold:
+    | {
+        match: (d: Delivery) => boolean;
+        trigger: (d: Delivery, respond: () => void, socketClosed: Promise<void>) => void;
+      }
+    | undefined;
   const server: Server = createServer((request, response) => {
     let body = '';
     request.setEncoding('utf8');
@@ -37,20 +55,32 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       if (body.length < MAX_BODY) body += chunk;
     });
     request.on('end', () => {
+      const respond = () => {
+        if (!response.destroyed) response.writeHead(204).end();
+      };
+      let delivery: Delivery;
       try {
         const payload = JSON.parse(body) as { previousState?: unknown; state?: unknown; since?: unknown };
         if (typeof payload.state !== 'string' || typeof payload.previousState !== 'string') throw new Error('shape');
-        deliveries.push({
+        delivery = {
           id: String(request.headers['webhook-id'] ?? ''),
           previousState: payload.previousState,
           state: payload.state,
           since: String(payload.since),
           receivedAt: Date.now(),
-        });
+        };
       } catch {
         malformed.push(body.slice(0, 200));
+        return respond();
       }
-      response.writeHead(204).end();
+      deliveries.push(delivery);
+      const hold = pendingHold;
+      if (hold?.match(delivery)) {
+        pendingHold = undefined;
+        hold.trigger(delivery, respond, new Promise((resolve) => request.socket.once('close', () => resolve())));
+        return;
+      }
+      respond();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,6 +90,35 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     url: `http://127.0.0.1:${address.port}/hook`,
     deliveries,
     malformed,
+    hold(match) {
+      let arrived!: (d: Delivery) => void;
+      let answer: (() => void) | undefined;
+      let released = false;
+      const state = { peerClosed: false };
+      pendingHold = {
+        match,
+        trigger: (delivery, respond, socketClosed) => {
+          answer = respond;
+          // The socket closing before we answered: the sender is gone (the kernel closes a killed process's sockets).
+          void socketClosed.then(() => {
+            if (!released) state.peerClosed = true;
+          });
+          arrived(delivery);
+          if (released) respond();
+        },
+      };
+      const held: Hold = {
+        arrived: new Promise<Delivery>((resolve) => (arrived = resolve)),
+        get peerClosed() {
+          return state.peerClosed;
+        },
+        release() {
+          released = true;
+          answer?.();
+        },
+      };
+      return held;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
