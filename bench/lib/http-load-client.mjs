@@ -4,7 +4,9 @@
  * API). Prints {"ready":true}, then one JSON line per run.
  *   --mode get     GET --url with --connections for --seconds
  *   --mode ingest  POST unique 14-POP round reports, probes taken in turn from
- *                  --probes ids (each with its own bearer token)
+ *                  --probes ids (each with its own bearer token); round numbers
+ *                  from --first-sequence (clients loading one database at once
+ *                  give each its own range)
  *   --mode scale   ingest at --ingest-rate reports/s from --probes probes and
  *                  GET /api/v1/status at --status-rate requests/s, at once
  */
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     probes: { type: 'string', default: '20' },
     'ingest-rate': { type: 'string', default: '1000' },
     'status-rate': { type: 'string', default: '100' },
+    'first-sequence': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -49,7 +52,7 @@ const FIRST_SEQUENCE = 100_000_000;
 
 function ingestRequests(probeCount) {
   const ids = probeIds(probeCount);
-  let sequence = FIRST_SEQUENCE;
+  let sequence = values['first-sequence'] === undefined ? FIRST_SEQUENCE : Number(values['first-sequence']);
   return [
     {
       method: 'POST',

@@ -53,7 +53,7 @@ describe.skipIf(skip !== undefined)('docker-compose config', () => {
   it(
     'the file declares the profiles the README documents',
     () => {
-      expect(profiles).toEqual(expect.arrayContaining(['monitoring', 'pi', 'pi-sysfs']));
+      expect(profiles).toEqual(expect.arrayContaining(['ha', 'monitoring', 'pi', 'pi-sysfs']));
     },
     TIMEOUT,
   );

@@ -38,7 +38,10 @@ function loadServiceConfig(service: Service): Loaded {
 }
 const configs = new Map(propwatchServices.map((s) => [s.name, loadServiceConfig(s)]));
 const config = (name: string): Loaded => configs.get(name)!;
-const probes = propwatchServices.filter((s) => parseCommand(s.command)!.component === 'probe');
+/** The demo's probes (profile `ha` has its own, checked below). */
+const probes = propwatchServices.filter(
+  (s) => parseCommand(s.command)!.component === 'probe' && s.profiles.length === 0,
+);
 const service = (name: string) => compose.services.get(name)!;
 
 /** The exec-form command of a Dockerfile stage's HEALTHCHECK. */
@@ -63,21 +66,32 @@ describe('docker-compose.yml: every propwatch service', () => {
   it('runs one of the four components', () => {
     expect(propwatchServices.map((s) => s.name).sort()).toEqual([
       'aggregator',
+      'aggregator-1',
+      'aggregator-2',
       'alarm-pi',
       'alarm-pi-sysfs',
       'beacon',
+      'ha-beacon',
+      'ha-probe-ap-southeast',
+      'ha-probe-eu-west',
+      'ha-probe-us-east',
       'probe-ap-southeast',
       'probe-eu-west',
       'probe-us-east',
       'sim',
     ]);
     for (const other of services.filter((s) => !parseCommand(s.command)))
-      expect(other.image, other.name).toMatch(/^(prom\/prometheus|grafana\/grafana-oss):v?[0-9]/);
+      expect(other.image, other.name).toMatch(/^(prom\/prometheus|grafana\/grafana-oss|postgres):v?[0-9]/);
   });
 
   it('is a file Compose v1 (docker-compose 1.29) reads too: no top-level name, version or include', () => {
-    // `x-` keys are YAML anchors' homes, which every Compose version ignores.
-    expect(compose.keys.filter((key) => !key.startsWith('x-')).sort()).toEqual(['networks', 'services', 'volumes']);
+    // `x-` keys are YAML anchors' homes, which every Compose version ignores; v1 mounts file secrets too.
+    expect(compose.keys.filter((key) => !key.startsWith('x-')).sort()).toEqual([
+      'networks',
+      'secrets',
+      'services',
+      'volumes',
+    ]);
   });
 
   it.each(propwatchServices.map((s) => [s.name, s] as const))(
@@ -122,7 +136,8 @@ describe('docker-compose.yml: every propwatch service', () => {
       expect(existsSync(mount.source), mount.source).toBe(true);
   });
 
-  it.each(propwatchServices.filter((s) => s.profiles.length === 0).map((s) => [s.name, s] as const))(
+  const runsEverywhere = (s: Service) => s.profiles.length === 0 || s.profiles.includes('ha');
+  it.each(propwatchServices.filter(runsEverywhere).map((s) => [s.name, s] as const))(
     '%s: has a memory and a CPU limit (measured in compose-stack.heavy.test.ts, quoted in deploy/README.md)',
     (_name, s) => {
       expect(s.mem_limit).toMatch(/^\d+m$/);
@@ -132,7 +147,7 @@ describe('docker-compose.yml: every propwatch service', () => {
     },
   );
 
-  it.each(propwatchServices.filter((s) => s.profiles.length === 0).map((s) => [s.name, s] as const))(
+  it.each(propwatchServices.filter(runsEverywhere).map((s) => [s.name, s] as const))(
     "%s: has a healthcheck (its own or its image's) that checks its own component",
     (_name, s) => {
       const { component } = parseCommand(s.command)!;
@@ -304,5 +319,141 @@ describe('docker-compose.yml: the demo stack fits together', () => {
     for (const mount of [...prometheus.volumes, ...service('grafana').volumes].filter((m) => !m.named))
       expect(existsSync(mount.source), mount.source).toBe(true);
     expect(existsSync(join(dirname(configFile), 'alerts.yml'))).toBe(true);
+  });
+});
+
+describe('docker-compose.yml: profile ha (two replicas on PostgreSQL)', () => {
+  const ha = services.filter((s) => s.profiles.includes('ha'));
+  const replicas = ['aggregator-1', 'aggregator-2'];
+  const haProbes = ha.filter((s) => parseCommand(s.command)?.component === 'probe');
+  const replicaUrl = (name: string) => `http://${name}:${config(name).listen.port as number}`;
+  const postgres = service('postgres');
+  const passwordFile = compose.secrets.get('postgres-password');
+
+  it('holds PostgreSQL, two aggregator replicas, three probes and a beacon, all in profile ha only', () => {
+    expect(ha.map((s) => s.name).sort()).toEqual([
+      'aggregator-1',
+      'aggregator-2',
+      'ha-beacon',
+      'ha-probe-ap-southeast',
+      'ha-probe-eu-west',
+      'ha-probe-us-east',
+      'postgres',
+    ]);
+    for (const s of ha) expect(s.profiles, s.name).toEqual(['ha']);
+    expect(postgres.image).toBe('postgres:16-bookworm');
+    expect(loadCompose({ POSTGRES_IMAGE: 'propwatch-postgres:15' }).services.get('postgres')!.image).toBe(
+      'propwatch-postgres:15',
+    );
+  });
+
+  it('PostgreSQL is reachable by the replicas only, keeps its data on a volume, and takes its password from a file secret', () => {
+    expect(Object.keys(postgres.networks)).toEqual(['ha-db']);
+    expect(compose.networks.get('ha-db')!.internal).toBe(true);
+    expect(
+      services
+        .filter((s) => 'ha-db' in s.networks)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['aggregator-1', 'aggregator-2', 'postgres']);
+    expect(postgres.ports).toEqual([]);
+    expect(compose.volumes).toContain(namedVolumeHolding(postgres, '/var/lib/postgresql/data')?.source);
+    expect(postgres.environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres-password');
+    expect(postgres.environment.POSTGRES_PASSWORD).toBeUndefined();
+    expect(postgres.secrets).toEqual(['postgres-password']);
+    expect(passwordFile !== undefined && existsSync(passwordFile)).toBe(true);
+    expect(loadCompose({ POSTGRES_PASSWORD_SECRET: '/srv/secret/pg' }).secrets.get('postgres-password')).toBe(
+      '/srv/secret/pg',
+    );
+  });
+
+  it.each(replicas)(
+    '%s: stores in that PostgreSQL as its role, with the password from the secret and nowhere else',
+    (name) => {
+      const c = config(name);
+      const s = service(name);
+      expect(c.storage.backend).toBe('postgres');
+      const url = new URL(c.storage.url as string);
+      expect([url.hostname, url.port, url.pathname, url.username, url.password]).toEqual([
+        'postgres',
+        '5432',
+        `/${postgres.environment.POSTGRES_DB}`,
+        postgres.environment.POSTGRES_USER,
+        '',
+      ]);
+      expect(s.secrets).toEqual(['postgres-password']);
+      expect(c.storage.passwordFile).toBe('/run/secrets/postgres-password');
+      const password = readFileSync(passwordFile!, 'utf8').trim();
+      expect(JSON.stringify(s.environment)).not.toContain(password);
+      expect(JSON.stringify(c)).not.toContain(password);
+      expect(s.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' } });
+    },
+  );
+
+  it('the replicas share one config, probe list and public URL, and publish distinct loopback ports', () => {
+    const [a, b] = replicas.map((name) => config(name));
+    expect(a).toEqual(b);
+    expect(replicas.map((name) => service(name).ports)).toEqual([['127.0.0.1:8081:8080'], ['127.0.0.1:8082:8080']]);
+    for (const name of replicas) expect(service(name).environment.PROPWATCH_LISTEN__PORT).toBe('8080');
+  });
+
+  it('each HA probe reports to both replicas (a different first one across probes), with a token they know', () => {
+    expect(haProbes).toHaveLength(3);
+    const allowed = config('aggregator-1').probes as { id: string; token: string; region?: string }[];
+    const firsts = new Set<string>();
+    for (const probe of haProbes) {
+      const c = config(probe.name);
+      expect([...c.report.urls].sort()).toEqual(replicas.map(replicaUrl));
+      expect(c.report.url).toBeUndefined();
+      firsts.add(c.report.urls[0] as string);
+      expect(allowed).toContainEqual({ id: c.probe.id, token: c.report.token, region: c.probe.region });
+      // On its region network, with the sim (its targets) and both replicas; its own state volume.
+      const [region] = Object.keys(probe.networks);
+      expect(region).toBe(c.probe.region);
+      for (const name of ['sim', ...replicas]) expect(Object.keys(service(name).networks)).toContain(region);
+      expect(c.targets).toEqual(config(`probe-${region}`).targets);
+      expect(compose.volumes).toContain(namedVolumeHolding(probe, c.report.spoolDir)?.source);
+    }
+    expect(firsts.size).toBe(2);
+    expect(new Set(haProbes.map((p) => config(p.name).probe.id)).size).toBe(3);
+    expect(new Set(haProbes.map((p) => namedVolumeHolding(p, config(p.name).stateDir)!.source)).size).toBe(3);
+    // Their ids are not the demo probes': the SQLite aggregator and the replicas never share a probe.
+    const demoIds = (config('aggregator').probes as { id: string }[]).map((p) => p.id);
+    expect(allowed.filter((p) => demoIds.includes(p.id))).toEqual([]);
+  });
+
+  it('the HA beacon follows both replicas, on the network it shares with them', () => {
+    expect(config('ha-beacon').aggregator.urls).toEqual(replicas.map(replicaUrl));
+    expect(config('ha-beacon').driver).toBe('console');
+    for (const name of replicas) expect(Object.keys(service(name).networks)).toContain('ops');
+    expect(Object.keys(service('ha-beacon').networks)).toEqual(['ops']);
+  });
+
+  it('prometheus-ha.yml scrapes every replica; PROMETHEUS_CONFIG picks it for the monitoring profile', () => {
+    const flag = (env: Record<string, string>) =>
+      loadCompose(env)
+        .services.get('prometheus')!
+        .command!.find((arg) => arg.startsWith('--config.file='));
+    expect(flag({})).toBe('--config.file=/etc/prometheus/prometheus.yml');
+    expect(flag({ PROMETHEUS_CONFIG: 'prometheus-ha.yml' })).toBe('--config.file=/etc/prometheus/prometheus-ha.yml');
+    const file = hostPathOf(service('prometheus'), '/etc/prometheus/prometheus-ha.yml')!;
+    const scrape = parse(readFileSync(file, 'utf8')) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      alerting: { alert_relabel_configs: { action: string; regex: string }[] };
+    };
+    const targets = (job: string) =>
+      scrape.scrape_configs.find((c) => c.job_name === job)!.static_configs.flatMap((s) => s.targets);
+    expect(targets('propwatch-aggregator')).toEqual(replicas.map((name) => replicaUrl(name).slice('http://'.length)));
+    expect(targets('propwatch-probe')).toEqual(
+      haProbes.map((p) => `${p.name}:${config(p.name).metrics.port as number}`),
+    );
+    // Every replica exports the same alarm: without `instance` the copies are one alert for Alertmanager.
+    expect(scrape.alerting.alert_relabel_configs).toContainEqual({ action: 'labeldrop', regex: 'instance' });
+    // Prometheus reaches the replicas on ops and the HA probes on their region networks.
+    for (const s of [...replicas.map(service), ...haProbes])
+      expect(
+        Object.keys(s.networks).some((n) => n in service('prometheus').networks),
+        s.name,
+      ).toBe(true);
   });
 });

@@ -57,6 +57,17 @@ const CASES: Record<string, { component: ComponentName; env: Record<string, stri
     },
   },
   'compose/aggregator.yaml': { component: 'aggregator', env: {} },
+  'compose/probe-ha.yaml': {
+    component: 'probe',
+    env: {
+      PROPWATCH_WRITER__CLOUDFLARE__API_TOKEN: 'demo-sim-api-token-0001',
+      PROPWATCH_REPORT__TOKEN: 'demo-token-ha-eu-west-012345',
+      PROPWATCH_TARGETS: '[{"name": "SJC", "address": "10.117.1.53", "port": 5301}]',
+    },
+  },
+  // The password is read from storage.passwordFile when the store opens, not when the config loads.
+  'compose/aggregator-ha.yaml': { component: 'aggregator', env: {} },
+  'compose/alarm-ha.yaml': { component: 'alarm-pi', env: {} },
 };
 
 function yamlFilesUnder(dir: string, prefix = ''): string[] {
@@ -101,6 +112,7 @@ describe('examples/', () => {
     ['probe.cloudflare.yaml', 'aggregator.yaml'],
     ['probe.anycast.yaml', 'aggregator.yaml'],
     ['compose/probe.yaml', 'compose/aggregator.yaml'],
+    ['compose/probe-ha.yaml', 'compose/aggregator-ha.yaml'],
   ])("%s waits longer than %s's alarm threshold", (probeFile, aggregatorFile) => {
     const load = (file: string) => COMPONENTS[CASES[file]!.component].load(join(EXAMPLES, file), CASES[file]!.env, []);
     const probe = load(probeFile) as { round: { maxWaitMs: number } };

@@ -31,6 +31,12 @@ describe.skipIf(missing)('promtool', () => {
     expect(status, output).toBe(0);
   });
 
+  it('check config deploy/prometheus/prometheus-ha.yml', () => {
+    const { status, output } = promtool('check', 'config', 'prometheus-ha.yml');
+    expect(output).toContain('SUCCESS');
+    expect(status, output).toBe(0);
+  });
+
   it('check rules deploy/prometheus/alerts.yml', () => {
     const { status, output } = promtool('check', 'rules', 'alerts.yml');
     expect(output).toMatch(/SUCCESS: \d+ rules found/);

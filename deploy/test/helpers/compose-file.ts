@@ -2,7 +2,8 @@
  * Reads docker-compose.yml the way `docker compose` would, as far as these
  * tests need: YAML merge keys, `${VAR:-default}` interpolation (with an empty
  * environment, so the file's defaults are what is checked), `extends` from
- * another file, and volume/port short syntax.
+ * another file, volume/port short syntax, and file secrets (mounted as
+ * Compose v1 and v2 do without Swarm: read-only at /run/secrets/<name>).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -25,6 +26,8 @@ export interface Service {
   /** Networks the service joins, with its fixed address where it has one. */
   networks: Record<string, { ipv4_address?: string }>;
   devices: string[];
+  /** Names of the top-level secrets the service gets (short syntax). */
+  secrets: string[];
   privileged?: boolean;
   depends_on?: unknown;
   mem_limit?: string;
@@ -52,6 +55,8 @@ export interface ComposeFile {
   services: Map<string, Service>;
   volumes: string[];
   networks: Map<string, Network>;
+  /** Top-level file secrets: name → absolute path on the host. */
+  secrets: Map<string, string>;
 }
 
 type Raw = Record<string, unknown>;
@@ -103,6 +108,7 @@ function normalize(name: string, raw: Raw, baseDir: string): Service {
     ports: ((raw.ports ?? []) as unknown[]).map(String),
     profiles: (raw.profiles ?? []) as string[],
     devices: (raw.devices ?? []) as string[],
+    secrets: ((raw.secrets ?? []) as unknown[]).map(String),
     networks: Array.isArray(raw.networks)
       ? Object.fromEntries((raw.networks as string[]).map((name) => [name, {}]))
       : Object.fromEntries(Object.entries((raw.networks ?? {}) as Raw).map(([name, v]) => [name, v ?? {}])),
@@ -119,6 +125,7 @@ function mergeExtended(base: Service, local: Service): Service {
     environment: { ...base.environment, ...local.environment },
     volumes: [...volumes.values()],
     devices: [...new Set([...base.devices, ...local.devices])],
+    secrets: [...new Set([...base.secrets, ...local.secrets])],
     networks: Object.keys(local.networks).length ? local.networks : base.networks,
     profiles: local.profiles.length ? local.profiles : base.profiles,
   };
@@ -141,6 +148,20 @@ export function loadCompose(env: Record<string, string> = {}, file = join(ROOT, 
     }
     services.set(name, service);
   }
+  const secrets = new Map(
+    Object.entries((doc.secrets ?? {}) as Record<string, { file?: string }>).map(([name, raw]) => {
+      if (typeof raw?.file !== 'string') throw new Error(`secret ${name} is not a file secret`);
+      return [name, resolve(dir, raw.file)] as const;
+    }),
+  );
+  // A file secret is a read-only bind mount at /run/secrets/<name> (Compose without Swarm).
+  for (const service of services.values()) {
+    for (const name of service.secrets) {
+      const source = secrets.get(name);
+      if (source === undefined) throw new Error(`service ${service.name} uses secret ${name}, which is not declared`);
+      service.volumes.push({ source, target: `/run/secrets/${name}`, named: false, readOnly: true });
+    }
+  }
   const networks = new Map(
     Object.entries((doc.networks ?? {}) as Record<string, Raw | null>).map(([name, raw]) => {
       const ipam = (raw?.ipam ?? {}) as { config?: { subnet?: string }[] };
@@ -148,7 +169,7 @@ export function loadCompose(env: Record<string, string> = {}, file = join(ROOT, 
       return [name, { name, internal: raw?.internal === true, subnets }] as const;
     }),
   );
-  return { keys: Object.keys(doc), services, volumes: Object.keys(doc.volumes ?? {}), networks };
+  return { keys: Object.keys(doc), services, volumes: Object.keys(doc.volumes ?? {}), networks, secrets };
 }
 
 /** Host path of the bind mount that provides `containerPath` (a file or a file under a mounted directory). */
