@@ -184,6 +184,21 @@ export async function startPostgres(): Promise<PostgresCluster> {
   psql(`CREATE ROLE ${user} LOGIN CREATEDB PASSWORD '${password}'`);
   psql(`CREATE DATABASE ${user} OWNER ${user}`);
 
+  // A test process that ends without destroy() (a crashed worker, an aborted run) must not leave a server behind:
+  // on exit, a synchronous immediate stop and the directory removed.
+  const onExit = () => {
+    try {
+      execFileSync(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', 'stop'], {
+        stdio: 'ignore',
+        ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+      });
+    } catch {
+      // Already stopped.
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
   const urlOf = (database: string) => `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
   let stopped = false;
   return {
@@ -211,6 +226,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
       stopped = true;
     },
     async destroy() {
+      process.removeListener('exit', onExit);
       if (!stopped) await pgCtl('-w', '-m', 'immediate', 'stop').catch(() => undefined);
       stopped = true;
       rmSync(root, { recursive: true, force: true });
