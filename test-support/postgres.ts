@@ -8,7 +8,7 @@
  * server runs as the `postgres` system user the Debian package creates.
  *
  * Tests that need it: `describe.skipIf(!postgresAvailable())(...)`, and CI sets
- * PROPWATCH_REQUIRE_POSTGRES=1 so a missing PostgreSQL fails instead of skipping.
+ * CI_REQUIRE_POSTGRES=1 so a missing PostgreSQL fails instead of skipping.
  */
 import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,13 +38,13 @@ export function postgresBinDir(): string | null {
 }
 
 /**
- * Whether PostgreSQL tests can run here. With PROPWATCH_REQUIRE_POSTGRES=1 (CI) a missing PostgreSQL throws,
+ * Whether PostgreSQL tests can run here. With CI_REQUIRE_POSTGRES=1 (CI) a missing PostgreSQL throws,
  * so the tests fail instead of being skipped silently.
  */
 export function postgresAvailable(): boolean {
   const found = postgresBinDir() !== null;
-  if (!found && process.env.PROPWATCH_REQUIRE_POSTGRES === '1') {
-    throw new Error(`PROPWATCH_REQUIRE_POSTGRES=1 but no PostgreSQL under ${DEBIAN_ROOT} (apt-get install postgresql)`);
+  if (!found && process.env.CI_REQUIRE_POSTGRES === '1') {
+    throw new Error(`CI_REQUIRE_POSTGRES=1 but no PostgreSQL under ${DEBIAN_ROOT} (apt-get install postgresql)`);
   }
   return found;
 }

@@ -2,7 +2,7 @@
  * The store backends the contract tests run against: SQLite (a temp file) and
  * PostgreSQL (one throwaway cluster per test file, a fresh database per
  * place). PostgreSQL is left out where it is not installed, unless CI requires
- * it (PROPWATCH_REQUIRE_POSTGRES=1: postgresAvailable throws).
+ * it (CI_REQUIRE_POSTGRES=1: postgresAvailable throws).
  *
  *   describe.each(storeBackends())('$name store', (backend) => {
  *     beforeAll(backend.setup); afterAll(backend.teardown);
