@@ -10,8 +10,15 @@
  * followed as fetch follows them (at most 20; the authorization header is dropped when the origin changes).
  * Unlike fetch it does not refuse the fetch standard's "bad ports", and it asks for no compression.
  */
-import { type IncomingMessage, type RequestOptions, request as httpRequest } from 'node:http';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
+
+// node:http(s) through require, not an ES import: from Node 22 on, the ES module facade of node:http reads every
+// export, its lazy `WebSocket` getter included, which loads undici — and under the bundle's --lite-mode (no
+// WebAssembly) that throws "WebAssembly is not defined" (found by the image suite on Node 22).
+const require = createRequire(import.meta.url);
+const httpRequest = (require('node:http') as typeof import('node:http')).request;
 
 /** What the daemon passes: a URL, request headers, an abort signal. */
 export interface HttpFetchInit {
@@ -48,7 +55,8 @@ async function get(url: URL, headers: Record<string, string>, signal: AbortSigna
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${url.protocol}`) });
   // TLS only when asked for: node:https loads node:tls, which a plain-HTTP beacon never needs.
-  const request = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  const request =
+    url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')).request : httpRequest;
   signal?.throwIfAborted();
   const options: RequestOptions = { method: 'GET', headers, ...(signal ? { signal } : {}) };
   return new Promise<IncomingMessage>((resolve, reject) => {
